@@ -1,0 +1,41 @@
+# The two commands: `make book` builds the book, `make test` runs the tests.
+# Each bootstraps its own virtualenv from the pinned requirements, so a fresh machine needs only Python 3.11.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# The stamp is keyed on the pins, so changing requirements.txt reinstalls.
+STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt pyproject.toml | sha256sum | cut -c1-12)
+
+.PHONY: book test prepare verify chromium clean venv
+
+book: $(STAMP)
+	$(BIN)/sots build
+
+test: $(STAMP) chromium
+	$(BIN)/python -m pytest
+
+prepare: $(STAMP)
+	$(BIN)/sots prepare
+
+verify: $(STAMP)
+	$(BIN)/sots prepare --verify
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# Browser tests drive Debian's chromium; install it when missing (CI runs as root).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  echo "installing Debian chromium"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+clean:
+	rm -rf _build

@@ -1,0 +1,211 @@
+"""Every chart in the book: one accessible theme, the focal ICB highlighted, drawn offline.
+
+Importing this module enables the ``sots`` Altair renderer. It emits a plain ``<div>`` and a call to ``vegaEmbed``,
+which the book loads from its own ``_static/vega-offline.js`` (see :func:`offline_bundle`). Altair's own HTML
+renderer would fetch vega from a CDN, so charts would be blank offline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import itertools
+import json
+
+import altair as alt
+import pandas as pd
+
+# NHS identity colours. Against white, the grey is 4.0:1 and the blue 6.0:1, above WCAG's 3:1 for graphics; the
+# focal ICB is also labelled in text, so colour is never the only cue.
+FOCAL = "#005EB8"
+OTHERS = "#768692"
+REFERENCE = "#231F20"
+FONT = "Arial, Helvetica, sans-serif"
+BAR_STEP = 13  # pixels per ICB bar: 42 bars fit in a page-height chart
+
+EMBED_OPTIONS = {
+    "renderer": "svg",  # SVG keeps text selectable and the marks inspectable by tests and screen readers
+    # Export (PNG/SVG) works offline; the editor links would point off-site, so they are off.
+    "actions": {"export": True, "source": False, "compiled": False, "editor": False},
+}
+
+
+@alt.theme.register("sots", enable=True)
+def _theme() -> alt.theme.ThemeConfig:
+    return {
+        "config": {
+            "font": FONT,
+            "axis": {"labelFontSize": 12, "titleFontSize": 13, "labelColor": REFERENCE, "titleColor": REFERENCE},
+            "legend": {"labelFontSize": 12, "titleFontSize": 13},
+            "title": {"fontSize": 15, "anchor": "start", "color": REFERENCE},
+            "view": {"stroke": None},
+            "bar": {"color": OTHERS},
+            "point": {"color": OTHERS, "filled": True, "size": 60},
+        }
+    }
+
+
+_counter = itertools.count(1)
+
+
+def _render(spec: dict, **_: object) -> dict:
+    """Altair renderer: a div plus a vegaEmbed call, with an id stable across builds (spec hash + page order)."""
+    text = json.dumps(spec, sort_keys=True)
+    chart_id = f"sots-chart-{next(_counter)}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
+    label = html.escape(str(spec.get("description", "Chart")), quote=True)
+    script_safe = text.replace("</", "<\\/")
+    markup = f"""<div class="sots-chart" id="{chart_id}" role="figure" aria-label="{label}"></div>
+<script type="text/javascript">
+(function () {{
+  var el = document.getElementById("{chart_id}");
+  if (typeof vegaEmbed === "undefined") {{
+    el.textContent = "This chart needs the book's vega-offline.js, which did not load.";
+    console.error("sots: vegaEmbed is not loaded for {chart_id}");
+    return;
+  }}
+  vegaEmbed(el, {script_safe}, {json.dumps(EMBED_OPTIONS)}).catch(function (err) {{
+    el.textContent = "Chart failed to draw: " + err;
+    console.error(err);
+  }});
+}})();
+</script>"""
+    return {"text/html": markup, f"application/vnd.vegalite.v{alt.SCHEMA_VERSION[1]}+json": spec}
+
+
+alt.renderers.register("sots", _render)
+alt.renderers.enable("sots")
+
+
+def offline_bundle() -> str:
+    """vega, vega-lite and vega-embed as one self-contained script for the book's ``_static`` folder.
+
+    Made from the pinned vl-convert-python at the vega-lite version Altair targets, so it changes with the pins.
+    Wrapped in a function because its top-level names (e.g. ``_``) clash with Sphinx's own globals.
+    """
+    import vl_convert
+
+    major_minor = ".".join(alt.VEGALITE_VERSION.split(".")[:2])
+    bundle = vl_convert.javascript_bundle(vl_version=f"v{major_minor}")
+    return f"/* vega, vega-lite {alt.VEGALITE_VERSION} and vega-embed, bundled by vl-convert */\n(function () {{\n{bundle}\n}})();\n"
+
+
+class Table:
+    """A table for the book: numbers formatted per column, no index, and the same HTML on every build.
+
+    A pandas Styler's plain-text form carries its memory address, which would change the published notebook on
+    every run; this shows the frame's own text instead.
+    """
+
+    def __init__(self, df: pd.DataFrame, formats: dict[str, str]):
+        self.df = df
+        digest = hashlib.sha256("|".join(map(str, df.columns)).encode()).hexdigest()[:8]
+        self.styler = (
+            df.style.format(formats).hide(axis="index").set_uuid(f"t{digest}")
+            .set_table_attributes('class="sots-table"')
+        )
+
+    def _repr_html_(self) -> str:
+        return self.styler.to_html()
+
+    def __repr__(self) -> str:
+        return self.df.to_string(index=False)
+
+
+def table(df: pd.DataFrame, formats: dict[str, str]) -> Table:
+    """Show ``df`` as a book table, formatting the columns named in ``formats`` (e.g. ``{"£": "{:,.0f}"}``)."""
+    return Table(df, formats)
+
+
+def _year_selector(years: list[str], default: str) -> alt.Parameter:
+    return alt.param(
+        name="year",
+        value=default,
+        bind=alt.binding_radio(options=years, name="Year: "),
+    )
+
+
+def _focal_color(focal_code: str) -> alt.Color:
+    return alt.condition(
+        alt.datum.icb_code == focal_code, alt.value(FOCAL), alt.value(OTHERS)
+    )
+
+
+def ranked_bar(
+    df: pd.DataFrame, *, value: str, rank: str, label: str, focal_code: str, default_year: str,
+    fmt: str = ",.0f", reference: pd.DataFrame | None = None,
+) -> alt.LayerChart:
+    """Every ICB's ``value`` as a bar, sorted highest first, the focal ICB in blue and labelled, with a year choice.
+
+    ``df`` has ``year``, ``icb_code``, ``short_name``, ``value`` and ``rank``; ``reference`` (optional) has ``year`` and
+    ``value``, drawn as a dashed England line.
+    """
+    years = sorted(df["year"].unique())
+    year = _year_selector(years, default_year)
+    focal_name = df.loc[df["icb_code"] == focal_code, "short_name"].iloc[0]
+    base = alt.Chart(df).transform_filter(alt.datum.year == year)
+    # One explicit sort for every layer: "-x" would differ between the stacked bars and the labels.
+    order = alt.EncodingSortField(field=value, op="max", order="descending")
+    y = alt.Y("short_name:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    bars = base.mark_bar().encode(
+        x=alt.X(f"{value}:Q", title=label, axis=alt.Axis(format=fmt)),
+        y=y,
+        color=_focal_color(focal_code),
+        tooltip=[
+            alt.Tooltip("short_name:N", title="ICB"),
+            alt.Tooltip(f"{value}:Q", title=label, format=fmt),
+            alt.Tooltip(f"{rank}:Q", title="Rank (1 = highest)"),
+        ],
+    )
+    # The label layer uses the same rows as the bars (blank text for all but the focal ICB), so both layers share
+    # one sorted domain; a filtered label layer would make vega-lite fall back to alphabetical order.
+    text = base.mark_text(align="left", dx=4, fontWeight="bold", color=FOCAL).encode(
+        x=f"{value}:Q", y=y,
+        text=alt.condition(alt.datum.icb_code == focal_code, alt.Text(f"{value}:Q", format=fmt), alt.value("")),
+    )
+    layers = [bars, text]
+    if reference is not None:
+        layers.append(
+            alt.Chart(reference).transform_filter(alt.datum.year == year).mark_rule(
+                strokeDash=[4, 3], color=REFERENCE
+            ).encode(x=f"{value}:Q", tooltip=[alt.Tooltip(f"{value}:Q", title="England", format=fmt)])
+        )
+    return alt.layer(*layers).add_params(year).properties(
+        width=360,
+        height=alt.Step(BAR_STEP),
+        title=alt.Title(label, subtitle=f"All ICBs, highest first; {focal_name} in blue; dashed line: England"),
+        description=f"Ranked bar chart of {label.lower()} for every ICB, with {focal_name} highlighted.",
+    )
+
+
+def need_scatter(df: pd.DataFrame, *, focal_code: str, default_year: str) -> alt.LayerChart:
+    """Need index (x) against core £ per registered head (y), one point per ICB, the focal ICB labelled."""
+    years = sorted(df["year"].unique())
+    year = _year_selector(years, default_year)
+    focal_name = df.loc[df["icb_code"] == focal_code, "short_name"].iloc[0]
+    base = alt.Chart(df).transform_filter(alt.datum.year == year)
+    x = alt.X("need_index:Q", title="Core need index (weighted ÷ registered population)", scale=alt.Scale(zero=False))
+    y = alt.Y(
+        "core_allocation_per_head_gbp:Q", title="Core allocation per registered head (£)", scale=alt.Scale(zero=False),
+        axis=alt.Axis(format=",.0f"),
+    )
+    points = base.mark_point().encode(
+        x=x,
+        y=y,
+        color=_focal_color(focal_code),
+        size=alt.condition(alt.datum.icb_code == focal_code, alt.value(140), alt.value(60)),
+        tooltip=[
+            alt.Tooltip("short_name:N", title="ICB"),
+            alt.Tooltip("need_index:Q", title="Need index", format=".3f"),
+            alt.Tooltip("core_allocation_per_head_gbp:Q", title="£ per head", format=",.0f"),
+        ],
+    )
+    label = base.transform_filter(alt.datum.icb_code == focal_code).mark_text(
+        align="center", dy=-14, fontWeight="bold", color=FOCAL
+    ).encode(x=x, y=y, text="short_name:N")
+    return alt.layer(points, label).add_params(year).properties(
+        width=440,
+        height=340,
+        title=alt.Title("Need against funding", subtitle="Each point is an ICB; funding follows need"),
+        description=f"Scatter of core need index against core allocation per registered head for every ICB, "
+        f"with {focal_name} labelled.",
+    )

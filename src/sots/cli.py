@@ -1,0 +1,90 @@
+"""The ``sots`` command line: prepare the inputs, build the book, list the ICBs.
+
+Every expected failure (bad input, a failing notebook, a book warning) prints one ``error:`` line, plus the failing
+cell where there is one, and exits 1. Nothing is published by a failed build.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from sots import data, geography
+from sots.errors import SotsError
+from sots.prepare import DEFAULT_RAW, prepare as prepare_tables
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+DataDir = Annotated[Path, typer.Option("--data", help="Folder of prepared tables.")]
+
+
+def _fail(error: Exception) -> None:
+    first, *rest = str(error).splitlines() or [type(error).__name__]
+    err.print(f"[bold red]error:[/] {first}", markup=True)
+    for line in rest:
+        err.print(line, markup=False)
+    raise typer.Exit(1)
+
+
+@app.command()
+def prepare(
+    raw: Annotated[Path, typer.Option(help="Upstream folder laid out like ../shared/data/raw.")] = DEFAULT_RAW,
+    data_dir: DataDir = Path("data"),
+    verify: Annotated[bool, typer.Option("--verify", help="Only recompute checksums against datapackage.json.")] = False,
+) -> None:
+    """Turn the public sources into tidy, validated tables and datapackage.json under data/."""
+    try:
+        if verify:
+            problems = data.verify(data_dir)
+            if problems:
+                for line in problems[1:]:
+                    err.print(line, markup=False)
+                raise SotsError(problems[0])
+            out.print(f"{data_dir}/{data.DATAPACKAGE}: every checksum matches")
+            return
+        rows = prepare_tables(raw, data_dir)
+    except (SotsError, OSError) as error:
+        _fail(error)
+    for name, n in rows.items():
+        out.print(f"wrote {data_dir / data.TABLES[name].filename} ({n} rows)")
+    out.print(f"wrote {data_dir / data.DATAPACKAGE}")
+
+
+@app.command()
+def build(
+    edition: Annotated[str, typer.Option(help="Edition to build, named by its financial year.")] = "2023-24",
+    icb: Annotated[str, typer.Option(help="Focal ICB: ODS code (QE1), ONS code (E54000048) or name.")] = (
+        geography.DEFAULT_ICB
+    ),
+    out_dir: Annotated[Path, typer.Option("--out", help="Site folder; the edition goes in <out>/<edition>/.")] = Path(
+        "_build/site"
+    ),
+    data_dir: DataDir = Path("data"),
+) -> None:
+    """Execute every notebook and build the book; publish only if everything succeeds."""
+    from sots.site import build as build_site  # heavy imports only for the commands that need them
+
+    try:
+        build_site(edition=edition, icb=icb, out=out_dir, data_dir=data_dir.resolve(), log=out.print)
+    except SotsError as error:
+        _fail(error)
+
+
+@app.command()
+def icbs(data_dir: DataDir = Path("data")) -> None:
+    """List every ICB's codes and name."""
+    try:
+        lookup = data.load("icb_lookup", data_dir)
+    except SotsError as error:
+        _fail(error)
+    for row in lookup.itertuples():
+        out.print(f"{row.icb_code}  {row.icb_gss_code}  {row.icb_name}", markup=False)
+
+
+if __name__ == "__main__":
+    app()

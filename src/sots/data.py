@@ -1,0 +1,294 @@
+"""The prepared inputs: their schemas, where they come from, how to load them, and their data package.
+
+Every tidy table under ``data/`` has one entry in :data:`TABLES`: a pandera schema (types, ranges, unique keys),
+the public sources it was made from, and a one-line description. Loading a table always validates it, so a
+notebook never sees a malformed input, and a bad file fails with one line naming the file, column and row.
+
+Units are in the column names: ``_gbp_k`` is pounds sterling in thousands, ``_gbp`` pounds, ``_persons`` people
+(registered or need-weighted), ``_frac`` a fraction (0.0625 means 6.25 per cent).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+import yaml
+
+from sots.errors import InputError
+
+OGL = {
+    "name": "OGL-UK-3.0",
+    "title": "Open Government Licence v3.0",
+    "path": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+}
+ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
+
+YEAR_PATTERN = r"^\d{4}/\d{2}$"  # a financial year, e.g. 2023/24
+ODS_ICB_PATTERN = r"^Q[A-Z0-9]{2}$"  # NHS ODS code of an ICB, e.g. QE1
+GSS_ICB_PATTERN = r"^E54\d{6}$"  # ONS GSS code of an ICB, e.g. E54000048
+
+
+def _money(description: str, *checks: pa.Check) -> pa.Column:
+    return pa.Column(float, [pa.Check.ge(0), *checks], description=description, metadata={"unit": "GBP thousands"})
+
+
+def _persons(description: str) -> pa.Column:
+    return pa.Column(float, pa.Check.gt(0), description=description, metadata={"unit": "persons"})
+
+
+def _fraction(description: str) -> pa.Column:
+    # A distance from target or convergence adjustment beyond +/-50% would be a unit error (per cent, not fraction).
+    return pa.Column(float, pa.Check.in_range(-0.5, 0.5), description=description, metadata={"unit": "fraction"})
+
+
+_KEYS = {
+    "year": pa.Column(str, pa.Check.str_matches(YEAR_PATTERN), description="Financial year of the allocation"),
+    "icb_code": pa.Column(str, pa.Check.str_matches(ODS_ICB_PATTERN), description="ICB code (NHS ODS)"),
+}
+
+ALLOCATIONS = pa.DataFrameSchema(
+    {
+        **_KEYS,
+        "icb_name": pa.Column(str, pa.Check.str_length(min_value=3), description="ICB name as NHS England gives it"),
+        "region_name": pa.Column(str, description="NHS England region"),
+        "core_recurrent_allocation_gbp_k": _money("Core services recurrent allocation", pa.Check.gt(0)),
+        "core_total_allocation_gbp_k": _money("Core services total allocation (recurrent plus elective recovery)"),
+        "core_combined_allocation_gbp_k": _money("Core total plus discharge (2023/24: also COVID and capacity)"),
+        "core_recurrent_per_head_gbp": pa.Column(
+            float, pa.Check.in_range(500, 5000), description="Core recurrent allocation per registered patient, as "
+            "published", metadata={"unit": "GBP per registered person"}
+        ),
+        "core_dft_pre_convergence_frac": _fraction("Distance from target before convergence (+ = above target)"),
+        "core_dft_post_convergence_frac": _fraction("Distance from target after convergence (+ = above target)"),
+        "core_convergence_frac": _fraction("Convergence adjustment applied to the baseline"),
+        "pmc_recurrent_allocation_gbp_k": _money("Primary medical care recurrent allocation"),
+        "other_primary_care_gbp_k": _money("Other primary care (dental, pharmacy, optometry) allocation"),
+        "running_cost_allowance_gbp_k": _money("Running cost allowance"),
+        "registered_population_implied_persons": _persons("Registered population implied by core £ / £ per head"),
+    },
+    unique=["year", "icb_code"],
+    strict=True,
+    ordered=True,
+    coerce=True,
+    name="icb_allocations",
+)
+
+WEIGHTED_POPULATION = pa.DataFrameSchema(
+    {
+        **_KEYS,
+        "registered_population_persons": _persons("Projected GP-registered population for the allocation year"),
+        "ga_weighted_persons": _persons("General and acute need-weighted population"),
+        "community_weighted_persons": _persons("Community services need-weighted population"),
+        "mental_health_weighted_persons": _persons("Mental health need-weighted population"),
+        "maternity_weighted_persons": _persons("Maternity need-weighted population"),
+        "health_inequalities_weighted_persons": _persons("Health inequalities weighted population"),
+        "prescribing_weighted_persons": _persons("Prescribing need-weighted population"),
+        "core_weighted_persons": _persons("Overall core services weighted population ('Final WP')"),
+        "pmc_need_weighted_persons": _persons("Primary medical care need-weighted population"),
+        "pmc_weighted_persons": _persons("Overall primary medical care weighted population ('Final PMC WP')"),
+        "n_practices": pa.Column(int, pa.Check.gt(0), description="GP practices summed", metadata={"unit": "count"}),
+    },
+    unique=["year", "icb_code"],
+    strict=True,
+    ordered=True,
+    coerce=True,
+    name="icb_weighted_population",
+)
+
+ICB_LOOKUP = pa.DataFrameSchema(
+    {
+        "icb_code": pa.Column(str, pa.Check.str_matches(ODS_ICB_PATTERN), unique=True, description="ICB code (ODS)"),
+        "icb_gss_code": pa.Column(
+            str, pa.Check.str_matches(GSS_ICB_PATTERN), unique=True, description="ICB code (ONS GSS)"
+        ),
+        "icb_name": pa.Column(str, unique=True, description="ICB name as NHS England gives it"),
+        "short_name": pa.Column(str, unique=True, description="ICB name without 'NHS' and 'ICB'"),
+        "region_name": pa.Column(str, description="NHS England region"),
+    },
+    strict=True,
+    ordered=True,
+    coerce=True,
+    name="icb_lookup",
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One prepared table: its file under ``data/``, schema, sources (ids in sources.yml) and description."""
+
+    name: str
+    schema: pa.DataFrameSchema
+    sources: tuple[str, ...]
+    description: str
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.csv"
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "icb_allocations",
+            ALLOCATIONS,
+            ("nhse_allocations",),
+            "ICB revenue allocations by year for all ICBs: core services, primary care and running costs, with "
+            "distance from target.",
+        ),
+        Table(
+            "icb_weighted_population",
+            WEIGHTED_POPULATION,
+            ("nhse_weighted_population",),
+            "Registered and need-weighted populations by ICB and year, summed from the GP-practice file.",
+        ),
+        Table(
+            "icb_lookup",
+            ICB_LOOKUP,
+            ("nhse_allocations", "ons_icb_codes"),
+            "Each ICB's ODS code, ONS GSS code, name and region, matched by normalised name.",
+        ),
+    )
+}
+
+DATAPACKAGE = "datapackage.json"
+
+
+def edition_year(edition: str) -> str:
+    """The financial year an edition reports on: '2023-24' -> '2023/24'."""
+    return edition.replace("-", "/")
+
+
+@cache
+def sources() -> dict[str, dict]:
+    """The public sources, keyed by id, from the package's ``sources.yml``."""
+    return yaml.safe_load(resources.files("sots").joinpath("sources.yml").read_text())
+
+
+def sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def describe_failure(path: Path | str, err: pa.errors.SchemaErrors) -> str:
+    """One line naming the file, column, row and the check that failed, from pandera's failure cases."""
+    cases = err.failure_cases
+    first = cases.iloc[0]
+    check = str(first.get("check"))
+    # For whole-column problems pandera puts the column's name in failure_case.
+    if check == "column_in_dataframe":
+        return f"{path}: missing column '{first.get('failure_case')}' (expected the columns {list(err.schema.columns)})"
+    if check == "column_in_schema":
+        return f"{path}: unexpected column '{first.get('failure_case')}' (expected only {list(err.schema.columns)})"
+    if check == "column_ordered":
+        return f"{path}: columns out of order at '{first.get('failure_case')}' (expected {list(err.schema.columns)})"
+    column = first.get("column")
+    where = f"column '{column}'" if isinstance(column, str) else "table"
+    index = first.get("index")
+    if pd.notna(index):
+        # Rows are counted as in a spreadsheet: the header is line 1, the first data row is line 2.
+        where += f", line {int(index) + 2}"
+    expected = {"not_nullable": "a value"}.get(check, check)
+    got = first.get("failure_case")
+    got = "an empty cell" if pd.isna(got) else repr(got.item() if hasattr(got, "item") else got)
+    more = f" ({len(cases)} problems in all)" if len(cases) > 1 else ""
+    return f"{path}: {where}: expected {expected}, got {got}{more}"
+
+
+def validate(df: pd.DataFrame, table: Table, path: Path | str) -> pd.DataFrame:
+    """Validate ``df`` against the table's schema; raise InputError with one line naming file, column and row."""
+    try:
+        return table.schema.validate(df, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        raise InputError(describe_failure(path, err)) from None
+
+
+def load(name: str, data_dir: Path | str) -> pd.DataFrame:
+    """Load and validate one prepared table from ``data_dir``."""
+    table = TABLES[name]
+    path = Path(data_dir) / table.filename
+    if not path.is_file():
+        raise InputError(f"{path}: file not found (expected the prepared table '{name}'; run `sots prepare`)")
+    # Only an empty cell is missing: text such as "n/a" stays text, so the error can name it.
+    df = pd.read_csv(
+        path, dtype={"year": str, "icb_code": str, "icb_gss_code": str}, keep_default_na=False, na_values=[""]
+    )
+    return validate(df, table, path)
+
+
+def table_hashes(data_dir: Path | str) -> dict[str, str]:
+    """Each table's recorded sha256 from the data package, keyed by table name (``sha256:<hex>``)."""
+    package = json.loads((Path(data_dir) / DATAPACKAGE).read_text())
+    return {r["name"]: r["hash"] for r in package["resources"]}
+
+
+def _field(name: str, column: pa.Column) -> dict:
+    kind = {"float64": "number", "int64": "integer"}.get(str(column.dtype), "string")
+    field = {"name": name, "type": kind, "description": column.description}
+    if unit := (column.metadata or {}).get("unit"):
+        field["unit"] = unit
+    return field
+
+
+def datapackage(data_dir: Path, raw_files: dict[str, list[tuple[str, str]]]) -> dict:
+    """The Frictionless Data Package describing every table in ``data_dir``.
+
+    ``raw_files`` maps table name to the (path relative to the upstream, sha256) of each raw file it was made from.
+    The package carries no timestamp, so preparing the same inputs twice gives byte-identical output.
+    """
+    resources_ = []
+    for table in TABLES.values():
+        path = data_dir / table.filename
+        resources_.append(
+            {
+                "name": table.name,
+                "path": table.filename,
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "description": table.description,
+                "bytes": path.stat().st_size,
+                "hash": f"sha256:{sha256(path)}",
+                "sources": [
+                    {k: sources()[s][k] for k in ("title", "publisher", "path", "period")} for s in table.sources
+                ],
+                "licenses": [OGL],
+                "raw_inputs": [{"path": p, "sha256": h} for p, h in raw_files.get(table.name, [])],
+                "schema": {
+                    "fields": [_field(n, c) for n, c in table.schema.columns.items()],
+                    "primaryKey": table.schema.unique or [n for n, c in table.schema.columns.items() if c.unique][:1],
+                },
+            }
+        )
+    return {
+        "profile": "tabular-data-package",
+        "name": "sots-prepared-inputs",
+        "title": "Prepared inputs for the state of the system report",
+        "licenses": [OGL],
+        "attribution": ATTRIBUTION,
+        "resources": resources_,
+    }
+
+
+def verify(data_dir: Path | str) -> list[str]:
+    """Recompute each table's sha256 and compare it with the data package; return one line per mismatch."""
+    data_dir = Path(data_dir)
+    package_path = data_dir / DATAPACKAGE
+    if not package_path.is_file():
+        return [f"{package_path}: file not found (run `sots prepare`)"]
+    problems = []
+    for name, recorded in table_hashes(data_dir).items():
+        path = data_dir / f"{name}.csv"
+        if not path.is_file():
+            problems.append(f"{path}: file not found (listed in {DATAPACKAGE})")
+        elif (actual := f"sha256:{sha256(path)}") != recorded:
+            problems.append(f"{path}: sha256 is {actual}, expected {recorded} (from {DATAPACKAGE})")
+    return problems

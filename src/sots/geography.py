@@ -1,0 +1,90 @@
+"""ICB identities: matching NHS (ODS) codes to ONS (GSS) codes, and resolving what a user typed to one ICB."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+
+import pandas as pd
+
+from sots.errors import InputError
+
+DEFAULT_ICB = "QE1"  # NHS Lancashire and South Cumbria ICB
+
+
+def normalise_name(name: str) -> str:
+    """An ICB name reduced to a key both NHS England and ONS spellings share.
+
+    Drops "NHS ", " ICB" and " Integrated Care Board", lower-cases, and reads "&" as "and", so
+    "NHS Hampshire and Isle Of Wight ICB" and "Hampshire & Isle of Wight ICB" give the same key.
+    """
+    key = re.sub(r"\s+integrated care board$|\s+icb$", "", name.strip(), flags=re.IGNORECASE)
+    key = re.sub(r"^nhs\s+", "", key, flags=re.IGNORECASE)
+    key = key.replace("&", " and ").lower()
+    return re.sub(r"\s+", " ", key).strip()
+
+
+def short_name(name: str) -> str:
+    """The name without "NHS " and " ICB": "NHS Lancashire and South Cumbria ICB" -> "Lancashire and South Cumbria"."""
+    return re.sub(r"^NHS\s+|\s+ICB$", "", name.strip())
+
+
+def match_icb_codes(nhs: pd.DataFrame, ons: pd.DataFrame) -> pd.DataFrame:
+    """Join NHS (``icb_code``, ``icb_name``) rows to ONS (``area_code``, ``area_name``) rows by normalised name.
+
+    Returns one row per NHS ICB with its GSS code. Raises InputError naming every ICB without exactly one match,
+    so a renamed or merged ICB is caught rather than silently dropped.
+    """
+    left = nhs.assign(key=nhs["icb_name"].map(normalise_name))
+    right = ons.assign(key=ons["area_name"].map(normalise_name))[["key", "area_code"]]
+    counts = right["key"].value_counts()
+    unmatched = sorted(set(left["key"]) - set(counts.index))
+    duplicated = sorted(k for k in left["key"] if counts.get(k, 0) > 1)
+    if unmatched or duplicated or len(right) != len(left):
+        raise InputError(
+            f"ICB lookup: {len(left)} NHS ICBs against {len(right)} ONS ICBs; no ONS match for {unmatched}, "
+            f"several for {duplicated} (expected every ICB to match exactly one by normalised name)"
+        )
+    return left.merge(right, on="key", validate="one_to_one").rename(columns={"area_code": "icb_gss_code"})
+
+
+def _similarity(typed: str, candidate: str) -> float:
+    """difflib's ratio plus the share of a common prefix, so "QE2" is nearest "QE1" and "lanc" nearest "lancashire"."""
+    prefix = len(os.path.commonprefix([typed, candidate]))
+    return difflib.SequenceMatcher(None, typed, candidate).ratio() + prefix / max(len(typed), len(candidate))
+
+
+def closest_icbs(typed: str, lookup: pd.DataFrame, n: int = 3) -> list[str]:
+    """Up to ``n`` ICBs, as "CODE (Short name)", whose code or name is nearest ``typed``, or that contain it."""
+    typed = typed.strip().lower()
+    scores: dict[str, float] = {}
+    for row in lookup.itertuples():
+        label = f"{row.icb_code} ({row.short_name})"
+        name = normalise_name(row.icb_name)
+        # The name's opening, cut to the length typed, catches abbreviations such as "lancs".
+        keys = (row.icb_code.lower(), row.icb_gss_code.lower(), name, name[: len(typed)])
+        score = max(_similarity(typed, key) for key in keys)
+        if len(typed) > 3 and typed in name:  # a word of the name, e.g. "cumbria"
+            score = max(score, 1.0)
+        scores[label] = score
+    ranked = sorted(scores, key=lambda label: -scores[label])
+    return [label for label in ranked[:n] if scores[label] >= 0.6]
+
+
+def resolve_icb(query: str, lookup: pd.DataFrame) -> pd.Series:
+    """The lookup row for an ICB given by ODS code, GSS code or name (any case); InputError with suggestions if none.
+
+    The error suggests the closest codes and names, so a typo such as "QE2" or "lancashire" is one step from right.
+    """
+    q = query.strip()
+    for column in ("icb_code", "icb_gss_code"):
+        hit = lookup[lookup[column].str.upper() == q.upper()]
+        if len(hit) == 1:
+            return hit.iloc[0]
+    hit = lookup[lookup["icb_name"].map(normalise_name) == normalise_name(q)]
+    if len(hit) == 1:
+        return hit.iloc[0]
+    suggestions = closest_icbs(q, lookup)
+    hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else "; run `sots icbs` to list them"
+    raise InputError(f"unknown ICB '{query}': expected one of the {len(lookup)} ICB codes (ODS or GSS) or names{hint}")

@@ -1,0 +1,136 @@
+"""Execute the book's notebooks with papermill, one edition and ICB at a time.
+
+Each notebook runs in the build's own copy of ``notebooks/``, with its parameters injected, and writes its figures
+to a fragment that :func:`sots.results.merge_fragments` turns into results.json. A failing cell stops the build
+with that cell shown; nothing is published (see :mod:`sots.site`).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+
+from sots.errors import BuildError
+
+CELL_TIMEOUT_S = 600  # per cell, as in the QuantEcon books' CI
+# The kernel's own log (not the notebook's output) warns at start-up that its local TCP link is unencrypted;
+# errors only, so a build's output is the progress lines and real problems.
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
+HIDE_INPUT = "hide-input"
+# Cells whose code readers never need, not even folded.
+HIDDEN_FROM_READERS = {"remove-input", "remove-cell", HIDE_INPUT}
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """What every notebook is parameterised by."""
+
+    edition: str
+    icb: str
+    data_dir: Path
+
+    def for_notebook(self, cwd: Path, fragment: Path) -> dict[str, str]:
+        """Papermill parameters, paths relative to the notebook's folder ``cwd``.
+
+        Relative paths keep build-machine folders out of the published page (readers can unfold the injected cell),
+        so the same inputs give the same HTML wherever the book is built.
+        """
+        return {
+            "edition": self.edition,
+            "icb": self.icb,
+            "data_dir": os.path.relpath(self.data_dir, cwd),
+            "results_fragment": os.path.relpath(fragment, cwd),
+        }
+
+
+def notebooks_in_toc(toc: dict) -> list[str]:
+    """The notebook paths (no suffix) that a Jupyter Book ``_toc.yml`` lists, in order."""
+    found: list[str] = []
+
+    def walk(entries: list[dict]) -> None:
+        for entry in entries:
+            if "file" in entry and entry["file"].startswith("notebooks/"):
+                found.append(entry["file"])
+            for key in ("chapters", "sections"):
+                walk(entry.get(key, []))
+            for part in entry.get("parts", []):
+                walk(part.get("chapters", []))
+
+    walk([toc])
+    return found
+
+
+def prepare_for_book(path: Path) -> list[str]:
+    """Ready an executed notebook for the book; return any stderr the kernel printed.
+
+    Folds every code cell's source (readers can unfold it), including papermill's injected parameters. Drops the
+    Vega-Lite JSON of each chart: it lets analysts see charts in Jupyter, but the book draws them from the HTML
+    output, and myst-nb warns on a mimetype it cannot render. Drops execution timings, which the build log reports,
+    and build paths, so the same inputs publish a byte-identical notebook.
+    """
+    nb = nbformat.read(path, as_version=4)
+    for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
+        nb.metadata.get("papermill", {}).pop(key, None)
+    stderr = []
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
+        if cell.cell_type != "code":
+            continue
+        tags = cell.metadata.setdefault("tags", [])
+        if "injected-parameters" in tags:
+            cell.id = "injected-parameters"  # papermill draws a random id
+        if not HIDDEN_FROM_READERS.intersection(tags):
+            tags.append(HIDE_INPUT)
+        for output in cell.get("outputs", []):
+            if output.get("name") == "stderr":
+                stderr.append(output.get("text", ""))
+            for mime in [m for m in output.get("data", {}) if m.startswith("application/vnd.vegalite")]:
+                del output["data"][mime]
+    nbformat.write(nb, path)
+    return stderr
+
+
+def _failure(name: str, err: pm.PapermillExecutionError) -> BuildError:
+    source = "\n".join(f"    {line}" for line in err.source.splitlines())
+    return BuildError(
+        f"{name}: cell {err.exec_count} raised {err.ename}: {err.evalue}\n  the failing cell:\n{source}"
+    )
+
+
+def execute(
+    sources: list[Path], out_dir: Path, fragments_dir: Path, params: Parameters,
+    log: Callable[[str], None] = print,
+) -> list[Path]:
+    """Run each notebook in ``sources`` into ``out_dir``; return the results fragments written.
+
+    Logs one progress line per notebook with its time. Raises BuildError naming the notebook and showing the failing
+    cell if any cell errors.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fragments = []
+    for i, source in enumerate(sources, 1):
+        target = out_dir / source.name
+        fragment = fragments_dir / f"{source.stem}.json"
+        started = time.perf_counter()
+        try:
+            pm.execute_notebook(
+                str(source), str(target), parameters=params.for_notebook(out_dir, fragment), kernel_name="python3",
+                cwd=str(out_dir), progress_bar=False, log_output=False, execution_timeout=CELL_TIMEOUT_S,
+                extra_arguments=KERNEL_ARGS,
+            )
+        except pm.PapermillExecutionError as err:
+            log(f"[{i}/{len(sources)}] {source.name} FAILED after {time.perf_counter() - started:.1f} s")
+            raise _failure(source.name, err) from None
+        for text in prepare_for_book(target):
+            log(f"    warning from {source.name}: {text.strip().splitlines()[-1] if text.strip() else text}")
+        log(f"[{i}/{len(sources)}] {source.name} {time.perf_counter() - started:.1f} s")
+        if fragment.exists():
+            fragments.append(fragment)
+    return fragments

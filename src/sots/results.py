@@ -1,0 +1,84 @@
+"""Headline figures: glued into a notebook's prose and written to results.json from the same call.
+
+A notebook makes one :class:`Recorder` from its parameters and calls :meth:`Recorder.figure` for every number it
+publishes. That one call glues the value for the prose (``{glue:text}`name``) and writes the figure, with its unit,
+method and inputs, to the notebook's results fragment. ``sots build`` merges the fragments into results.json, so
+the book's prose, results.json, the claims checks and the tests all read the same value.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+RESULTS_FILE = "results.json"
+
+
+def _plain(value: Any) -> Any:
+    """numpy and pandas scalars -> plain Python, so json and glue see ordinary numbers."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"figure value {value} is not a finite number")
+    return value
+
+
+class Recorder:
+    """Collects one notebook's figures; each is glued and written to ``fragment`` as soon as it is made.
+
+    ``inputs`` is what every figure of this notebook was computed from: e.g. table name -> sha256.
+    """
+
+    def __init__(self, fragment: str | Path | None, *, edition: str, icb: str, inputs: dict[str, Any]):
+        self.path = Path(fragment) if fragment else None
+        self.edition, self.icb, self.inputs = edition, icb, inputs
+        self.figures: dict[str, dict] = {}
+
+    def figure(self, figure_id: str, value: Any, *, unit: str, method: str, **inputs: Any) -> Any:
+        """Publish a headline figure: glue it under ``figure_id`` and record it for results.json.
+
+        ``inputs`` are figure-specific inputs (e.g. ``year="2023/24"``) added to the notebook's own.
+        """
+        if figure_id in self.figures:
+            raise ValueError(f"figure '{figure_id}' recorded twice")
+        value = _plain(value)
+        self.figures[figure_id] = {
+            "value": value,
+            "unit": unit,
+            "edition": self.edition,
+            "icb": self.icb,
+            "inputs": {**self.inputs, **{k: _plain(v) for k, v in inputs.items()}},
+            "method": method,
+        }
+        self.glue(figure_id, value)
+        if self.path:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(self.figures, indent=2, sort_keys=True) + "\n")
+        return value
+
+    @staticmethod
+    def glue(name: str, value: Any) -> None:
+        """Glue a value that the prose quotes but results.json does not need (a name, an ordinal, a year)."""
+        from myst_nb import glue
+
+        glue(name, _plain(value) if not isinstance(value, pd.DataFrame) else value, display=False)
+
+
+def merge_fragments(fragments: list[Path]) -> dict[str, dict]:
+    """Merge per-notebook fragments into one mapping, sorted by figure id; a figure id in two notebooks is an error."""
+    merged: dict[str, dict] = {}
+    for path in fragments:
+        for figure_id, entry in json.loads(path.read_text()).items():
+            if figure_id in merged:
+                raise ValueError(f"figure '{figure_id}' is recorded by more than one notebook (second: {path.name})")
+            merged[figure_id] = entry
+    return dict(sorted(merged.items()))
+
+
+def year_suffix(year: str) -> str:
+    """'2023/24' -> '_2023_24', the suffix of per-year figure ids."""
+    return "_" + year.replace("/", "_")

@@ -1,0 +1,33 @@
+"""Shared fixtures, and the rule that every test is marked unit, integration or e2e."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import RAW, sots
+
+KINDS = ("unit", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unmarked = [item.nodeid for item in items if not any(item.get_closest_marker(k) for k in KINDS)]
+    if unmarked:
+        raise pytest.UsageError(f"tests must be marked one of {KINDS}; unmarked: {', '.join(unmarked)}")
+
+
+@pytest.fixture(scope="session")
+def raw_dir() -> Path:
+    if not (RAW / "README.md").is_file():
+        pytest.fail(f"upstream raw data not found at {RAW} (set SOTS_RAW)")
+    return RAW
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`sots build` for the default edition and ICB, into a temporary site folder."""
+    site = tmp_path_factory.mktemp("site") / "site"
+    done = sots("build", "--out", str(site))
+    assert done.returncode == 0, done.stdout + done.stderr
+    return site

@@ -1,0 +1,63 @@
+"""`sots prepare` on the real upstream reproduces the committed tables, and they agree with independent sums."""
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from helpers import DATA, sots
+from sots import data, prepare
+
+pytestmark = pytest.mark.integration
+
+
+def _copy_upstream(raw, target):
+    """Copy just the files prepare reads, in the upstream layout, to show it works on any such folder."""
+    for pattern in (prepare.ALLOCATIONS_GLOB, prepare.PRACTICE_WP_GLOB, prepare.AREA_CODES):
+        for path in raw.glob(pattern):
+            dest = target / path.relative_to(raw)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, dest)
+    return target
+
+
+def test_prepare_from_a_copy_of_the_upstream_reproduces_the_committed_tables(raw_dir, tmp_path):
+    raw = _copy_upstream(raw_dir, tmp_path / "elsewhere")
+    done = sots("prepare", "--raw", str(raw), "--data", str(tmp_path / "data"))
+    assert done.returncode == 0, done.stderr
+    for name in [t.filename for t in data.TABLES.values()] + [data.DATAPACKAGE]:
+        assert (tmp_path / "data" / name).read_bytes() == (DATA / name).read_bytes(), name
+
+
+def test_committed_tables_match_their_checksums():
+    done = sots("prepare", "--verify")
+    assert done.returncode == 0, done.stderr
+    assert "every checksum matches" in done.stdout
+
+
+def test_verify_fails_on_a_changed_table(tmp_path):
+    shutil.copytree(DATA, tmp_path / "data")
+    with open(tmp_path / "data" / "icb_allocations.csv", "a") as f:
+        f.write("\n")
+    done = sots("prepare", "--verify", "--data", str(tmp_path / "data"))
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "icb_allocations.csv: sha256 is" in done.stderr
+
+
+def test_all_42_icbs_match_one_to_one():
+    lookup = data.load("icb_lookup", DATA)
+    assert len(lookup) == 42
+    assert lookup["icb_code"].is_unique and lookup["icb_gss_code"].is_unique
+    assert lookup.set_index("icb_code").loc["QE1", "icb_gss_code"] == "E54000048"
+
+
+def test_weighted_populations_equal_the_publishers_icb_summary(raw_dir):
+    """Our sums over practices against the ICB summary shipped with the upstream (summed separately)."""
+    summary = pd.read_csv(raw_dir / "nhse_allocations_gp_weighted_pop" / "icb_weighted_population_summary_derived.csv")
+    summary = summary.rename(columns={"ICS22": "icb_code"}).set_index(["year", "icb_code"])
+    ours = data.load("icb_weighted_population", DATA).set_index(["year", "icb_code"])
+    assert len(ours) == len(summary) == 84
+    for theirs, mine in (("registered_pop", "registered_population_persons"), ("core_final_wp", "core_weighted_persons"),
+                         ("ga_wp", "ga_weighted_persons")):
+        assert (ours[mine] - summary.loc[ours.index, theirs]).abs().max() < 1e-3, mine
+    assert (ours["n_practices"] == summary.loc[ours.index, "n_practices"]).all()

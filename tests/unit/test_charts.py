@@ -1,0 +1,54 @@
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from sots import charts
+
+pytestmark = pytest.mark.unit
+
+DF = pd.DataFrame({"year": ["2023/24"] * 3, "icb_code": ["QAA", "QBB", "QCC"], "short_name": ["A", "B", "C"],
+                   "v": [3.0, 1.0, 2.0], "v_rank": [1, 3, 2], "need_index": [1.0, 1.1, 0.9],
+                   "core_allocation_per_head_gbp": [1.0, 2.0, 3.0]})
+
+
+def _html(chart) -> str:
+    return charts._render(chart.to_dict())["text/html"]
+
+
+def test_renderer_embeds_with_the_offline_vegaembed_and_no_cdn():
+    markup = _html(charts.ranked_bar(DF, value="v", rank="v_rank", label="V", focal_code="QBB",
+                                     default_year="2023/24"))
+    assert "vegaEmbed(el," in markup
+    assert not re.search(r"(src|href)=\"https?://", markup)
+    assert "cdn" not in markup.lower() and "require" not in markup
+
+
+def test_chart_ids_are_stable_across_runs_but_unique_on_a_page():
+    chart = charts.need_scatter(DF, focal_code="QAA", default_year="2023/24")
+    first, second = _html(chart), _html(chart)
+    id1, id2 = (re.search(r'id="(sots-chart-[^"]+)"', h)[1] for h in (first, second))
+    assert id1 != id2 and id1.split("-")[-1] == id2.split("-")[-1]
+
+
+def test_ranked_bar_highlights_and_labels_the_focal_icb():
+    spec = json.dumps(charts.ranked_bar(DF, value="v", rank="v_rank", label="V", focal_code="QBB",
+                                        default_year="2023/24").to_dict())
+    assert charts.FOCAL in spec and "QBB" in spec
+    assert "B highlighted" in spec  # the description names the focal ICB for screen readers
+
+
+def test_offline_bundle_is_wrapped_and_defines_vegaembed():
+    bundle = charts.offline_bundle()
+    assert bundle.lstrip().startswith("/*") and "(function () {" in bundle
+    assert "window.vegaEmbed=" in bundle
+    assert bundle.rstrip().endswith("})();")
+
+
+def test_table_is_identical_on_every_run():
+    first = charts.table(pd.DataFrame({"A": [1.0], "B": [2]}), {"A": "{:.1f}"})
+    second = charts.table(pd.DataFrame({"A": [1.0], "B": [2]}), {"A": "{:.1f}"})
+    assert first._repr_html_() == second._repr_html_() and repr(first) == repr(second)
+    assert "1.0" in first._repr_html_() and 'class="sots-table"' in first._repr_html_()
+    assert " at 0x" not in repr(first)

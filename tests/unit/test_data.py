@@ -1,0 +1,154 @@
+"""Schemas reject bad tables with one line naming file, column and line; the data package checks its hashes."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from sots import data
+from sots.errors import InputError
+
+pytestmark = pytest.mark.unit
+
+
+def _lookup() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "icb_code": ["QE1", "QWE"],
+            "icb_gss_code": ["E54000048", "E54000031"],
+            "icb_name": ["NHS Lancashire and South Cumbria ICB", "NHS South West London ICB"],
+            "short_name": ["Lancashire and South Cumbria", "South West London"],
+            "region_name": ["North West", "London"],
+        }
+    )
+
+
+def _allocations() -> pd.DataFrame:
+    row = {
+        "year": "2023/24", "icb_code": "QE1", "icb_name": "NHS Lancashire and South Cumbria ICB",
+        "region_name": "North West", "core_recurrent_allocation_gbp_k": 3_409_586.0,
+        "core_total_allocation_gbp_k": 3_504_264.1, "core_combined_allocation_gbp_k": 3_541_231.3,
+        "core_recurrent_per_head_gbp": 1_873.1, "core_dft_pre_convergence_frac": 0.0701,
+        "core_dft_post_convergence_frac": 0.0625, "core_convergence_frac": -0.0071,
+        "pmc_recurrent_allocation_gbp_k": 323_950.0, "other_primary_care_gbp_k": 189_472.7,
+        "running_cost_allowance_gbp_k": 33_053.0, "registered_population_implied_persons": 1_820_286.0,
+    }
+    return pd.DataFrame([row, {**row, "year": "2024/25"}])
+
+
+def _write(tmp_path, name, df):
+    df.to_csv(tmp_path / data.TABLES[name].filename, index=False)
+    return tmp_path
+
+
+def test_valid_tables_load(tmp_path):
+    _write(tmp_path, "icb_lookup", _lookup())
+    _write(tmp_path, "icb_allocations", _allocations())
+    assert len(data.load("icb_lookup", tmp_path)) == 2
+    assert data.load("icb_allocations", tmp_path)["core_recurrent_allocation_gbp_k"].dtype == "float64"
+
+
+@pytest.mark.parametrize(
+    "column, bad, expected",
+    [
+        ("icb_code", "XX9", "str_matches"),
+        ("core_recurrent_allocation_gbp_k", -5.0, "greater_than_or_equal_to(0)"),
+        # a distance from target typed as per cent instead of a fraction
+        ("core_dft_post_convergence_frac", 6.25, "in_range(-0.5, 0.5)"),
+        ("year", "2023-24", "str_matches"),
+    ],
+)
+def test_allocations_reject_bad_values_naming_file_column_and_line(tmp_path, column, bad, expected):
+    df = _allocations()
+    df.loc[1, column] = bad
+    _write(tmp_path, "icb_allocations", df)
+    with pytest.raises(InputError) as err:
+        data.load("icb_allocations", tmp_path)
+    message = str(err.value)
+    assert "\n" not in message
+    assert f"icb_allocations.csv: column '{column}', line 3: expected {expected}" in message
+    assert repr(bad) in message or str(bad) in message
+
+
+def test_text_in_a_number_column_is_named(tmp_path):
+    df = _allocations().astype({"running_cost_allowance_gbp_k": object})
+    df.loc[0, "running_cost_allowance_gbp_k"] = "n/a"
+    _write(tmp_path, "icb_allocations", df)
+    with pytest.raises(InputError, match=r"column 'running_cost_allowance_gbp_k', line 2: expected .*float64.*'n/a'"):
+        data.load("icb_allocations", tmp_path)
+
+
+def test_duplicate_keys_are_rejected(tmp_path):
+    df = _allocations()
+    df.loc[1, "year"] = "2023/24"
+    _write(tmp_path, "icb_allocations", df)
+    with pytest.raises(InputError, match=r"icb_allocations.csv: .*line 2.*expected multiple_fields_uniqueness"):
+        data.load("icb_allocations", tmp_path)
+
+
+def test_a_missing_column_is_named(tmp_path):
+    _write(tmp_path, "icb_lookup", _lookup().drop(columns="short_name"))
+    with pytest.raises(InputError, match=r"icb_lookup.csv: missing column 'short_name' \(expected the columns"):
+        data.load("icb_lookup", tmp_path)
+
+
+def test_a_duplicated_icb_in_the_lookup_is_rejected(tmp_path):
+    df = _lookup()
+    df.loc[1, "icb_gss_code"] = "E54000048"
+    _write(tmp_path, "icb_lookup", df)
+    with pytest.raises(InputError, match=r"column 'icb_gss_code', line 2: expected field_uniqueness, got 'E54000048' \(2 problems"):
+        data.load("icb_lookup", tmp_path)
+
+
+def test_a_missing_table_says_how_to_make_it(tmp_path):
+    with pytest.raises(InputError, match=r"icb_lookup.csv: file not found .*sots prepare"):
+        data.load("icb_lookup", tmp_path)
+
+
+def test_verify_finds_a_changed_table(tmp_path):
+    for name, frame in (("icb_lookup", _lookup()), ("icb_allocations", _allocations())):
+        _write(tmp_path, name, frame)
+    package = {"resources": [{"name": n, "hash": f"sha256:{data.sha256(tmp_path / f'{n}.csv')}"}
+                             for n in ("icb_lookup", "icb_allocations")]}
+    (tmp_path / data.DATAPACKAGE).write_text(json.dumps(package))
+    assert data.verify(tmp_path) == []
+    with open(tmp_path / "icb_lookup.csv", "a") as f:
+        f.write("QXX,E54000099,NHS X ICB,X,Nowhere\n")
+    (problem,) = data.verify(tmp_path)
+    assert "icb_lookup.csv: sha256 is sha256:" in problem and "expected sha256:" in problem
+
+
+def test_datapackage_describes_every_table_with_source_licence_and_hash(tmp_path):
+    for name, frame in (("icb_lookup", _lookup()), ("icb_allocations", _allocations())):
+        _write(tmp_path, name, frame)
+    _write(tmp_path, "icb_weighted_population", pd.DataFrame(columns=list(data.WEIGHTED_POPULATION.columns)))
+    package = data.datapackage(tmp_path, {"icb_lookup": [("x/y.csv", "ab" * 32)]})
+    assert package["licenses"][0]["name"] == "OGL-UK-3.0"
+    by_name = {r["name"]: r for r in package["resources"]}
+    assert set(by_name) == set(data.TABLES)
+    lookup = by_name["icb_lookup"]
+    assert lookup["hash"] == f"sha256:{data.sha256(tmp_path / 'icb_lookup.csv')}"
+    assert {s["publisher"] for s in lookup["sources"]} >= {"NHS England"}
+    assert all(s["path"].startswith("https://") for s in lookup["sources"])
+    assert lookup["raw_inputs"] == [{"path": "x/y.csv", "sha256": "ab" * 32}]
+    assert by_name["icb_allocations"]["schema"]["primaryKey"] == ["year", "icb_code"]
+    units = {f["name"]: f.get("unit") for f in by_name["icb_allocations"]["schema"]["fields"]}
+    assert units["core_recurrent_allocation_gbp_k"] == "GBP thousands"
+
+
+def test_edition_year():
+    assert data.edition_year("2023-24") == "2023/24"
+
+
+def test_an_empty_cell_is_named(tmp_path):
+    df = _allocations()
+    df.loc[1, "core_total_allocation_gbp_k"] = None
+    _write(tmp_path, "icb_allocations", df)
+    with pytest.raises(InputError, match=r"column 'core_total_allocation_gbp_k', line 3: expected a value, got an empty cell"):
+        data.load("icb_allocations", tmp_path)
+
+
+def test_an_extra_column_is_named(tmp_path):
+    _write(tmp_path, "icb_lookup", _lookup().assign(notes="x"))
+    with pytest.raises(InputError, match=r"icb_lookup.csv: unexpected column 'notes'"):
+        data.load("icb_lookup", tmp_path)

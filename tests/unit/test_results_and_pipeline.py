@@ -1,0 +1,59 @@
+import json
+
+import nbformat
+import pytest
+
+from sots import pipeline, results
+
+pytestmark = pytest.mark.unit
+
+
+def test_recorder_writes_each_figure_with_unit_method_and_inputs(tmp_path, monkeypatch):
+    glued = {}
+    monkeypatch.setattr(results.Recorder, "glue", staticmethod(lambda name, value: glued.__setitem__(name, value)))
+    rec = results.Recorder(tmp_path / "f.json", edition="2023-24", icb="QE1", inputs={"t": "sha256:x"})
+    rec.figure("a_gbp_2023_24", 12.5, unit="GBP", method="m", year="2023/24")
+    written = json.loads((tmp_path / "f.json").read_text())
+    assert written == {"a_gbp_2023_24": {"value": 12.5, "unit": "GBP", "edition": "2023-24", "icb": "QE1",
+                                         "inputs": {"t": "sha256:x", "year": "2023/24"}, "method": "m"}}
+    assert glued == {"a_gbp_2023_24": 12.5}
+    with pytest.raises(ValueError, match="recorded twice"):
+        rec.figure("a_gbp_2023_24", 1, unit="GBP", method="m")
+    with pytest.raises(ValueError, match="not a finite number"):
+        rec.figure("b", float("nan"), unit="GBP", method="m")
+
+
+def test_merge_fragments_rejects_a_figure_from_two_notebooks(tmp_path):
+    (tmp_path / "a.json").write_text(json.dumps({"x": {"value": 1}, "z": {"value": 3}}))
+    (tmp_path / "b.json").write_text(json.dumps({"y": {"value": 2}}))
+    assert list(results.merge_fragments([tmp_path / "a.json", tmp_path / "b.json"])) == ["x", "y", "z"]
+    (tmp_path / "c.json").write_text(json.dumps({"x": {"value": 9}}))
+    with pytest.raises(ValueError, match="'x' is recorded by more than one notebook"):
+        results.merge_fragments([tmp_path / "a.json", tmp_path / "c.json"])
+
+
+def test_year_suffix():
+    assert results.year_suffix("2024/25") == "_2024_25"
+
+
+def test_notebooks_in_toc_in_order_from_chapters_parts_and_sections():
+    toc = {"root": "book/intro", "parts": [{"chapters": [
+        {"file": "notebooks/a", "sections": [{"file": "notebooks/b"}]}, {"file": "book/prose"}]}],
+        "chapters": [{"file": "notebooks/c"}]}
+    assert pipeline.notebooks_in_toc(toc) == ["notebooks/c", "notebooks/a", "notebooks/b"]
+
+
+def test_prepare_for_book_folds_code_and_drops_vegalite_json(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    injected = nbformat.v4.new_code_cell("edition = '2023-24'", metadata={"tags": ["injected-parameters"]})
+    chart = nbformat.v4.new_code_cell("chart", outputs=[nbformat.v4.new_output(
+        "display_data", data={"text/html": "<div></div>", "application/vnd.vegalite.v6+json": {}})])
+    warn = nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output("stream", name="stderr", text="careful\n")])
+    removed = nbformat.v4.new_code_cell("y", metadata={"tags": ["remove-cell"]})
+    nb.cells = [nbformat.v4.new_markdown_cell("# t"), injected, chart, warn, removed]
+    nbformat.write(nb, tmp_path / "n.ipynb")
+    assert pipeline.prepare_for_book(tmp_path / "n.ipynb") == ["careful\n"]
+    cells = nbformat.read(tmp_path / "n.ipynb", as_version=4).cells
+    assert [c.metadata.get("tags", []) for c in cells[1:]] == [
+        ["injected-parameters", "hide-input"], ["hide-input"], ["hide-input"], ["remove-cell"]]
+    assert list(cells[2].outputs[0].data) == ["text/html"]
