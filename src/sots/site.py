@@ -35,6 +35,7 @@ from sots.results import RESULTS_FILE, merge_fragments
 DEFAULT_EDITION = "2023-24"
 BOOK_SOURCES = ("_toc.yml", "book")
 VEGA_BUNDLE = "vega-offline.js"
+ICON = "favicon.svg"  # copied into _static by Sphinx from html_favicon
 
 
 def project_root() -> Path:
@@ -83,14 +84,17 @@ def run_jupyter_book(stage: Path, log: Callable[[str], None]) -> Path:
     return stage / "_build" / "html"
 
 
-def redirect_page(target: str) -> str:
-    """A static page that sends the reader to ``target`` (a relative URL), with a link for those without refresh."""
-    t = html.escape(target, quote=True)
+def redirect_page(target: str, icon: str) -> str:
+    """A static page that sends the reader to ``target`` (a relative URL), with a link for those without refresh.
+
+    It names the book's icon (``icon``, relative): without one, browsers ask for /favicon.ico, which is not there.
+    """
+    t, i = html.escape(target, quote=True), html.escape(icon, quote=True)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="refresh" content="0; url={t}">\n<link rel="canonical" href="{t}">\n'
-        f"<title>Redirecting</title>\n</head>\n<body>\n<p>This book has moved to <a href=\"{t}\">{t}</a>.</p>\n"
-        "</body>\n</html>\n"
+        f'<link rel="icon" href="{i}">\n<title>Redirecting</title>\n</head>\n<body>\n'
+        f'<p>This book has moved to <a href="{t}">{t}</a>.</p>\n</body>\n</html>\n'
     )
 
 
@@ -103,7 +107,7 @@ def publish(html_dir: Path, out: Path, edition: str) -> Path:
     html_dir.rename(target)
     shutil.rmtree(retired, ignore_errors=True)
     index = out / ".index.html.tmp"
-    index.write_text(redirect_page(f"{edition}/index.html"))
+    index.write_text(redirect_page(f"{edition}/index.html", f"{edition}/_static/{ICON}"))
     index.replace(out / "index.html")
     return target
 
@@ -133,6 +137,9 @@ def build(
         params = Parameters(edition=edition, icb=focal.icb_code, data_dir=inputs)
         fragments = execute(sources, stage / "notebooks", Path(tmp) / "results", params, log=log)
         html_dir = run_jupyter_book(stage, log)
+        # Jupyter Book's own redirect to the first page names no icon; replace it with ours, which does.
+        first_page = yaml.safe_load((stage / "_toc.yml").read_text())["root"] + ".html"
+        (html_dir / "index.html").write_text(redirect_page(first_page, f"_static/{ICON}"))
         results = merge_fragments(fragments)
         (html_dir / RESULTS_FILE).write_text(json.dumps(results, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
         published = publish(html_dir, out, edition)

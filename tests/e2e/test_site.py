@@ -47,7 +47,11 @@ def test_html_has_no_off_site_src_or_href_and_no_cdn_loader(built_site):
 def test_site_index_redirects_to_the_edition(built_site):
     index = (built_site / "index.html").read_text()
     assert f'url={EDITION}/index.html' in index
-    assert (built_site / EDITION / "index.html").is_file()
+    edition_index = (built_site / EDITION / "index.html").read_text()
+    assert "url=book/intro.html" in edition_index
+    for page, icon in ((index, f"{EDITION}/_static/favicon.svg"), (edition_index, "_static/favicon.svg")):
+        assert f'<link rel="icon" href="{icon}">' in page
+    assert (built_site / EDITION / "_static" / "favicon.svg").is_file()
 
 
 def test_results_json_has_every_funding_figure_for_both_years(built_site):
