@@ -21,6 +21,9 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 DataDir = Annotated[Path, typer.Option("--data", help="Folder of prepared tables.")]
+ProjectData = Annotated[
+    Path | None, typer.Option("--data", help="Folder of prepared tables (default: the project's data/).")
+]
 
 
 def _fail(error: Exception) -> None:
@@ -64,22 +67,22 @@ def build(
     out_dir: Annotated[Path, typer.Option("--out", help="Site folder; the edition goes in <out>/<edition>/.")] = Path(
         "_build/site"
     ),
-    data_dir: DataDir = Path("data"),
+    data_dir: ProjectData = None,
 ) -> None:
     """Execute every notebook and build the book; publish only if everything succeeds."""
     from sots.site import build as build_site  # heavy imports only for the commands that need them
 
     try:
-        build_site(edition=edition, icb=icb, out=out_dir, data_dir=data_dir.resolve(), log=out.print)
+        build_site(edition=edition, icb=icb, out=out_dir, data_dir=data_dir, log=out.print)
     except SotsError as error:
         _fail(error)
 
 
 @app.command()
-def icbs(data_dir: DataDir = Path("data")) -> None:
+def icbs(data_dir: ProjectData = None) -> None:
     """List every ICB's codes and name."""
     try:
-        lookup = data.load("icb_lookup", data_dir)
+        lookup = data.load("icb_lookup", data_dir or data.project_root() / "data")
     except SotsError as error:
         _fail(error)
     for row in lookup.itertuples():

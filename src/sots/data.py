@@ -48,12 +48,18 @@ def _fraction(description: str) -> pa.Column:
     return pa.Column(float, pa.Check.in_range(-0.5, 0.5), description=description, metadata={"unit": "fraction"})
 
 
+def _schema(name: str, columns: dict[str, pa.Column], unique: list[str] | None = None) -> pa.DataFrameSchema:
+    """A table's schema: exactly these columns in this order, values coerced to their types."""
+    return pa.DataFrameSchema(columns, unique=unique, strict=True, ordered=True, coerce=True, name=name)
+
+
 _KEYS = {
     "year": pa.Column(str, pa.Check.str_matches(YEAR_PATTERN), description="Financial year of the allocation"),
     "icb_code": pa.Column(str, pa.Check.str_matches(ODS_ICB_PATTERN), description="ICB code (NHS ODS)"),
 }
 
-ALLOCATIONS = pa.DataFrameSchema(
+ALLOCATIONS = _schema(
+    "icb_allocations",
     {
         **_KEYS,
         "icb_name": pa.Column(str, pa.Check.str_length(min_value=3), description="ICB name as NHS England gives it"),
@@ -74,13 +80,10 @@ ALLOCATIONS = pa.DataFrameSchema(
         "registered_population_implied_persons": _persons("Registered population implied by core £ / £ per head"),
     },
     unique=["year", "icb_code"],
-    strict=True,
-    ordered=True,
-    coerce=True,
-    name="icb_allocations",
 )
 
-WEIGHTED_POPULATION = pa.DataFrameSchema(
+WEIGHTED_POPULATION = _schema(
+    "icb_weighted_population",
     {
         **_KEYS,
         "registered_population_persons": _persons("Projected GP-registered population for the allocation year"),
@@ -96,13 +99,10 @@ WEIGHTED_POPULATION = pa.DataFrameSchema(
         "n_practices": pa.Column(int, pa.Check.gt(0), description="GP practices summed", metadata={"unit": "count"}),
     },
     unique=["year", "icb_code"],
-    strict=True,
-    ordered=True,
-    coerce=True,
-    name="icb_weighted_population",
 )
 
-ICB_LOOKUP = pa.DataFrameSchema(
+ICB_LOOKUP = _schema(
+    "icb_lookup",
     {
         "icb_code": pa.Column(str, pa.Check.str_matches(ODS_ICB_PATTERN), unique=True, description="ICB code (ODS)"),
         "icb_gss_code": pa.Column(
@@ -112,10 +112,6 @@ ICB_LOOKUP = pa.DataFrameSchema(
         "short_name": pa.Column(str, unique=True, description="ICB name without 'NHS' and 'ICB'"),
         "region_name": pa.Column(str, description="NHS England region"),
     },
-    strict=True,
-    ordered=True,
-    coerce=True,
-    name="icb_lookup",
 )
 
 
@@ -159,6 +155,15 @@ TABLES: dict[str, Table] = {
 }
 
 DATAPACKAGE = "datapackage.json"
+
+
+def project_root() -> Path:
+    """The project folder: the nearest parent of this file (or of the working folder) holding ``_toc.yml``."""
+    for start in (Path.cwd(), Path(__file__).resolve()):
+        for folder in (start, *start.parents):
+            if (folder / "_toc.yml").is_file() and (folder / "notebooks").is_dir():
+                return folder
+    raise InputError("cannot find the project folder (one holding _toc.yml and notebooks/); run from inside it")
 
 
 def edition_year(edition: str) -> str:

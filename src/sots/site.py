@@ -28,6 +28,7 @@ from pathlib import Path
 import yaml
 
 from sots import charts, data, geography
+from sots.data import project_root
 from sots.errors import BuildError
 from sots.pipeline import Parameters, execute, notebooks_in_toc
 from sots.results import RESULTS_FILE, merge_fragments
@@ -36,15 +37,6 @@ DEFAULT_EDITION = "2023-24"
 BOOK_SOURCES = ("_toc.yml", "book")
 VEGA_BUNDLE = "vega-offline.js"
 ICON = "favicon.svg"  # copied into _static by Sphinx from html_favicon
-
-
-def project_root() -> Path:
-    """The project folder: the nearest parent of this file (or of the working folder) holding ``_toc.yml``."""
-    for start in (Path.cwd(), Path(__file__).resolve()):
-        for folder in (start, *start.parents):
-            if (folder / "_toc.yml").is_file() and (folder / "notebooks").is_dir():
-                return folder
-    raise BuildError("cannot find the project folder (one holding _toc.yml and notebooks/); run from inside it")
 
 
 def edition_config(root: Path, edition: str, icb_name: str) -> dict:
@@ -104,7 +96,12 @@ def publish(html_dir: Path, out: Path, edition: str) -> Path:
     retired = out / f".{edition}.retired-{os.getpid()}"
     if target.exists():
         target.rename(retired)
-    html_dir.rename(target)
+    try:
+        html_dir.rename(target)
+    except OSError:
+        if retired.exists():
+            retired.rename(target)  # put the published edition back
+        raise
     shutil.rmtree(retired, ignore_errors=True)
     index = out / ".index.html.tmp"
     index.write_text(redirect_page(f"{edition}/index.html", f"{edition}/_static/{ICON}"))
