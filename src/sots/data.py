@@ -115,6 +115,84 @@ ICB_LOOKUP = _schema(
 )
 
 
+PROJECTION_YEARS = [str(y) for y in range(2018, 2044)]  # mid-years of the 2018-based projections
+AREA_CODE = pa.Column(str, pa.Check.str_matches(r"^E\d{8}$"), description="ONS GSS area code")
+SEX = pa.Column(str, pa.Check.isin(["f", "m"]), description="Sex: f female, m male")
+OLDEST = 90  # ages are single years; 90 stands for 90 and over, as ONS publishes them
+
+
+def _age(youngest: int = 0) -> pa.Column:
+    return pa.Column(int, pa.Check.in_range(youngest, OLDEST), description=f"Age in years ({OLDEST} = {OLDEST}+)")
+
+
+POPULATION_PROJECTION = _schema(
+    "population_projection",
+    {
+        "area_code": AREA_CODE,
+        "variant": pa.Column(str, pa.Check.str_matches(r"^v([1-9]|1[01])$"), description="Projection variant (v1 = principal)"),
+        "sex": SEX,
+        "age": _age(),
+        **{
+            y: pa.Column(float, pa.Check.ge(0), description=f"Projected persons at 30 June {y}", metadata={"unit": "persons"})
+            for y in PROJECTION_YEARS
+        },
+    },
+    unique=["area_code", "variant", "sex", "age"],
+)
+
+POPULATION_ESTIMATES = _schema(
+    "population_estimates",
+    {
+        "year": pa.Column(int, pa.Check.in_range(2000, 2100), description="Mid-year of the estimate"),
+        "area_code": AREA_CODE,
+        "age": _age(),
+        "persons": pa.Column(float, pa.Check.ge(0), description="Persons at 30 June", metadata={"unit": "persons"}),
+    },
+    unique=["year", "area_code", "age"],
+)
+
+ACTIVITY_RATES = _schema(
+    "activity_rates",
+    {
+        "area_code": AREA_CODE,
+        "pod": pa.Column(str, pa.Check.isin(["aae", "apc", "opc"]), description="Point of delivery: A&E, admitted, outpatient"),
+        "activity": pa.Column(str, pa.Check.str_matches(r"^[a-z_-]+$"), description="Activity, e.g. emer_bds = unplanned bed days"),
+        "sex": SEX,
+        "age": _age(17),
+        "rate": pa.Column(
+            float, pa.Check.in_range(0, 400), description="Events (or bed days) per person per year, calendar 2022",
+            metadata={"unit": "events per person per year"},
+        ),
+    },
+    unique=["area_code", "activity", "sex", "age"],
+)
+
+UNIT_COSTS = _schema(
+    "unit_costs",
+    {
+        "year": _KEYS["year"],
+        "activity": pa.Column(str, pa.Check.str_matches(r"^[a-z_-]+$"), description="Activity priced (as in activity_rates)"),
+        "unit_cost_gbp": pa.Column(
+            float, pa.Check.in_range(1, 100_000), description="National average cost per unit of activity",
+            metadata={"unit": "GBP per event"},
+        ),
+        "units": pa.Column(float, pa.Check.gt(0), description="National activity behind the average", metadata={"unit": "events"}),
+        "cost_year": pa.Column(str, pa.Check.str_matches(YEAR_PATTERN), description="Year the cost was measured in"),
+        "basis": pa.Column(str, description="National Cost Collection departments and currencies averaged"),
+    },
+    unique=["year", "activity"],
+)
+
+AREAS = _schema(
+    "areas",
+    {
+        "area_code": pa.Column(str, pa.Check.str_matches(r"^E\d{8}$"), unique=True, description="ONS GSS area code"),
+        "area_name": pa.Column(str, description="Area name"),
+        "area_type": pa.Column(str, description="LAD, county, ICB or country"),
+    },
+)
+
+
 @dataclass(frozen=True)
 class Table:
     """One prepared table: its file under ``data/``, schema, sources (ids in sources.yml) and description."""
@@ -150,6 +228,41 @@ TABLES: dict[str, Table] = {
             ICB_LOOKUP,
             ("nhse_allocations", "ons_icb_codes"),
             "Each ICB's ODS code, ONS GSS code, name and region, matched by normalised name.",
+        ),
+        Table(
+            "areas",
+            AREAS,
+            ("ons_icb_codes",),
+            "Names and types of the areas used in the population and activity tables.",
+        ),
+        Table(
+            "population_projection",
+            POPULATION_PROJECTION,
+            ("ons_snpp_2018",),
+            "2018-based population projections by single year of age (90 = 90+) and sex, 2018-2043: the principal "
+            "projection for every ICB, England, Lancashire and the Lancashire and South Cumbria districts; the ten "
+            "variants for the areas that make up Lancashire and South Cumbria, and for England.",
+        ),
+        Table(
+            "population_estimates",
+            POPULATION_ESTIMATES,
+            ("ons_mye",),
+            "Mid-year population estimates by single year of age (90 = 90+), persons, for the Lancashire and South "
+            "Cumbria districts and Eden, on pre-2023 boundaries.",
+        ),
+        Table(
+            "activity_rates",
+            ACTIVITY_RATES,
+            ("su_activity_rates",),
+            "Hospital activity per person per year by age (17 to 90+) and sex in calendar 2022: A&E, admissions, "
+            "bed days and outpatients, for every ICB, England and the areas that make up Lancashire and South Cumbria.",
+        ),
+        Table(
+            "unit_costs",
+            UNIT_COSTS,
+            ("nhse_ncc",),
+            "National average unit cost per admission, attendance or appointment, by the activities of "
+            "activity_rates, for each National Cost Collection year.",
         ),
     )
 }
@@ -222,9 +335,9 @@ def load(name: str, data_dir: Path | str) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(f"{path}: file not found (expected the prepared table '{name}'; run `sots prepare`)")
     # Only an empty cell is missing: text such as "n/a" stays text, so the error can name it.
-    df = pd.read_csv(
-        path, dtype={"year": str, "icb_code": str, "icb_gss_code": str}, keep_default_na=False, na_values=[""]
-    )
+    # Codes and years are read as text ("2023/24" is not a number); the schema coerces each column to its type.
+    text_columns = {c: str for c in ("year", "icb_code", "icb_gss_code", "cost_year")}
+    df = pd.read_csv(path, dtype=text_columns, keep_default_na=False, na_values=[""])
     return validate(df, table, path)
 
 

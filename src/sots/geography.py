@@ -11,6 +11,35 @@ import pandas as pd
 from sots.errors import InputError
 
 DEFAULT_ICB = "QE1"  # NHS Lancashire and South Cumbria ICB
+ENGLAND = "E92000001"
+
+# Lancashire and South Cumbria (ONS E54000048). ONS's 2023 districts merge Barrow-in-Furness and South Lakeland
+# with Eden into Westmorland and Furness, and the published ICB series assigns all of it to this ICB, so it
+# includes Eden (about 53,000 people), which belongs to North East and North Cumbria ICB.
+LSC_GSS = "E54000048"
+LANCASHIRE = "E10000017"  # the county: the 12 districts below
+BLACKBURN_WITH_DARWEN = "E06000008"
+BLACKPOOL = "E06000009"
+WESTMORLAND_AND_FURNESS = "E06000064"
+BARROW, EDEN, SOUTH_LAKELAND = "E07000027", "E07000030", "E07000031"  # pre-2023 districts
+# Lancashire's districts and the locality each belongs to (the ICB's East, North and Central Lancashire).
+LANCASHIRE_DISTRICTS = {
+    "E07000117": "East Lancashire",  # Burnley
+    "E07000120": "East Lancashire",  # Hyndburn
+    "E07000122": "East Lancashire",  # Pendle
+    "E07000124": "East Lancashire",  # Ribble Valley
+    "E07000125": "East Lancashire",  # Rossendale
+    "E07000121": "North Lancashire",  # Lancaster
+    "E07000119": "North Lancashire",  # Fylde
+    "E07000128": "North Lancashire",  # Wyre
+    "E07000118": "Central Lancashire",  # Chorley
+    "E07000123": "Central Lancashire",  # Preston
+    "E07000126": "Central Lancashire",  # South Ribble
+    "E07000127": "Central Lancashire",  # West Lancashire
+}
+LSC_DISTRICTS = [*LANCASHIRE_DISTRICTS, BLACKBURN_WITH_DARWEN, BLACKPOOL, WESTMORLAND_AND_FURNESS]
+# The areas whose projection variants and activity rates build the footprint and its places.
+LSC_COMPONENTS = [LANCASHIRE, BLACKBURN_WITH_DARWEN, BLACKPOOL, WESTMORLAND_AND_FURNESS]
 
 
 def normalise_name(name: str) -> str:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from sots import data
 from sots.errors import InputError
+from sots import geography
 from sots.geography import match_icb_codes, short_name
 
 DEFAULT_RAW = Path("../shared/data/raw")
@@ -22,6 +23,27 @@ DEFAULT_RAW = Path("../shared/data/raw")
 ALLOCATIONS_GLOB = "nhse_icb_allocations_*/icb_allocations_*_tidy_derived.csv"
 PRACTICE_WP_GLOB = "nhse_allocations_gp_weighted_pop/gp_practice_weighted_population_*.csv"
 AREA_CODES = "su_hmhc_2018snpp_activity/area_codes_names.csv"
+SNPP_PRINCIPAL = "su_hmhc_2018snpp_activity/snpp2018b_principal_sya_sex_all_areas_2018_2043.csv"
+SNPP_VARIANTS = "su_hmhc_2018snpp_activity/snpp2018b_11_variants_sya_sex_lsc_areas_2018_2043.csv"
+ACTIVITY_RATES = "su_hmhc_2018snpp_activity/activity_rates_per_person_2022_by_age_sex_icbs_lsc.csv"
+MYE_GLOB = "ons_mye_2019_2020_ltla/ons_mye_mid*_persons_sya_ltla*.csv"
+NCC_GLOB = "nhse_national_cost_collection/ncc_national_schedule_*_by_department_currency.csv"
+
+# Which National Cost Collection departments and currencies price each activity of the activity rates. Bed days are
+# not priced: since 2018/19 a spell's cost includes its bed days. An empty currency pattern takes the whole department.
+UNIT_COST_BASIS = {
+    "walkin": (["Emergency Care"], ""),
+    "amb": (["Emergency Care"], ""),
+    "emer_n": (["Non-Elective Inpatient - Long Stay", "Non-Elective Inpatient - Short Stay"], ""),
+    "ordelec_n": (["Elective Inpatients"], ""),
+    "daycase_n": (["Daycase"], ""),
+    "surg_first": (["Consultant Led", "Non Consultant Led"], r"^WF0[12][BD]$"),
+    "non-surg_first": (["Consultant Led", "Non Consultant Led"], r"^WF0[12][BD]$"),
+    "surg_fup": (["Consultant Led", "Non Consultant Led"], r"^WF0[12][AC]$"),
+    "non-surg_fup": (["Consultant Led", "Non Consultant Led"], r"^WF0[12][AC]$"),
+    "surg_proc": (["Outpatient Procedures"], ""),
+    "non-surg_proc": (["Outpatient Procedures"], ""),
+}
 
 # Raw allocation columns -> tidy names (units in the tidy names; money stays in £ thousands as published).
 ALLOCATION_COLUMNS = {
@@ -152,6 +174,115 @@ def build_icb_lookup(allocations: pd.DataFrame, raw: Path) -> tuple[pd.DataFrame
     return matched[columns].sort_values("icb_code", ignore_index=True), [path]
 
 
+def _fold_ages(df: pd.DataFrame, values: list[str], keys: list[str]) -> pd.DataFrame:
+    """Sum ages above data.OLDEST into it: ONS projections stop at 90+, ages 91-100 are a later split of that group."""
+    out = df.assign(age=df["age"].clip(upper=data.OLDEST))
+    return out.groupby(keys, as_index=False, sort=False)[values].sum()
+
+
+def read_population_projection(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
+    """The 2018-based projections (persons by single year of age, 90 = 90+, and sex) for the areas the book uses.
+
+    The principal projection for every ICB, England, Lancashire and the Lancashire and South Cumbria districts;
+    variants 2 to 11 for the areas that make up Lancashire and South Cumbria, its published ICB series and England.
+    Checks that the variants file's principal (v1) equals the principal file for every area in both.
+    """
+    principal_path, variants_path = raw / SNPP_PRINCIPAL, raw / SNPP_VARIANTS
+    keys = ["area_code", "variant", "sex", "age"]
+    principal = _read_csv(principal_path, ["area_code", "area_type", "sex", "age", *data.PROJECTION_YEARS])
+    principal = _numeric(principal, ["age", *data.PROJECTION_YEARS], principal_path)
+    wanted = (principal["area_type"].isin(["ICB", "country"])) | principal["area_code"].isin(
+        [geography.LANCASHIRE, *geography.LSC_DISTRICTS]
+    )
+    principal = principal[wanted].assign(variant="v1")
+    variants = _read_csv(variants_path, ["area_code", "variant", "sex", "age", *data.PROJECTION_YEARS])
+    variants = _numeric(variants, ["age", *data.PROJECTION_YEARS], variants_path)
+    # The v1 rows of the variants file must be the principal projection, or one of the two files is not what we think.
+    both = variants[variants["variant"] == "v1"].merge(principal, on=["area_code", "sex", "age"], suffixes=("", "_p"))
+    if len(both) == 0 or (both["2043"] - both["2043_p"]).abs().max() > 0.5:
+        raise InputError(f"{variants_path}: column 'variant', v1 rows: expected the principal projection of {principal_path}")
+    areas = [*geography.LSC_COMPONENTS, geography.LSC_GSS, geography.ENGLAND]
+    variants = variants[(variants["variant"] != "v1") & variants["area_code"].isin(areas)]
+    out = pd.concat([principal[keys + data.PROJECTION_YEARS], variants[keys + data.PROJECTION_YEARS]], ignore_index=True)
+    out = _fold_ages(out, data.PROJECTION_YEARS, keys)
+    out["_v"] = out["variant"].str[1:].astype(int)
+    out = out.sort_values(["area_code", "_v", "sex", "age"], ignore_index=True).drop(columns="_v")
+    return out, [principal_path, variants_path]
+
+
+def read_population_estimates(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
+    """ONS mid-year estimates (persons by single year of age, 90 = 90+) for the L&SC districts and Eden."""
+    paths = _glob(raw, MYE_GLOB)
+    frames = []
+    for path in paths:
+        m = re.search(r"mid(\d{4})_persons_sya_ltla\d{2}(\d{2})\.csv$", path.name)
+        if not m:
+            raise InputError(f"{path}: file name does not say the mid-year and boundary year (e.g. mid2020 ... ltla21)")
+        code_column = f"ltla{m[2]}_code"
+        ages = [str(a) for a in range(data.OLDEST)] + [f"{data.OLDEST}+"]
+        df = _read_csv(path, [code_column, *ages])
+        wanted = [*geography.LANCASHIRE_DISTRICTS, geography.BLACKBURN_WITH_DARWEN, geography.BLACKPOOL,
+                  geography.BARROW, geography.EDEN, geography.SOUTH_LAKELAND]
+        df = _numeric(df[df[code_column].isin(wanted)], ages, path)
+        long = df.melt(id_vars=[code_column], value_vars=ages, var_name="age", value_name="persons")
+        long["age"] = long["age"].str.rstrip("+").astype(int)
+        frames.append(long.rename(columns={code_column: "area_code"}).assign(year=int(m[1])))
+    out = pd.concat(frames, ignore_index=True)[list(data.POPULATION_ESTIMATES.columns)]
+    return out.sort_values(["year", "area_code", "age"], ignore_index=True), paths
+
+
+def read_activity_rates(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
+    """Activity per person per year, 2022, by age (17 to 90+) and sex, for ICBs, England and the L&SC components."""
+    path = raw / ACTIVITY_RATES
+    df = _read_csv(path, ["area_code", "area_type", "pod", "group", "age", "rate_f", "rate_m"])
+    df = df[df["area_type"].isin(["ICB", "country"]) | df["area_code"].isin(geography.LSC_COMPONENTS)]
+    df = _numeric(df, ["age", "rate_f", "rate_m"], path)
+    long = df.melt(id_vars=["area_code", "pod", "group", "age"], value_vars=["rate_f", "rate_m"],
+                   var_name="sex", value_name="rate")
+    long["sex"] = long["sex"].str[-1]
+    out = long.rename(columns={"group": "activity"})[list(data.ACTIVITY_RATES.columns)]
+    return out.sort_values(["area_code", "activity", "sex", "age"], ignore_index=True), [path]
+
+
+def read_unit_costs(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
+    """National average cost per unit of each priced activity (£), by cost-collection year.
+
+    Each is total cost over total activity across the departments and currencies in :data:`UNIT_COST_BASIS`. Where
+    a year's schedule lacks an activity's currencies (2024/25 has no outpatient attendance currencies), the latest
+    earlier year's cost is carried forward unchanged and ``cost_year`` says so.
+    """
+    paths = _glob(raw, NCC_GLOB)
+    rows = []
+    for path in paths:
+        year = _year_from_name(path.with_name(path.name.replace("_by_department_currency", "")))
+        df = _read_csv(path, ["department_code", "currency_code", "activity", "cost"])
+        df = df[(df["activity"] != "") & (df["cost"] != "")]
+        df = _numeric(df, ["activity", "cost"], path)
+        for activity, (departments, currencies) in UNIT_COST_BASIS.items():
+            chosen = df[df["department_code"].isin(departments) & df["currency_code"].str.match(currencies or ".*")]
+            if chosen["activity"].sum() > 0:
+                basis = " + ".join(departments) + (f" (currencies {currencies})" if currencies else "")
+                rows.append({"year": year, "activity": activity, "unit_cost_gbp": chosen["cost"].sum() / chosen["activity"].sum(),
+                             "units": chosen["activity"].sum(), "cost_year": year, "basis": basis})
+    out = pd.DataFrame(rows)
+    for year in sorted(out["year"].unique()):
+        missing = set(UNIT_COST_BASIS) - set(out.loc[out["year"] == year, "activity"])
+        for activity in sorted(missing):
+            earlier = out[(out["activity"] == activity) & (out["year"] < year)].sort_values("year")
+            if earlier.empty:
+                raise InputError(f"{raw / NCC_GLOB}: no {year} cost for '{activity}' and no earlier year to carry forward")
+            carried = earlier.iloc[-1].to_dict()
+            out = pd.concat([out, pd.DataFrame([{**carried, "year": year, "basis": carried["basis"] + " (carried forward)"}])])
+    return out[list(data.UNIT_COSTS.columns)].sort_values(["year", "activity"], ignore_index=True), paths
+
+
+def read_areas(raw: Path, codes: set[str]) -> tuple[pd.DataFrame, list[Path]]:
+    """Name and type of each area code used."""
+    path = raw / AREA_CODES
+    df = _read_csv(path, ["area_code", "area_name", "area_type"])
+    return df[df["area_code"].isin(codes)].sort_values("area_code", ignore_index=True), [path]
+
+
 def check_registered_populations(allocations: pd.DataFrame, weighted: pd.DataFrame) -> None:
     """The allocation workbook's implied list size and the practice file's must agree (same NHS England data)."""
     both = allocations.merge(weighted, on=["year", "icb_code"], how="outer", indicator=True)
@@ -169,6 +300,15 @@ def check_registered_populations(allocations: pd.DataFrame, weighted: pd.DataFra
         )
 
 
+def _whole_numbers_as_integers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Write a float column whose values are all whole as integers ("1010", not "1010.0"): same values, smaller files."""
+    out = frame.copy()
+    for column in out.select_dtypes("float").columns:
+        if out[column].notna().all() and (out[column] % 1 == 0).all():
+            out[column] = out[column].astype("int64")
+    return out
+
+
 def prepare(raw: Path, out: Path) -> dict[str, int]:
     """Read the upstream folder ``raw``, validate, and write every tidy table and ``datapackage.json`` to ``out``.
 
@@ -181,15 +321,28 @@ def prepare(raw: Path, out: Path) -> dict[str, int]:
     weighted, wp_paths = read_weighted_population(raw)
     lookup, lookup_paths = build_icb_lookup(allocations, raw)
     check_registered_populations(allocations, weighted)
+    projection, projection_paths = read_population_projection(raw)
+    estimates, estimate_paths = read_population_estimates(raw)
+    rates, rate_paths = read_activity_rates(raw)
+    costs, cost_paths = read_unit_costs(raw)
+    areas, area_paths = read_areas(raw, set(projection["area_code"]) | set(rates["area_code"]))
 
-    frames = {"icb_allocations": allocations, "icb_weighted_population": weighted, "icb_lookup": lookup}
-    raw_used = {"icb_allocations": alloc_paths, "icb_weighted_population": wp_paths, "icb_lookup": lookup_paths}
+    frames = {
+        "icb_allocations": allocations, "icb_weighted_population": weighted, "icb_lookup": lookup, "areas": areas,
+        "population_projection": projection, "population_estimates": estimates, "activity_rates": rates,
+        "unit_costs": costs,
+    }
+    raw_used = {
+        "icb_allocations": alloc_paths, "icb_weighted_population": wp_paths, "icb_lookup": lookup_paths,
+        "areas": area_paths, "population_projection": projection_paths, "population_estimates": estimate_paths,
+        "activity_rates": rate_paths, "unit_costs": cost_paths,
+    }
     for name, frame in frames.items():
         frames[name] = data.validate(frame, data.TABLES[name], f"{name} (prepared from {raw})")
 
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
-        frame.to_csv(out / data.TABLES[name].filename, index=False, lineterminator="\n")
+        _whole_numbers_as_integers(frame).to_csv(out / data.TABLES[name].filename, index=False, lineterminator="\n")
     raw_files = {
         name: [(p.relative_to(raw).as_posix(), data.sha256(p)) for p in paths] for name, paths in raw_used.items()
     }

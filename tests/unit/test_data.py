@@ -121,7 +121,8 @@ def test_verify_finds_a_changed_table(tmp_path):
 def test_datapackage_describes_every_table_with_source_licence_and_hash(tmp_path):
     for name, frame in (("icb_lookup", _lookup()), ("icb_allocations", _allocations())):
         _write(tmp_path, name, frame)
-    _write(tmp_path, "icb_weighted_population", pd.DataFrame(columns=list(data.WEIGHTED_POPULATION.columns)))
+    for name in set(data.TABLES) - {"icb_lookup", "icb_allocations"}:
+        _write(tmp_path, name, pd.DataFrame(columns=list(data.TABLES[name].schema.columns)))
     package = data.datapackage(tmp_path, {"icb_lookup": [("x/y.csv", "ab" * 32)]})
     assert package["licenses"][0]["name"] == "OGL-UK-3.0"
     by_name = {r["name"]: r for r in package["resources"]}

@@ -41,14 +41,53 @@ def make_raw(root, practices=None):
     su_dir = root / "su_hmhc_2018snpp_activity"
     su_dir.mkdir()
     areas = [{"area_code": gss, "area_name": name.removeprefix("NHS "), "area_type": "ICB"} for name, gss in ICBS.values()]
-    areas.append({"area_code": "E06000008", "area_name": "Blackburn with Darwen", "area_type": "LAD (unitary)"})
+    areas += [{"area_code": "E06000008", "area_name": "Blackburn with Darwen", "area_type": "LAD (unitary)"},
+              {"area_code": "E10000017", "area_name": "Lancashire", "area_type": "county"},
+              {"area_code": "E07000999", "area_name": "Elsewhere", "area_type": "LAD (non-metropolitan district)"}]
     pd.DataFrame(areas).to_csv(su_dir / "area_codes_names.csv", index=False)
+
+    # Projections: ages 0, 90 and 95 (which folds into 90+); persons = age + 1 in 2018, +10 per year after.
+    years = [str(y) for y in range(2018, 2044)]
+    def rows(code, area_type, variant=None):
+        for sex in "fm":
+            for age in (0, 90, 95):
+                yield {"area_code": code, "area_name": "x", "area_type": area_type, **({"variant": variant} if variant else {}),
+                       "sex": sex, "age": age, **{y: age + 1 + 10 * (int(y) - 2018) for y in years}}
+    principal = [r for code, t in (("E54000048", "ICB"), ("E10000017", "county"), ("E07000999", "LAD (non-metropolitan district)"))
+                 for r in rows(code, t)]
+    pd.DataFrame(principal).to_csv(su_dir / "snpp2018b_principal_sya_sex_all_areas_2018_2043.csv", index=False)
+    variants = [*rows("E10000017", "county", "v1"), *rows("E10000017", "county", "v2")]
+    pd.DataFrame(variants).to_csv(su_dir / "snpp2018b_11_variants_sya_sex_lsc_areas_2018_2043.csv", index=False)
+    rates = [{"area_code": code, "area_name": "x", "area_type": t, "pod": "apc", "group": "emer_bds", "label": "x",
+              "age": age, "rate_f": 0.5, "rate_m": 0.25, "rate_f_smoothed": 0, "rate_m_smoothed": 0}
+             for code, t in (("E54000048", "ICB"), ("E07000999", "LAD (non-metropolitan district)")) for age in (17, 90)]
+    pd.DataFrame(rates).to_csv(su_dir / "activity_rates_per_person_2022_by_age_sex_icbs_lsc.csv", index=False)
+
+    mye_dir = root / "ons_mye_2019_2020_ltla"
+    mye_dir.mkdir()
+    ages = {str(a): a for a in range(90)} | {"90+": 1000}
+    mye = [{"ltla21_code": code, "ltla21_name": "x", "total_population": 0, **ages} for code in ("E07000027", "E07000030", "E07000999")]
+    pd.DataFrame(mye).to_csv(mye_dir / "ons_mye_mid2020_persons_sya_ltla2021.csv", index=False)
+
+    ncc_dir = root / "nhse_national_cost_collection"
+    ncc_dir.mkdir()
+    departments = {d for ds, _ in prepare.UNIT_COST_BASIS.values() for d in ds}
+    ncc = [{"department_code": d, "currency_code": c, "currency_desc": "x", "activity": 10, "unit_cost": 0, "cost": cost}
+           for d in sorted(departments) for c, cost in (("WF01A", 1000), ("WF01B", 3000), ("XX", 2000))]
+    ncc.append({"department_code": "Daycase", "currency_code": "YY", "currency_desc": "suppressed", "activity": "",
+                "unit_cost": "", "cost": ""})
+    pd.DataFrame(ncc).to_csv(ncc_dir / "ncc_national_schedule_2023_24_by_department_currency.csv", index=False)
+    # The next year lacks outpatient attendance currencies, as the real 2024/25 schedule does.
+    later = [r for r in ncc if not (r["currency_code"].startswith("WF") and "Led" in r["department_code"])]
+    pd.DataFrame(later).to_csv(ncc_dir / "ncc_national_schedule_2024_25_by_department_currency.csv", index=False)
     return root
 
 
 def test_prepare_sums_practices_and_matches_codes(tmp_path):
     raw, out = make_raw(tmp_path / "raw"), tmp_path / "data"
-    assert prepare.prepare(raw, out) == {"icb_allocations": 2, "icb_weighted_population": 2, "icb_lookup": 2}
+    rows = prepare.prepare(raw, out)
+    assert {k: rows[k] for k in ("icb_allocations", "icb_weighted_population", "icb_lookup")} == {
+        "icb_allocations": 2, "icb_weighted_population": 2, "icb_lookup": 2}
     wp = data.load("icb_weighted_population", out).set_index("icb_code")
     assert wp.loc["QE1", "registered_population_persons"] == 1000.0
     assert wp.loc["QWE", "core_weighted_persons"] == pytest.approx(2200.0)
@@ -116,3 +155,34 @@ def test_an_icb_without_an_ons_code_is_named(tmp_path):
     df.to_csv(path, index=False)
     with pytest.raises(InputError, match=r"no ONS match for \['south west london'\]"):
         prepare.prepare(raw, tmp_path / "data")
+
+
+def test_projection_folds_ages_over_90_and_keeps_only_the_areas_used(tmp_path):
+    raw, out = make_raw(tmp_path / "raw"), tmp_path / "data"
+    prepare.prepare(raw, out)
+    pop = data.load("population_projection", out)
+    # E07000999 is not an L&SC district and not an ICB: dropped. The county has v1 and v2.
+    assert sorted(pop.groupby(["area_code", "variant"]).size().index) == [
+        ("E10000017", "v1"), ("E10000017", "v2"), ("E54000048", "v1")]
+    row = pop[(pop.area_code == "E54000048") & (pop.sex == "f")].set_index("age")
+    assert row.index.tolist() == [0, 90]
+    assert row.loc[90, "2018"] == 91 + 96  # ages 90 and 95 folded into 90+
+    assert row.loc[0, "2043"] == 1 + 250
+
+
+def test_estimates_rates_and_unit_costs(tmp_path):
+    raw, out = make_raw(tmp_path / "raw"), tmp_path / "data"
+    prepare.prepare(raw, out)
+    est = data.load("population_estimates", out)
+    assert sorted(est.area_code.unique()) == ["E07000027", "E07000030"]  # Barrow and Eden; not the other district
+    assert est.set_index(["area_code", "age"]).loc[("E07000030", 90), "persons"] == 1000
+    rates = data.load("activity_rates", out).set_index(["sex", "age"])["rate"]
+    assert rates.to_dict() == {("f", 17): 0.5, ("f", 90): 0.5, ("m", 17): 0.25, ("m", 90): 0.25}
+    costs = data.load("unit_costs", out).set_index(["year", "activity"])
+    # whole department: (1000 + 3000 + 2000) / 30; the suppressed row is ignored
+    assert costs.loc[("2023/24", "daycase_n"), "unit_cost_gbp"] == pytest.approx(200.0)
+    assert costs.loc[("2023/24", "surg_first"), "unit_cost_gbp"] == pytest.approx(300.0)  # WF01B only: 3000 / 10
+    assert costs.loc[("2023/24", "surg_fup"), "unit_cost_gbp"] == pytest.approx(100.0)  # WF01A only
+    carried = costs.loc[("2024/25", "surg_fup")]
+    assert carried["unit_cost_gbp"] == pytest.approx(100.0) and carried["cost_year"] == "2023/24"
+    assert "carried forward" in carried["basis"]
