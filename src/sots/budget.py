@@ -11,6 +11,21 @@ from __future__ import annotations
 
 import pandas as pd
 
+# Readers' names for the priced activities of the activity_rates table.
+ACTIVITY_LABELS = {
+    "walkin": "A&E attendances (walk-in)",
+    "amb": "A&E attendances (by ambulance)",
+    "emer_n": "Unplanned admissions",
+    "ordelec_n": "Elective admissions",
+    "daycase_n": "Day cases",
+    "surg_first": "Outpatient first appointments, surgical",
+    "non-surg_first": "Outpatient first appointments, non-surgical",
+    "surg_fup": "Outpatient follow-ups, surgical",
+    "non-surg_fup": "Outpatient follow-ups, non-surgical",
+    "surg_proc": "Outpatient procedures, surgical",
+    "non-surg_proc": "Outpatient procedures, non-surgical",
+}
+
 
 def cost_per_person(rates: pd.DataFrame, unit_costs: pd.DataFrame, cost_year: str) -> pd.DataFrame:
     """Hospital cost per person per year (£) by area, sex and age, at ``cost_year``'s national unit costs.

@@ -100,7 +100,7 @@ class Table:
         self.df = df
         digest = hashlib.sha256("|".join(map(str, df.columns)).encode()).hexdigest()[:8]
         self.styler = (
-            df.style.format(formats).hide(axis="index").set_uuid(f"t{digest}")
+            df.style.format(formats, na_rep="–").hide(axis="index").set_uuid(f"t{digest}")
             .set_table_attributes('class="sots-table"')
         )
 
@@ -209,3 +209,128 @@ def need_scatter(df: pd.DataFrame, *, focal_code: str, default_year: str) -> alt
         description=f"Scatter of core need index against core allocation per registered head for every ICB, "
         f"with {focal_name} labelled.",
     )
+
+
+def _source_label(df: pd.DataFrame) -> str:
+    return ", ".join(sorted(df["place"].unique())) if "place" in df else ""
+
+
+def band_lines(df: pd.DataFrame, *, title: str, y_title: str, fmt: str = ",.0f", base_year: int | None = None) -> alt.Chart:
+    """Persons (or another count) by year, one line per age band, one panel per place.
+
+    ``df`` is long: ``place``, ``band``, ``year`` (int) and ``value``. A rule marks ``base_year`` if given.
+    """
+    places = list(dict.fromkeys(df["place"]))
+    lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
+        x=alt.X("year:O", title=None, axis=alt.Axis(values=list(range(2018, 2044, 5)), labelAngle=0)),
+        y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=fmt)),
+        color=alt.Color("band:N", title="Age band", scale=alt.Scale(range=[FOCAL, "#AE2573", "#ED8B00", OTHERS])),
+        strokeDash=alt.StrokeDash("band:N", title="Age band"),
+        tooltip=[alt.Tooltip("place:N", title="Place"), alt.Tooltip("band:N", title="Band"),
+                 alt.Tooltip("year:O", title="Year"), alt.Tooltip("value:Q", title=y_title, format=fmt)],
+    )
+    layers = [lines]
+    if base_year is not None:
+        # The rule takes the facet's rows too (a layer in a facet cannot bring its own), filtered to one year.
+        layers.append(alt.Chart(df).transform_filter(alt.datum.year == base_year).transform_aggregate(
+            groupby=["year"]).mark_rule(strokeDash=[4, 3], color=REFERENCE).encode(x="year:O"))
+    chart = alt.layer(*layers, data=df).properties(width=260, height=180)
+    if len(places) > 1:
+        chart = chart.facet(facet=alt.Facet("place:N", title=None, sort=places), columns=2).resolve_scale(y="independent")
+    return chart.properties(
+        title=alt.Title(title, subtitle="Lines by age band" + (f"; dashed rule: base year {base_year}" if base_year else "")),
+        description=f"{title}: line chart by year for each age band, for {_source_label(df)}.",
+    )
+
+
+def pyramid(df: pd.DataFrame, *, years: tuple[int, int], title: str) -> alt.LayerChart:
+    """Population pyramid: persons by single year of age, men left and women right; the first year as bars, the
+    second as a line, so the change in shape shows. ``df``: ``sex`` (f/m), ``age``, ``year``, ``persons``.
+    """
+    first, second = years
+    d = df.assign(signed=lambda x: x["persons"].where(x["sex"] == "f", -x["persons"]),
+                  Sex=lambda x: x["sex"].map({"f": "Women", "m": "Men"}))
+    x = alt.X("signed:Q", title="Persons (men left, women right)", axis=alt.Axis(format="~s", labelExpr="replace(datum.label, '−', '')"))
+    y = alt.Y("age:O", title="Age (90 = 90+)", sort="descending", axis=alt.Axis(values=list(range(0, 91, 10))))
+    tooltip = [alt.Tooltip("Sex:N"), alt.Tooltip("age:O", title="Age"), alt.Tooltip("year:O", title="Year"),
+               alt.Tooltip("persons:Q", title="Persons", format=",.0f")]
+    bars = alt.Chart(d[d["year"] == first]).mark_bar(color=OTHERS, opacity=0.8).encode(x=x, y=y, tooltip=tooltip)
+    line = alt.Chart(d[d["year"] == second]).mark_line(color=FOCAL, strokeWidth=2, interpolate="step").encode(
+        x=x, y=y, detail="Sex:N", order="age:O", tooltip=tooltip
+    )
+    return alt.layer(bars, line).properties(
+        width=420, height=alt.Step(4),
+        title=alt.Title(title, subtitle=f"Grey bars: {first}; blue line: {second}"),
+        description=f"{title}: population pyramid by single year of age, {first} as bars and {second} as a line.",
+    )
+
+
+def growth_fan(df: pd.DataFrame, *, title: str, highlight: str, band: pd.DataFrame | None = None) -> alt.LayerChart:
+    """Growth since the base year (%) by year, one line per series, ``highlight`` in blue and named, the others grey.
+
+    ``df``: ``series``, ``year`` (int), ``growth_pct``. ``band`` (optional): ``year``, ``low``, ``high`` (%), drawn
+    as a shaded interval (e.g. a Monte Carlo p10 to p90).
+    """
+    x = alt.X("year:Q", title=None, axis=alt.Axis(format="d"), scale=alt.Scale(zero=False))
+    y = alt.Y("growth_pct:Q", title="Growth since base year (%)")
+    layers = []
+    if band is not None:
+        layers.append(alt.Chart(band).mark_area(opacity=0.25, color=FOCAL).encode(
+            x=x, y=alt.Y("low:Q", title="Growth since base year (%)"), y2="high:Q",
+            tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("low:Q", title="p10 %", format=".1f"),
+                     alt.Tooltip("high:Q", title="p90 %", format=".1f")]))
+    layers.append(alt.Chart(df).mark_line(strokeWidth=1.5).encode(
+        x=x, y=y, detail="series:N",
+        color=alt.condition(alt.datum.series == highlight, alt.value(FOCAL), alt.value(OTHERS)),
+        size=alt.condition(alt.datum.series == highlight, alt.value(3), alt.value(1.2)),
+        tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("year:Q", format="d"),
+                 alt.Tooltip("growth_pct:Q", title="Growth %", format=".1f")]))
+    last = df[df["series"] == highlight].sort_values("year").tail(1)
+    layers.append(alt.Chart(last).mark_text(align="left", dx=5, fontWeight="bold", color=FOCAL).encode(
+        x=x, y=y, text="series:N"))
+    return alt.layer(*layers).properties(
+        width=480, height=280,
+        title=alt.Title(title, subtitle=f"{highlight} in blue" + ("; shaded: 80% interval" if band is not None else "")),
+        description=f"{title}: growth by year for each series, {highlight} highlighted.",
+    )
+
+
+def waterfall(df: pd.DataFrame, *, title: str, fmt: str = ",.1f", y_title: str = "£ million") -> alt.LayerChart:
+    """Waterfall: bars from ``start`` to ``end`` for each ``step`` in order; totals grey, changes blue."""
+    d = df.assign(order=range(len(df)), change=df["end"] - df["start"],
+                  kind=["total" if s == 0 else "change" for s in df["start"]])
+    bars = alt.Chart(d).mark_bar(size=48).encode(
+        x=alt.X("step:N", sort=list(d["step"]), title=None, axis=alt.Axis(labelAngle=0, labelLimit=160)),
+        y=alt.Y("start:Q", title=y_title), y2="end:Q",
+        color=alt.condition(alt.datum.kind == "total", alt.value(OTHERS), alt.value(FOCAL)),
+        tooltip=[alt.Tooltip("step:N", title="Step"), alt.Tooltip("change:Q", title="Change", format=fmt),
+                 alt.Tooltip("end:Q", title="Running total", format=fmt)],
+    )
+    labels = alt.Chart(d).mark_text(dy=-8, color=REFERENCE).encode(
+        x=alt.X("step:N", sort=list(d["step"])), y="end:Q", text=alt.Text("change:Q", format="+" + fmt.lstrip("+")))
+    return alt.layer(bars, labels).properties(
+        width=480, height=280, title=alt.Title(title, subtitle="Grey: totals; blue: changes"),
+        description=f"{title}: waterfall from the base-year total through each change to the end-year total.",
+    )
+
+
+def stacked_years(df: pd.DataFrame, *, title: str, y_title: str, fmt: str = ",.0f") -> alt.Chart:
+    """Stacked areas by year: ``year`` (int), ``part`` and ``value`` (e.g. unplanned and elective bed days)."""
+    return alt.Chart(df).mark_area(opacity=0.85).encode(
+        x=alt.X("year:Q", title=None, axis=alt.Axis(format="d")),
+        y=alt.Y("value:Q", title=y_title, stack=True, axis=alt.Axis(format=fmt)),
+        color=alt.Color("part:N", title=None, scale=alt.Scale(range=[FOCAL, "#41B6E6", OTHERS])),
+        tooltip=[alt.Tooltip("part:N"), alt.Tooltip("year:Q", format="d"), alt.Tooltip("value:Q", title=y_title, format=fmt)],
+    ).properties(width=480, height=260, title=title, description=f"{title}: stacked areas by year.")
+
+
+def age_profile(df: pd.DataFrame, *, title: str, y_title: str, fmt: str = ",.0f") -> alt.Chart:
+    """A value by single year of age, one line for women and one for men: ``sex`` (f/m), ``age``, ``value``."""
+    d = df.assign(Sex=df["sex"].map({"f": "Women", "m": "Men"}))
+    return alt.Chart(d).mark_line(strokeWidth=2).encode(
+        x=alt.X("age:Q", title="Age (90 = 90+)"),
+        y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=fmt)),
+        color=alt.Color("Sex:N", title=None, scale=alt.Scale(domain=["Women", "Men"], range=[FOCAL, "#AE2573"])),
+        strokeDash=alt.StrokeDash("Sex:N", title=None),
+        tooltip=[alt.Tooltip("Sex:N"), alt.Tooltip("age:Q", title="Age"), alt.Tooltip("value:Q", title=y_title, format=fmt)],
+    ).properties(width=480, height=260, title=title, description=f"{title}: line by single year of age for women and men.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -117,3 +118,54 @@ def resolve_icb(query: str, lookup: pd.DataFrame) -> pd.Series:
     suggestions = closest_icbs(q, lookup)
     hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else "; run `sots icbs` to list them"
     raise InputError(f"unknown ICB '{query}': expected one of the {len(lookup)} ICB codes (ODS or GSS) or names{hint}")
+
+
+@dataclass(frozen=True)
+class Component:
+    """One piece of a footprint: an area whose projection and activity rates are used, and the place it belongs to.
+
+    ``share`` scales the area's population by single year of age (index 0..90, fractions); None takes all of it.
+    """
+
+    area_code: str
+    place: str
+    share: pd.Series | None = None
+
+
+def south_cumbria_share(estimates: pd.DataFrame, year: int = 2020) -> pd.Series:
+    """Share of Westmorland and Furness's population, by single year of age, living in Barrow-in-Furness and South
+    Lakeland rather than Eden (a fraction, index age 0..90).
+
+    From ONS mid-year estimates on pre-2023 boundaries (``population_estimates``), persons only: the same share is
+    applied to both sexes, because the estimates give no sex split.
+    """
+    df = estimates[estimates["year"] == year].pivot(index="age", columns="area_code", values="persons")
+    missing = {BARROW, EDEN, SOUTH_LAKELAND} - set(df.columns)
+    if missing:
+        raise InputError(f"population_estimates: no {year} estimates for {sorted(missing)} (needed to split Westmorland and Furness)")
+    south = df[BARROW] + df[SOUTH_LAKELAND]
+    return (south / (south + df[EDEN])).rename("share")
+
+
+def footprint(icb_gss: str, estimates: pd.DataFrame | None = None, exact: bool = True) -> list[Component]:
+    """The areas that make up an ICB, each with its place.
+
+    For Lancashire and South Cumbria with ``exact`` (the default): Lancashire, Blackburn with Darwen, Blackpool and
+    South Cumbria, the last being Westmorland and Furness scaled by :func:`south_cumbria_share` so that Eden is left
+    out. For any other ICB, or with ``exact=False``, the ICB's published ONS series as one piece.
+    """
+    if icb_gss == LSC_GSS and exact:
+        if estimates is None:
+            raise ValueError("the exact Lancashire and South Cumbria footprint needs population_estimates")
+        return [
+            Component(LANCASHIRE, "Lancashire"),
+            Component(BLACKBURN_WITH_DARWEN, "Blackburn with Darwen"),
+            Component(BLACKPOOL, "Blackpool"),
+            Component(WESTMORLAND_AND_FURNESS, "South Cumbria", south_cumbria_share(estimates)),
+        ]
+    return [Component(icb_gss, "Whole ICB")]
+
+
+def localities(icb_gss: str) -> dict[str, str]:
+    """District code -> locality for an ICB's places that split into localities (only Lancashire, so far)."""
+    return dict(LANCASHIRE_DISTRICTS) if icb_gss == LSC_GSS else {}

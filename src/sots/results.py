@@ -38,10 +38,14 @@ class Recorder:
         self.edition, self.icb, self.inputs = edition, icb, inputs
         self.figures: dict[str, dict] = {}
 
-    def figure(self, figure_id: str, value: Any, *, unit: str, method: str, **inputs: Any) -> Any:
+    def figure(
+        self, figure_id: str, value: Any, *, unit: str, method: str, interval: dict[str, float] | None = None,
+        **inputs: Any,
+    ) -> Any:
         """Publish a headline figure: glue it under ``figure_id`` and record it for results.json.
 
-        ``inputs`` are figure-specific inputs (e.g. ``year="2023/24"``) added to the notebook's own.
+        ``inputs`` are figure-specific inputs (e.g. ``year="2023/24"``) added to the notebook's own. ``interval``
+        (e.g. ``{"p10": 18.2, "p90": 25.1}``, same unit as the value) is recorded beside the value.
         """
         if figure_id in self.figures:
             raise ValueError(f"figure '{figure_id}' recorded twice")
@@ -53,6 +57,7 @@ class Recorder:
             "icb": self.icb,
             "inputs": {**self.inputs, **{k: _plain(v) for k, v in inputs.items()}},
             "method": method,
+            **{k: _plain(v) for k, v in (interval or {}).items()},
         }
         self.glue(figure_id, value)
         if self.path:

@@ -34,7 +34,7 @@ from sots.pipeline import Parameters, execute, notebooks_in_toc
 from sots.results import RESULTS_FILE, merge_fragments
 
 DEFAULT_EDITION = "2023-24"
-BOOK_SOURCES = ("_toc.yml", "book")
+BOOK_SOURCES = ("_toc.yml", "book", "claims.yml")  # notebooks read claims.yml from the staged copy
 VEGA_BUNDLE = "vega-offline.js"
 ICON = "favicon.svg"  # copied into _static by Sphinx from html_favicon
 

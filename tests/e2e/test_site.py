@@ -9,8 +9,10 @@ from urllib.parse import urlparse
 
 import pandas as pd
 import pytest
+import yaml
 
-from helpers import DATA, sots
+from helpers import DATA, ROOT, sots
+from sots.pipeline import notebooks_in_toc
 
 pytestmark = pytest.mark.e2e
 
@@ -91,6 +93,38 @@ def test_code_is_folded_but_available(built_site):
     assert "/tmp/" not in html and str(built_site) not in html
 
 
+def chapter_pages():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    return [f"{EDITION}/{name}.html" for name in notebooks_in_toc(toc)]
+
+
+def test_every_chapter_loads_offline_with_every_chart_drawn(built_site, serve, visit):
+    base = serve(built_site)
+    for path in chapter_pages():
+        v = visit(f"{base}/{path}")
+        assert v.response.ok, path
+        v.wait_for_charts()
+        marks = v.page.eval_on_selector_all(
+            ".sots-chart", "els => els.map(e => e.querySelectorAll('svg.marks g.role-mark > *').length)")
+        assert marks and all(n > 0 for n in marks), f"{path}: {marks}"
+        v.page.wait_for_load_state("networkidle")
+        assert v.console == [], f"{path}: {v.console}"
+        off_site = [u for u in v.requests if not u.startswith((base + "/", "data:", "blob:", "about:"))]
+        assert off_site == [], off_site
+
+
+def test_results_json_has_the_demand_figures_with_intervals(built_site):
+    results = json.loads((built_site / EDITION / "results.json").read_text())
+    for band in ("65plus", "85plus"):
+        for year in (2033, 2043):
+            entry = results[f"beddays_{band}_growth_{year}_pct"]
+            assert entry["inputs"]["base_year"] == 2023 and entry["p10"] < entry["value"] < entry["p90"]
+            assert f"pop_{band}_growth_{year}_pct" in results
+    for name in ("pop_85plus_growth_25y_pct", "hospital_cost_demographic_growth_2038_pct",
+                 "implied_non_demographic_growth_pa_pct", "jean_bishop_beddays_avoided_2033"):
+        assert isinstance(results[name]["value"], float), name
+
+
 def test_pages_load_offline_with_no_console_errors_and_every_chart_drawn(built_site, serve, visit):
     base = serve(built_site)
     for path in ("", f"{EDITION}/book/intro.html", CHAPTER):
@@ -137,6 +171,10 @@ def test_another_icb_builds_with_its_name_and_highlight(tmp_path, serve, visit):
     assert "South West London" in v.page.title()
     labels = v.page.eval_on_selector_all(".sots-chart", "els => els.map(e => e.getAttribute('aria-label'))")
     assert len(labels) == 4 and all("South West London" in label for label in labels)
+    for path in chapter_pages():  # every chapter draws for another ICB too
+        other = visit(f"{serve(site)}/{path}")
+        other.wait_for_charts()
+        assert other.console == [], f"{path}: {other.console}"
     assert v.page.get_by_text("NHS South West London ICB").count() >= 1
     assert v.console == []
 

@@ -1,0 +1,165 @@
+"""Population and hospital activity projections: age bands, growth, variants, Monte Carlo and the method search.
+
+Populations are persons at 30 June by single year of age (90 = 90+) and sex, one column per year ("2018".."2043"),
+as in the prepared ``population_projection`` table. Activity is events (or bed days) per year: the 2022 rate per
+person for each age and sex, times the projected population, so the only change over time is demographic.
+Growth is a fraction (0.21 = +21%) unless a name ends in ``_pct``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sots.data import PROJECTION_YEARS
+from sots.geography import Component
+
+PRINCIPAL = "v1"
+BANDS = {"65+": 65, "75+": 75, "85+": 85}
+BED_DAYS = {"unplanned": ["emer_bds"], "all": ["emer_bds", "ordelec_bds"]}
+# As The Strategy Unit's model: the principal projection 0.4 and four migration variants 0.15 each. The source holds
+# only two pure migration variants (high, low); the other two are the young and old age-structure variants, which
+# pair high and low migration with other assumptions. ONS's "10-year" and "zero net" migration variants are not in it.
+VARIANT_WEIGHTS = {"v1": 0.40, "v6": 0.15, "v7": 0.15, "v10": 0.15, "v11": 0.15}
+# The 80% interval of the rate multiplier widens by this much each year from the base: ±0.5% a year, ±5% after ten.
+RATE_80PCT_HALF_WIDTH_PER_YEAR = 0.005
+BED_OCCUPANCY = 0.92  # the occupancy at which bed days are turned into beds (a common NHS planning assumption)
+Z80 = 2.563  # width of a normal 80% interval in standard deviations, as in The Strategy Unit's model
+
+
+def footprint_population(projection: pd.DataFrame, components: list[Component], variant: str = PRINCIPAL) -> pd.DataFrame:
+    """Persons by place, area, sex and age, one column per year, for a footprint's components and one variant.
+
+    Each component's population is scaled by its age share, if it has one. Raises ValueError naming the area if the
+    variant is not available for it.
+    """
+    frames = []
+    for c in components:
+        rows = projection[(projection["area_code"] == c.area_code) & (projection["variant"] == variant)]
+        if rows.empty:
+            raise ValueError(f"no {variant} projection for area {c.area_code}")
+        rows = rows[["area_code", "sex", "age", *PROJECTION_YEARS]].copy()
+        if c.share is not None:
+            rows[PROJECTION_YEARS] = rows[PROJECTION_YEARS].mul(rows["age"].map(c.share).to_numpy(), axis=0)
+        frames.append(rows.assign(place=c.place))
+    return pd.concat(frames, ignore_index=True)[["place", "area_code", "sex", "age", *PROJECTION_YEARS]]
+
+
+def variants_available(projection: pd.DataFrame, components: list[Component]) -> list[str]:
+    """Variants projected for every component, principal first (v1, v2, ... v11)."""
+    sets = [set(projection.loc[projection["area_code"] == c.area_code, "variant"]) for c in components]
+    common = set.intersection(*sets) if sets else set()
+    return sorted(common, key=lambda v: int(v[1:]))
+
+
+def band_totals(frame: pd.DataFrame, bands: Mapping[str, int] = BANDS, by: Iterable[str] = ()) -> pd.DataFrame:
+    """Sum the year columns over ages at or above each band's lower age, plus "All ages": rows ``by`` × band."""
+    by = list(by)
+    out = []
+    for band, youngest in {"All ages": 0, **bands}.items():
+        part = frame[frame["age"] >= youngest]
+        summed = part.groupby(by)[PROJECTION_YEARS].sum().reset_index() if by else part[PROJECTION_YEARS].sum().to_frame().T
+        out.append(summed.assign(band=band))
+    return pd.concat(out, ignore_index=True)[[*by, "band", *PROJECTION_YEARS]]
+
+
+def growth(totals: pd.Series, base_year: int, target_year: int) -> float:
+    """Growth from base to target year (a fraction), from a series indexed by year ("2023" or 2023)."""
+    t = totals.rename(index=str)
+    return float(t[str(target_year)] / t[str(base_year)] - 1)
+
+
+def activity(population: pd.DataFrame, rates: pd.DataFrame, activities: list[str]) -> pd.DataFrame:
+    """Projected events (or bed days) per year: each component's 2022 rate per person × its projected population.
+
+    ``population`` as from :func:`footprint_population`; ``rates`` the prepared ``activity_rates``. Each component
+    uses its own area's rates. Ages without rates (under 17) contribute nothing. Returns the population's rows
+    (place, area_code, sex, age) with one column per year, summed over ``activities``.
+    """
+    r = rates[rates["activity"].isin(activities)].groupby(["area_code", "sex", "age"], as_index=False)["rate"].sum()
+    missing = set(population["area_code"]) - set(r["area_code"])
+    if missing:
+        raise ValueError(f"no activity rates for {sorted(missing)} ({', '.join(activities)})")
+    merged = population.merge(r, on=["area_code", "sex", "age"], how="inner", validate="many_to_one")
+    merged[PROJECTION_YEARS] = merged[PROJECTION_YEARS].mul(merged["rate"], axis=0)
+    return merged.drop(columns="rate")
+
+
+@dataclass(frozen=True)
+class MonteCarlo:
+    """Seeded Monte Carlo of growth: each run draws a variant and a rate multiplier.
+
+    ``variant_weights`` are probabilities (renormalised over the variants available); the rate multiplier for a
+    target year is 1 + z × sd × (target − base), z ~ Normal(0, 1) drawn once per run, where the 80% interval is
+    ±``half_width_per_year`` a year (sd = 2 × half-width / 2.563).
+    """
+
+    runs: int = 1000
+    seed: int = 2024
+    variant_weights: Mapping[str, float] = None  # type: ignore[assignment]
+    half_width_per_year: float = RATE_80PCT_HALF_WIDTH_PER_YEAR
+
+    def draw(self, available: list[str]) -> pd.DataFrame:
+        """The runs' variant and z, reproducible from the seed."""
+        weights = {v: w for v, w in (self.variant_weights or VARIANT_WEIGHTS).items() if v in available}
+        if not weights:
+            weights = {PRINCIPAL: 1.0}
+        names = list(weights)
+        p = np.array([weights[v] for v in names], dtype=float)
+        rng = np.random.default_rng(self.seed)
+        variant = rng.choice(names, size=self.runs, p=p / p.sum())
+        z = rng.standard_normal(self.runs)
+        return pd.DataFrame({"run": np.arange(self.runs), "variant": variant, "z": z})
+
+    def growth(self, totals_by_variant: Mapping[str, pd.Series], base_year: int, targets: list[int]) -> pd.DataFrame:
+        """Growth (fraction) per run and target year: ``run``, ``variant``, ``z`` and one column per target."""
+        runs = self.draw(list(totals_by_variant))
+        sd = 2 * self.half_width_per_year / Z80
+        for target in targets:
+            ratio = runs["variant"].map({v: growth(t, base_year, target) + 1 for v, t in totals_by_variant.items()})
+            runs[target] = ratio * (1 + runs["z"] * sd * (target - base_year)) - 1
+        return runs
+
+
+def percentiles(runs: pd.DataFrame, targets: list[int], q: tuple[float, ...] = (0.1, 0.5, 0.9)) -> pd.DataFrame:
+    """p10, p50 and p90 (by default) of each target's growth: rows target, columns p10, p50, p90 (fractions)."""
+    return pd.DataFrame({f"p{round(x * 100)}": [runs[t].quantile(x) for t in targets] for x in q}, index=targets)
+
+
+def method_grid(series: Mapping[tuple[str, str, str, str], pd.Series], base_years: Iterable[int], target: int) -> pd.DataFrame:
+    """Growth to ``target`` for every method: (geography, variant, measure, band) series × base year.
+
+    ``series`` maps (geography, variant, measure, band) to totals by year. Returns one row per method and base year
+    with ``growth_pct``.
+    """
+    rows = [
+        {"geography": g, "variant": v, "measure": m, "band": b, "base_year": base, "growth_pct": growth(s, base, target) * 100}
+        for (g, v, m, b), s in series.items()
+        for base in base_years
+    ]
+    return pd.DataFrame(rows)
+
+
+def closest_methods(grid: pd.DataFrame, band: str, stated_pct: float, n: int = 3) -> pd.DataFrame:
+    """The ``n`` methods for ``band`` whose growth is nearest the stated figure, with the gap in percentage points."""
+    g = grid[grid["band"] == band].assign(gap_pp=lambda d: d["growth_pct"] - stated_pct)
+    return g.reindex(g["gap_pp"].abs().sort_values(kind="stable").index).head(n).reset_index(drop=True)
+
+
+METHOD_KEYS = ["geography", "variant", "measure", "base_year"]
+
+
+def consistent_methods(grids: Mapping[str, pd.DataFrame], stated: Mapping[str, float], claims: Iterable[str]) -> pd.DataFrame:
+    """One method for several claims at once: each method's gap (points) to each claim and their total.
+
+    ``grids`` maps claim id to its :func:`method_grid` rows for the claim's band; ``stated`` maps claim id to the
+    stated growth (%). The total adds the absolute gaps over ``claims`` only (leave out claims no method reaches).
+    Rows are methods (:data:`METHOD_KEYS`), sorted best first.
+    """
+    gaps = [g.set_index(METHOD_KEYS)["growth_pct"].sub(stated[cid]).rename(cid) for cid, g in grids.items()]
+    table = pd.concat(gaps, axis=1)
+    table["total_gap_pp"] = table[list(claims)].abs().sum(axis=1)
+    return table.sort_values("total_gap_pp", kind="stable").reset_index()
