@@ -19,9 +19,10 @@ import papermill as pm
 from sots.errors import BuildError
 
 CELL_TIMEOUT_S = 600  # per cell, as in the QuantEcon books' CI
-# The kernel's own log (not the notebook's output) warns at start-up that its local TCP link is unencrypted;
-# errors only, so a build's output is the progress lines and real problems.
-KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
+# Silence the kernel's own log (not the notebook's output): at start-up it warns that its local TCP link is
+# unencrypted, and when a cell fails and the kernel is stopped it may log the interrupt. The build reports every
+# failure itself (the failing cell, or papermill's error if the kernel dies), so the first line a user sees is ours.
+KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
 HIDE_INPUT = "hide-input"
 # Cells whose code readers never need, not even folded.
 HIDDEN_FROM_READERS = {"remove-input", "remove-cell", HIDE_INPUT}
