@@ -57,7 +57,10 @@ class Parameters:
 
 def declared(parameters: dict[str, str], notebook: Path) -> dict[str, str]:
     """The subset of ``parameters`` that ``notebook``'s cell tagged ``parameters`` declares, in that order."""
-    names = pm.inspect_notebook(str(notebook))
+    try:
+        names = pm.inspect_notebook(str(notebook))
+    except ValueError as err:  # e.g. no kernelspec in the notebook's metadata
+        raise BuildError(f"{notebook.name}: cannot read its parameters cell ({err})") from None
     return {name: parameters[name] for name in names if name in parameters}
 
 

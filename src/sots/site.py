@@ -135,9 +135,18 @@ def file_hashes(folder: Path, prefix: str = "", exclude: frozenset[str] = frozen
     return found
 
 
-def manifest(edition: Edition, focal, rel: Release, inputs_dir: Path, html_dir: Path) -> dict:
+def source_hashes(root: Path, notebooks: Sequence[Path]) -> dict[str, str]:
+    """The book's own sources a build reads (config, table of contents, prose pages, notebooks) -> sha256."""
+    paths = [root / "_config.yml", *(p for name in BOOK_SOURCES for p in
+                                     ([root / name] if (root / name).is_file() else sorted((root / name).rglob("*"))))]
+    paths += list(notebooks)
+    return {p.relative_to(root).as_posix(): sha256_file(p) for p in sorted(set(paths)) if p.is_file()}
+
+
+def manifest(edition: Edition, focal, rel: Release, inputs_dir: Path, html_dir: Path, sources: dict[str, str]) -> dict:
     """What one edition was built from and what it publishes: edition, release, commit, build time, and the sha256
-    of every input table (``data/...``) and every output file (paths relative to the edition), except the manifest."""
+    of every input table (``data/...``), of the book's sources (``sources``: path -> sha256, as the commit may be
+    dirty) and of every output file (paths relative to the edition), except the manifest itself."""
     return {
         "edition": edition.id,
         "title": edition.title,
@@ -148,6 +157,7 @@ def manifest(edition: Edition, focal, rel: Release, inputs_dir: Path, html_dir: 
         "build_time": rel.build_time,
         "build_time_source": rel.build_time_source,
         "inputs": file_hashes(inputs_dir, prefix="data/"),
+        "sources": sources,
         "outputs": file_hashes(html_dir, exclude=frozenset({MANIFEST_FILE})),
     }
 
@@ -286,7 +296,7 @@ def build_edition(
     (html_dir / "index.html").write_text(redirect_page(toc["root"] + ".html", f"_static/{ICON}"))
     results = merge_fragments(fragments)
     (html_dir / RESULTS_FILE).write_text(json.dumps(results, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-    recorded = manifest(edition, focal, rel, inputs, html_dir)
+    recorded = manifest(edition, focal, rel, inputs, html_dir, source_hashes(root, sources))
     (html_dir / MANIFEST_FILE).write_text(json.dumps(recorded, indent=2, ensure_ascii=False) + "\n")
     log(f"edition {edition.id} ready: {len(results)} figures in {RESULTS_FILE}, {len(recorded['outputs'])} files")
     return html_dir
