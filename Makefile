@@ -8,8 +8,9 @@ STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt pyproject.toml | 
 
 .PHONY: book test prepare verify chromium clean venv
 
+# Every edition in editions.yml, side by side under _build/site/<edition>/.
 book: $(STAMP)
-	$(BIN)/sots build
+	$(BIN)/sots build --all-editions
 
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest

@@ -26,8 +26,8 @@ def raw_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`sots build` for the default edition and ICB, into a temporary site folder."""
+    """`sots build --all-editions` for the default ICB, into a temporary site folder (built once per session)."""
     site = tmp_path_factory.mktemp("site") / "site"
-    done = sots("build", "--out", str(site))
+    done = sots("build", "--all-editions", "--out", str(site))
     assert done.returncode == 0, done.stdout + done.stderr
     return site

@@ -14,7 +14,38 @@ DATA = ROOT / "data"
 RAW = Path(os.environ.get("SOTS_RAW", ROOT.parent / "shared" / "data" / "raw"))
 
 
+def sots_exe() -> str:
+    """The installed `sots` command beside this Python."""
+    return shutil.which("sots", path=str(Path(sys.executable).parent)) or "sots"
+
+
 def sots(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     """Run the installed `sots` command as a user would."""
-    exe = shutil.which("sots", path=str(Path(sys.executable).parent)) or "sots"
-    return subprocess.run([exe, *args], cwd=cwd, capture_output=True, text=True)
+    return subprocess.run([sots_exe(), *args], cwd=cwd, capture_output=True, text=True)
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (relative POSIX path) -> sha256 of its bytes."""
+    import hashlib
+
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def copy_project(dest: Path) -> Path:
+    """Copy the project's own files (tracked, or new and not ignored) to ``dest``, as a fresh checkout would have.
+
+    The copy is not a git checkout, so builds there record the commit as "unknown". The installed package (this
+    checkout's src/) is what runs; the copy supplies the notebooks, book pages, configuration, editions and data.
+    """
+    listed = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            target = dest / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return dest

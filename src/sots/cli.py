@@ -1,4 +1,4 @@
-"""The ``sots`` command line: prepare the inputs, build the book, list the ICBs.
+"""The ``sots`` command line: prepare the inputs, build the book's editions, list the editions and the ICBs.
 
 Every expected failure (bad input, a failing notebook, a book warning) prints one ``error:`` line, plus the failing
 cell where there is one, and exits 1. Nothing is published by a failed build.
@@ -60,22 +60,41 @@ def prepare(
 
 @app.command()
 def build(
-    edition: Annotated[str, typer.Option(help="Edition to build, named by its financial year.")] = "2023-24",
+    edition: Annotated[
+        list[str] | None,
+        typer.Option(help="Edition to build, by its id in editions.yml (e.g. 2024-25); repeat for several. "
+                     "Default: the current edition."),
+    ] = None,
+    all_editions: Annotated[bool, typer.Option("--all-editions", help="Build every edition in editions.yml.")] = False,
     icb: Annotated[str, typer.Option(help="Focal ICB: ODS code (QE1), ONS code (E54000048) or name.")] = (
         geography.DEFAULT_ICB
     ),
-    out_dir: Annotated[Path, typer.Option("--out", help="Site folder; the edition goes in <out>/<edition>/.")] = Path(
+    out_dir: Annotated[Path, typer.Option("--out", help="Site folder; each edition goes in <out>/<edition>/.")] = Path(
         "_build/site"
     ),
     data_dir: ProjectData = None,
 ) -> None:
-    """Execute every notebook and build the book; publish only if everything succeeds."""
+    """Execute every notebook and build the book for each edition; publish only if every edition succeeds."""
     from sots.site import build as build_site  # heavy imports only for the commands that need them
 
     try:
-        build_site(edition=edition, icb=icb, out=out_dir, data_dir=data_dir, log=out.print)
+        build_site(edition or (), all_editions=all_editions, icb=icb, out=out_dir, data_dir=data_dir, log=out.print)
     except SotsError as error:
         _fail(error)
+
+
+@app.command()
+def editions() -> None:
+    """List the editions in editions.yml: id, status, data years and title."""
+    from sots import editions as register
+
+    try:
+        listed = register.load(data.project_root() / register.EDITIONS_FILE)
+    except SotsError as error:
+        _fail(error)
+    for e in listed:
+        years = ", ".join(f"{k} {v}" for k, v in e.inputs.items())
+        out.print(f"{e.id}  {e.status:<8}  {years}  {e.title}", markup=False)
 
 
 @app.command()

@@ -279,11 +279,6 @@ def project_root() -> Path:
     raise InputError("cannot find the project folder (one holding _toc.yml and notebooks/); run from inside it")
 
 
-def edition_year(edition: str) -> str:
-    """The financial year an edition reports on: '2023-24' -> '2023/24'."""
-    return edition.replace("-", "/")
-
-
 @cache
 def sources() -> dict[str, dict]:
     """The public sources, keyed by id, from the package's ``sources.yml``."""

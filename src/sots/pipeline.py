@@ -3,6 +3,11 @@
 Each notebook runs in the build's own copy of ``notebooks/``, with its parameters injected, and writes its figures
 to a fragment that :func:`sots.results.merge_fragments` turns into results.json. A failing cell stops the build
 with that cell shown; nothing is published (see :mod:`sots.site`).
+
+A notebook receives the parameters its ``parameters`` cell declares, from: ``edition``, ``edition_title``, each data
+year of the edition (``allocation_year``, ``unit_cost_year``, ``outturn_year``, ``projection_vintage``; see
+:mod:`sots.editions`), ``icb``, ``data_dir`` and ``results_fragment``. All are plain strings, passed through
+papermill's Python interface, so no type is guessed from the text.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 
+from sots.editions import Edition
 from sots.errors import BuildError
 
 CELL_TIMEOUT_S = 600  # per cell, as in the QuantEcon books' CI
@@ -30,24 +36,33 @@ HIDDEN_FROM_READERS = {"remove-input", "remove-cell", HIDE_INPUT}
 
 @dataclass(frozen=True)
 class Parameters:
-    """What every notebook is parameterised by."""
+    """What the notebooks are parameterised by: the edition (with its data years), the focal ICB, the tables."""
 
-    edition: str
+    edition: Edition
     icb: str
     data_dir: Path
 
     def for_notebook(self, cwd: Path, fragment: Path) -> dict[str, str]:
-        """Papermill parameters, paths relative to the notebook's folder ``cwd``.
+        """Every parameter a notebook may declare, as strings; paths relative to the notebook's folder ``cwd``.
 
         Relative paths keep build-machine folders out of the published page (readers can unfold the injected cell),
         so the same inputs give the same HTML wherever the book is built.
         """
         return {
-            "edition": self.edition,
+            **self.edition.parameters(),
             "icb": self.icb,
             "data_dir": os.path.relpath(self.data_dir, cwd),
             "results_fragment": os.path.relpath(fragment, cwd),
         }
+
+
+def declared(parameters: dict[str, str], notebook: Path) -> dict[str, str]:
+    """The subset of ``parameters`` that ``notebook``'s cell tagged ``parameters`` declares, in that order."""
+    try:
+        names = pm.inspect_notebook(str(notebook))
+    except ValueError as err:  # e.g. no kernelspec in the notebook's metadata
+        raise BuildError(f"{notebook.name}: cannot read its parameters cell ({err})") from None
+    return {name: parameters[name] for name in names if name in parameters}
 
 
 def notebooks_in_toc(toc: dict) -> list[str]:
@@ -122,7 +137,8 @@ def execute(
         started = time.perf_counter()
         try:
             pm.execute_notebook(
-                str(source), str(target), parameters=params.for_notebook(out_dir, fragment), kernel_name="python3",
+                str(source), str(target), parameters=declared(params.for_notebook(out_dir, fragment), source),
+                kernel_name="python3",
                 cwd=str(out_dir), progress_bar=False, log_output=False, execution_timeout=CELL_TIMEOUT_S,
                 extra_arguments=KERNEL_ARGS,
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from html.parser import HTMLParser
 from urllib.parse import urlparse
 
@@ -11,15 +12,29 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import DATA, ROOT, sots
+from helpers import DATA, ROOT, snapshot, sots, sots_exe
 from sots.pipeline import notebooks_in_toc
 
 pytestmark = pytest.mark.e2e
 
-EDITION = "2023-24"
-CHAPTER = f"{EDITION}/notebooks/funding_per_head.html"
+ARCHIVED, CURRENT = "2023-24", "2024-25"
+EDITIONS = (ARCHIVED, CURRENT)
+ALLOCATION_YEAR = {ARCHIVED: "2023_24", CURRENT: "2024_25"}
+CHAPTER_PAGE = "notebooks/funding_per_head.html"
+CHAPTER = f"{CURRENT}/{CHAPTER_PAGE}"
 YEARS = ("2023_24", "2024_25")
 N_ICBS = len(pd.read_csv(DATA / "icb_lookup.csv"))
+HEADLINES = ["core_allocation_per_head_gbp", "core_allocation_per_head_rank", "core_allocation_per_weighted_head_gbp",
+             "core_allocation_per_weighted_head_rank", "distance_from_target_pct", "distance_from_target_rank"]
+
+
+def results(site, edition):
+    return json.loads((site / edition / "results.json").read_text())
+
+
+def page_text(path):
+    """A page's text without tags, its white space collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", "", path.read_text()).split())
 
 
 class Links(HTMLParser):
@@ -35,7 +50,7 @@ class Links(HTMLParser):
 
 def test_html_has_no_off_site_src_or_href_and_no_cdn_loader(built_site):
     pages = sorted(built_site.rglob("*.html"))
-    assert len(pages) >= 4
+    assert len(pages) >= 10
     for page in pages:
         text = page.read_text()
         parser = Links()
@@ -45,42 +60,102 @@ def test_html_has_no_off_site_src_or_href_and_no_cdn_loader(built_site):
         # Any CDN host, or a script loader that would fetch from one.
         loader = re.search(r"cdn(js)?[.]|jsdelivr|unpkg|googleapis|require(\.min)?\.js|THEBE_JS_URL", text)
         assert loader is None, f"{page.relative_to(built_site)} mentions {loader[0]}"
+    assert "://" not in (built_site / "switcher.json").read_text()
 
 
-def test_site_index_redirects_to_the_edition(built_site):
+def test_site_has_both_editions_and_its_index_redirects_to_the_current_one(built_site):
+    assert sorted(p.name for p in built_site.iterdir()) == [*EDITIONS, "index.html", "switcher.json"]
     index = (built_site / "index.html").read_text()
-    assert f'url={EDITION}/index.html' in index
-    edition_index = (built_site / EDITION / "index.html").read_text()
-    assert "url=book/intro.html" in edition_index
-    for page, icon in ((index, f"{EDITION}/_static/favicon.svg"), (edition_index, "_static/favicon.svg")):
-        assert f'<link rel="icon" href="{icon}">' in page
-    assert (built_site / EDITION / "_static" / "favicon.svg").is_file()
+    assert f"url={CURRENT}/index.html" in index
+    assert f'<link rel="icon" href="{CURRENT}/_static/favicon.svg">' in index
+    for edition in EDITIONS:
+        edition_index = (built_site / edition / "index.html").read_text()
+        assert "url=book/intro.html" in edition_index
+        assert '<link rel="icon" href="_static/favicon.svg">' in edition_index
+        assert (built_site / edition / "_static" / "favicon.svg").is_file()
+    switcher = json.loads((built_site / "switcher.json").read_text())
+    assert [(e["version"], e["url"], e.get("preferred", False)) for e in switcher] == [
+        (CURRENT, f"../{CURRENT}/", True), (ARCHIVED, f"../{ARCHIVED}/", False)]
 
 
-def test_results_json_has_every_funding_figure_for_both_years(built_site):
-    results = json.loads((built_site / EDITION / "results.json").read_text())
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_results_json_has_every_funding_figure_and_the_editions_headlines(built_site, edition):
+    figures = results(built_site, edition)
     names = ["core_allocation_per_head_gbp", "core_allocation_per_head_rank", "core_allocation_per_weighted_head_gbp",
              "core_allocation_per_weighted_head_rank", "distance_from_target_pct"]
     for name in names:
         for year in YEARS:
-            entry = results[f"{name}_{year}"]
+            entry = figures[f"{name}_{year}"]
             assert set(entry) == {"value", "unit", "edition", "icb", "inputs", "method"}
-            assert entry["edition"] == EDITION and entry["icb"] == "QE1"
+            assert entry["edition"] == edition and entry["icb"] == "QE1"
             assert isinstance(entry["value"], (int, float))
+    # The headline figures are the edition's allocation year's.
+    year = ALLOCATION_YEAR[edition]
+    for name in HEADLINES:
+        assert figures[name]["value"] == figures[f"{name}_{year}"]["value"], name
+        assert figures[name]["inputs"]["year"] == year.replace("_", "/")
 
 
-def test_prose_quotes_the_values_in_results_json(built_site):
+def test_the_editions_headline_figures_differ_as_their_years_do(built_site):
+    old, new = results(built_site, ARCHIVED), results(built_site, CURRENT)
+    assert old["core_allocation_per_head_gbp"]["value"] == pytest.approx(1873.10, abs=0.01)
+    assert new["core_allocation_per_head_gbp"]["value"] == pytest.approx(1907.35, abs=0.01)
+    for name in ("core_allocation_per_head_gbp", "core_allocation_per_weighted_head_gbp", "distance_from_target_pct"):
+        assert old[name]["value"] != new[name]["value"]
+    # Figures by year are the same in both editions: the data are the same, only the edition's year differs.
+    by_year = [k for k in old if k.endswith(YEARS)]
+    assert by_year and all(old[k]["value"] == new[k]["value"] for k in by_year)
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_prose_quotes_the_values_in_results_json(built_site, edition):
     """The glued numbers on the page are the ones in results.json, formatted as the prose formats them."""
-    results = json.loads((built_site / EDITION / "results.json").read_text())
-    text = re.sub(r"<[^>]+>", "", (built_site / CHAPTER).read_text())
-    per_head = results["core_allocation_per_head_gbp_2023_24"]["value"]
-    weighted = results["core_allocation_per_weighted_head_gbp_2023_24"]["value"]
-    dft = results["distance_from_target_pct_2023_24"]["value"]
+    figures = results(built_site, edition)
+    text = page_text(built_site / edition / CHAPTER_PAGE)
+    per_head = figures["core_allocation_per_head_gbp"]["value"]
+    weighted = figures["core_allocation_per_weighted_head_gbp"]["value"]
+    dft = figures["distance_from_target_pct"]["value"]
+    year = ALLOCATION_YEAR[edition].replace("_", "/")
+    assert f"In {year}, NHS Lancashire and South Cumbria ICB received" in text
     assert f"£{per_head:,.0f} of core allocation per registered head" in text
     assert f"£{weighted:,.0f}" in text
     assert f"{abs(dft):.2f}% above its fair-shares target" in text
-    intro = re.sub(r"<[^>]+>", "", (built_site / EDITION / "book" / "intro.html").read_text())
-    assert f"£{per_head:,.0f}" in intro
+    intro = page_text(built_site / edition / "book" / "intro.html")
+    assert f"£{per_head:,.0f}, rank {figures['core_allocation_per_head_rank']['value']}" in intro
+    assert f"For the ICB in {year}" in intro and "built for NHS Lancashire and South Cumbria ICB" in intro
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_each_edition_has_a_manifest_of_every_input_and_output(built_site, edition):
+    from sots import release, site
+
+    folder = built_site / edition
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert site.verify_manifest(folder) == []
+    assert manifest["edition"] == edition and manifest["version"] == release.version()
+    assert manifest["commit"] == release.commit(ROOT)
+    assert (manifest["build_time"], manifest["build_time_source"]) == release.build_time(ROOT)
+    assert manifest["data_years"]["allocation_year"] == ALLOCATION_YEAR[edition].replace("_", "/")
+    expected_inputs = {f"data/{p.name}": site.sha256_file(p) for p in sorted(DATA.iterdir()) if p.is_file()}
+    assert manifest["inputs"] == expected_inputs
+    assert manifest["sources"]["notebooks/funding_per_head.ipynb"] == site.sha256_file(
+        ROOT / "notebooks" / "funding_per_head.ipynb")
+    assert {"_config.yml", "_toc.yml", "book/intro.md", "book/timeline.md"} <= set(manifest["sources"])
+    assert {"results.json", "book/intro.html", "book/timeline.html", CHAPTER_PAGE} <= set(manifest["outputs"])
+    assert "manifest.json" not in manifest["outputs"]
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_every_page_footer_shows_edition_release_and_commit(built_site, edition):
+    from sots import release
+
+    short = release.Release("", release.commit(ROOT), "", "").short_commit
+    footer = f"Edition {edition} · release {release.version()} · commit {short}"
+    folder = built_site / edition
+    pages = [p for p in folder.rglob("*.html") if p.name != "index.html" and not p.is_relative_to(folder / "_static")]
+    assert len(pages) >= 5
+    for page in pages:
+        assert footer in page_text(page), page
 
 
 def test_code_is_folded_but_available(built_site):
@@ -90,17 +165,18 @@ def test_code_is_folded_but_available(built_site):
     assert any("tag_injected-parameters" in c for c in cells)
     # The injected parameters are there for readers who unfold them, with no build-machine paths.
     assert '<span class="n">results_fragment</span>' in html
+    assert '<span class="n">allocation_year</span>' in html
     assert "/tmp/" not in html and str(built_site) not in html
 
 
-def chapter_pages():
+def chapter_pages(edition):
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [f"{EDITION}/{name}.html" for name in notebooks_in_toc(toc)]
+    return [f"{edition}/{name}.html" for name in notebooks_in_toc(toc)]
 
 
 def test_every_chapter_loads_offline_with_every_chart_drawn(built_site, serve, visit):
     base = serve(built_site)
-    for path in chapter_pages():
+    for path in [p for edition in EDITIONS for p in chapter_pages(edition)]:
         v = visit(f"{base}/{path}")
         assert v.response.ok, path
         v.wait_for_charts()
@@ -113,8 +189,9 @@ def test_every_chapter_loads_offline_with_every_chart_drawn(built_site, serve, v
         assert off_site == [], off_site
 
 
-def test_results_json_has_the_demand_figures_with_intervals(built_site):
-    results = json.loads((built_site / EDITION / "results.json").read_text())
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_results_json_has_the_demand_figures_with_intervals(built_site, edition):
+    results = json.loads((built_site / edition / "results.json").read_text())
     for band in ("65plus", "85plus"):
         for year in (2033, 2043):
             entry = results[f"beddays_{band}_growth_{year}_pct"]
@@ -127,10 +204,11 @@ def test_results_json_has_the_demand_figures_with_intervals(built_site):
 
 def test_pages_load_offline_with_no_console_errors_and_every_chart_drawn(built_site, serve, visit):
     base = serve(built_site)
-    for path in ("", f"{EDITION}/book/intro.html", CHAPTER):
+    paths = ["", *(f"{e}/{page}" for e in EDITIONS for page in ("book/intro.html", CHAPTER_PAGE, "book/timeline.html"))]
+    for path in paths:
         v = visit(f"{base}/{path}")
         assert v.response.ok
-        if path == CHAPTER:
+        if path.endswith(CHAPTER_PAGE):
             v.wait_for_charts()
             charts = v.page.eval_on_selector_all(
                 ".sots-chart",
@@ -151,6 +229,36 @@ def test_pages_load_offline_with_no_console_errors_and_every_chart_drawn(built_s
         assert off_site == [], off_site
 
 
+@pytest.mark.parametrize("prefix", ["", "reports/"])
+def test_switcher_and_archived_banner_go_to_the_same_page_in_the_other_edition(built_site, serve, visit, tmp_path,
+                                                                                prefix):
+    """Over a loopback server, from the site's root and from a sub-path: every edition is listed on every page, the
+    archived edition's banner links to the current one, and choosing an edition opens the same page in it."""
+    if prefix:
+        (tmp_path / prefix).mkdir()
+        (tmp_path / prefix / "site").symlink_to(built_site)
+        base = f"{serve(tmp_path)}/{prefix}site/"
+    else:
+        base = f"{serve(built_site)}/"
+    v = visit(f"{base}{ARCHIVED}/{CHAPTER_PAGE}")
+    banner = v.page.locator("#sots-archived-banner")
+    banner.wait_for()
+    assert f"This is the {ARCHIVED} edition" in banner.inner_text()
+    assert banner.locator("a").get_attribute("href") == f"{base}{CURRENT}/{CHAPTER_PAGE}"
+    v.page.locator(".version-switcher__button").first.click()
+    items = v.page.locator(".version-switcher__menu").first.locator("a")
+    items.first.wait_for()
+    listed = items.evaluate_all("els => els.map(e => [e.textContent, e.getAttribute('href')])")
+    assert listed == [[f"{CURRENT} (current)", f"{base}{CURRENT}/{CHAPTER_PAGE}"],
+                      [ARCHIVED, f"{base}{ARCHIVED}/{CHAPTER_PAGE}"]]
+    items.first.click()
+    v.page.wait_for_url(f"{base}{CURRENT}/{CHAPTER_PAGE}")
+    v.page.wait_for_load_state("networkidle")
+    assert v.page.locator("#sots-archived-banner").count() == 0
+    assert v.page.locator(".version-switcher__button").first.inner_text() == f"{CURRENT} (current)"
+    assert v.console == []
+
+
 def test_folded_code_opens_on_request(built_site, serve, visit):
     v = visit(f"{serve(built_site)}/{CHAPTER}")
     source = v.page.locator(".tag_injected-parameters .cell_input")
@@ -164,27 +272,38 @@ def test_another_icb_builds_with_its_name_and_highlight(tmp_path, serve, visit):
     site = tmp_path / "site"
     done = sots("build", "--icb", "QWE", "--out", str(site))
     assert done.returncode == 0, done.stderr
-    results = json.loads((site / EDITION / "results.json").read_text())
-    assert {e["icb"] for e in results.values()} == {"QWE"}
+    assert sorted(p.name for p in site.iterdir()) == [CURRENT, "index.html", "switcher.json"]  # the current edition
+    figures = results(site, CURRENT)
+    assert {e["icb"] for e in figures.values()} == {"QWE"}
     v = visit(f"{serve(site)}/{CHAPTER}")
     v.wait_for_charts()
     assert "South West London" in v.page.title()
     labels = v.page.eval_on_selector_all(".sots-chart", "els => els.map(e => e.getAttribute('aria-label'))")
     assert len(labels) == 4 and all("South West London" in label for label in labels)
-    for path in chapter_pages():  # every chapter draws for another ICB too
+    assert v.page.get_by_text("In 2024/25, NHS South West London ICB received").count() >= 1
+    for path in chapter_pages(CURRENT):  # every chapter draws for another ICB too
         other = visit(f"{serve(site)}/{path}")
         other.wait_for_charts()
         assert other.console == [], f"{path}: {other.console}"
-    assert v.page.get_by_text("NHS South West London ICB").count() >= 1
     assert v.console == []
+    intro = page_text(site / CURRENT / "book" / "intro.html")
+    assert "built for NHS South West London ICB" in intro
 
 
-def test_a_rebuild_from_the_same_inputs_is_byte_identical(built_site, tmp_path):
-    """No timestamps, random ids or build paths in the published edition, so a rebuild changes nothing."""
+def test_builds_at_once_into_one_site_are_intact_and_byte_identical_to_one_build(built_site, tmp_path):
+    """Two builds publishing into the same site at the same time (one edition each): both succeed, each edition
+    matches its manifest, and the whole site, switcher and front page included, is byte-identical to a single
+    --all-editions build: no timestamps, random ids or build paths, and nothing lost to the race. (Processes
+    publishing the same edition at once are tested in tests/integration/test_publish.py.)"""
+    from sots import site as site_module
+
     site = tmp_path / "site"
-    done = sots("build", "--out", str(site))
-    assert done.returncode == 0, done.stderr
-    first = {p.relative_to(built_site): p.read_bytes() for p in built_site.rglob("*") if p.is_file()}
-    again = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
-    assert sorted(first) == sorted(again)
-    assert [str(p) for p in first if first[p] != again[p]] == []
+    runs = [subprocess.Popen([sots_exe(), "build", "--edition", edition, "--out", str(site)], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for edition in EDITIONS]
+    for run in runs:
+        stdout, stderr = run.communicate(timeout=600)
+        assert run.returncode == 0, stdout + stderr
+    for edition in EDITIONS:
+        assert site_module.verify_manifest(site / edition) == []
+    assert snapshot(site) == snapshot(built_site)
+    assert not list(tmp_path.glob(".sots-staging-*"))

@@ -1,22 +1,17 @@
-"""A notebook that fails stops the build, shows the failing cell, and leaves the published site untouched."""
+"""A bad input or a failing notebook stops the build, says why in one line (with the failing cell), and leaves the
+published site untouched."""
 
-import hashlib
-import re
+import json
 import shutil
 
 import pytest
 
-from helpers import DATA, sots
+from helpers import DATA, copy_project, snapshot, sots
 
 pytestmark = pytest.mark.integration
 
 
-def snapshot(folder):
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def test_a_failing_notebook_publishes_nothing(built_site, tmp_path):
+def test_a_bad_input_table_fails_before_any_work_and_publishes_nothing(built_site, tmp_path):
     site = tmp_path / "site"
     shutil.copytree(built_site, site)
     before = snapshot(site)
@@ -29,12 +24,61 @@ def test_a_failing_notebook_publishes_nothing(built_site, tmp_path):
     lines[i] = lines[i].replace(",QH8,", ",Q!!,", 1)  # an ICB code the schema rejects
     table.write_text("".join(lines))
 
-    done = sots("build", "--out", str(site), "--data", str(bad))
+    done = sots("build", "--all-editions", "--out", str(site), "--data", str(bad))
     assert done.returncode == 1
-    assert re.search(r"\[1/\d+\] funding_per_head.ipynb FAILED", done.stdout), done.stdout
-    first = done.stderr.splitlines()[0]
-    assert first.startswith("error: funding_per_head.ipynb: cell") and "raised InputError" in first
-    assert f"icb_allocations.csv: column 'icb_code', line {i + 1}: expected str_matches" in first
-    assert "data.load(name, data_dir)" in done.stderr  # the failing cell's source is shown
+    assert "building edition" not in done.stdout  # caught before any notebook runs
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith("error: ")
+    assert f"icb_allocations.csv: column 'icb_code', line {i + 1}: expected str_matches" in done.stderr
     assert snapshot(site) == before
     assert not list(tmp_path.glob(".sots-staging-*")), "staging folders are cleaned up"
+
+
+def test_a_notebook_failing_in_the_second_edition_publishes_neither(built_site, tmp_path):
+    """--all-editions stages every edition before publishing any: the first edition builds, the second fails in
+    its notebook, and the published site (both editions, switcher, front page) stays byte-identical."""
+    project = copy_project(tmp_path / "project")
+    notebook = project / "notebooks" / "funding_per_head.ipynb"
+    nb = json.loads(notebook.read_text())
+    cell = next(i for i, c in enumerate(nb["cells"]) if "parameters" in c.get("metadata", {}).get("tags", []))
+    nb["cells"].insert(cell + 1, {
+        "cell_type": "code", "execution_count": None, "id": "deliberate-failure", "metadata": {}, "outputs": [],
+        "source": ['if edition == "2024-25":\n', '    raise RuntimeError("a failure in the second edition")'],
+    })
+    notebook.write_text(json.dumps(nb, indent=1))
+    site = tmp_path / "site"
+    shutil.copytree(built_site, site)
+    before = snapshot(site)
+
+    done = sots("build", "--all-editions", "--out", str(site), cwd=project)
+    assert done.returncode == 1
+    assert "building edition 2023-24" in done.stdout and "edition 2023-24 ready" in done.stdout
+    assert "building edition 2024-25" in done.stdout and "[1/1] funding_per_head.ipynb FAILED" in done.stdout
+    assert "published" not in done.stdout
+    assert done.stderr.splitlines()[0].startswith("error: funding_per_head.ipynb: cell")
+    assert "RuntimeError: a failure in the second edition" in done.stderr.splitlines()[0]
+    assert 'raise RuntimeError("a failure in the second edition")' in done.stderr  # the failing cell is shown
+    assert snapshot(site) == before
+    assert not list(tmp_path.glob(".sots-staging-*")), "staging folders are cleaned up"
+
+
+def test_a_missing_data_year_fails_before_any_work_naming_the_edition_and_field(tmp_path):
+    project = copy_project(tmp_path / "project")
+    register = project / "editions.yml"
+    register.write_text(register.read_text().replace('allocation_year: "2024/25"', 'allocation_year: "2030/31"'))
+    done = sots("build", "--all-editions", "--out", str(tmp_path / "site"), cwd=project)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1
+    assert ("error: editions.yml: edition '2024-25', field 'inputs.allocation_year': no 2030/31 rows in the prepared "
+            "table 'icb_allocations' (years present: 2023/24, 2024/25") in done.stderr
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_malformed_register_fails_in_one_line(tmp_path):
+    project = copy_project(tmp_path / "project")
+    register = project / "editions.yml"
+    register.write_text(register.read_text().replace("status: archived", "status: old"))
+    done = sots("build", "--out", str(tmp_path / "site"), cwd=project)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1
+    assert "editions.yml: edition '2023-24', field 'status': expected current or archived, got 'old'" in done.stderr

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from helpers import DATA, ROOT
+from sots import editions
 from sots.pipeline import Parameters, execute
 
 pytestmark = pytest.mark.integration
@@ -23,10 +24,11 @@ YEARS = [str(y) for y in range(2018, 2044)]
 def figures(tmp_path_factory):
     """Each ICB's figures from running all three chapters once."""
     out = {}
+    edition = editions.get(editions.load(ROOT / "editions.yml"), "2023-24")  # the edition reproducing the report
     for icb in ("QE1", "QWE"):
         tmp = tmp_path_factory.mktemp(icb)
         notebooks = [ROOT / "notebooks" / f"{c}.ipynb" for c in CHAPTERS]
-        fragments = execute(notebooks, tmp / "nb", tmp / "results", Parameters("2023-24", icb, DATA), log=lambda _: None)
+        fragments = execute(notebooks, tmp / "nb", tmp / "results", Parameters(edition, icb, DATA), log=lambda _: None)
         out[icb] = {k: v for f in fragments for k, v in json.loads(f.read_text()).items()}
     return out
 

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from helpers import DATA, ROOT, sots
+from sots import editions
 from sots.pipeline import Parameters, execute
 
 pytestmark = pytest.mark.integration
@@ -14,9 +15,10 @@ NOTEBOOK = ROOT / "notebooks" / "funding_per_head.ipynb"
 YEARS = ("2023/24", "2024/25")
 
 
-def run_chapter(tmp_path, icb):
-    (fragment,) = execute([NOTEBOOK], tmp_path / "nb", tmp_path / "results",
-                          Parameters(edition="2023-24", icb=icb, data_dir=DATA), log=lambda _: None)
+def run_chapter(tmp_path, icb, edition="2023-24"):
+    register = editions.load(ROOT / "editions.yml")
+    params = Parameters(edition=editions.get(register, edition), icb=icb, data_dir=DATA)
+    (fragment,) = execute([NOTEBOOK], tmp_path / "nb", tmp_path / "results", params, log=lambda _: None)
     return json.loads(fragment.read_text())
 
 
@@ -40,9 +42,9 @@ def direct_ranks(icb_code, year):
     }
 
 
-@pytest.mark.parametrize("icb", ["QE1", "QWE"])
-def test_chapter_figures_equal_a_direct_computation(tmp_path, icb):
-    figures = run_chapter(tmp_path, icb)
+@pytest.mark.parametrize("icb, edition", [("QE1", "2023-24"), ("QWE", "2024-25")])
+def test_chapter_figures_equal_a_direct_computation(tmp_path, icb, edition):
+    figures = run_chapter(tmp_path, icb, edition)
     for year in YEARS:
         s = "_" + year.replace("/", "_")
         want = direct_ranks(icb, year)
@@ -55,8 +57,15 @@ def test_chapter_figures_equal_a_direct_computation(tmp_path, icb):
         assert figures[f"core_allocation_per_weighted_head_gbp{s}"]["value"] == pytest.approx(want["per_weighted_head"])
         assert figures[f"distance_from_target_pct{s}"]["value"] == pytest.approx(want["dft_pct"])
         for entry in (v for k, v in figures.items() if k.endswith(s)):
-            assert entry["icb"] == icb and entry["edition"] == "2023-24" and entry["inputs"]["year"] == year
+            assert entry["icb"] == icb and entry["edition"] == edition and entry["inputs"]["year"] == year
             assert entry["inputs"]["icb_allocations"].startswith("sha256:") and entry["unit"] and entry["method"]
+    # The headline figures are those of the edition's allocation year.
+    year = edition.replace("-", "/")
+    want = direct_ranks(icb, year)
+    assert figures["core_allocation_per_head_gbp"]["value"] == pytest.approx(want["per_head"])
+    assert figures["core_allocation_per_head_rank"]["value"] == want["per_head_rank"]
+    assert figures["distance_from_target_rank"]["value"] == want["dft_rank"]
+    assert figures["core_allocation_per_head_gbp"]["inputs"]["year"] == year
 
 
 def test_lsc_ranks_as_nhs_england_reports_them(tmp_path):

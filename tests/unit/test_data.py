@@ -137,9 +137,6 @@ def test_datapackage_describes_every_table_with_source_licence_and_hash(tmp_path
     assert units["core_recurrent_allocation_gbp_k"] == "GBP thousands"
 
 
-def test_edition_year():
-    assert data.edition_year("2023-24") == "2023/24"
-
 
 def test_an_empty_cell_is_named(tmp_path):
     df = _allocations()

@@ -1,0 +1,35 @@
+"""Any ICB: every one of the 42 in the committed lookup resolves by ODS code, ONS code and name, to itself."""
+
+import pytest
+
+from helpers import DATA
+from sots import data, geography
+from sots.errors import InputError
+
+pytestmark = pytest.mark.unit
+
+LOOKUP = data.load("icb_lookup", DATA)
+
+
+def test_the_lookup_has_42_icbs():
+    assert len(LOOKUP) == 42
+
+
+@pytest.mark.parametrize("column", ["icb_code", "icb_gss_code", "icb_name", "short_name"])
+def test_every_icb_resolves_to_itself_by_each_code_and_name(column):
+    for row in LOOKUP.itertuples():
+        typed = getattr(row, column)
+        for variant in (typed, typed.lower()):
+            assert geography.resolve_icb(variant, LOOKUP).icb_code == row.icb_code, (column, variant)
+
+
+def test_a_near_miss_of_any_code_suggests_it_in_one_line():
+    for row in LOOKUP.itertuples():
+        typo = row.icb_code[:2] + ("9" if row.icb_code[2] != "9" else "8")  # QE1 -> QE9
+        if typo in set(LOOKUP["icb_code"]):
+            continue
+        with pytest.raises(InputError) as err:
+            geography.resolve_icb(typo, LOOKUP)
+        message = str(err.value)
+        assert "\n" not in message and message.startswith(f"unknown ICB '{typo}'")
+        assert "did you mean" in message

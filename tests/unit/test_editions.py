@@ -1,0 +1,131 @@
+"""editions.yml: the committed register, and one clear line for each kind of mistake in it."""
+
+import copy
+
+import pandas as pd
+import pytest
+
+from helpers import ROOT
+from sots import editions
+from sots.errors import InputError
+
+pytestmark = pytest.mark.unit
+
+ENTRY = {
+    "id": "2024-25",
+    "title": "2024/25: a rerun",
+    "status": "current",
+    "inputs": {"allocation_year": "2024/25", "unit_cost_year": "2024/25", "outturn_year": "2024/25",
+               "projection_vintage": "2018-based"},
+}
+
+
+def doc(*entries):
+    return {"editions": [copy.deepcopy(e) for e in entries]}
+
+
+def archived(edition_id="2023-24", year="2023/24"):
+    e = copy.deepcopy(ENTRY)
+    e.update(id=edition_id, status="archived", title=f"{year}: older")
+    e["inputs"].update(allocation_year=year)
+    return e
+
+
+def test_the_committed_register_has_both_editions_with_2024_25_current():
+    register = editions.load(ROOT / "editions.yml")
+    assert [e.id for e in register] == ["2023-24", "2024-25"]
+    assert editions.current(register).id == "2024-25"
+    old = editions.get(register, "2023-24")
+    assert old.status == "archived"
+    assert old.inputs == {"allocation_year": "2023/24", "unit_cost_year": "2023/24", "outturn_year": "2023/24",
+                          "projection_vintage": "2018-based"}
+    new = editions.get(register, "2024-25").inputs
+    assert (new["allocation_year"], new["unit_cost_year"], new["outturn_year"]) == ("2024/25",) * 3
+
+
+def test_parameters_are_plain_strings_named_as_notebooks_declare_them():
+    (e,) = editions.parse(doc(ENTRY))
+    params = e.parameters()
+    assert params == {"edition": "2024-25", "edition_title": "2024/25: a rerun", "allocation_year": "2024/25",
+                      "unit_cost_year": "2024/25", "outturn_year": "2024/25", "projection_vintage": "2018-based"}
+    assert all(isinstance(v, str) for v in params.values())
+
+
+def test_editions_are_sorted_oldest_first_and_the_year_after_2099_is_00():
+    got = editions.parse(doc(ENTRY, archived(), archived("2099-00", "2099/00")))
+    assert [e.id for e in got] == ["2023-24", "2024-25", "2099-00"]
+
+
+def _fails(document, message):
+    with pytest.raises(InputError) as err:
+        editions.parse(document, "editions.yml")
+    text = str(err.value)
+    assert "\n" not in text
+    assert message in text, text
+
+
+def test_a_bad_status_names_the_edition_and_field():
+    _fails(doc(dict(ENTRY, status="live")),
+           "editions.yml: edition '2024-25', field 'status': expected current or archived, got 'live'")
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("allocation_year", "2024-25", "a financial year such as 2024/25 (quoted), got '2024-25'"),
+    ("allocation_year", "2024/26", "a financial year such as 2024/25 (quoted), got '2024/26'"),
+    ("unit_cost_year", 2024, "a financial year such as 2024/25 (quoted), got 2024"),
+    ("projection_vintage", "2018", "a vintage such as 2018-based (quoted), got '2018'"),
+    ("outturn_year", None, "a financial year such as 2024/25 (quoted), got nothing"),
+])
+def test_a_bad_data_year_names_the_edition_and_field(field, value, expected):
+    entry = copy.deepcopy(ENTRY)
+    entry["inputs"][field] = value
+    _fails(doc(entry), f"edition '2024-25', field 'inputs.{field}': expected {expected}")
+
+
+def test_an_unknown_input_or_field_is_named():
+    entry = copy.deepcopy(ENTRY)
+    entry["inputs"]["outturn_yaer"] = "2024/25"
+    _fails(doc(entry), "field 'inputs.outturn_yaer': expected only the fields ['allocation_year'")
+    _fails(doc(dict(ENTRY, notes="x")), "edition '2024-25', field 'notes': expected only the fields")
+
+
+def test_a_bad_id_is_named_by_position():
+    _fails(doc(archived(), dict(ENTRY, id=2024)), "editions.yml: edition 2, field 'id': expected a financial year")
+
+
+def test_exactly_one_edition_is_current():
+    _fails(doc(ENTRY, dict(archived(), status="current")),
+           "field 'status': expected exactly one edition with status current, got 2 (2024-25, 2023-24)")
+    _fails(doc(archived()), "expected exactly one edition with status current, got 0")
+
+
+def test_duplicate_ids_and_an_empty_file():
+    _fails(doc(ENTRY, dict(archived(), id="2024-25")), "edition '2024-25', field 'id': expected each id once")
+    _fails({"editions": []}, "expected a mapping with a non-empty list 'editions'")
+    _fails(None, "expected a mapping")
+
+
+def test_load_names_a_yaml_error_by_line(tmp_path):
+    path = tmp_path / "editions.yml"
+    path.write_text("editions:\n  - id: '2024-25'\n    title: [unclosed\n")
+    with pytest.raises(InputError, match=r"editions.yml, line \d+: not valid YAML"):
+        editions.load(path)
+    with pytest.raises(InputError, match="file not found"):
+        editions.load(tmp_path / "missing.yml")
+
+
+def test_an_unknown_edition_lists_the_ids():
+    register = editions.parse(doc(ENTRY, archived()))
+    with pytest.raises(InputError, match=r"unknown edition '2025-26': .* \(2023-24, 2024-25\)"):
+        editions.get(register, "2025-26")
+
+
+def test_missing_data_years_name_the_edition_field_table_and_years_present():
+    (e,) = editions.parse(doc(dict(ENTRY, inputs=dict(ENTRY["inputs"], allocation_year="2030/31"))))
+    tables = {name: pd.DataFrame({"year": ["2023/24", "2024/25"]}) for name in editions.INPUT_TABLES["allocation_year"]}
+    problems = editions.missing_data_years(e, tables)
+    assert len(problems) == 2
+    assert problems[0].startswith("edition '2024-25', field 'inputs.allocation_year': no 2030/31 rows in the "
+                                  "prepared table 'icb_allocations' (years present: 2023/24, 2024/25")
+    (ok,) = editions.parse(doc(ENTRY))
+    assert editions.missing_data_years(ok, tables) == []

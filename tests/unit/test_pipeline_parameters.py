@@ -1,0 +1,36 @@
+"""What a notebook receives: the edition's fields, the ICB and paths, as strings, and only what it declares."""
+
+import nbformat
+import pytest
+
+from helpers import ROOT
+from sots import editions, pipeline
+
+pytestmark = pytest.mark.unit
+
+
+def test_every_parameter_is_a_string_and_paths_are_relative(tmp_path):
+    edition = editions.get(editions.load(ROOT / "editions.yml"), "2024-25")
+    params = pipeline.Parameters(edition=edition, icb="QE1", data_dir=tmp_path / "data")
+    got = params.for_notebook(tmp_path / "nb", tmp_path / "results" / "x.json")
+    assert got == {"edition": "2024-25", "edition_title": edition.title, "allocation_year": "2024/25",
+                   "unit_cost_year": "2024/25", "outturn_year": "2024/25", "projection_vintage": "2018-based",
+                   "icb": "QE1", "data_dir": "../data", "results_fragment": "../results/x.json"}
+
+
+def test_a_notebook_receives_only_the_parameters_it_declares_in_its_order(tmp_path):
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                           "display_name": "Python 3"}})
+    nb.cells = [nbformat.v4.new_code_cell('outturn_year = "2023/24"\nicb = "QE1"\nthreshold = 3',
+                                          metadata={"tags": ["parameters"]})]
+    nbformat.write(nb, tmp_path / "n.ipynb")
+    offered = {"edition": "2024-25", "icb": "QWE", "outturn_year": "2024/25", "unit_cost_year": "2024/25"}
+    assert list(pipeline.declared(offered, tmp_path / "n.ipynb").items()) == [
+        ("outturn_year", "2024/25"), ("icb", "QWE")]
+
+
+def test_the_funding_chapter_declares_the_parameters_it_uses():
+    names = set(pipeline.declared({k: "" for k in (
+        "edition", "edition_title", "allocation_year", "unit_cost_year", "outturn_year", "projection_vintage",
+        "icb", "data_dir", "results_fragment")}, ROOT / "notebooks" / "funding_per_head.ipynb"))
+    assert names == {"edition", "allocation_year", "icb", "data_dir", "results_fragment"}
