@@ -122,7 +122,8 @@ def test_an_unknown_edition_lists_the_ids():
 
 def test_missing_data_years_name_the_edition_field_table_and_years_present():
     (e,) = editions.parse(doc(dict(ENTRY, inputs=dict(ENTRY["inputs"], allocation_year="2030/31"))))
-    tables = {name: pd.DataFrame({"year": ["2023/24", "2024/25"]}) for name in editions.INPUT_TABLES["allocation_year"]}
+    tables = {name: pd.DataFrame({"year": ["2023/24", "2024/25"]}) for names in editions.INPUT_TABLES.values()
+              for name in names}
     problems = editions.missing_data_years(e, tables)
     assert len(problems) == 2
     assert problems[0].startswith("edition '2024-25', field 'inputs.allocation_year': no 2030/31 rows in the "
