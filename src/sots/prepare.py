@@ -64,6 +64,12 @@ PUBLISHED_COLUMNS = {
 }
 PUBLISHED_SCOPES = {"lsc": "QE1", "eng": None}  # None: England-wide
 PUBLISHED_ID = re.compile(r"^(?P<scope>[a-z]+)_(?P<period>[a-z0-9]+)_(?P<measure>[a-z0-9_]+)$")
+# The same measure under different names in different years -> one name, so a chapter finds it for any year.
+PUBLISHED_MEASURES = {
+    "deficit_before_support": "system_deficit_before_support",  # 2023/24: before NHS England support
+    "deficit_excl_support": "system_deficit_before_support",  # 2024/25: excluding deficit support and winter money
+    "control_total_deficit": "system_control_total_deficit",
+}
 
 # Which National Cost Collection departments and currencies price each activity of the activity rates. Bed days are
 # not priced: since 2018/19 a spell's cost includes its bed days. An empty currency pattern takes the whole department.
@@ -375,7 +381,7 @@ def read_published_figures(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
         df = df.rename(columns=PUBLISHED_COLUMNS).assign(
             icb_code=scopes["scope"].map(PUBLISHED_SCOPES).astype(object).where(lambda c: c.notna(), pd.NA),
             year=df["period"].str.extract(r"(\d{4}/\d{2})", expand=False),
-            measure=scopes["measure"],
+            measure=scopes["measure"].replace(PUBLISHED_MEASURES),
         )
         frames.append(_validate_raw(df[list(data.PUBLISHED_FIGURES.columns)], "published_figures", path))
     out = pd.concat(frames, ignore_index=True)
