@@ -184,7 +184,7 @@ TRUST_MEASURES: dict[str, Measure] = {
         Measure(
             "acute_trust_opex_per_head_gbp",
             "acute_trust_opex_per_head_rank",
-            "Acute trusts' operating expenditure per registered head",
+            "Acute trusts' spending per registered head",
             "GBP per registered person",
             "£{:,.0f}",
             "Total operating expenditure (TAC EXP0390) of the acute trusts an ICB hosts, divided by its registered "
@@ -193,7 +193,7 @@ TRUST_MEASURES: dict[str, Measure] = {
         Measure(
             "acute_trust_opex_per_ga_weighted_head_gbp",
             "acute_trust_opex_per_ga_weighted_head_rank",
-            "Acute trusts' operating expenditure per G&A weighted head",
+            "Acute trusts' spending per G&A weighted head",
             "GBP per general and acute need-weighted person",
             "£{:,.0f}",
             "Total operating expenditure of the acute trusts an ICB hosts, divided by its general and acute "

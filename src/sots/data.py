@@ -360,6 +360,18 @@ def sources() -> dict[str, dict]:
     return yaml.safe_load(resources.files("sots").joinpath("sources.yml").read_text())
 
 
+def source_table(table_names: list[str]) -> pd.DataFrame:
+    """The public sources behind the named tables, once each: publisher, title, address (as text) and period.
+
+    For a chapter's list of sources; the book shows the address as plain text, never as a link.
+    """
+    ids = list(dict.fromkeys(s for name in table_names for s in TABLES[name].sources))
+    return pd.DataFrame(
+        [{"Publisher": sources()[i]["publisher"], "Title": sources()[i]["title"], "Address": sources()[i]["path"],
+          "Period": sources()[i]["period"]} for i in ids]
+    )
+
+
 def sha256(path: Path) -> str:
     """Hex sha256 of a file's bytes."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()

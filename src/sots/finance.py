@@ -149,12 +149,11 @@ def savings(figures: pd.DataFrame, icb_code: str, year: str) -> dict | None:
 # Each published allocation base for an ICB, widest last: (key, label, columns of icb_allocations summed, £ thousands).
 FUNDING_BASES = (
     ("core_recurrent_allocation", "Core services, recurrent", ("core_recurrent_allocation_gbp_k",)),
-    ("core_total_allocation", "Core services, total (recurrent + elective recovery)", ("core_total_allocation_gbp_k",)),
-    ("core_combined_allocation", "Core services, combined (total + discharge and other)",
-     ("core_combined_allocation_gbp_k",)),
-    ("core_and_primary_care_allocation", "Core combined + primary medical care + other primary care",
+    ("core_total_allocation", "Core services, total (with elective recovery)", ("core_total_allocation_gbp_k",)),
+    ("core_combined_allocation", "Core services, combined (with discharge)", ("core_combined_allocation_gbp_k",)),
+    ("core_and_primary_care_allocation", "Core combined + primary care",
      ("core_combined_allocation_gbp_k", "pmc_recurrent_allocation_gbp_k", "other_primary_care_gbp_k")),
-    ("total_allocation", "All ICB allocations (core combined, primary care, running costs)",
+    ("total_allocation", "All ICB allocations (+ running costs)",
      ("core_combined_allocation_gbp_k", "pmc_recurrent_allocation_gbp_k", "other_primary_care_gbp_k",
       "running_cost_allowance_gbp_k")),
 )
@@ -253,8 +252,9 @@ SUPPORT_MEASURES = ("nhse_support_funding", "deficit_support_funding", "winter_s
 def deficits(figures: pd.DataFrame, icb_code: str, report: ReportFigures | None) -> pd.DataFrame:
     """Published deficit outturns and plans (£ millions) for one ICB's system, one row per year, body and kind.
 
-    Columns: ``year``, ``body`` (System, Providers, ICB), ``stage`` (before or after support), ``category`` (body and
-    stage, for a chart axis), ``kind`` (``outturn``, or ``plan`` for a control total or limit), ``value_gbp_m``,
+    Columns: ``year``, ``body`` (System, Providers, ICB), ``stage`` (before or after support), ``category`` (a chart
+    label: "System, before support", or "System plan (before support)" for a plan), ``kind`` (``outturn``, or
+    ``plan`` for a control total or limit), ``value_gbp_m``,
     ``source``. Plans are the published control total and, from the report, the system control total and the ICB's
     limit. Empty if nothing is published for the ICB.
     """
@@ -277,8 +277,13 @@ def deficits(figures: pd.DataFrame, icb_code: str, report: ReportFigures | None)
                 rows.append({"year": year, "body": body, "stage": stage, "kind": "plan",
                              "value_gbp_m": report.gbp_m(key), "source": report.citation()})
     out = pd.DataFrame(rows, columns=["year", "body", "stage", "kind", "value_gbp_m", "source"])
+    plan = out["kind"] == "plan"
     out.insert(3, "category", out["body"] + ", " + out["stage"])
-    return out.sort_values(["year", "kind"], ignore_index=True)
+    out.loc[plan, "category"] = out["body"] + " plan (" + out["stage"] + ")"
+    # Each year: bodies in chart order, each outturn followed by its plan.
+    position = {(body, stage): i for i, (_, body, stage) in enumerate(DEFICIT_OUTTURNS)}
+    out["_order"] = [position[(b, s)] * 2 + (k == "plan") for b, s, k in zip(out["body"], out["stage"], out["kind"])]
+    return out.sort_values(["year", "_order"], ignore_index=True).drop(columns="_order")
 
 
 def support_received(figures: pd.DataFrame, icb_code: str) -> pd.DataFrame:

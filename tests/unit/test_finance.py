@@ -85,10 +85,10 @@ def test_deficits_against_plans_with_the_reports_figures():
                         ("2023/24", "ICB, after support"): 89.0, ("2024/25", "System, before support"): 354.8}
     plans = d[d["kind"] == "plan"].set_index(["year", "category"])
     # The published control total is used once (not again from the report); the ICB's limit comes from the report.
-    assert plans["value_gbp_m"].to_dict() == {("2024/25", "System, before support"): 175.0,
-                                              ("2024/25", "ICB, after support"): 95.0}
-    assert plans.loc[("2024/25", "ICB, after support"), "source"].startswith("NHS Lancashire and South Cumbria")
-    assert plans.loc[("2024/25", "System, before support"), "source"] == "LDRS, “A report”"
+    assert plans["value_gbp_m"].to_dict() == {("2024/25", "System plan (before support)"): 175.0,
+                                              ("2024/25", "ICB plan (after support)"): 95.0}
+    assert plans.loc[("2024/25", "ICB plan (after support)"), "source"].startswith("NHS Lancashire and South Cumbria")
+    assert plans.loc[("2024/25", "System plan (before support)"), "source"] == "LDRS, “A report”"
     support = finance.support_received(figs, "QE1")
     assert support[["year", "value_gbp_m"]].values.tolist() == [["2024/25", 175.0]]
     assert finance.deficits(figs, "QWE", None).empty
