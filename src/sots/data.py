@@ -29,6 +29,17 @@ OGL = {
     "path": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
 }
 ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
+OPL = {
+    "name": "OPL-UK-1.0",
+    "title": "Open Parliament Licence",
+    "path": "https://www.parliament.uk/site-information/copyright-parliament/open-parliament-licence/",
+}
+# Figures read from news pages: the facts are reported by their publishers, who keep copyright in their text, so
+# only the numbers and short paraphrases are recorded.
+FACTS_ONLY = {
+    "name": "facts-and-paraphrases",
+    "title": "Numbers and paraphrases only; news publishers keep copyright in their text",
+}
 
 YEAR_PATTERN = r"^\d{4}/\d{2}$"  # a financial year, e.g. 2023/24
 ODS_ICB_PATTERN = r"^Q[A-Z0-9]{2}$"  # NHS ODS code of an ICB, e.g. QE1
@@ -257,6 +268,7 @@ class Table:
     schema: pa.DataFrameSchema
     sources: tuple[str, ...]
     description: str
+    licenses: tuple[dict, ...] = (OGL,)
 
     @property
     def filename(self) -> str:
@@ -333,6 +345,7 @@ TABLES: dict[str, Table] = {
             ("published_figures",),
             "Single figures that exist only in published web pages (deficits, savings, control totals, budgets), "
             "each with the title, publisher and address of its source.",
+            (OGL, OPL, FACTS_ONLY),
         ),
     )
 }
@@ -460,7 +473,7 @@ def datapackage(data_dir: Path, raw_files: dict[str, list[tuple[str, str]]]) -> 
                 "sources": [
                     {k: sources()[s][k] for k in ("title", "publisher", "path", "period")} for s in table.sources
                 ],
-                "licenses": [OGL],
+                "licenses": list(table.licenses),
                 "raw_inputs": [{"path": p, "sha256": h} for p, h in raw_files.get(table.name, [])],
                 "schema": {
                     "fields": [_field(n, c) for n, c in table.schema.columns.items()],

@@ -126,10 +126,8 @@ def test_folded_code_opens_on_request(built_site, serve, visit):
     assert "edition" in source.inner_text()
 
 
-def test_another_icb_builds_with_its_name_and_highlight(tmp_path, serve, visit):
-    site = tmp_path / "site"
-    done = sots("build", "--icb", "QWE", "--out", str(site))
-    assert done.returncode == 0, done.stderr
+def test_another_icb_builds_with_its_name_and_highlight(another_icb_site, serve, visit):
+    site = another_icb_site
     results = json.loads((site / EDITION / "results.json").read_text())
     assert {e["icb"] for e in results.values()} == {"QWE"}
     v = visit(f"{serve(site)}/{CHAPTER}")
