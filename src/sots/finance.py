@@ -73,12 +73,21 @@ def _report_file() -> dict:
     return yaml.safe_load(resources.files("sots").joinpath("report_figures.yml").read_text())
 
 
+def edition_report(edition: str) -> ReportFigures | None:
+    """The figures of the report an edition reproduces, whichever ICB it is for; None if the edition checks none."""
+    entry = _report_file().get(edition)
+    return None if entry is None else ReportFigures(edition=edition, **entry)
+
+
 def report_figures(edition: str, icb_code: str) -> ReportFigures | None:
     """The report's figures for ``edition`` if that report is ``icb_code``'s; None otherwise (no report to check)."""
-    entry = _report_file().get(edition)
-    if entry is None or entry["icb_code"] != icb_code:
-        return None
-    return ReportFigures(edition=edition, **entry)
+    report = edition_report(edition)
+    return report if report is not None and report.icb_code == icb_code else None
+
+
+def claims_markdown(report: ReportFigures, claims: tuple[str, ...]) -> str:
+    """The report's own words for the given claims (e.g. ("F2", "F3")), one bullet each, with the claim id."""
+    return "\n".join(f"- {f['says']} ({f['claim']})" for f in report.figures.values() if f["claim"] in claims)
 
 
 # --- Published figures ----------------------------------------------------------------------------------------------

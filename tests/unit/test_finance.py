@@ -116,3 +116,11 @@ def test_report_figures_belong_to_one_icb_and_edition():
     assert report.figures["agency_savings"]["months"] == 10
     assert finance.report_figures("2023-24", "QWE") is None
     assert finance.report_figures("1999-00", "QE1") is None
+
+
+def test_the_editions_report_and_its_claims_in_its_own_words():
+    report = finance.edition_report("2023-24")
+    assert report.icb_code == "QE1" and finance.edition_report("1999-00") is None
+    text = finance.claims_markdown(report, ("F2", "F3"))
+    assert text.splitlines() == ["- Trusts realised £241m of savings in the last financial year. (F2)",
+                                 "- 69 per cent of those savings were recurrent. (F3)"]
