@@ -96,13 +96,15 @@ class Table:
     every run; this shows the frame's own text instead.
     """
 
-    def __init__(self, df: pd.DataFrame, formats: dict[str, str]):
+    def __init__(self, df: pd.DataFrame, formats: dict[str, str], wrap: tuple[str, ...] = ()):
         self.df = df
         digest = hashlib.sha256("|".join(map(str, df.columns)).encode()).hexdigest()[:8]
         self.styler = (
             df.style.format(formats).hide(axis="index").set_uuid(f"t{digest}")
             .set_table_attributes('class="sots-table"')
         )
+        if wrap:  # long unbroken text, such as an address, may break anywhere rather than run off the page
+            self.styler = self.styler.set_properties(subset=list(wrap), **{"overflow-wrap": "anywhere"})
 
     def _repr_html_(self) -> str:
         return self.styler.to_html()
@@ -111,9 +113,12 @@ class Table:
         return self.df.to_string(index=False)
 
 
-def table(df: pd.DataFrame, formats: dict[str, str]) -> Table:
-    """Show ``df`` as a book table, formatting the columns named in ``formats`` (e.g. ``{"£": "{:,.0f}"}``)."""
-    return Table(df, formats)
+def table(df: pd.DataFrame, formats: dict[str, str], wrap: tuple[str, ...] = ()) -> Table:
+    """Show ``df`` as a book table, formatting the columns named in ``formats`` (e.g. ``{"£": "{:,.0f}"}``).
+
+    Text in the columns named in ``wrap`` (e.g. addresses) may break anywhere, so it never runs off the page.
+    """
+    return Table(df, formats, wrap)
 
 
 def _year_selector(years: list[str], default: str) -> alt.Parameter:

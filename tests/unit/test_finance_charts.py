@@ -66,3 +66,10 @@ def test_source_table_lists_each_source_once_with_its_address_as_text():
     assert table.columns.tolist() == ["Publisher", "Title", "Address", "Period"]
     assert table["Publisher"].tolist()[0] == "NHS England" and len(table) == len(set(table["Title"]))
     assert table["Address"].str.startswith(("https://", "see ")).all()
+
+
+def test_a_table_may_let_long_addresses_break_without_breaking_numbers():
+    df = pd.DataFrame({"Address": ["https://example.org/a/very/long/address"], "£": [1625.0]})
+    html = charts.table(df, {"£": "{:,.0f}"}, wrap=("Address",))._repr_html_()
+    assert html.count("overflow-wrap: anywhere") == 1 and "1,625" in html
+    assert "overflow-wrap" not in charts.table(df, {})._repr_html_()
