@@ -31,3 +31,12 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     done = sots("build", "--all-editions", "--out", str(site))
     assert done.returncode == 0, done.stdout + done.stderr
     return site
+
+
+@pytest.fixture(scope="session")
+def another_icb_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`sots build` for South West London (QWE), into a temporary site folder."""
+    site = tmp_path_factory.mktemp("site-qwe") / "site"
+    done = sots("build", "--icb", "QWE", "--out", str(site))
+    assert done.returncode == 0, done.stderr
+    return site

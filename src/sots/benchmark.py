@@ -149,3 +149,185 @@ def ordinal(n: int) -> str:
     """1 -> '1st', 2 -> '2nd', 11 -> '11th', 22 -> '22nd'."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+# --- Acute spend: an activity-based estimate, and the acute trusts' accounts --------------------------------------
+
+ACUTE_MEASURES: dict[str, Measure] = {
+    m.key: m
+    for m in (
+        Measure(
+            "acute_cost_per_head_gbp",
+            "acute_cost_per_head_rank",
+            "Activity-based acute cost per head",
+            "GBP per person per year",
+            "£{:,.0f}",
+            "Σ over age (17 to 90+), sex and priced activity of 2022 activity per person × ONS resident population × "
+            "national average unit cost, divided by the resident population (all ages). Registered patients are "
+            "assumed to cost what residents do, so this is also £ per registered head.",
+        ),
+        Measure(
+            "acute_cost_per_ga_weighted_head_gbp",
+            "acute_cost_per_ga_weighted_head_rank",
+            "Activity-based acute cost per G&A weighted head",
+            "GBP per general and acute need-weighted person per year",
+            "£{:,.0f}",
+            "Activity-based acute cost per head × registered population ÷ general and acute (G&A) need-weighted "
+            "population, assuming registered patients cost what residents do.",
+        ),
+    )
+}
+
+TRUST_MEASURES: dict[str, Measure] = {
+    m.key: m
+    for m in (
+        Measure(
+            "acute_trust_opex_per_head_gbp",
+            "acute_trust_opex_per_head_rank",
+            "Acute trusts' spending per registered head",
+            "GBP per registered person",
+            "£{:,.0f}",
+            "Total operating expenditure (TAC EXP0390) of the acute trusts an ICB hosts, divided by its registered "
+            "population; ranked among the ICBs the trust file names by their own code.",
+        ),
+        Measure(
+            "acute_trust_opex_per_ga_weighted_head_gbp",
+            "acute_trust_opex_per_ga_weighted_head_rank",
+            "Acute trusts' spending per G&A weighted head",
+            "GBP per general and acute need-weighted person",
+            "£{:,.0f}",
+            "Total operating expenditure of the acute trusts an ICB hosts, divided by its general and acute "
+            "need-weighted population; ranked among the ICBs the trust file names by their own code.",
+        ),
+    )
+}
+
+
+def activity_cost(
+    rates: pd.DataFrame, unit_costs: pd.DataFrame, population: pd.DataFrame, cost_year: str,
+    population_year: int = 2022, variant: str = "v1",
+) -> pd.DataFrame:
+    """Activity-based acute cost (£ a year) and resident population (persons, all ages) of every area with rates.
+
+    For each area: Σ over sex, age and priced activity of activity per person (``activity_rates``, 2022) × the
+    ``population_year`` population of that age and sex (``population_projection``, ``variant``) × the national unit
+    cost of ``cost_year`` (``unit_costs``), through :func:`sots.budget.cost_per_person_total`. Rates start at 17, so
+    under-17s add nothing to the cost but count in the population. Returns ``area_code``, ``acute_cost_gbp``,
+    ``resident_population_persons``, ``acute_cost_per_head_gbp`` (£ per resident a year).
+    """
+    from sots import budget
+
+    column = str(population_year)
+    if column not in population.columns:
+        raise ValueError(f"no population for {population_year} (columns: {[c for c in population if c.isdigit()]})")
+    pop = population[population["variant"] == variant][["area_code", "sex", "age", column]]
+    per_person = budget.cost_per_person_total(rates, unit_costs, cost_year)
+    priced = per_person.merge(pop, on=["area_code", "sex", "age"], how="left", validate="one_to_one")
+    if priced[column].isna().any():
+        missing = sorted(priced.loc[priced[column].isna(), "area_code"].unique())
+        raise ValueError(f"no {variant} population for {missing} in {population_year}")
+    cost = (priced["cost_gbp"] * priced[column]).groupby(priced["area_code"]).sum()
+    residents = pop.groupby("area_code")[column].sum()
+    out = pd.DataFrame({"acute_cost_gbp": cost, "resident_population_persons": residents.reindex(cost.index)})
+    out["acute_cost_per_head_gbp"] = out["acute_cost_gbp"] / out["resident_population_persons"]
+    return out.rename_axis("area_code").reset_index()
+
+
+def acute_spend_measures(cost: pd.DataFrame, lookup: pd.DataFrame, weighted: pd.DataFrame, year: str) -> pd.DataFrame:
+    """Every ICB's activity-based acute cost per head and per G&A weighted head (£ a year), with ranks.
+
+    ``cost`` is from :func:`activity_cost`; ``lookup`` the ``icb_lookup`` table (GSS codes); ``weighted`` the
+    ``icb_weighted_population`` table, whose ``year`` gives the registered and G&A weighted populations. Per G&A
+    weighted head = per resident head × registered ÷ G&A weighted population: registered patients are assumed to cost
+    what residents do, which keeps numerator and denominator on one population. Ranks: 1 = highest, ties share.
+    """
+    wp = weighted[weighted["year"] == year][["year", "icb_code", "registered_population_persons", "ga_weighted_persons"]]
+    if wp.empty:
+        raise ValueError(f"no weighted populations for {year} (years: {sorted(weighted['year'].unique())})")
+    df = lookup[["icb_code", "icb_gss_code"]].merge(
+        cost.rename(columns={"area_code": "icb_gss_code"}), on="icb_gss_code", how="left", validate="one_to_one"
+    ).merge(wp, on="icb_code", how="left", validate="one_to_one")
+    if df["acute_cost_gbp"].isna().any() or df["ga_weighted_persons"].isna().any():
+        missing = sorted(df.loc[df["acute_cost_gbp"].isna() | df["ga_weighted_persons"].isna(), "icb_code"])
+        raise ValueError(f"no activity-based cost or weighted population for {missing} ({year})")
+    df["acute_cost_per_ga_weighted_head_gbp"] = (
+        df["acute_cost_per_head_gbp"] * df["registered_population_persons"] / df["ga_weighted_persons"]
+    )
+    for m in ACUTE_MEASURES.values():
+        df[m.rank_key] = rank_desc(df[m.key])
+    columns = ["year", "icb_code", "icb_gss_code", "acute_cost_gbp", "resident_population_persons",
+               "registered_population_persons", "ga_weighted_persons", *ACUTE_MEASURES,
+               *(m.rank_key for m in ACUTE_MEASURES.values())]
+    return df[columns].sort_values("icb_code", ignore_index=True)
+
+
+def acute_spend_england(cost: pd.DataFrame, weighted: pd.DataFrame, year: str, england: str = "E92000001") -> pd.DataFrame:
+    """England's activity-based acute cost per head and per G&A weighted head (one row), for reference lines.
+
+    Per head is England's cost over its resident population; per G&A weighted head scales it by England's registered
+    over G&A weighted population (totals over all ICBs in ``year``).
+    """
+    row = cost.set_index("area_code").loc[england]
+    wp = weighted[weighted["year"] == year]
+    per_head = row["acute_cost_per_head_gbp"]
+    return pd.DataFrame({
+        "year": [year],
+        "acute_cost_per_head_gbp": [per_head],
+        "acute_cost_per_ga_weighted_head_gbp": [
+            per_head * wp["registered_population_persons"].sum() / wp["ga_weighted_persons"].sum()
+        ],
+    })
+
+
+def acute_trust_measures(trust_totals: pd.DataFrame, weighted: pd.DataFrame, year: str) -> pd.DataFrame:
+    """Acute trusts' operating expenditure per registered and per G&A weighted head (£), for the ICBs in
+    ``trust_totals`` (from :func:`sots.finance.trust_opex_by_icb`), ranked among them only (1 = highest)."""
+    wp = weighted[weighted["year"] == year][["year", "icb_code", "registered_population_persons", "ga_weighted_persons"]]
+    df = trust_totals.merge(wp, on="icb_code", how="inner", validate="one_to_one")
+    df["acute_trust_opex_per_head_gbp"] = df["acute_trust_opex_gbp"] / df["registered_population_persons"]
+    df["acute_trust_opex_per_ga_weighted_head_gbp"] = df["acute_trust_opex_gbp"] / df["ga_weighted_persons"]
+    for m in TRUST_MEASURES.values():
+        df[m.rank_key] = rank_desc(df[m.key])
+    return df.sort_values("icb_code", ignore_index=True)
+
+
+def focal_ranks(df: pd.DataFrame, measures: dict[str, Measure], icb_code: str,
+                england: pd.DataFrame | None = None, basis: str = "") -> pd.DataFrame:
+    """One row per measure and year for one ICB: ``measure``, ``label``, ``year``, ``basis``, ``value``, ``rank``,
+    ``n`` (ICBs ranked) and ``england`` (England's value, if ``england`` gives it by year).
+
+    ``df`` has one row per ICB (and year), the measures' keys and rank keys. An ICB not in ``df`` gets no rows.
+    """
+    eng = england.set_index("year") if england is not None else None
+    rows = []
+    for _, row in df[df["icb_code"] == icb_code].sort_values("year").iterrows():
+        n = int((df["year"] == row["year"]).sum())
+        for m in measures.values():
+            rows.append({
+                "measure": m.key, "label": m.label, "year": row["year"], "basis": basis,
+                "value": float(row[m.key]), "rank": int(row[m.rank_key]), "n": n,
+                "england": float(eng.loc[row["year"], m.key]) if eng is not None and m.key in eng else float("nan"),
+            })
+    return pd.DataFrame(rows, columns=["measure", "label", "year", "basis", "value", "rank", "n", "england"])
+
+
+def rank_table(ranks: pd.DataFrame) -> pd.DataFrame:
+    """:func:`focal_ranks` rows as a readable table, each value in its measure's own unit."""
+    every = {**MEASURES, **ACUTE_MEASURES, **TRUST_MEASURES}
+    show = lambda key, v: "" if pd.isna(v) else every[key].show(v)  # noqa: E731
+    return pd.DataFrame({
+        "Measure": ranks["label"],
+        "Year": ranks["year"],
+        "Basis": ranks["basis"],
+        "Value": [show(k, v) for k, v in zip(ranks["measure"], ranks["value"])],
+        "Rank": [f"{r} of {n}" for r, n in zip(ranks["rank"], ranks["n"])],
+        "England": [show(k, v) for k, v in zip(ranks["measure"], ranks["england"])],
+    })
+
+
+def value_at_rank(df: pd.DataFrame, key: str, rank_key: str, rank: int) -> pd.Series:
+    """The first ICB row (by code) holding ``rank`` on a measure; raises ValueError if no ICB does (a tie skips it)."""
+    rows = df[df[rank_key] == rank].sort_values("icb_code")
+    if rows.empty:
+        raise ValueError(f"no ICB ranks {rank} on {key} (ties share the best rank)")
+    return rows.iloc[0]

@@ -96,13 +96,15 @@ class Table:
     every run; this shows the frame's own text instead.
     """
 
-    def __init__(self, df: pd.DataFrame, formats: dict[str, str]):
+    def __init__(self, df: pd.DataFrame, formats: dict[str, str], wrap: tuple[str, ...] = ()):
         self.df = df
         digest = hashlib.sha256("|".join(map(str, df.columns)).encode()).hexdigest()[:8]
         self.styler = (
             df.style.format(formats, na_rep="–").hide(axis="index").set_uuid(f"t{digest}")
             .set_table_attributes('class="sots-table"')
         )
+        if wrap:  # long unbroken text, such as an address, may break anywhere rather than run off the page
+            self.styler = self.styler.set_properties(subset=list(wrap), **{"overflow-wrap": "anywhere"})
 
     def _repr_html_(self) -> str:
         return self.styler.to_html()
@@ -111,12 +113,18 @@ class Table:
         return self.df.to_string(index=False)
 
 
-def table(df: pd.DataFrame, formats: dict[str, str]) -> Table:
-    """Show ``df`` as a book table, formatting the columns named in ``formats`` (e.g. ``{"£": "{:,.0f}"}``)."""
-    return Table(df, formats)
+def table(df: pd.DataFrame, formats: dict[str, str], wrap: tuple[str, ...] = ()) -> Table:
+    """Show ``df`` as a book table, formatting the columns named in ``formats`` (e.g. ``{"£": "{:,.0f}"}``).
+
+    Text in the columns named in ``wrap`` (e.g. addresses) may break anywhere, so it never runs off the page.
+    """
+    return Table(df, formats, wrap)
 
 
 def _year_selector(years: list[str], default: str) -> alt.Parameter:
+    """The year shown; a radio button to choose it when there is more than one year."""
+    if len(years) == 1:
+        return alt.param(name="year", value=default)
     return alt.param(
         name="year",
         value=default,
@@ -132,12 +140,12 @@ def _focal_color(focal_code: str) -> alt.Color:
 
 def ranked_bar(
     df: pd.DataFrame, *, value: str, rank: str, label: str, focal_code: str, default_year: str,
-    fmt: str = ",.0f", reference: pd.DataFrame | None = None,
+    fmt: str = ",.0f", reference: pd.DataFrame | None = None, which: str = "all ICBs",
 ) -> alt.LayerChart:
     """Every ICB's ``value`` as a bar, sorted highest first, the focal ICB in blue and labelled, with a year choice.
 
     ``df`` has ``year``, ``icb_code``, ``short_name``, ``value`` and ``rank``; ``reference`` (optional) has ``year`` and
-    ``value``, drawn as a dashed England line.
+    ``value``, drawn as a dashed England line. ``which`` names the ICBs shown, for the subtitle.
     """
     years = sorted(df["year"].unique())
     year = _year_selector(years, default_year)
@@ -172,8 +180,10 @@ def ranked_bar(
     return alt.layer(*layers).add_params(year).properties(
         width=360,
         height=alt.Step(BAR_STEP),
-        title=alt.Title(label, subtitle=f"All ICBs, highest first; {focal_name} in blue; dashed line: England"),
-        description=f"Ranked bar chart of {label.lower()} for every ICB, with {focal_name} highlighted.",
+        title=alt.Title(label, subtitle=f"{which[:1].upper() + which[1:]}, highest first; {focal_name} in blue"
+                        + ("; dashed line: England" if reference is not None else "")),
+        description=f"Ranked bar chart of {label[:1].lower() + label[1:]} for {which}, "
+        f"with {focal_name} highlighted.",
     )
 
 
@@ -334,3 +344,115 @@ def age_profile(df: pd.DataFrame, *, title: str, y_title: str, fmt: str = ",.0f"
         strokeDash=alt.StrokeDash("Sex:N", title=None),
         tooltip=[alt.Tooltip("Sex:N"), alt.Tooltip("age:Q", title="Age"), alt.Tooltip("value:Q", title=y_title, format=fmt)],
     ).properties(width=480, height=260, title=title, description=f"{title}: line by single year of age for women and men.")
+
+
+def rank_dots(ranks: pd.DataFrame, *, focal_name: str, claimed_rank: int | None = None, claim: str = "") -> alt.LayerChart:
+    """The focal ICB's rank on each measure as a labelled dot on a 1-to-n scale, and a claimed rank as a dashed rule.
+
+    ``ranks`` has ``row`` (measure and year, the axis label), ``rank``, ``n`` and ``rank_text`` (e.g. "2nd of 42").
+    Without ``claimed_rank`` there is no rule.
+    """
+    n_max = int(ranks["n"].max())
+    order = list(ranks["row"])
+    y = alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelLimit=340))
+    # Ticks far enough apart for their labels: the claimed rank (or 1), 10, 20, 30 and the last rank.
+    first = claimed_rank or 1
+    ticks = sorted({first, n_max} | {t for t in (10, 20, 30) if t - first >= 5 and n_max - t >= 5})
+    x = alt.X("rank:Q", title="Rank among ICBs (1 = highest)", scale=alt.Scale(domain=[n_max, 1], nice=False),
+              axis=alt.Axis(values=ticks, format="d"))
+    base = alt.Chart(ranks)
+    dots = base.mark_point(filled=True, size=120, color=FOCAL, opacity=1).encode(
+        x=x, y=y, tooltip=[alt.Tooltip("row:N", title="Measure"), alt.Tooltip("rank_text:N", title="Rank")])
+    text = base.mark_text(align="right", dx=-10, fontWeight="bold", color=FOCAL).encode(x=x, y=y, text="rank_text:N")
+    layers = [dots, text]
+    if claimed_rank:
+        claimed = pd.DataFrame({"rank": [claimed_rank], "label": [claim]})
+        rule = alt.Chart(claimed).mark_rule(strokeDash=[4, 3], color=REFERENCE).encode(x=x)
+        rule_text = alt.Chart(claimed).mark_text(align="right", dx=-4, dy=-4, baseline="bottom", color=REFERENCE).encode(
+            x=x, y=alt.value(0), text="label:N")
+        layers = [rule, rule_text, *layers]
+    subtitle = "Further right is higher" + ("; dashed line: the report's claim" if claimed_rank else "")
+    return alt.layer(*layers).properties(
+        width=250, height=alt.Step(30),
+        title=alt.Title(f"{focal_name}: rank on each measure", subtitle=subtitle),
+        description=f"Dot chart of {focal_name}'s rank among ICBs on each funding and acute spend measure"
+        + (f", against the claimed rank of {claimed_rank}." if claimed_rank else "."),
+    )
+
+
+def share_bars(shares: pd.DataFrame, *, stated_pct: float, focal_name: str, highlight: str) -> alt.LayerChart:
+    """Savings as a per cent of each funding base (bars), against the share the report states (a dashed rule).
+
+    ``shares`` has ``label``, ``share_pct`` and ``base``; the base named ``highlight`` (the match, or the nearest) is
+    in blue and its label says so.
+    """
+    df = shares.assign(shown=[f"{v:.2f}%" + (" ◀ closest" if b == highlight else "")
+                              for v, b in zip(shares["share_pct"], shares["base"])])
+    y = alt.Y("label:N", sort=list(df["label"]), title=None, axis=alt.Axis(labelLimit=300))
+    top = max(float(df["share_pct"].max()), stated_pct) * 1.35  # room for the value labels
+    x = alt.X("share_pct:Q", title="Savings as a share of the base (%)", axis=alt.Axis(format=".0f"),
+              scale=alt.Scale(domain=[0, top], nice=False))
+    colour = alt.condition(alt.datum.base == highlight, alt.value(FOCAL), alt.value(OTHERS))
+    bars = alt.Chart(df).mark_bar().encode(
+        x=x, y=y, color=colour,
+        tooltip=[alt.Tooltip("label:N", title="Base"), alt.Tooltip("share_pct:Q", title="Share (%)", format=".2f"),
+                 alt.Tooltip("amount_gbp_m:Q", title="Base (£m)", format=",.1f")])
+    text = alt.Chart(df).mark_text(align="left", dx=4, color=REFERENCE).encode(x=x, y=y, text="shown:N")
+    stated = pd.DataFrame({"share_pct": [stated_pct], "label": [f"report: {stated_pct:g}%"]})
+    rule = alt.Chart(stated).mark_rule(strokeDash=[4, 3], color=REFERENCE, strokeWidth=2).encode(x=x)
+    rule_text = alt.Chart(stated).mark_text(align="right", dx=-4, dy=-4, baseline="bottom", color=REFERENCE).encode(
+        x=x, y=alt.value(0), text="label:N")
+    return alt.layer(bars, text, rule, rule_text).properties(
+        width=260, height=alt.Step(34),
+        title=alt.Title("Savings as a share of each funding base",
+                        subtitle=f"{focal_name}; dashed line: the report's share; closest base in blue"),
+        description=f"Bar chart of {focal_name}'s savings as a per cent of each published allocation base, against "
+        f"the {stated_pct:g}% the report states.",
+    )
+
+
+def deficit_bars(deficits: pd.DataFrame, *, focal_name: str) -> alt.VConcatChart:
+    """Deficits by year, one panel each: outturns as blue bars, plans (control totals, limits) as dark bars, labelled.
+
+    ``deficits`` is :func:`sots.finance.deficits`: ``year``, ``category``, ``kind`` (outturn or plan), ``value_gbp_m``,
+    ``source``. Each row's label says whether it is an outturn or a plan, so colour is not the only cue.
+    """
+    df = deficits.assign(shown=[f"£{v:,.1f}m" for v in deficits["value_gbp_m"]])
+    top = float(df["value_gbp_m"].max()) * 1.25
+    x = alt.X("value_gbp_m:Q", title="Deficit (£ millions)", scale=alt.Scale(domain=[0, top], nice=False))
+    colour = alt.condition(alt.datum.kind == "plan", alt.value(REFERENCE), alt.value(FOCAL))
+    tooltip = [alt.Tooltip("year:N", title="Year"), alt.Tooltip("category:N", title="What"),
+               alt.Tooltip("value_gbp_m:Q", title="£m", format=",.1f"), alt.Tooltip("source:N", title="Source")]
+    panels = []
+    for year, one in df.groupby("year", sort=True):
+        y = alt.Y("category:N", sort=list(one["category"]), title=None, axis=alt.Axis(labelLimit=260))
+        bars = alt.Chart(one).mark_bar().encode(x=x, y=y, color=colour, tooltip=tooltip)
+        text = alt.Chart(one).mark_text(align="left", dx=4, color=REFERENCE).encode(x=x, y=y, text="shown:N")
+        panels.append(alt.layer(bars, text).properties(width=300, height=alt.Step(24), title=str(year)))
+    return alt.vconcat(*panels, spacing=18).properties(
+        title=alt.Title("Deficits, before and after support, against plans",
+                        subtitle=f"{focal_name}: outturns in blue; control totals and limits (plans) in black"),
+        description=f"Bar chart of {focal_name}'s published system, provider and ICB deficits by year, before and "
+        "after support funding, with the control totals and limits.",
+    )
+
+
+def amount_bars(df: pd.DataFrame, *, title: str, subtitle: str, description: str) -> alt.LayerChart:
+    """Amounts in £ millions as labelled horizontal bars, in the order given: ``label``, ``value_gbp_m``, ``kind``.
+
+    Bars of kind ``public data`` (reproduced here) are blue; the others (the report, a published page) grey, and
+    each label names its kind, so colour is not the only cue.
+    """
+    y = alt.Y("label:N", sort=list(df["label"]), title=None, axis=alt.Axis(labelLimit=320))
+    top = float(df["value_gbp_m"].max()) * 1.3  # room for the value labels
+    x = alt.X("value_gbp_m:Q", title="£ millions", axis=alt.Axis(format=",.0f"),
+              scale=alt.Scale(domain=[0, top], nice=False))
+    colour = alt.condition(alt.datum.kind == "public data", alt.value(FOCAL), alt.value(OTHERS))
+    shown = df.assign(shown=[f"£{v:,.0f}m" for v in df["value_gbp_m"]])
+    bars = alt.Chart(shown).mark_bar().encode(
+        x=x, y=y, color=colour,
+        tooltip=[alt.Tooltip("label:N", title="What"), alt.Tooltip("value_gbp_m:Q", title="£m", format=",.1f"),
+                 alt.Tooltip("kind:N", title="From")])
+    text = alt.Chart(shown).mark_text(align="left", dx=4, color=REFERENCE).encode(x=x, y=y, text="shown:N")
+    return alt.layer(bars, text).properties(
+        width=250, height=alt.Step(28), title=alt.Title(title, subtitle=subtitle), description=description)

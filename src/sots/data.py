@@ -29,6 +29,17 @@ OGL = {
     "path": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
 }
 ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
+OPL = {
+    "name": "OPL-UK-1.0",
+    "title": "Open Parliament Licence",
+    "path": "https://www.parliament.uk/site-information/copyright-parliament/open-parliament-licence/",
+}
+# Figures read from news pages: the facts are reported by their publishers, who keep copyright in their text, so
+# only the numbers and short paraphrases are recorded.
+FACTS_ONLY = {
+    "name": "facts-and-paraphrases",
+    "title": "Numbers and paraphrases only; news publishers keep copyright in their text",
+}
 
 YEAR_PATTERN = r"^\d{4}/\d{2}$"  # a financial year, e.g. 2023/24
 ODS_ICB_PATTERN = r"^Q[A-Z0-9]{2}$"  # NHS ODS code of an ICB, e.g. QE1
@@ -193,6 +204,62 @@ AREAS = _schema(
 )
 
 
+TRUST_SECTORS = ["Acute", "Ambulance", "Community", "Mental Health", "Specialist"]
+
+
+def _pounds(description: str) -> pa.Column:
+    return pa.Column(float, pa.Check.ge(0), description=description, metadata={"unit": "GBP"})
+
+
+TRUST_OPERATING_EXPENDITURE = _schema(
+    "trust_operating_expenditure",
+    {
+        "year": pa.Column(str, pa.Check.str_matches(YEAR_PATTERN), description="Financial year of the accounts"),
+        "trust_code": pa.Column(str, pa.Check.str_matches(r"^[A-Z0-9]{3}$"), description="Trust code (NHS ODS)"),
+        "trust_name": pa.Column(str, pa.Check.str_length(min_value=3), description="Trust name"),
+        "sector": pa.Column(str, pa.Check.isin(TRUST_SECTORS), description="Trust type: Acute, Mental Health, ..."),
+        "region_name": pa.Column(str, description="NHS England region"),
+        "host_icb_code": pa.Column(
+            str, pa.Check.str_matches(r"^[A-Z0-9]{3,5}$"), nullable=True,
+            description="Host ICB as the extract assigns it: a 2023 ODS code (QE1) or a 2026 merged-ICB code (Z9B2Z)",
+        ),
+        "host_icb_name": pa.Column(str, nullable=True, description="Host ICB name as the extract gives it"),
+        "total_operating_expenditure_gbp": _pounds("Total operating expenditure (TAC subcode EXP0390)"),
+        "staff_costs_gbp": _pounds("Staff costs (the extract's grouping)"),
+        "supplies_drugs_gbp": _pounds("Supplies, services and drugs (the extract's grouping)"),
+        "premises_infrastructure_gbp": _pounds("Premises, infrastructure, depreciation (the extract's grouping)"),
+        "other_operating_costs_gbp": _pounds("The remainder of operating expenditure (the extract's grouping)"),
+        "groups_exceed_total": pa.Column(bool, description="True where the extract's groups add up to more than the total"),
+    },
+    unique=["year", "trust_code"],
+)
+
+PUBLISHED_FIGURES = _schema(
+    "published_figures",
+    {
+        "figure_id": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$"), unique=True, description="Stable figure id"),
+        "icb_code": pa.Column(
+            str, pa.Check.str_matches(ODS_ICB_PATTERN), nullable=True,
+            description="The ICB the figure is about (NHS ODS); empty for England-wide figures",
+        ),
+        "year": pa.Column(
+            str, pa.Check.str_matches(YEAR_PATTERN), nullable=True,
+            description="Financial year the figure is for, read from its period; empty if the period names none",
+        ),
+        "measure": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$"), description="What the figure measures"),
+        "value": pa.Column(float, nullable=True, description="The number as published; empty for a statement"),
+        "unit": pa.Column(str, pa.Check.str_length(min_value=1), description="Unit as published, e.g. GBP million"),
+        "period": pa.Column(str, pa.Check.str_length(min_value=1), description="Period as published"),
+        "geography": pa.Column(str, pa.Check.str_length(min_value=1), description="Area or body the figure covers"),
+        "description": pa.Column(str, pa.Check.str_length(min_value=3), description="What the figure is"),
+        "source_title": pa.Column(str, pa.Check.str_length(min_value=3), description="Title of the page it is from"),
+        "source_publisher": pa.Column(str, pa.Check.str_length(min_value=2), description="Who published that page"),
+        "source_url": pa.Column(str, pa.Check.str_matches(r"^https?://\S+$"), description="Address of that page"),
+        "context": pa.Column(str, nullable=True, description="A short paraphrase of the page (not a quotation)"),
+    },
+)
+
+
 @dataclass(frozen=True)
 class Table:
     """One prepared table: its file under ``data/``, schema, sources (ids in sources.yml) and description."""
@@ -201,6 +268,7 @@ class Table:
     schema: pa.DataFrameSchema
     sources: tuple[str, ...]
     description: str
+    licenses: tuple[dict, ...] = (OGL,)
 
     @property
     def filename(self) -> str:
@@ -264,6 +332,21 @@ TABLES: dict[str, Table] = {
             "National average unit cost per admission, attendance or appointment, by the activities of "
             "activity_rates, for each National Cost Collection year.",
         ),
+        Table(
+            "trust_operating_expenditure",
+            TRUST_OPERATING_EXPENDITURE,
+            ("nhse_tac_opex",),
+            "Total operating expenditure (£) of every NHS trust and foundation trust, with its sector and host ICB, "
+            "from the Trust Accounts Consolidation data; some host ICBs carry 2026 merged-ICB codes.",
+        ),
+        Table(
+            "published_figures",
+            PUBLISHED_FIGURES,
+            ("published_figures",),
+            "Single figures that exist only in published web pages (deficits, savings, control totals, budgets), "
+            "each with the title, publisher and address of its source.",
+            (OGL, OPL, FACTS_ONLY),
+        ),
     )
 }
 
@@ -283,6 +366,18 @@ def project_root() -> Path:
 def sources() -> dict[str, dict]:
     """The public sources, keyed by id, from the package's ``sources.yml``."""
     return yaml.safe_load(resources.files("sots").joinpath("sources.yml").read_text())
+
+
+def source_table(table_names: list[str]) -> pd.DataFrame:
+    """The public sources behind the named tables, once each: publisher, title, address (as text) and period.
+
+    For a chapter's list of sources; the book shows the address as plain text, never as a link.
+    """
+    ids = list(dict.fromkeys(s for name in table_names for s in TABLES[name].sources))
+    return pd.DataFrame(
+        [{"Publisher": sources()[i]["publisher"], "Title": sources()[i]["title"], "Address": sources()[i]["path"],
+          "Period": sources()[i]["period"]} for i in ids]
+    )
 
 
 def sha256(path: Path) -> str:
@@ -343,7 +438,7 @@ def table_hashes(data_dir: Path | str) -> dict[str, str]:
 
 
 def _field(name: str, column: pa.Column) -> dict:
-    kind = {"float64": "number", "int64": "integer"}.get(str(column.dtype), "string")
+    kind = {"float64": "number", "int64": "integer", "bool": "boolean"}.get(str(column.dtype), "string")
     field = {"name": name, "type": kind, "description": column.description}
     if unit := (column.metadata or {}).get("unit"):
         field["unit"] = unit
@@ -373,7 +468,7 @@ def datapackage(data_dir: Path, raw_files: dict[str, list[tuple[str, str]]]) -> 
                 "sources": [
                     {k: sources()[s][k] for k in ("title", "publisher", "path", "period")} for s in table.sources
                 ],
-                "licenses": [OGL],
+                "licenses": list(table.licenses),
                 "raw_inputs": [{"path": p, "sha256": h} for p, h in raw_files.get(table.name, [])],
                 "schema": {
                     "fields": [_field(n, c) for n, c in table.schema.columns.items()],

@@ -28,6 +28,48 @@ SNPP_VARIANTS = "su_hmhc_2018snpp_activity/snpp2018b_11_variants_sya_sex_lsc_are
 ACTIVITY_RATES = "su_hmhc_2018snpp_activity/activity_rates_per_person_2022_by_age_sex_icbs_lsc.csv"
 MYE_GLOB = "ons_mye_2019_2020_ltla/ons_mye_mid*_persons_sya_ltla*.csv"
 NCC_GLOB = "nhse_national_cost_collection/ncc_national_schedule_*_by_department_currency.csv"
+TRUST_OPEX_GLOB = "nhs_trust_accounts_tac_opex/nhs_trust_operating_expenditure_tac_*.csv"
+PUBLISHED_GLOB = "published_figures/figures*.csv"
+
+# Trust accounts columns -> tidy names (money in pounds, as published).
+TRUST_OPEX_COLUMNS = {
+    "fin_year": "year",
+    "nhs_code": "trust_code",
+    "trust_name": "trust_name",
+    "sector": "sector",
+    "region": "region_name",
+    "icb_code": "host_icb_code",
+    "icb_name": "host_icb_name",
+    "total_operating_expenditure_gbp": "total_operating_expenditure_gbp",
+    "staff_costs_gbp": "staff_costs_gbp",
+    "supplies_drugs_gbp": "supplies_drugs_gbp",
+    "premises_infrastructure_gbp": "premises_infrastructure_gbp",
+    "other_operating_costs_gbp": "other_operating_costs_gbp",
+    "discrepancy_flag": "groups_exceed_total",
+}
+
+# Published figures: raw columns -> tidy names, and what each figure id's prefix says it is about
+# ("lsc_2324_savings_delivered": Lancashire and South Cumbria ICB, period token 2324, measure savings_delivered).
+PUBLISHED_COLUMNS = {
+    "figure_id": "figure_id",
+    "value": "value",
+    "unit": "unit",
+    "period": "period",
+    "geography": "geography",
+    "description": "description",
+    "source_title": "source_title",
+    "source_publisher": "source_publisher",
+    "source_url": "source_url",
+    "quoted_context": "context",
+}
+PUBLISHED_SCOPES = {"lsc": "QE1", "eng": None}  # None: England-wide
+PUBLISHED_ID = re.compile(r"^(?P<scope>[a-z]+)_(?P<period>[a-z0-9]+)_(?P<measure>[a-z0-9_]+)$")
+# The same measure under different names in different years -> one name, so a chapter finds it for any year.
+PUBLISHED_MEASURES = {
+    "deficit_before_support": "system_deficit_before_support",  # 2023/24: before NHS England support
+    "deficit_excl_support": "system_deficit_before_support",  # 2024/25: excluding deficit support and winter money
+    "control_total_deficit": "system_control_total_deficit",
+}
 
 # Which National Cost Collection departments and currencies price each activity of the activity rates. Bed days are
 # not priced: since 2018/19 a spell's cost includes its bed days. An empty currency pattern takes the whole department.
@@ -276,6 +318,82 @@ def read_unit_costs(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
     return out[list(data.UNIT_COSTS.columns)].sort_values(["year", "activity"], ignore_index=True), paths
 
 
+def _validate_raw(df: pd.DataFrame, name: str, path: Path) -> pd.DataFrame:
+    """Validate a table read from one raw file, so an error names that file and its line (the frame keeps its rows)."""
+    return data.validate(df, data.TABLES[name], path)
+
+
+def read_trust_opex(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
+    """Total operating expenditure (£) of each NHS trust by financial year, with its sector and host ICB.
+
+    Host ICB codes are kept as the extract gives them: most are 2023 ICB codes, some are 2026 merged-ICB codes.
+    """
+    paths = _glob(raw, TRUST_OPEX_GLOB)
+    money = [c for c in TRUST_OPEX_COLUMNS if c.endswith("_gbp")]
+    frames = []
+    for path in paths:
+        df = _numeric(_read_csv(path, list(TRUST_OPEX_COLUMNS))[list(TRUST_OPEX_COLUMNS)], money, path)
+        flag = df["discrepancy_flag"].str.strip().str.lower()
+        bad = ~flag.isin(["true", "false"])
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raise InputError(f"{path}: column 'discrepancy_flag', line {i + 2}: expected True or False, "
+                             f"got {df['discrepancy_flag'].iloc[i]!r}")
+        df["discrepancy_flag"] = flag == "true"
+        for column in ("icb_code", "icb_name"):
+            df[column] = df[column].str.strip().replace("", pd.NA)
+        frames.append(_validate_raw(df.rename(columns=TRUST_OPEX_COLUMNS), "trust_operating_expenditure", path))
+    out = pd.concat(frames, ignore_index=True)
+    dup = out.duplicated(["year", "trust_code"], keep=False)
+    if dup.any():
+        first = out[dup].iloc[0]
+        raise InputError(f"{raw / TRUST_OPEX_GLOB}: trust {first.trust_code} {first.year} appears more than once")
+    return out.sort_values(["year", "trust_code"], ignore_index=True), paths
+
+
+def read_published_figures(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
+    """Figures that exist only in published pages, each with its source's title, publisher and address.
+
+    The figure id says what the figure is about: its prefix the ICB (``lsc_``: QE1) or England (``eng_``), and its
+    last part the measure. The financial year is the first one named in the period. A figure without its source's
+    title, publisher or address fails, naming the file, column and line.
+    """
+    paths = _glob(raw, PUBLISHED_GLOB)
+    frames = []
+    for path in paths:
+        df = _read_csv(path, list(PUBLISHED_COLUMNS))[list(PUBLISHED_COLUMNS)]
+        df = df.apply(lambda column: column.str.strip().replace("", pd.NA))
+        parsed = pd.to_numeric(df["value"].str.replace(",", "", regex=False), errors="coerce")
+        bad = parsed.isna() & df["value"].notna()
+        if bad.any():
+            i = int(bad.to_numpy().nonzero()[0][0])
+            raise InputError(f"{path}: column 'value', line {i + 2}: expected a number or an empty cell, "
+                             f"got {df['value'].iloc[i]!r}")
+        df["value"] = parsed
+        ids = df["figure_id"].fillna("").str.match(PUBLISHED_ID.pattern)
+        scopes = df["figure_id"].str.extract(PUBLISHED_ID)
+        unknown = ~ids | ~scopes["scope"].isin(list(PUBLISHED_SCOPES))
+        if unknown.any():
+            i = int(unknown.to_numpy().nonzero()[0][0])
+            raise InputError(f"{path}: column 'figure_id', line {i + 2}: expected an id such as "
+                             f"lsc_2324_savings_delivered starting {' or '.join(f'{k}_' for k in PUBLISHED_SCOPES)}, "
+                             f"got {df['figure_id'].iloc[i]!r}")
+        df = df.rename(columns=PUBLISHED_COLUMNS).assign(
+            icb_code=scopes["scope"].map(PUBLISHED_SCOPES).astype(object).where(lambda c: c.notna(), pd.NA),
+            year=df["period"].str.extract(r"(\d{4}/\d{2})", expand=False),
+            measure=scopes["measure"].replace(PUBLISHED_MEASURES),
+        )
+        frames.append(_validate_raw(df[list(data.PUBLISHED_FIGURES.columns)], "published_figures", path))
+    out = pd.concat(frames, ignore_index=True)
+    key = ["icb_code", "year", "measure"]
+    dup = out.duplicated(key, keep=False) | out.duplicated("figure_id", keep=False)
+    if dup.any():
+        first = out[dup].iloc[0]
+        raise InputError(f"{raw / PUBLISHED_GLOB}: figure {first.figure_id} ({first.measure}, {first.year}) appears "
+                         "more than once (expected one figure per ICB, year and measure)")
+    return out.sort_values("figure_id", ignore_index=True), paths
+
+
 def read_areas(raw: Path, codes: set[str]) -> tuple[pd.DataFrame, list[Path]]:
     """Name and type of each area code used."""
     path = raw / AREA_CODES
@@ -326,16 +444,19 @@ def prepare(raw: Path, out: Path) -> dict[str, int]:
     rates, rate_paths = read_activity_rates(raw)
     costs, cost_paths = read_unit_costs(raw)
     areas, area_paths = read_areas(raw, set(projection["area_code"]) | set(rates["area_code"]))
+    opex, opex_paths = read_trust_opex(raw)
+    published, published_paths = read_published_figures(raw)
 
     frames = {
         "icb_allocations": allocations, "icb_weighted_population": weighted, "icb_lookup": lookup, "areas": areas,
         "population_projection": projection, "population_estimates": estimates, "activity_rates": rates,
-        "unit_costs": costs,
+        "unit_costs": costs, "trust_operating_expenditure": opex, "published_figures": published,
     }
     raw_used = {
         "icb_allocations": alloc_paths, "icb_weighted_population": wp_paths, "icb_lookup": lookup_paths,
         "areas": area_paths, "population_projection": projection_paths, "population_estimates": estimate_paths,
-        "activity_rates": rate_paths, "unit_costs": cost_paths,
+        "activity_rates": rate_paths, "unit_costs": cost_paths, "trust_operating_expenditure": opex_paths,
+        "published_figures": published_paths,
     }
     for name, frame in frames.items():
         frames[name] = data.validate(frame, data.TABLES[name], f"{name} (prepared from {raw})")

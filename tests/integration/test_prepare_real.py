@@ -14,7 +14,8 @@ pytestmark = pytest.mark.integration
 def _copy_upstream(raw, target):
     """Copy just the files prepare reads, in the upstream layout, to show it works on any such folder."""
     patterns = (prepare.ALLOCATIONS_GLOB, prepare.PRACTICE_WP_GLOB, prepare.AREA_CODES, prepare.SNPP_PRINCIPAL,
-                prepare.SNPP_VARIANTS, prepare.ACTIVITY_RATES, prepare.MYE_GLOB, prepare.NCC_GLOB)
+                prepare.SNPP_VARIANTS, prepare.ACTIVITY_RATES, prepare.MYE_GLOB, prepare.NCC_GLOB,
+                prepare.TRUST_OPEX_GLOB, prepare.PUBLISHED_GLOB)
     for pattern in patterns:
         for path in raw.glob(pattern):
             dest = target / path.relative_to(raw)

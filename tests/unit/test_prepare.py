@@ -80,6 +80,34 @@ def make_raw(root, practices=None):
     # The next year lacks outpatient attendance currencies, as the real 2024/25 schedule does.
     later = [r for r in ncc if not (r["currency_code"].startswith("WF") and "Led" in r["department_code"])]
     pd.DataFrame(later).to_csv(ncc_dir / "ncc_national_schedule_2024_25_by_department_currency.csv", index=False)
+
+    tac_dir = root / "nhs_trust_accounts_tac_opex"
+    tac_dir.mkdir()
+    tac = [("2023/24", "Hospital A", "RXR", "Acute", "QE1", "NHS X ICB", 700_000_000, "False"),
+           ("2023/24", "Trust B", "RW5", "Mental Health", "QE1", "NHS X ICB", 500_000_000, "False"),
+           ("2023/24", "Hospital C", "R1H", "Acute", "Z9B2Z", "NHS MERGED ICB", 900_000_000, "True"),
+           ("2022/23", "Hospital A", "RXR", "Acute", "", "", 650_000_000, "False")]
+    pd.DataFrame([{"fin_year": y, "trust_name": n, "nhs_code": c, "sector": sec, "region": "North West", "icb_code": i,
+                   "icb_name": iname, "total_operating_expenditure_gbp": t, "staff_costs_gbp": t * 0.6,
+                   "supplies_drugs_gbp": t * 0.2, "premises_infrastructure_gbp": t * 0.1,
+                   "other_operating_costs_gbp": t * 0.1, "discrepancy_flag": f}
+                  for y, n, c, sec, i, iname, t, f in tac]).to_csv(
+        tac_dir / "nhs_trust_operating_expenditure_tac_2022_23_2023_24.csv", index=False)
+
+    pub_dir = root / "published_figures"
+    pub_dir.mkdir()
+    source = {"source_title": "A news report", "source_url": "https://example.org/news", "source_publisher": "LDRS"}
+    pd.DataFrame([
+        {"figure_id": "lsc_2324_savings_delivered", "value": "240.7", "unit": "GBP million",
+         "period": "2023/24 (to 31 Mar 2024)", "geography": "L&SC ICS", "description": "Savings delivered",
+         **source, "quoted_context": "About £240.7m was saved."},
+        {"figure_id": "lsc_2324_chc_spend_position", "value": "", "unit": "qualitative", "period": "2023/24",
+         "geography": "L&SC", "description": "A statement", **source, "quoted_context": "Among the highest."},
+        {"figure_id": "eng_2425_core_per_patient", "value": "1,732", "unit": "GBP per registered patient",
+         "period": "2024/25", "geography": "England", "description": "Core per patient", **source, "quoted_context": ""},
+        {"figure_id": "lsc_pre2020_funding_vs_england", "value": "10", "unit": "percent", "period": "c. 2019",
+         "geography": "L&SC", "description": "Funding per resident", **source, "quoted_context": "x"},
+    ]).to_csv(pub_dir / "figures.csv", index=False)
     return root
 
 
@@ -186,3 +214,65 @@ def test_estimates_rates_and_unit_costs(tmp_path):
     carried = costs.loc[("2024/25", "surg_fup")]
     assert carried["unit_cost_gbp"] == pytest.approx(100.0) and carried["cost_year"] == "2023/24"
     assert "carried forward" in carried["basis"]
+
+
+def test_trust_expenditure_keeps_host_codes_as_given(tmp_path):
+    raw, out = make_raw(tmp_path / "raw"), tmp_path / "data"
+    prepare.prepare(raw, out)
+    opex = data.load("trust_operating_expenditure", out).set_index(["year", "trust_code"])
+    assert len(opex) == 4
+    assert opex.loc[("2023/24", "RXR"), "total_operating_expenditure_gbp"] == 700_000_000
+    assert opex.loc[("2023/24", "R1H"), "host_icb_code"] == "Z9B2Z"  # a 2026 merged-ICB code, kept as given
+    assert bool(opex.loc[("2023/24", "R1H"), "groups_exceed_total"]) is True
+    assert pd.isna(opex.loc[("2022/23", "RXR"), "host_icb_code"])
+
+
+def test_published_figures_keep_their_sources_scope_and_year(tmp_path):
+    raw, out = make_raw(tmp_path / "raw"), tmp_path / "data"
+    prepare.prepare(raw, out)
+    figs = data.load("published_figures", out).set_index("figure_id")
+    saved = figs.loc["lsc_2324_savings_delivered"]
+    assert (saved.icb_code, saved.year, saved.measure, saved.value) == ("QE1", "2023/24", "savings_delivered", 240.7)
+    assert (saved.source_title, saved.source_publisher, saved.source_url) == (
+        "A news report", "LDRS", "https://example.org/news")
+    assert pd.isna(figs.loc["lsc_2324_chc_spend_position", "value"])  # a statement, not a number
+    england = figs.loc["eng_2425_core_per_patient"]
+    assert pd.isna(england.icb_code) and england.value == 1732.0 and pd.isna(england.context)
+    assert pd.isna(figs.loc["lsc_pre2020_funding_vs_england", "year"])  # the period names no financial year
+
+
+@pytest.mark.parametrize("column", ["source_title", "source_publisher", "source_url"])
+def test_a_published_figure_without_its_source_fails_validation(tmp_path, column):
+    raw = make_raw(tmp_path / "raw")
+    path = raw / "published_figures" / "figures.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.loc[2, column] = ""
+    df.to_csv(path, index=False)
+    with pytest.raises(InputError) as err:
+        prepare.prepare(raw, tmp_path / "data")
+    assert str(err.value) == f"{path}: column '{column}', line 4: expected a value, got an empty cell"
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_published_figure_with_an_unknown_scope_or_a_bad_value_is_named(tmp_path):
+    raw = make_raw(tmp_path / "raw")
+    path = raw / "published_figures" / "figures.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.loc[1, "figure_id"] = "xyz_2324_savings"
+    df.to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"figures.csv: column 'figure_id', line 3: expected an id .* got 'xyz_2324_savings'"):
+        prepare.prepare(raw, tmp_path / "data")
+    df.loc[1, "figure_id"], df.loc[0, "value"] = "lsc_2324_other", "about 240"
+    df.to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"figures.csv: column 'value', line 2: expected a number or an empty cell, got 'about 240'"):
+        prepare.prepare(raw, tmp_path / "data")
+
+
+def test_a_trust_row_with_a_bad_flag_is_named(tmp_path):
+    raw = make_raw(tmp_path / "raw")
+    path = next((raw / "nhs_trust_accounts_tac_opex").glob("*.csv"))
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.loc[2, "discrepancy_flag"] = "maybe"
+    df.to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"column 'discrepancy_flag', line 4: expected True or False, got 'maybe'"):
+        prepare.prepare(raw, tmp_path / "data")

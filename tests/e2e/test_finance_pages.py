@@ -1,0 +1,89 @@
+"""The acute spend and finance chapters in the built book: charts drawn offline, prose equal to results.json,
+published figures cited, and another ICB told plainly where figures exist only for L&SC."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from sots.charts import FOCAL
+
+pytestmark = pytest.mark.e2e
+
+EDITION = "2023-24"
+ACUTE = f"{EDITION}/notebooks/acute_spend.html"
+FINANCE = f"{EDITION}/notebooks/finance.html"
+CHARTS_JS = (
+    "els => els.map(e => ({marks: e.querySelectorAll('svg.marks g.role-mark > *').length,"
+    f" focal: e.querySelectorAll('svg.marks g.mark-rect.role-mark > path[fill=\"{FOCAL}\"]').length,"
+    " label: e.getAttribute('aria-label')}))"
+)
+
+
+def text_of(site, page):
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", (site / page).read_text()))
+
+
+def charts_on(v):
+    v.wait_for_charts()
+    return v.page.eval_on_selector_all(".sots-chart", CHARTS_JS)
+
+
+def test_both_chapters_draw_every_chart_offline_with_lsc_highlighted(built_site, serve, visit):
+    base = serve(built_site)
+    for page, n_charts in ((ACUTE, 4), (FINANCE, 3)):
+        v = visit(f"{base}/{page}")
+        assert v.response.ok
+        charts = charts_on(v)
+        assert len(charts) == n_charts, page
+        assert all(c["marks"] > 0 for c in charts), charts
+        assert all("Lancashire and South Cumbria" in c["label"] for c in charts), charts
+        if page == ACUTE:
+            assert [c["focal"] for c in charts[1:]] == [1, 1, 1]  # one highlighted bar in each ranking
+        v.page.wait_for_load_state("networkidle")
+        assert v.console == [], f"{page}: {v.console}"
+        assert [u for u in v.requests if not u.startswith((base + "/", "data:", "blob:", "about:"))] == []
+
+
+def test_results_json_has_the_issue_figures(built_site):
+    results = json.loads((built_site / EDITION / "results.json").read_text())
+    for name in ("acute_cost_per_ga_weighted_head_gbp", "acute_cost_per_ga_weighted_head_rank", "acute_cost_per_head_gbp",
+                 "acute_cost_per_head_rank", "savings_delivered_gbp_m", "savings_recurrent_pct",
+                 "savings_implied_funding_base_gbp_m", "savings_share_of_core_total_allocation_pct",
+                 "savings_share_of_core_combined_allocation_pct", "icb_total_allocation_gbp_m",
+                 "hospital_share_of_budget_pct"):
+        assert set(results[name]) == {"value", "unit", "edition", "icb", "inputs", "method"}, name
+        assert results[name]["icb"] == "QE1"
+
+
+def test_prose_quotes_results_json_and_cites_each_published_figure(built_site):
+    results = {k: v["value"] for k, v in json.loads((built_site / EDITION / "results.json").read_text()).items()}
+    acute = text_of(built_site, ACUTE)
+    assert f"£{results['acute_cost_per_ga_weighted_head_gbp']:,.0f}" in acute
+    assert f"ranks {results['acute_cost_per_ga_weighted_head_rank']}st of 42" in acute
+    assert "Not supported on the measure it names" in acute
+    finance = text_of(built_site, FINANCE)
+    assert f"£{results['savings_delivered_gbp_m']:,.1f}m" in finance
+    assert f"{results['savings_recurrent_pct']:.1f}%" in finance
+    assert f"£{results['savings_implied_funding_base_gbp_m']:,.0f}m" in finance
+    assert f"£{results['icb_total_allocation_gbp_m']:,.1f}m" in finance
+    # Each published figure's source, by publisher and title, and its address as text (never a link).
+    for publisher, address in (("Cumbria Crack / LDRS", "https://cumbriacrack.com/2024/05/20/"),
+                               ("Healthcare Management UK", "https://www.healthcare-management.uk/")):
+        assert publisher in finance and address in finance
+        assert f'href="{address}' not in (built_site / FINANCE).read_text()
+
+
+def test_another_icb_is_told_the_published_figures_are_for_lsc_only(another_icb_site, serve, visit):
+    finance = text_of(another_icb_site, FINANCE)
+    assert "No published figure gives this for South West London" in finance
+    assert "for Lancashire and South Cumbria only" in finance
+    v = visit(f"{serve(another_icb_site)}/{FINANCE}")
+    charts = charts_on(v)
+    assert len(charts) == 1 and charts[0]["marks"] > 0 and "South West London" in charts[0]["label"]
+    v = visit(f"{serve(another_icb_site)}/{ACUTE}")
+    assert all("South West London" in c["label"] for c in charts_on(v))
+    assert "there is no claimed rank to check for South West London" in text_of(another_icb_site, ACUTE)
+    assert v.console == []

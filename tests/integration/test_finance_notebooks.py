@@ -1,0 +1,158 @@
+"""The acute spend and finance chapters, executed by papermill on the committed data, report what direct
+computations in plain pandas give."""
+
+import json
+
+import pandas as pd
+import papermill as pm
+import pytest
+
+from helpers import DATA, ROOT
+from sots.pipeline import KERNEL_ARGS, Parameters, execute
+
+pytestmark = pytest.mark.integration
+
+NOTEBOOKS = [ROOT / "notebooks" / "acute_spend.ipynb", ROOT / "notebooks" / "finance.ipynb"]
+YEAR = "2023/24"
+
+
+@pytest.fixture(scope="module")
+def chapters(tmp_path_factory):
+    """Both chapters for L&SC and for South West London: icb -> merged figures."""
+    out = {}
+    for icb in ("QE1", "QWE"):
+        tmp = tmp_path_factory.mktemp(icb)
+        fragments = execute(NOTEBOOKS, tmp / "nb", tmp / "results",
+                            Parameters(edition="2023-24", icb=icb, data_dir=DATA), log=lambda _: None)
+        out[icb] = {k: v for f in fragments for k, v in json.loads(f.read_text()).items()}
+    return out
+
+
+def direct_acute(cost_year=YEAR, population_year="2022"):
+    """The activity-based estimate for every ICB straight from the CSVs: Σ rate × population × unit cost."""
+    rates = pd.read_csv(DATA / "activity_rates.csv")
+    costs = pd.read_csv(DATA / "unit_costs.csv")
+    pop = pd.read_csv(DATA / "population_projection.csv")
+    lookup = pd.read_csv(DATA / "icb_lookup.csv")
+    wp = pd.read_csv(DATA / "icb_weighted_population.csv")
+    pop = pop[pop["variant"] == "v1"]
+    priced = rates.merge(costs[costs["year"] == cost_year], on="activity").merge(pop, on=["area_code", "sex", "age"])
+    cost = (priced["rate"] * priced["unit_cost_gbp"] * priced[population_year]).groupby(priced["area_code"]).sum()
+    residents = pop.groupby("area_code")[population_year].sum()
+    df = lookup.merge(wp[wp["year"] == YEAR], on="icb_code").set_index("icb_code")
+    df["cost"] = df["icb_gss_code"].map(cost)
+    df["per_head"] = df["cost"] / df["icb_gss_code"].map(residents)
+    df["per_ga"] = df["per_head"] * df["registered_population_persons"] / df["ga_weighted_persons"]
+    england = cost["E92000001"]
+    return df, england
+
+
+def rank(series, icb):
+    return int((series > series[icb]).sum() + 1)
+
+
+@pytest.mark.parametrize("icb", ["QE1", "QWE"])
+def test_acute_estimate_and_ranks_equal_a_direct_computation(chapters, icb):
+    figures = chapters[icb]
+    df, _ = direct_acute()
+    assert len(df) == 42 and df["cost"].notna().all()
+    assert figures["acute_cost_gbp_m"]["value"] == pytest.approx(df.loc[icb, "cost"] / 1e6)
+    assert figures["acute_cost_per_head_gbp"]["value"] == pytest.approx(df.loc[icb, "per_head"])
+    assert figures["acute_cost_per_ga_weighted_head_gbp"]["value"] == pytest.approx(df.loc[icb, "per_ga"])
+    assert figures["acute_cost_per_head_rank"]["value"] == rank(df["per_head"], icb)
+    assert figures["acute_cost_per_ga_weighted_head_rank"]["value"] == rank(df["per_ga"], icb)
+    for key in ("acute_cost_per_head_gbp", "acute_cost_per_ga_weighted_head_rank"):
+        entry = figures[key]
+        assert entry["icb"] == icb and entry["unit"] and entry["method"]
+        assert entry["inputs"]["unit_cost_year"] == YEAR and entry["inputs"]["population_year"] == 2022
+        assert entry["inputs"]["activity_rates"].startswith("sha256:")
+
+
+def test_lsc_is_not_second_on_the_estimate_per_weighted_head(chapters):
+    """The finding the chapter reports for claim F1, from the direct computation."""
+    df, england = direct_acute()
+    assert rank(df["per_ga"], "QE1") == 21 and rank(df["per_head"], "QE1") == 4
+    assert chapters["QE1"]["acute_cost_per_ga_weighted_head_rank"]["value"] == 21
+    # The ICB series add up to England's estimate within 1%: the same method on the same population.
+    assert df["cost"].sum() == pytest.approx(england, rel=0.01)
+
+
+def test_acute_trust_spend_per_head_ranks_among_icbs_named_by_their_own_code(chapters):
+    opex = pd.read_csv(DATA / "trust_operating_expenditure.csv")
+    wp = pd.read_csv(DATA / "icb_weighted_population.csv")
+    wp = wp[wp["year"] == YEAR].set_index("icb_code")
+    acute = opex[(opex["year"] == YEAR) & (opex["sector"] == "Acute") & opex["host_icb_code"].isin(wp.index)]
+    per_head = acute.groupby("host_icb_code")["total_operating_expenditure_gbp"].sum() / wp["registered_population_persons"]
+    per_head = per_head.dropna()
+    assert len(per_head) == 30  # 12 ICBs sit under 2026 merged codes
+    figures = chapters["QE1"]
+    assert figures["acute_trust_opex_per_head_gbp"]["value"] == pytest.approx(per_head["QE1"])
+    assert figures["acute_trust_opex_per_head_rank"]["value"] == rank(per_head, "QE1")
+    assert figures["acute_trust_opex_per_head_rank"]["inputs"]["n_icbs"] == 30
+
+
+def test_savings_and_the_funding_bases_equal_a_direct_computation(chapters):
+    figures = chapters["QE1"]
+    published = pd.read_csv(DATA / "published_figures.csv").set_index("figure_id")["value"]
+    delivered, recurrent = published["lsc_2324_savings_delivered"], published["lsc_2324_savings_recurrent"]
+    assert figures["savings_delivered_gbp_m"]["value"] == delivered == 240.7
+    assert figures["savings_recurrent_pct"]["value"] == pytest.approx(recurrent / delivered * 100)
+    assert round(figures["savings_recurrent_pct"]["value"]) == 69  # the report's 69%: reproduced
+    assert figures["savings_implied_funding_base_gbp_m"]["value"] == pytest.approx(delivered / 0.066)
+
+    alloc = pd.read_csv(DATA / "icb_allocations.csv").set_index(["icb_code", "year"]).loc[("QE1", YEAR)]
+    core_combined = alloc["core_combined_allocation_gbp_k"] / 1000
+    primary = (alloc["pmc_recurrent_allocation_gbp_k"] + alloc["other_primary_care_gbp_k"]) / 1000
+    bases = {
+        "core_recurrent_allocation": alloc["core_recurrent_allocation_gbp_k"] / 1000,
+        "core_total_allocation": alloc["core_total_allocation_gbp_k"] / 1000,
+        "core_combined_allocation": core_combined,
+        "core_and_primary_care_allocation": core_combined + primary,
+        "total_allocation": core_combined + primary + alloc["running_cost_allowance_gbp_k"] / 1000,
+    }
+    shares = {b: figures[f"savings_share_of_{b}_pct"]["value"] for b in bases}
+    for base, amount in bases.items():
+        assert shares[base] == pytest.approx(delivered / amount * 100)
+    # No published base gives 6.6% once rounded; the closest is core combined at 6.80%.
+    assert not any(6.55 <= s <= 6.65 for s in shares.values())
+    assert min(shares, key=lambda b: abs(shares[b] - 6.6)) == "core_combined_allocation"
+    assert round(shares["core_combined_allocation"], 2) == 6.80
+    assert figures["icb_total_allocation_gbp_m"]["value"] == pytest.approx(bases["total_allocation"])
+
+
+def test_budget_split_and_deficits_equal_a_direct_computation(chapters):
+    figures = chapters["QE1"]
+    opex = pd.read_csv(DATA / "trust_operating_expenditure.csv")
+    acute = opex[(opex["year"] == YEAR) & (opex["sector"] == "Acute") & (opex["host_icb_code"] == "QE1")]
+    assert sorted(acute["trust_code"]) == ["RTX", "RXL", "RXN", "RXR"]
+    acute_m = acute["total_operating_expenditure_gbp"].sum() / 1e6
+    assert figures["acute_trust_opex_gbp_m"]["value"] == pytest.approx(acute_m) == pytest.approx(2958.75, abs=0.01)
+    assert figures["hospital_share_of_budget_pct"]["value"] == pytest.approx(
+        acute_m / figures["icb_total_allocation_gbp_m"]["value"] * 100)
+    assert figures["agency_savings_annualised_gbp_m"]["value"] == pytest.approx(6.0)
+    # 2024/25: £354.8m before support against the £175m control total, as Healthcare Management UK reports.
+    assert figures["deficit_above_control_total_gbp_m_2024_25"]["value"] == pytest.approx(179.8)
+
+
+def test_another_icb_has_no_published_figures_but_its_allocations_and_trusts(chapters):
+    figures = chapters["QWE"]
+    assert not [k for k in figures if k.startswith(("savings_", "agency_", "deficit_"))]
+    alloc = pd.read_csv(DATA / "icb_allocations.csv").set_index(["icb_code", "year"]).loc[("QWE", YEAR)]
+    total = (alloc["core_combined_allocation_gbp_k"] + alloc["pmc_recurrent_allocation_gbp_k"]
+             + alloc["other_primary_care_gbp_k"] + alloc["running_cost_allowance_gbp_k"]) / 1000
+    assert figures["icb_total_allocation_gbp_m"]["value"] == pytest.approx(total)
+    assert "hospital_share_of_budget_pct" in figures and {e["icb"] for e in figures.values()} == {"QWE"}
+
+
+def test_the_unit_cost_year_is_a_parameter(tmp_path):
+    fragment = tmp_path / "acute.json"
+    pm.execute_notebook(
+        str(NOTEBOOKS[0]), str(tmp_path / "out.ipynb"), cwd=str(ROOT / "notebooks"), kernel_name="python3",
+        parameters={"edition": "2023-24", "icb": "QE1", "data_dir": str(DATA), "results_fragment": str(fragment),
+                    "unit_cost_year": "2024/25"},
+        progress_bar=False, extra_arguments=KERNEL_ARGS,
+    )
+    figures = json.loads(fragment.read_text())
+    df, _ = direct_acute(cost_year="2024/25")
+    assert figures["acute_cost_per_ga_weighted_head_gbp"]["value"] == pytest.approx(df.loc["QE1", "per_ga"])
+    assert figures["acute_cost_per_ga_weighted_head_gbp"]["inputs"]["unit_cost_year"] == "2024/25"

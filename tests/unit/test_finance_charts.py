@@ -1,0 +1,75 @@
+"""The finance chapters' charts: each describes itself for screen readers, names the focal ICB, and marks what
+colour alone would otherwise carry."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from sots import charts, data
+
+pytestmark = pytest.mark.unit
+
+
+def _spec(chart) -> dict:
+    return chart.to_dict()
+
+
+def _text(chart) -> str:
+    return json.dumps(chart.to_dict(), ensure_ascii=False)
+
+
+def test_rank_dots_mark_the_claimed_rank_only_when_there_is_a_claim():
+    ranks = pd.DataFrame({"row": ["A, 2023/24", "B, 2023/24"], "rank": [2, 21], "n": [42, 42],
+                          "rank_text": ["2nd of 42", "21st of 42"]})
+    with_claim = _text(charts.rank_dots(ranks, focal_name="X", claimed_rank=2, claim="report: 2nd"))
+    assert "report: 2nd" in with_claim and "claimed rank of 2" in with_claim and "strokeDash" in with_claim
+    without = _spec(charts.rank_dots(ranks, focal_name="X"))
+    assert "strokeDash" not in json.dumps(without) and without["description"].endswith("measure.")
+    assert len(without["layer"]) == 2
+
+
+def test_one_year_needs_no_year_buttons():
+    df = pd.DataFrame({"year": ["2023/24"] * 2, "icb_code": ["QAA", "QBB"], "short_name": ["A", "B"], "v": [1.0, 2.0],
+                       "v_rank": [2, 1]})
+    spec = json.dumps(_spec(charts.ranked_bar(df, value="v", rank="v_rank", label="V", focal_code="QAA",
+                                              default_year="2023/24", which="ICBs in the file")))
+    assert "radio" not in spec and "ICBs in the file, highest first" in spec and "dashed line" not in spec
+
+
+def test_share_bars_highlight_and_label_the_closest_base():
+    shares = pd.DataFrame({"base": ["a", "b"], "label": ["Base A", "Base B"], "share_pct": [7.0, 6.8],
+                           "amount_gbp_m": [100.0, 110.0]})
+    spec = _text(charts.share_bars(shares, stated_pct=6.6, focal_name="X", highlight="b"))
+    assert "6.80% ◀ closest" in spec and "report: 6.6%" in spec and charts.FOCAL in spec
+    assert "against the 6.6% the report states" in spec
+
+
+def test_deficit_bars_show_each_year_with_plans_named_as_plans():
+    deficits = pd.DataFrame({"year": ["2023/24", "2024/25", "2024/25"], "category": [
+        "System, before support", "System, before support", "System plan (before support)"],
+        "kind": ["outturn", "outturn", "plan"], "value_gbp_m": [228.6, 354.8, 175.0], "source": ["s"] * 3})
+    spec = _spec(charts.deficit_bars(deficits, focal_name="X"))
+    assert [p["title"] for p in spec["vconcat"]] == ["2023/24", "2024/25"]
+    assert "£175.0m" in json.dumps(spec, ensure_ascii=False) and "X's published system" in spec["description"]
+
+
+def test_amount_bars_name_the_kind_of_each_amount():
+    df = pd.DataFrame({"label": ["Report: budget", "Public data: allocations"], "value_gbp_m": [4500.0, 4088.0],
+                       "kind": ["report", "public data"]})
+    spec = _text(charts.amount_bars(df, title="T", subtitle="S", description="D"))
+    assert "£4,500m" in spec and charts.FOCAL in spec and '"description": "D"' in spec
+
+
+def test_source_table_lists_each_source_once_with_its_address_as_text():
+    table = data.source_table(["icb_allocations", "icb_lookup", "published_figures"])
+    assert table.columns.tolist() == ["Publisher", "Title", "Address", "Period"]
+    assert table["Publisher"].tolist()[0] == "NHS England" and len(table) == len(set(table["Title"]))
+    assert table["Address"].str.startswith(("https://", "see ")).all()
+
+
+def test_a_table_may_let_long_addresses_break_without_breaking_numbers():
+    df = pd.DataFrame({"Address": ["https://example.org/a/very/long/address"], "£": [1625.0]})
+    html = charts.table(df, {"£": "{:,.0f}"}, wrap=("Address",))._repr_html_()
+    assert html.count("overflow-wrap: anywhere") == 1 and "1,625" in html
+    assert "overflow-wrap" not in charts.table(df, {})._repr_html_()
