@@ -13,12 +13,27 @@ REGISTER = "claims.yml"
 REQUIRED = ("id", "claim", "stated", "unit", "figures", "tolerance", "chapter")
 
 
-def load(path: Path | None = None) -> dict[str, dict]:
-    """Every claim by id, each checked for its required fields; InputError naming the claim and field otherwise."""
+def _read(path: Path | None) -> tuple[Path, dict]:
     path = Path(path) if path else project_root() / REGISTER
     if not path.is_file():
         raise InputError(f"{path}: file not found (expected the claims register)")
-    entries = (yaml.safe_load(path.read_text()) or {}).get("claims") or []
+    return path, yaml.safe_load(path.read_text()) or {}
+
+
+def report(path: Path | None = None) -> dict:
+    """Which report the claims are from: ``edition``, ``icb_code``, ``title``, ``publisher``, ``period``."""
+    path, doc = _read(path)
+    block = doc.get("report") or {}
+    missing = [f for f in ("edition", "icb_code", "title", "publisher", "period") if f not in block]
+    if missing:
+        raise InputError(f"{path}: report: missing field '{missing[0]}'")
+    return block
+
+
+def load(path: Path | None = None) -> dict[str, dict]:
+    """Every claim by id, each checked for its required fields; InputError naming the claim and field otherwise."""
+    path, doc = _read(path)
+    entries = doc.get("claims") or []
     claims: dict[str, dict] = {}
     for i, entry in enumerate(entries, 1):
         cid = entry.get("id", f"entry {i}")

@@ -2,17 +2,16 @@
 
 Money is in £ millions (names end ``_gbp_m``) unless a name says otherwise; shares are per cent (6.6 means 6.6%).
 Figures that exist only in published pages come from the prepared ``published_figures`` table, each with its
-source; the figures the report itself states come from ``report_figures.yml``. All functions are pure.
+source; the figures the report itself states come from the claims register, ``claims.yml``. All functions are pure.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 
 import pandas as pd
-import yaml
+
+from sots import claims
 
 # Published units -> £ millions per unit.
 GBP_M_PER_UNIT = {"GBP": 1e-6, "GBP thousand": 1e-3, "GBP million": 1.0, "GBP billion": 1e3}
@@ -68,21 +67,35 @@ class ReportFigures:
         return f"{self.publisher}, “{self.title}”"
 
 
-@cache
-def _report_file() -> dict:
-    return yaml.safe_load(resources.files("sots").joinpath("report_figures.yml").read_text())
+FIGURE_FIELDS = ("year", "months", "period")  # a stated figure's optional context, kept with it
 
 
-def edition_report(edition: str) -> ReportFigures | None:
-    """The figures of the report an edition reproduces, whichever ICB it is for; None if the edition checks none."""
-    entry = _report_file().get(edition)
-    return None if entry is None else ReportFigures(edition=edition, **entry)
+def edition_report(edition: str) -> ReportFigures:
+    """The figures of the report the book checks, as an edition checks them, whichever ICB the edition is for.
+
+    Every edition checks the same report: the edition that reproduces it against its own year, a later edition
+    against that year's figures. Read from the claims register (``claims.yml``): each claim with a ``key`` is a
+    figure under that key, with ``value``, ``unit``, ``claim`` (its id) and ``says`` (the paraphrase); a claim's
+    ``also`` adds further figures.
+    """
+    about = claims.report()
+    figures = {}
+    for c in claims.load().values():
+        if "key" not in c:
+            continue
+        context = {k: c[k] for k in FIGURE_FIELDS if k in c}
+        figures[c["key"]] = {"value": c["stated"], "unit": c["unit"], "claim": c["id"], "says": c["claim"], **context}
+        for key, more in (c.get("also") or {}).items():
+            extra = {k: more[k] for k in FIGURE_FIELDS if k in more}
+            figures[key] = {"value": more["value"], "unit": more["unit"], "claim": c["id"], "says": more["claim"], **extra}
+    fields = {k: about[k] for k in ("icb_code", "title", "publisher", "period")}
+    return ReportFigures(edition=edition, **fields, figures=figures)
 
 
 def report_figures(edition: str, icb_code: str) -> ReportFigures | None:
     """The report's figures for ``edition`` if that report is ``icb_code``'s; None otherwise (no report to check)."""
     report = edition_report(edition)
-    return report if report is not None and report.icb_code == icb_code else None
+    return report if report.icb_code == icb_code else None
 
 
 def claims_markdown(report: ReportFigures, claims: tuple[str, ...]) -> str:

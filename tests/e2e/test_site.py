@@ -268,10 +268,8 @@ def test_folded_code_opens_on_request(built_site, serve, visit):
     assert "edition" in source.inner_text()
 
 
-def test_another_icb_builds_with_its_name_and_highlight(tmp_path, serve, visit):
-    site = tmp_path / "site"
-    done = sots("build", "--icb", "QWE", "--out", str(site))
-    assert done.returncode == 0, done.stderr
+def test_another_icb_builds_with_its_name_and_highlight(another_icb_site, serve, visit):
+    site = another_icb_site
     assert sorted(p.name for p in site.iterdir()) == [CURRENT, "index.html", "switcher.json"]  # the current edition
     figures = results(site, CURRENT)
     assert {e["icb"] for e in figures.values()} == {"QWE"}

@@ -8,9 +8,12 @@ import papermill as pm
 import pytest
 
 from helpers import DATA, ROOT
+from sots import editions
 from sots.pipeline import KERNEL_ARGS, Parameters, execute
 
 pytestmark = pytest.mark.integration
+
+EDITION = editions.get(editions.load(ROOT / "editions.yml"), "2023-24")  # the edition that reproduces the report
 
 NOTEBOOKS = [ROOT / "notebooks" / "acute_spend.ipynb", ROOT / "notebooks" / "finance.ipynb"]
 YEAR = "2023/24"
@@ -23,7 +26,7 @@ def chapters(tmp_path_factory):
     for icb in ("QE1", "QWE"):
         tmp = tmp_path_factory.mktemp(icb)
         fragments = execute(NOTEBOOKS, tmp / "nb", tmp / "results",
-                            Parameters(edition="2023-24", icb=icb, data_dir=DATA), log=lambda _: None)
+                            Parameters(edition=EDITION, icb=icb, data_dir=DATA), log=lambda _: None)
         out[icb] = {k: v for f in fragments for k, v in json.loads(f.read_text()).items()}
     return out
 
