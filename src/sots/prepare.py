@@ -149,6 +149,16 @@ def _numeric(df: pd.DataFrame, columns: list[str], path: Path) -> pd.DataFrame:
     return out
 
 
+def _one_row_each(frame: pd.DataFrame, keys: list[str], where: Path) -> pd.DataFrame:
+    """``frame`` sorted by ``keys``; InputError naming the first key that has more than one row (e.g. in two files)."""
+    dup = frame.duplicated(keys, keep=False)
+    if dup.any():
+        first = frame[dup].iloc[0]
+        named = ", ".join(f"{k} {first[k]}" for k in keys)
+        raise InputError(f"{where}: {named} appears more than once (expected one row each, across all files)")
+    return frame.sort_values(keys, ignore_index=True)
+
+
 def _glob(raw: Path, pattern: str) -> list[Path]:
     found = sorted(raw.glob(pattern))
     if not found:
@@ -171,12 +181,7 @@ def read_allocations(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
     for path in paths:
         df = _read_csv(path, list(ALLOCATION_COLUMNS))[list(ALLOCATION_COLUMNS)]
         frames.append(_numeric(df, list(ALLOCATION_COLUMNS)[4:], path).rename(columns=ALLOCATION_COLUMNS))
-    out = pd.concat(frames, ignore_index=True)
-    dup = out.duplicated(["year", "icb_code"], keep=False)
-    if dup.any():
-        first = out[dup].iloc[0]
-        raise InputError(f"{raw / ALLOCATIONS_GLOB}: {first.icb_code} {first.year} appears in more than one file")
-    return out.sort_values(["year", "icb_code"], ignore_index=True), paths
+    return _one_row_each(pd.concat(frames, ignore_index=True), ["year", "icb_code"], raw / ALLOCATIONS_GLOB), paths
 
 
 def read_weighted_population(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
@@ -343,12 +348,7 @@ def read_trust_opex(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
         for column in ("icb_code", "icb_name"):
             df[column] = df[column].str.strip().replace("", pd.NA)
         frames.append(_validate_raw(df.rename(columns=TRUST_OPEX_COLUMNS), "trust_operating_expenditure", path))
-    out = pd.concat(frames, ignore_index=True)
-    dup = out.duplicated(["year", "trust_code"], keep=False)
-    if dup.any():
-        first = out[dup].iloc[0]
-        raise InputError(f"{raw / TRUST_OPEX_GLOB}: trust {first.trust_code} {first.year} appears more than once")
-    return out.sort_values(["year", "trust_code"], ignore_index=True), paths
+    return _one_row_each(pd.concat(frames, ignore_index=True), ["year", "trust_code"], raw / TRUST_OPEX_GLOB), paths
 
 
 def read_published_figures(raw: Path) -> tuple[pd.DataFrame, list[Path]]:

@@ -276,3 +276,13 @@ def test_a_trust_row_with_a_bad_flag_is_named(tmp_path):
     df.to_csv(path, index=False)
     with pytest.raises(InputError, match=r"column 'discrepancy_flag', line 4: expected True or False, got 'maybe'"):
         prepare.prepare(raw, tmp_path / "data")
+
+
+def test_a_year_in_two_allocation_files_is_named(tmp_path):
+    raw = make_raw(tmp_path / "raw")
+    source = next((raw / "nhse_icb_allocations_2023_24_to_2024_25").glob("*.csv"))
+    again = raw / "nhse_icb_allocations_2023_24_again"
+    again.mkdir()
+    (again / "icb_allocations_2023_24_tidy_derived.csv").write_bytes(source.read_bytes())
+    with pytest.raises(InputError, match=r"year 2023/24, icb_code QE1 appears more than once"):
+        prepare.prepare(raw, tmp_path / "data")
