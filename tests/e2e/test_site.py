@@ -58,7 +58,7 @@ def test_html_has_no_off_site_src_or_href_and_no_cdn_loader(built_site):
         off_site = [u for u in parser.urls if urlparse(u[2]).scheme in ("http", "https") or u[2].startswith("//")]
         assert off_site == [], f"{page.relative_to(built_site)} links off-site: {off_site}"
         # Any CDN host, or a script loader that would fetch from one.
-        loader = re.search(r"cdn(js)?[.]|jsdelivr|unpkg|googleapis|require(\.min)?\.js|THEBE_JS_URL", text)
+        loader = re.search(r"cdn(js)?[.]|jsdelivr|unpkg|google(apis|usercontent)|require(\.min)?\.js|THEBE_JS_URL", text)
         assert loader is None, f"{page.relative_to(built_site)} mentions {loader[0]}"
     assert "://" not in (built_site / "switcher.json").read_text()
 
