@@ -9,7 +9,7 @@ Growth is a fraction (0.21 = +21%) unless a name ends in ``_pct``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -99,12 +99,12 @@ class MonteCarlo:
 
     runs: int = 1000
     seed: int = 2024
-    variant_weights: Mapping[str, float] = None  # type: ignore[assignment]
+    variant_weights: Mapping[str, float] = field(default_factory=lambda: dict(VARIANT_WEIGHTS))
     half_width_per_year: float = RATE_80PCT_HALF_WIDTH_PER_YEAR
 
     def draw(self, available: list[str]) -> pd.DataFrame:
         """The runs' variant and z, reproducible from the seed."""
-        weights = {v: w for v, w in (self.variant_weights or VARIANT_WEIGHTS).items() if v in available}
+        weights = {v: w for v, w in self.variant_weights.items() if v in available}
         if not weights:
             weights = {PRINCIPAL: 1.0}
         names = list(weights)
