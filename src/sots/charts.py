@@ -306,20 +306,25 @@ def growth_fan(df: pd.DataFrame, *, title: str, highlight: str, band: pd.DataFra
 
 
 def waterfall(df: pd.DataFrame, *, title: str, fmt: str = ",.1f", y_title: str = "£ million") -> alt.LayerChart:
-    """Waterfall: bars from ``start`` to ``end`` for each ``step`` in order; totals grey, changes blue."""
-    d = df.assign(order=range(len(df)), change=df["end"] - df["start"],
-                  kind=["total" if s == 0 else "change" for s in df["start"]])
+    """Waterfall: bars from ``start`` to ``end`` for each ``step`` in order; totals grey, changes blue.
+
+    A total (``start`` 0) is labelled with its value, a change with its signed size.
+    """
+    total = df["start"] == 0
+    d = df.assign(
+        change=df["end"] - df["start"], kind=total.map({True: "total", False: "change"}),
+        label=[format(e, fmt) if t else format(e - s, "+" + fmt.lstrip("+")) for s, e, t in zip(df["start"], df["end"], total)],
+    )
+    x = alt.X("step:N", sort=list(d["step"]), title=None, axis=alt.Axis(labelAngle=0, labelLimit=130))
     bars = alt.Chart(d).mark_bar(size=48).encode(
-        x=alt.X("step:N", sort=list(d["step"]), title=None, axis=alt.Axis(labelAngle=0, labelLimit=160)),
-        y=alt.Y("start:Q", title=y_title), y2="end:Q",
+        x=x, y=alt.Y("start:Q", title=y_title), y2="end:Q",
         color=alt.condition(alt.datum.kind == "total", alt.value(OTHERS), alt.value(FOCAL)),
         tooltip=[alt.Tooltip("step:N", title="Step"), alt.Tooltip("change:Q", title="Change", format=fmt),
                  alt.Tooltip("end:Q", title="Running total", format=fmt)],
     )
-    labels = alt.Chart(d).mark_text(dy=-8, color=REFERENCE).encode(
-        x=alt.X("step:N", sort=list(d["step"])), y="end:Q", text=alt.Text("change:Q", format="+" + fmt.lstrip("+")))
+    labels = alt.Chart(d).mark_text(dy=-8, color=REFERENCE).encode(x=x, y="end:Q", text="label:N")
     return alt.layer(bars, labels).properties(
-        width=480, height=280, title=alt.Title(title, subtitle="Grey: totals; blue: changes"),
+        width=520, height=280, title=alt.Title(title, subtitle="Grey: totals; blue: changes"),
         description=f"{title}: waterfall from the base-year total through each change to the end-year total.",
     )
 
@@ -340,8 +345,9 @@ def age_profile(df: pd.DataFrame, *, title: str, y_title: str, fmt: str = ",.0f"
     return alt.Chart(d).mark_line(strokeWidth=2).encode(
         x=alt.X("age:Q", title="Age (90 = 90+)"),
         y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=fmt)),
+        # One legend: colour and dash share the field, title and domain, so vega-lite merges them.
         color=alt.Color("Sex:N", title=None, scale=alt.Scale(domain=["Women", "Men"], range=[FOCAL, "#AE2573"])),
-        strokeDash=alt.StrokeDash("Sex:N", title=None),
+        strokeDash=alt.StrokeDash("Sex:N", title=None, scale=alt.Scale(domain=["Women", "Men"], range=[[1, 0], [4, 3]])),
         tooltip=[alt.Tooltip("Sex:N"), alt.Tooltip("age:Q", title="Age"), alt.Tooltip("value:Q", title=y_title, format=fmt)],
     ).properties(width=480, height=260, title=title, description=f"{title}: line by single year of age for women and men.")
 
