@@ -58,6 +58,19 @@ def prepare(
     out.print(f"wrote {data_dir / data.DATAPACKAGE}")
 
 
+def parse_params(pairs: list[str]) -> dict[str, str]:
+    """["base_year=2022"] -> {"base_year": "2022"}; InputError for a pair without "=" or a name given twice."""
+    parsed: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise SotsError(f"-p {pair!r}: expected NAME=VALUE, e.g. -p base_year=2022")
+        if name.strip() in parsed:
+            raise SotsError(f"-p {name.strip()}: given twice")
+        parsed[name.strip()] = value.strip()
+    return parsed
+
+
 @app.command()
 def build(
     edition: Annotated[
@@ -73,12 +86,19 @@ def build(
         "_build/site"
     ),
     data_dir: ProjectData = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="A chapter assumption as NAME=VALUE (e.g. base_year=2022), given to the "
+                     "chapters that declare it; repeat for several."),
+    ] = None,
 ) -> None:
     """Execute every notebook and build the book for each edition; publish only if every edition succeeds."""
     from sots.site import build as build_site  # heavy imports only for the commands that need them
 
     try:
-        build_site(edition or (), all_editions=all_editions, icb=icb, out=out_dir, data_dir=data_dir, log=out.print)
+        overrides = parse_params(param or [])
+        build_site(edition or (), all_editions=all_editions, icb=icb, out=out_dir, data_dir=data_dir, log=out.print,
+                   overrides=overrides)
     except SotsError as error:
         _fail(error)
 

@@ -12,17 +12,18 @@ papermill's Python interface, so no type is guessed from the text.
 
 from __future__ import annotations
 
+import ast
 import os
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 import papermill as pm
 
 from sots.editions import Edition
-from sots.errors import BuildError
+from sots.errors import BuildError, InputError
 
 CELL_TIMEOUT_S = 600  # per cell, as in the QuantEcon books' CI
 # Silence the kernel's own log (not the notebook's output): at start-up it warns that its local TCP link is
@@ -41,6 +42,12 @@ class Parameters:
     edition: Edition
     icb: str
     data_dir: Path
+    # Chapter assumptions set from the command line (name -> text), typed per notebook by chapter_overrides.
+    overrides: Mapping[str, str] = field(default_factory=dict)
+
+    def reserved(self) -> set[str]:
+        """The parameter names the edition and the build set, which overrides may not change."""
+        return set(self.for_notebook(Path("."), Path("fragment.json")))
 
     def for_notebook(self, cwd: Path, fragment: Path) -> dict[str, str]:
         """Every parameter a notebook may declare, as strings; paths relative to the notebook's folder ``cwd``.
@@ -56,13 +63,60 @@ class Parameters:
         }
 
 
-def declared(parameters: dict[str, str], notebook: Path) -> dict[str, str]:
-    """The subset of ``parameters`` that ``notebook``'s cell tagged ``parameters`` declares, in that order."""
+def chapter_parameters(notebook: Path) -> dict[str, object]:
+    """Each parameter ``notebook``'s cell tagged ``parameters`` declares, with its default value, in order."""
     try:
-        names = pm.inspect_notebook(str(notebook))
+        spec = pm.inspect_notebook(str(notebook))
     except ValueError as err:  # e.g. no kernelspec in the notebook's metadata
         raise BuildError(f"{notebook.name}: cannot read its parameters cell ({err})") from None
-    return {name: parameters[name] for name in names if name in parameters}
+    defaults = {}
+    for name, p in spec.items():
+        try:
+            defaults[name] = ast.literal_eval(p["default"])
+        except (ValueError, SyntaxError):
+            defaults[name] = p["default"]  # an expression: overrides of it stay text
+    return defaults
+
+
+def declared(parameters: dict[str, str], notebook: Path) -> dict[str, str]:
+    """The subset of ``parameters`` that ``notebook``'s cell tagged ``parameters`` declares, in that order."""
+    return {name: parameters[name] for name in chapter_parameters(notebook) if name in parameters}
+
+
+def _typed(name: str, text: str, default: object, notebook: Path) -> object:
+    """``text`` as the type of the parameter's default (int, float, bool or text); InputError if it is not one."""
+    kind = type(default)
+    try:
+        if kind is bool:
+            if text.lower() not in ("true", "false"):
+                raise ValueError(text)
+            return text.lower() == "true"
+        return kind(text) if kind in (int, float) else text
+    except ValueError:
+        raise InputError(
+            f"parameter '{name}': expected {kind.__name__} like its default {default!r} in {notebook.name}, got {text!r}"
+        ) from None
+
+
+def chapter_overrides(overrides: Mapping[str, str], notebooks: list[Path], reserved: Iterable[str]) -> dict[Path, dict]:
+    """Each notebook's typed values for the ``overrides`` (name -> text) its parameters cell declares.
+
+    An analyst changes a chapter's assumptions (a base year, a variant, a growth rate) without editing it. Raises
+    InputError naming the parameter if it is one the edition or the build sets (``reserved``), if no notebook
+    declares it, or if its value is not of the declared default's type.
+    """
+    reserved = set(reserved)
+    declared_by = {nb: chapter_parameters(nb) for nb in notebooks}
+    for name in overrides:
+        if name in reserved:
+            raise InputError(f"parameter '{name}': set by the edition or the build, not by -p (see editions.yml and --icb)")
+        if not any(name in params for params in declared_by.values()):
+            known = sorted({n for params in declared_by.values() for n in params} - reserved)
+            raise InputError(f"parameter '{name}': no chapter declares it (chapters take: {', '.join(known)})")
+    return {
+        nb: {name: _typed(name, text, params[name], nb) for name, text in overrides.items() if name in params}
+        for nb, params in declared_by.items()
+    }
 
 
 def notebooks_in_toc(toc: dict) -> list[str]:
@@ -127,8 +181,9 @@ def execute(
     """Run each notebook in ``sources`` into ``out_dir``; return the results fragments written.
 
     Logs one progress line per notebook with its time. Raises BuildError naming the notebook and showing the failing
-    cell if any cell errors.
+    cell if any cell errors, and InputError for an override no notebook takes.
     """
+    typed = chapter_overrides(params.overrides, sources, params.reserved())
     out_dir.mkdir(parents=True, exist_ok=True)
     fragments = []
     for i, source in enumerate(sources, 1):
@@ -137,7 +192,8 @@ def execute(
         started = time.perf_counter()
         try:
             pm.execute_notebook(
-                str(source), str(target), parameters=declared(params.for_notebook(out_dir, fragment), source),
+                str(source), str(target),
+                parameters={**declared(params.for_notebook(out_dir, fragment), source), **typed[source]},
                 kernel_name="python3",
                 cwd=str(out_dir), progress_bar=False, log_output=False, execution_timeout=CELL_TIMEOUT_S,
                 extra_arguments=KERNEL_ARGS,

@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -42,7 +42,7 @@ from sots import charts, data, editions, geography, release
 from sots.data import project_root
 from sots.editions import Edition
 from sots.errors import BuildError, InputError
-from sots.pipeline import Parameters, execute, notebooks_in_toc
+from sots.pipeline import Parameters, chapter_overrides, execute, notebooks_in_toc
 from sots.release import Release
 from sots.results import RESULTS_FILE, merge_fragments
 
@@ -281,6 +281,7 @@ def publish(staged: dict[str, Path], out: Path, register: Sequence[Edition]) -> 
 
 def build_edition(
     edition: Edition, focal, inputs: Path, root: Path, work: Path, rel: Release, log: Callable[[str], None],
+    overrides: Mapping[str, str] | None = None,
 ) -> Path:
     """Execute the notebooks and build the book for one edition in ``work``; return its finished HTML folder."""
     stage = work / "book"
@@ -289,7 +290,7 @@ def build_edition(
     stage_sources(root, stage, edition_config(root, edition, focal.icb_name, focal.short_name, rel))
     toc = yaml.safe_load((root / "_toc.yml").read_text())
     sources = [root / f"{name}.ipynb" for name in notebooks_in_toc(toc)]
-    params = Parameters(edition=edition, icb=focal.icb_code, data_dir=inputs)
+    params = Parameters(edition=edition, icb=focal.icb_code, data_dir=inputs, overrides=dict(overrides or {}))
     fragments = execute(sources, stage / "notebooks", work / "results", params, log=log)
     html_dir = run_jupyter_book(stage, log)
     # Jupyter Book's own redirect to the first page names no icon; replace it with ours, which does.
@@ -317,11 +318,13 @@ def choose(register: tuple[Edition, ...], edition_ids: Sequence[str], all_editio
 def build(
     edition_ids: Sequence[str] = (), *, all_editions: bool = False, icb: str = geography.DEFAULT_ICB,
     out: Path = Path("_build/site"), data_dir: Path | None = None, root: Path | None = None,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] = print, overrides: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Build the chosen editions (default: the current one) for one ICB and publish them under ``out``.
 
-    Returns the published edition folders. Nothing is published unless every chosen edition builds.
+    ``overrides`` (parameter name -> text) change chapter assumptions, e.g. ``{"base_year": "2022"}``; each goes to
+    the chapters that declare it. Returns the published edition folders. Nothing is published unless every chosen
+    edition builds.
     """
     root = (root or project_root()).resolve()
     data_dir = (data_dir or root / "data").resolve()
@@ -335,8 +338,13 @@ def build(
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise InputError(f"{editions.EDITIONS_FILE}: {problems[0]}{more}")
+    if overrides:  # a wrong name or value stops the build before any work, like a wrong ICB code
+        toc = yaml.safe_load((root / "_toc.yml").read_text())
+        sources = [root / f"{name}.ipynb" for name in notebooks_in_toc(toc)]
+        chapter_overrides(overrides, sources, Parameters(chosen[0], focal.icb_code, data_dir).reserved())
     rel = release.current(root)
-    log(f"release {rel.version}, commit {rel.short_commit}; editions {', '.join(e.id for e in chosen)}")
+    log(f"release {rel.version}, commit {rel.short_commit}; editions {', '.join(e.id for e in chosen)}"
+        + (f"; chapter parameters {', '.join(f'{k}={v}' for k, v in overrides.items())}" if overrides else ""))
 
     out.parent.mkdir(parents=True, exist_ok=True)
     # Staging sits beside the output so the final moves are renames on one file system; its name is unique, so
@@ -344,7 +352,7 @@ def build(
     with tempfile.TemporaryDirectory(prefix=".sots-staging-", dir=out.parent) as tmp:
         # The build reads its own copy of the (small) tables: inputs cannot change mid-build.
         inputs = Path(shutil.copytree(data_dir, Path(tmp) / "data"))
-        staged = {e.id: build_edition(e, focal, inputs, root, Path(tmp) / e.id, rel, log) for e in chosen}
+        staged = {e.id: build_edition(e, focal, inputs, root, Path(tmp) / e.id, rel, log, overrides) for e in chosen}
         published = publish(staged, out, register)
     for folder in published:
         log(f"published {folder}")

@@ -109,3 +109,15 @@ def test_jean_bishop_scenario_equals_an_independent_computation(figures):
     beds = with_rates(lsc_population(), ["emer_bds"])
     expected = 0.136 * beds.loc[beds["age"] >= 80, "2033"].sum()
     assert figures["QE1"]["jean_bishop_beddays_avoided_2033"]["value"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_a_chapter_assumption_set_on_the_command_line_changes_the_figures(tmp_path):
+    """`-p base_year=2022` reaches the bed days chapter typed, and its figures follow the new base."""
+    edition = editions.get(editions.load(ROOT / "editions.yml"), "2023-24")
+    params = Parameters(edition, "QE1", DATA, overrides={"base_year": "2022", "runs": "200"})
+    (fragment,) = execute([ROOT / "notebooks" / "beddays.ipynb"], tmp_path / "nb", tmp_path / "res", params,
+                          log=lambda _: None)
+    got = json.loads(fragment.read_text())["beddays_65plus_growth_2033_pct"]
+    beds = with_rates(lsc_population(), ["emer_bds", "ordelec_bds"])
+    assert got["inputs"]["base_year"] == 2022 and got["inputs"]["runs"] == 200
+    assert got["value"] == pytest.approx(pct(beds, 65, "2022", "2033"), abs=0.1)
