@@ -16,16 +16,21 @@ A figure that the edition does not compute leaves the claim ``stated only`` for 
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from sots.data import project_root
 from sots.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REGISTER = "claims.yml"
 SCHEMA = "claims.schema.json"
@@ -267,3 +272,90 @@ def discrepancies(verdicts: list[Verdict], n: int = 3) -> list[Verdict]:
     """The ``n`` not-reproduced claims with the largest relative gap, largest first (ties by register order)."""
     missed = [v for v in verdicts if v.status == NOT_REPRODUCED]
     return sorted(missed, key=lambda v: -v.gap)[:n]
+
+
+# --- The claims page ----------------------------------------------------------------------------------------------
+
+BADGE_MARK = {REPRODUCED: "✓", CONSISTENT: "≈", NOT_REPRODUCED: "✗", STATED_ONLY: "–"}
+
+
+def badge(status: str) -> str:
+    """A status as a badge: a mark and the status in words (colour is only a second cue), as HTML."""
+    slug = status.replace(" ", "-")
+    return f'<span class="sots-badge sots-badge-{slug}">{BADGE_MARK[status]} {html.escape(status)}</span>'
+
+
+def chapter_title(root: Path, chapter: str) -> str:
+    """A chapter's title: the first level-one heading of ``notebooks/x.ipynb`` or ``book/x.md`` under ``root``."""
+    path = root / (chapter + (".ipynb" if chapter.startswith("notebooks/") else ".md"))
+    if path.suffix == ".ipynb":
+        import nbformat
+
+        lines = [line for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "markdown"
+                 for line in cell.source.splitlines()]
+    else:
+        lines = path.read_text().splitlines()
+    return next((line[2:].strip() for line in lines if line.startswith("# ")), chapter)
+
+
+def chapter_href(chapter: str, page_folder: str = "notebooks") -> str:
+    """The link from a page in ``page_folder`` to a chapter's HTML page."""
+    folder, name = chapter.split("/", 1)
+    return f"{name}.html" if folder == page_folder else f"../{folder}/{name}.html"
+
+
+def _figure_number(value: float) -> str:
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
+def stated_text(verdict: Verdict) -> str:
+    """What the report stated: each checked value with its unit, or the claim's own."""
+    if verdict.checks:
+        return "; ".join(f"{number(c.stated)} ({c.unit})" for c in verdict.checks)
+    value = verdict.claim["stated"]
+    return verdict.claim["unit"] if value is None else f"{number(value)} ({verdict.claim['unit']})"
+
+
+def rows(verdicts: list[Verdict], titles: dict[str, str], page_folder: str = "notebooks") -> pd.DataFrame:
+    """The claims table: one row per claim, text escaped, the status as a badge and the evidence as a link."""
+    import pandas as pd
+
+    out = []
+    for v in verdicts:
+        also = [more["claim"] for more in (v.claim.get("also") or {}).values()]
+        context = "; ".join(f"{f} = {_figure_number(x)}" for f, x in v.context.items())
+        explanation = v.explanation + (f" Also computed: {context}." if context else "")
+        out.append({
+            "Claim": v.id,
+            "What the report said (paraphrased)": html.escape(" ".join([v.claim["claim"], *also])),
+            "Stated": html.escape(stated_text(v)),
+            "Computed": "; ".join("–" if c.computed is None else number(c.computed, decimals(c.tolerance))
+                                  for c in v.checks) or "–",
+            "Difference": "; ".join("–" if c.computed is None else f"{round(c.difference, decimals(c.tolerance)) + 0.0:+,.{decimals(c.tolerance)}f}"
+                                    for c in v.checks) or "–",
+            "Status": badge(v.status),
+            "Explanation": html.escape(explanation),
+            "Evidence": (f'<a href="{chapter_href(v.claim["chapter"], page_folder)}">'
+                         f'{html.escape(titles.get(v.claim["chapter"], v.claim["chapter"]))}</a>'),
+        })
+    return pd.DataFrame(out)
+
+
+def count_rows(verdicts: list[Verdict]) -> pd.DataFrame:
+    """Claims by status, every status listed, as a table with the status as a badge."""
+    import pandas as pd
+
+    return pd.DataFrame([{"Status": badge(s), "Claims": n} for s, n in counts(verdicts).items()])
+
+
+def discrepancy_text(verdicts: list[Verdict], n: int = 3) -> str:
+    """The largest discrepancies in one line: 'D3: stated 3, computed 40.3 (per cent growth); ...', or 'none'."""
+    parts = []
+    for v in discrepancies(verdicts, n):
+        c = max((c for c in v.checks if c.computed is not None and not c.holds),
+                key=lambda c: abs(c.difference) / max(abs(c.stated), 1e-9))
+        parts.append(f"{v.id}: stated {number(c.stated)}, computed {number(c.computed, decimals(c.tolerance))} "
+                     f"({c.unit})")
+    return "; ".join(parts) or "none"

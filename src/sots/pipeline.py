@@ -6,7 +6,8 @@ with that cell shown; nothing is published (see :mod:`sots.site`).
 
 A notebook receives the parameters its ``parameters`` cell declares, from: ``edition``, ``edition_title``, each data
 year of the edition (``allocation_year``, ``unit_cost_year``, ``outturn_year``, ``projection_vintage``; see
-:mod:`sots.editions`), ``icb``, ``data_dir`` and ``results_fragment``. All are plain strings, passed through
+:mod:`sots.editions`), ``icb``, ``data_dir``, ``results_fragment`` and ``results_dir`` (the folder of every
+notebook's fragment: a chapter listed after the others, such as the claims page, reads their figures there). All are plain strings, passed through
 papermill's Python interface, so no type is guessed from the text.
 """
 
@@ -53,6 +54,7 @@ class Parameters:
             "icb": self.icb,
             "data_dir": os.path.relpath(self.data_dir, cwd),
             "results_fragment": os.path.relpath(fragment, cwd),
+            "results_dir": os.path.relpath(fragment.parent, cwd),
         }
 
 

@@ -122,3 +122,17 @@ def test_the_project_register_covers_every_claim_of_the_report_and_ships_its_sch
 
 def test_decimals_follow_the_tolerance():
     assert [claims.decimals(t) for t in (0, 0.5, 0.05, 5, 1)] == [0, 1, 2, 0, 0]
+
+
+def test_the_table_escapes_text_shows_a_text_badge_and_links_to_the_chapter():
+    verdicts = [claims.evaluate(claim(claim="A & B <i>"), results(240.7)),
+                claims.evaluate(claim(id="Q1", rule="stated only", figures=[], chapter="book/intro"), {})]
+    table = claims.rows(verdicts, {"notebooks/finance": "Savings"})
+    first, second = table.iloc[0], table.iloc[1]
+    assert first["What the report said (paraphrased)"] == "A &amp; B &lt;i&gt;"
+    assert (first["Stated"], first["Computed"], first["Difference"]) == ("241 (GBP million)", "240.7", "-0.3")
+    assert first["Status"] == '<span class="sots-badge sots-badge-reproduced">✓ reproduced</span>'
+    assert first["Evidence"] == '<a href="finance.html">Savings</a>'
+    assert second["Evidence"] == '<a href="../book/intro.html">book/intro</a>' and second["Computed"] == "–"
+    assert "stated only" in second["Status"]
+    assert claims.discrepancy_text(verdicts) == "none"

@@ -15,7 +15,8 @@ def test_every_parameter_is_a_string_and_paths_are_relative(tmp_path):
     got = params.for_notebook(tmp_path / "nb", tmp_path / "results" / "x.json")
     assert got == {"edition": "2024-25", "edition_title": edition.title, "allocation_year": "2024/25",
                    "unit_cost_year": "2024/25", "outturn_year": "2024/25", "projection_vintage": "2018-based",
-                   "icb": "QE1", "data_dir": "../data", "results_fragment": "../results/x.json"}
+                   "icb": "QE1", "data_dir": "../data", "results_fragment": "../results/x.json",
+                   "results_dir": "../results"}
 
 
 def test_a_notebook_receives_only_the_parameters_it_declares_in_its_order(tmp_path):
