@@ -456,3 +456,22 @@ def amount_bars(df: pd.DataFrame, *, title: str, subtitle: str, description: str
     text = alt.Chart(shown).mark_text(align="left", dx=4, color=REFERENCE).encode(x=x, y=y, text="shown:N")
     return alt.layer(bars, text).properties(
         width=250, height=alt.Step(28), title=alt.Title(title, subtitle=subtitle), description=description)
+
+
+def status_bars(df: pd.DataFrame, *, title: str) -> alt.LayerChart:
+    """Claims by status as labelled horizontal bars, in the order given: ``status``, ``claims``.
+
+    Each bar is named by its status on the axis and labelled with its count, so colour is not the only cue.
+    """
+    colours = {"reproduced": "#00703C", "consistent": FOCAL, "not reproduced": "#B10E1E", "stated only": OTHERS}
+    y = alt.Y("status:N", sort=list(df["status"]), title=None, axis=alt.Axis(labelLimit=200))
+    x = alt.X("claims:Q", title="Claims", axis=alt.Axis(format="d", tickMinStep=1),
+              scale=alt.Scale(domain=[0, max(int(df["claims"].max()), 1) * 1.15], nice=False))
+    colour = alt.Color("status:N", scale=alt.Scale(domain=list(colours), range=list(colours.values())), legend=None)
+    bars = alt.Chart(df).mark_bar().encode(
+        x=x, y=y, color=colour,
+        tooltip=[alt.Tooltip("status:N", title="Status"), alt.Tooltip("claims:Q", title="Claims")])
+    text = alt.Chart(df).mark_text(align="left", dx=4, color=REFERENCE).encode(x=x, y=y, text="claims:Q")
+    return alt.layer(bars, text).properties(
+        width=300, height=alt.Step(28), title=title,
+        description=f"{title}: horizontal bars, one per status, each labelled with its number of claims.")
