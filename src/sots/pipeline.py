@@ -22,6 +22,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 
+from sots.charts import CHART_DATA_ENV
 from sots.editions import Edition
 from sots.errors import BuildError
 
@@ -124,9 +125,12 @@ def _failure(name: str, err: pm.PapermillExecutionError) -> BuildError:
 
 def execute(
     sources: list[Path], out_dir: Path, fragments_dir: Path, params: Parameters,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] = print, chart_data: Path | None = None,
 ) -> list[Path]:
     """Run each notebook in ``sources`` into ``out_dir``; return the results fragments written.
+
+    With ``chart_data``, each notebook's charts write the rows they draw as CSV to ``chart_data/<notebook>/`` and
+    link them under the chart (:mod:`sots.charts` reads the folder from the kernel's environment).
 
     Logs one progress line per notebook with its time. Raises BuildError naming the notebook and showing the failing
     cell if any cell errors.
@@ -137,6 +141,8 @@ def execute(
         target = out_dir / source.name
         fragment = fragments_dir / f"{source.stem}.json"
         started = time.perf_counter()
+        if chart_data is not None:
+            os.environ[CHART_DATA_ENV] = str(chart_data / source.stem)  # the kernel inherits it
         try:
             pm.execute_notebook(
                 str(source), str(target), parameters=declared(params.for_notebook(out_dir, fragment), source),
@@ -147,6 +153,8 @@ def execute(
         except pm.PapermillExecutionError as err:
             log(f"[{i}/{len(sources)}] {source.name} FAILED after {time.perf_counter() - started:.1f} s")
             raise _failure(source.name, err) from None
+        finally:
+            os.environ.pop(CHART_DATA_ENV, None)
         for text in prepare_for_book(target):
             log(f"    warning from {source.name}: {text.strip().splitlines()[-1] if text.strip() else text}")
         log(f"[{i}/{len(sources)}] {source.name} {time.perf_counter() - started:.1f} s")
