@@ -50,6 +50,17 @@ def _theme() -> alt.theme.ThemeConfig:
 _counter = itertools.count(1)
 # The folder a build writes each chart's data to (set by sots.pipeline for each notebook); unset, no CSV is written.
 CHART_DATA_ENV = "SOTS_CHART_DATA"
+# The build's provenance for a notebook (JSON: edition, commit, parameters_sha256), set by sots.pipeline.
+PROVENANCE_ENV = "SOTS_PROVENANCE"
+
+
+def provenance_text() -> str:
+    """'edition 2023-24 · commit abc123 · parameters 1a2b…' from the build's environment; '' outside a build."""
+    raw = os.environ.get(PROVENANCE_ENV)
+    if not raw:
+        return ""
+    p = json.loads(raw)
+    return f"edition {p['edition']} · commit {p['commit']} · parameters {p['parameters_sha256']}"
 
 
 def chart_rows(spec: dict) -> list[tuple[str, list[dict]]]:
@@ -88,14 +99,15 @@ def write_chart_data(spec: dict, chart_id: str, folder: Path, cwd: Path) -> list
     return links
 
 
-def download_links(links: list[str]) -> str:
-    """The line under a chart: a link to the CSV of the rows drawn, and to any further layer's rows."""
+def download_links(links: list[str], provenance: str = "") -> str:
+    """The line under a chart: a link to the CSV of the rows drawn, any further layer's rows, and the provenance."""
     if not links:
         return ""
     first = f'<a class="sots-csv" href="{html.escape(links[0], quote=True)}" download>Download data (CSV)</a>'
     more = [f'<a class="sots-csv" href="{html.escape(link, quote=True)}" download>layer {i} (CSV)</a>'
             for i, link in enumerate(links[1:], 2)]
-    return f'<p class="sots-chart-data">{" · ".join([first, *more])}</p>'
+    made = [f'<span class="sots-provenance">{html.escape(provenance)}</span>'] if provenance else []
+    return f'<p class="sots-chart-data">{" · ".join([first, *more, *made])}</p>'
 
 
 def _render(spec: dict, **_: object) -> dict:
@@ -120,7 +132,7 @@ def _render(spec: dict, **_: object) -> dict:
     console.error(err);
   }});
 }})();
-</script>{download_links(links)}"""
+</script>{download_links(links, provenance_text())}"""
     return {"text/html": markup, f"application/vnd.vegalite.v{alt.SCHEMA_VERSION[1]}+json": spec}
 
 

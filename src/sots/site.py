@@ -292,7 +292,7 @@ def build_edition(
     sources = [root / f"{name}.ipynb" for name in notebooks_in_toc(toc)]
     params = Parameters(edition=edition, icb=focal.icb_code, data_dir=inputs)
     fragments = execute(sources, stage / "notebooks", work / "results", params, log=log,
-                        chart_data=stage / "_static" / CHART_DATA_FOLDER)
+                        chart_data=stage / "_static" / CHART_DATA_FOLDER, commit=rel.short_commit)
     html_dir = run_jupyter_book(stage, log)
     # Jupyter Book's own redirect to the first page names no icon; replace it with ours, which does.
     (html_dir / "index.html").write_text(redirect_page(toc["root"] + ".html", f"_static/{ICON}"))
