@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # The stamp is keyed on the pins, so changing requirements.txt reinstalls.
 STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: book test prepare verify chromium clean venv
+.PHONY: book test prepare verify chromium clean venv check
 
 # Every edition in editions.yml, side by side under _build/site/<edition>/.
 book: $(STAMP)
@@ -40,3 +40,7 @@ chromium:
 
 clean:
 	rm -rf _build
+
+# The current edition's results.json against its golden values (build it first with `make book`).
+check: $(STAMP)
+	$(BIN)/sots check

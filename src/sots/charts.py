@@ -11,6 +11,8 @@ import hashlib
 import html
 import itertools
 import json
+import os
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -46,6 +48,66 @@ def _theme() -> alt.theme.ThemeConfig:
 
 
 _counter = itertools.count(1)
+# The folder a build writes each chart's data to (set by sots.pipeline for each notebook); unset, no CSV is written.
+CHART_DATA_ENV = "SOTS_CHART_DATA"
+# The build's provenance for a notebook (JSON: edition, commit, parameters_sha256), set by sots.pipeline.
+PROVENANCE_ENV = "SOTS_PROVENANCE"
+
+
+def provenance_text() -> str:
+    """'edition 2023-24 · commit abc123 · parameters 1a2b…' from the build's environment; '' outside a build."""
+    raw = os.environ.get(PROVENANCE_ENV)
+    if not raw:
+        return ""
+    p = json.loads(raw)
+    return f"edition {p['edition']} · commit {p['commit']} · parameters {p['parameters_sha256']}"
+
+
+def chart_rows(spec: dict) -> list[tuple[str, list[dict]]]:
+    """The rows a chart draws, per dataset: (name, rows), the chart's own (top-level) data first.
+
+    Altair puts every data frame of a chart in the spec's ``datasets``; a layered chart may have several (e.g. the
+    ICBs and an England reference line).
+    """
+    datasets = spec.get("datasets", {})
+    main = main_dataset(spec)
+    names = sorted(datasets, key=lambda n: (n != main, n))
+    return [(name, datasets[name]) for name in names]
+
+
+def main_dataset(spec: dict) -> str | None:
+    """The name of a chart's own data: the spec's, else its first layer's or sub-chart's, depth first."""
+    name = (spec.get("data") or {}).get("name")
+    if name:
+        return name
+    for key in ("layer", "vconcat", "hconcat", "concat"):
+        for part in spec.get(key, []):
+            found = main_dataset(part)
+            if found:
+                return found
+    return None
+
+
+def write_chart_data(spec: dict, chart_id: str, folder: Path, cwd: Path) -> list[str]:
+    """Write each of a chart's datasets as CSV in ``folder``; return their links relative to ``cwd`` (the page's folder)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    links = []
+    for i, (_, rows) in enumerate(chart_rows(spec)):
+        path = folder / (f"{chart_id}.csv" if i == 0 else f"{chart_id}-{i + 1}.csv")
+        pd.DataFrame(rows).to_csv(path, index=False, lineterminator="\n")
+        links.append(os.path.relpath(path, cwd).replace(os.sep, "/"))
+    return links
+
+
+def download_links(links: list[str], provenance: str = "") -> str:
+    """The line under a chart: a link to the CSV of the rows drawn, any further layer's rows, and the provenance."""
+    if not links:
+        return ""
+    first = f'<a class="sots-csv" href="{html.escape(links[0], quote=True)}" download>Download data (CSV)</a>'
+    more = [f'<a class="sots-csv" href="{html.escape(link, quote=True)}" download>layer {i} (CSV)</a>'
+            for i, link in enumerate(links[1:], 2)]
+    made = [f'<span class="sots-provenance">{html.escape(provenance)}</span>'] if provenance else []
+    return f'<p class="sots-chart-data">{" · ".join([first, *more, *made])}</p>'
 
 
 def _render(spec: dict, **_: object) -> dict:
@@ -54,6 +116,8 @@ def _render(spec: dict, **_: object) -> dict:
     chart_id = f"sots-chart-{next(_counter)}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
     label = html.escape(str(spec.get("description", "Chart")), quote=True)
     script_safe = text.replace("</", "<\\/")
+    folder = os.environ.get(CHART_DATA_ENV)
+    links = write_chart_data(spec, chart_id, Path(folder), Path.cwd()) if folder else []
     markup = f"""<div class="sots-chart" id="{chart_id}" role="figure" aria-label="{label}"></div>
 <script type="text/javascript">
 (function () {{
@@ -68,7 +132,7 @@ def _render(spec: dict, **_: object) -> dict:
     console.error(err);
   }});
 }})();
-</script>"""
+</script>{download_links(links, provenance_text())}"""
     return {"text/html": markup, f"application/vnd.vegalite.v{alt.SCHEMA_VERSION[1]}+json": spec}
 
 
@@ -462,3 +526,22 @@ def amount_bars(df: pd.DataFrame, *, title: str, subtitle: str, description: str
     text = alt.Chart(shown).mark_text(align="left", dx=4, color=REFERENCE).encode(x=x, y=y, text="shown:N")
     return alt.layer(bars, text).properties(
         width=250, height=alt.Step(28), title=alt.Title(title, subtitle=subtitle), description=description)
+
+
+def status_bars(df: pd.DataFrame, *, title: str) -> alt.LayerChart:
+    """Claims by status as labelled horizontal bars, in the order given: ``status``, ``claims``.
+
+    Each bar is named by its status on the axis and labelled with its count, so colour is not the only cue.
+    """
+    colours = {"reproduced": "#00703C", "consistent": FOCAL, "not reproduced": "#B10E1E", "stated only": OTHERS}
+    y = alt.Y("status:N", sort=list(df["status"]), title=None, axis=alt.Axis(labelLimit=200))
+    x = alt.X("claims:Q", title="Claims", axis=alt.Axis(format="d", tickMinStep=1),
+              scale=alt.Scale(domain=[0, max(int(df["claims"].max()), 1) * 1.15], nice=False))
+    colour = alt.Color("status:N", scale=alt.Scale(domain=list(colours), range=list(colours.values())), legend=None)
+    bars = alt.Chart(df).mark_bar().encode(
+        x=x, y=y, color=colour,
+        tooltip=[alt.Tooltip("status:N", title="Status"), alt.Tooltip("claims:Q", title="Claims")])
+    text = alt.Chart(df).mark_text(align="left", dx=4, color=REFERENCE).encode(x=x, y=y, text="claims:Q")
+    return alt.layer(bars, text).properties(
+        width=300, height=alt.Step(28), title=title,
+        description=f"{title}: horizontal bars, one per status, each labelled with its number of claims.")

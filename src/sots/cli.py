@@ -104,6 +104,43 @@ def build(
 
 
 @app.command()
+def check(
+    edition: Annotated[str | None, typer.Option(help="Edition to check (default: the current one).")] = None,
+    icb: Annotated[str, typer.Option(help="ICB the edition was built for (ODS code).")] = geography.DEFAULT_ICB,
+    site: Annotated[Path, typer.Option(help="Built site folder, as given to `sots build --out`.")] = Path("_build/site"),
+    update: Annotated[bool, typer.Option("--update", help="Rewrite the golden file from the build; print the diff.")] = False,
+) -> None:
+    """Compare a built edition's results.json with its golden values; exit 1 on any drift, missing or new figure."""
+    from sots import editions as register, golden
+
+    try:
+        root = data.project_root()
+        chosen = register.get(register.load(root / register.EDITIONS_FILE), edition) if edition else (
+            register.current(register.load(root / register.EDITIONS_FILE)))
+        code = icb.upper()
+        results = golden.built_results(site, chosen.id, code)
+        path = golden.golden_path(root, chosen.id, code)
+        shown = path.relative_to(root)
+        if update:
+            previous = golden.read(path) if path.is_file() else None
+            changes = golden.drift(previous or {}, results, exact=True)
+            golden.write(path, golden.from_results(results, chosen.id, code, previous))
+            for line in golden.table(changes) if changes else []:
+                out.print(line, markup=False)
+            out.print(f"wrote {shown}: {len(changes)} figure(s) changed, {len(results)} in all", markup=False)
+            return
+        rows = golden.drift(golden.read(path), results)
+        if rows:
+            for line in golden.table(rows):
+                out.print(line, markup=False)
+            raise SotsError(f"{len(rows)} figure(s) of {chosen.id} for {code} differ from {shown} "
+                            "(a deliberate change: `sots check --update`, then commit the file)")
+        out.print(f"{chosen.id} {code}: all {len(results)} figures match {shown}", markup=False)
+    except SotsError as error:
+        _fail(error)
+
+
+@app.command()
 def editions() -> None:
     """List the editions in editions.yml: id, status, data years and title."""
     from sots import editions as register

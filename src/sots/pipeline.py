@@ -6,13 +6,16 @@ with that cell shown; nothing is published (see :mod:`sots.site`).
 
 A notebook receives the parameters its ``parameters`` cell declares, from: ``edition``, ``edition_title``, each data
 year of the edition (``allocation_year``, ``unit_cost_year``, ``outturn_year``, ``projection_vintage``; see
-:mod:`sots.editions`), ``icb``, ``data_dir`` and ``results_fragment``. All are plain strings, passed through
+:mod:`sots.editions`), ``icb``, ``data_dir``, ``results_fragment`` and ``results_dir`` (the folder of every
+notebook's fragment: a chapter listed after the others, such as the claims page, reads their figures there). All are plain strings, passed through
 papermill's Python interface, so no type is guessed from the text.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -22,6 +25,7 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 
+from sots.charts import CHART_DATA_ENV, PROVENANCE_ENV
 from sots.editions import Edition
 from sots.errors import BuildError, InputError
 
@@ -60,7 +64,14 @@ class Parameters:
             "icb": self.icb,
             "data_dir": os.path.relpath(self.data_dir, cwd),
             "results_fragment": os.path.relpath(fragment, cwd),
+            "results_dir": os.path.relpath(fragment.parent, cwd),
         }
+
+
+def provenance(edition: str, commit: str, parameters: dict[str, str]) -> dict[str, str]:
+    """What a notebook's figures were made from: the edition, the commit and a short sha256 of its parameters."""
+    digest = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode()).hexdigest()[:12]
+    return {"edition": edition, "commit": commit, "parameters_sha256": digest}
 
 
 def chapter_parameters(notebook: Path) -> dict[str, object]:
@@ -176,9 +187,14 @@ def _failure(name: str, err: pm.PapermillExecutionError) -> BuildError:
 
 def execute(
     sources: list[Path], out_dir: Path, fragments_dir: Path, params: Parameters,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] = print, chart_data: Path | None = None, commit: str | None = None,
 ) -> list[Path]:
     """Run each notebook in ``sources`` into ``out_dir``; return the results fragments written.
+
+    With ``chart_data``, each notebook's charts write the rows they draw as CSV to ``chart_data/<notebook>/`` and
+    link them under the chart (:mod:`sots.charts` reads the folder from the kernel's environment). With ``commit``,
+    each notebook's charts and results.json entries carry its provenance: the edition, the commit and a short hash of
+    the parameters it ran with (:func:`provenance`).
 
     Logs one progress line per notebook with its time. Raises BuildError naming the notebook and showing the failing
     cell if any cell errors, and InputError for an override no notebook takes.
@@ -190,10 +206,14 @@ def execute(
         target = out_dir / source.name
         fragment = fragments_dir / f"{source.stem}.json"
         started = time.perf_counter()
+        parameters = {**declared(params.for_notebook(out_dir, fragment), source), **typed[source]}
+        if chart_data is not None:
+            os.environ[CHART_DATA_ENV] = str(chart_data / source.stem)  # the kernel inherits it
+        if commit is not None:
+            os.environ[PROVENANCE_ENV] = json.dumps(provenance(params.edition.id, commit, parameters), sort_keys=True)
         try:
             pm.execute_notebook(
-                str(source), str(target),
-                parameters={**declared(params.for_notebook(out_dir, fragment), source), **typed[source]},
+                str(source), str(target), parameters=parameters,
                 kernel_name="python3",
                 cwd=str(out_dir), progress_bar=False, log_output=False, execution_timeout=CELL_TIMEOUT_S,
                 extra_arguments=KERNEL_ARGS,
@@ -201,6 +221,9 @@ def execute(
         except pm.PapermillExecutionError as err:
             log(f"[{i}/{len(sources)}] {source.name} FAILED after {time.perf_counter() - started:.1f} s")
             raise _failure(source.name, err) from None
+        finally:
+            os.environ.pop(CHART_DATA_ENV, None)
+            os.environ.pop(PROVENANCE_ENV, None)
         for text in prepare_for_book(target):
             log(f"    warning from {source.name}: {text.strip().splitlines()[-1] if text.strip() else text}")
         log(f"[{i}/{len(sources)}] {source.name} {time.perf_counter() - started:.1f} s")

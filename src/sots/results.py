@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,12 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"figure value {value} is not a finite number")
     return value
+
+
+def _provenance() -> dict:
+    """The build's provenance of this notebook (edition, commit, parameters hash), if a build is running it."""
+    raw = os.environ.get("SOTS_PROVENANCE")  # set by sots.pipeline (charts.PROVENANCE_ENV)
+    return {"provenance": json.loads(raw)} if raw else {}
 
 
 class Recorder:
@@ -58,6 +65,7 @@ class Recorder:
             "inputs": {**self.inputs, **{k: _plain(v) for k, v in inputs.items()}},
             "method": method,
             **{k: _plain(v) for k, v in (interval or {}).items()},
+            **_provenance(),
         }
         self.glue(figure_id, value)
         if self.path:

@@ -51,6 +51,7 @@ VEGA_BUNDLE = "vega-offline.js"
 ICON = "favicon.svg"  # copied into _static by Sphinx from html_favicon
 SWITCHER_FILE = "switcher.json"
 MANIFEST_FILE = "manifest.json"
+CHART_DATA_FOLDER = "chart-data"  # under _static: each chart's rows as CSV, per notebook
 # The switcher's address as each page's script sees it: relative to the edition's folder (pydata-sphinx-theme resolves
 # a relative json_url against the page's documentation root), so the site can be served from any path.
 SWITCHER_URL = f"../{SWITCHER_FILE}"
@@ -291,7 +292,8 @@ def build_edition(
     toc = yaml.safe_load((root / "_toc.yml").read_text())
     sources = [root / f"{name}.ipynb" for name in notebooks_in_toc(toc)]
     params = Parameters(edition=edition, icb=focal.icb_code, data_dir=inputs, overrides=dict(overrides or {}))
-    fragments = execute(sources, stage / "notebooks", work / "results", params, log=log)
+    fragments = execute(sources, stage / "notebooks", work / "results", params, log=log,
+                        chart_data=stage / "_static" / CHART_DATA_FOLDER, commit=rel.short_commit)
     html_dir = run_jupyter_book(stage, log)
     # Jupyter Book's own redirect to the first page names no icon; replace it with ours, which does.
     (html_dir / "index.html").write_text(redirect_page(toc["root"] + ".html", f"_static/{ICON}"))

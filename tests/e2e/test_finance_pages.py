@@ -57,7 +57,7 @@ def test_results_json_has_the_issue_figures(built_site):
                  "savings_implied_funding_base_gbp_m", "savings_share_of_core_total_allocation_pct",
                  "savings_share_of_core_combined_allocation_pct", "icb_total_allocation_gbp_m",
                  "hospital_share_of_budget_pct"):
-        assert set(results[name]) == {"value", "unit", "edition", "icb", "inputs", "method"}, name
+        assert set(results[name]) == {"value", "unit", "edition", "icb", "inputs", "method", "provenance"}, name
         assert results[name]["icb"] == "QE1"
 
 

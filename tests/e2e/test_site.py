@@ -86,8 +86,10 @@ def test_results_json_has_every_funding_figure_and_the_editions_headlines(built_
     for name in names:
         for year in YEARS:
             entry = figures[f"{name}_{year}"]
-            assert set(entry) == {"value", "unit", "edition", "icb", "inputs", "method"}
+            assert set(entry) == {"value", "unit", "edition", "icb", "inputs", "method", "provenance"}
             assert entry["edition"] == edition and entry["icb"] == "QE1"
+            assert set(entry["provenance"]) == {"edition", "commit", "parameters_sha256"}
+            assert entry["provenance"]["edition"] == edition
             assert isinstance(entry["value"], (int, float))
     # The headline figures are the edition's allocation year's.
     year = ALLOCATION_YEAR[edition]

@@ -52,3 +52,22 @@ def test_table_is_identical_on_every_run():
     assert first._repr_html_() == second._repr_html_() and repr(first) == repr(second)
     assert "1.0" in first._repr_html_() and 'class="sots-table"' in first._repr_html_()
     assert " at 0x" not in repr(first)
+
+
+def test_each_chart_writes_its_rows_as_csv_and_links_them_under_the_chart(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from sots import charts
+
+    df = pd.DataFrame({"status": ["reproduced", "stated only"], "claims": [3, 12]})
+    spec = charts.status_bars(df, title="Claims by status").to_dict()
+    assert [len(rows) for _, rows in charts.chart_rows(spec)] == [2]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(charts.CHART_DATA_ENV, str(tmp_path / "data" / "claims"))
+    markup = charts._render(spec)["text/html"]
+    written = sorted((tmp_path / "data" / "claims").glob("*.csv"))
+    assert len(written) == 1
+    assert pd.read_csv(written[0]).sort_index(axis=1).equals(df.sort_index(axis=1))  # the rows drawn, as CSV
+    assert f'href="data/claims/{written[0].name}" download>Download data (CSV)</a>' in markup
+    monkeypatch.delenv(charts.CHART_DATA_ENV)
+    assert "sots-csv" not in charts._render(spec)["text/html"]

@@ -15,7 +15,8 @@ def test_every_parameter_is_a_string_and_paths_are_relative(tmp_path):
     got = params.for_notebook(tmp_path / "nb", tmp_path / "results" / "x.json")
     assert got == {"edition": "2024-25", "edition_title": edition.title, "allocation_year": "2024/25",
                    "unit_cost_year": "2024/25", "outturn_year": "2024/25", "projection_vintage": "2018-based",
-                   "icb": "QE1", "data_dir": "../data", "results_fragment": "../results/x.json"}
+                   "icb": "QE1", "data_dir": "../data", "results_fragment": "../results/x.json",
+                   "results_dir": "../results"}
 
 
 def test_a_notebook_receives_only_the_parameters_it_declares_in_its_order(tmp_path):
@@ -34,3 +35,10 @@ def test_the_funding_chapter_declares_the_parameters_it_uses():
         "edition", "edition_title", "allocation_year", "unit_cost_year", "outturn_year", "projection_vintage",
         "icb", "data_dir", "results_fragment")}, ROOT / "notebooks" / "funding_per_head.ipynb"))
     assert names == {"edition", "allocation_year", "icb", "data_dir", "results_fragment"}
+
+
+def test_provenance_names_edition_commit_and_a_hash_of_the_parameters():
+    one = pipeline.provenance("2023-24", "abc", {"icb": "QE1", "edition": "2023-24"})
+    assert one == pipeline.provenance("2023-24", "abc", {"edition": "2023-24", "icb": "QE1"})  # order-free
+    assert set(one) == {"edition", "commit", "parameters_sha256"} and len(one["parameters_sha256"]) == 12
+    assert pipeline.provenance("2023-24", "abc", {"icb": "QWE"})["parameters_sha256"] != one["parameters_sha256"]

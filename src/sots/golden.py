@@ -1,0 +1,125 @@
+"""Golden values: each figure of a built edition's results.json, committed under ``tests/golden/<edition>/<icb>.json``.
+
+``sots check`` compares a build's results.json with its golden file and lists every figure that moved beyond its
+tolerance, went missing or is new (:func:`drift`); any such row fails the check. ``sots check --update`` rewrites the
+golden file from the build (:func:`from_results`, keeping each figure's tolerance), so that a deliberate change is
+one reviewed commit. A golden file holds, per figure id, its ``value`` and ``tolerance`` (absolute, in the figure's
+unit; a reviewer may widen it by hand, and updates keep it).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sots.errors import InputError
+
+GOLDEN_DIR = Path("tests") / "golden"
+MOVED, MISSING, NEW = "moved", "missing", "new"
+RELATIVE_TOLERANCE = 1e-6  # a new figure's default tolerance, relative to its value; whole numbers get none
+
+
+def golden_path(root: Path, edition: str, icb: str) -> Path:
+    """Where the golden values of an edition and ICB live under the project ``root``."""
+    return root / GOLDEN_DIR / edition / f"{icb}.json"
+
+
+def default_tolerance(value: Any) -> float:
+    """A new figure's tolerance: 0 for a whole number (ranks, counts), else a millionth of it to one digit."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or float(value).is_integer():
+        return 0
+    return float(f"{abs(value) * RELATIVE_TOLERANCE:.1g}")
+
+
+def from_results(results: dict[str, dict], edition: str, icb: str, previous: dict | None = None) -> dict:
+    """A golden file's content for ``results`` (figure id -> entry), keeping ``previous`` tolerances."""
+    kept = (previous or {}).get("figures", {})
+    figures = {}
+    for figure_id, entry in sorted(results.items()):
+        value = entry["value"]
+        tolerance = kept[figure_id]["tolerance"] if figure_id in kept else default_tolerance(value)
+        figures[figure_id] = {"value": value, "tolerance": tolerance}
+    return {"edition": edition, "icb": icb, "figures": figures}
+
+
+@dataclass(frozen=True)
+class Drift:
+    """One figure that differs from its golden value: ``kind`` is moved, missing (from the build) or new."""
+
+    figure: str
+    kind: str
+    old: Any = None
+    new: Any = None
+    tolerance: float | None = None
+
+
+def _moved(old: Any, new: Any, tolerance: float) -> bool:
+    numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (old, new))
+    if not numbers:
+        return old != new
+    slack = 1e-12 * max(1.0, abs(old))
+    return not math.isclose(old, new, abs_tol=0) and abs(new - old) > tolerance + slack
+
+
+def drift(golden: dict, results: dict[str, dict], exact: bool = False) -> list[Drift]:
+    """Every figure that moved beyond its tolerance (any change if ``exact``), is missing or is new, by figure id."""
+    figures = golden.get("figures", {})
+    rows = []
+    for figure_id in sorted(set(figures) | set(results)):
+        if figure_id not in results:
+            g = figures[figure_id]
+            rows.append(Drift(figure_id, MISSING, old=g["value"], tolerance=g["tolerance"]))
+        elif figure_id not in figures:
+            rows.append(Drift(figure_id, NEW, new=results[figure_id]["value"]))
+        else:
+            g, new = figures[figure_id], results[figure_id]["value"]
+            if _moved(g["value"], new, 0 if exact else g["tolerance"]):
+                rows.append(Drift(figure_id, MOVED, old=g["value"], new=new, tolerance=g["tolerance"]))
+    return rows
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
+def table(rows: list[Drift]) -> list[str]:
+    """The rows as a plain-text table (figure, change, old value, new value, tolerance), header first."""
+    cells = [("figure", "change", "old", "new", "tolerance")]
+    cells += [(r.figure, r.kind, _cell(r.old), _cell(r.new), _cell(r.tolerance)) for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(5)]
+    return ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+
+
+def read(path: Path) -> dict:
+    """A golden file; InputError if it is missing or not JSON."""
+    if not path.is_file():
+        raise InputError(f"{path}: no golden values (run `sots check --update` to record them, then commit the file)")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise InputError(f"{path}: not valid JSON ({err})") from None
+
+
+def write(path: Path, content: dict) -> None:
+    """Write a golden file: sorted, indented, one trailing newline, so its diff reads figure by figure."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(content, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def built_results(site: Path, edition: str, icb: str) -> dict[str, dict]:
+    """An edition's results.json from a built site, checked to be for ``icb``."""
+    path = site / edition / "results.json"
+    if not path.is_file():
+        raise InputError(f"{path}: not found (build the edition first: `sots build --edition {edition}`)")
+    results = json.loads(path.read_text())
+    others = sorted({e.get("icb") for e in results.values()} - {icb})
+    if others:
+        raise InputError(f"{path}: built for {', '.join(map(str, others))}, not {icb} (give --icb or rebuild)")
+    return results

@@ -1,0 +1,21 @@
+"""CI runs `sots check`: each edition built for the default ICB matches its committed golden values."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import sots
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize("edition", ["2023-24", "2024-25"])
+def test_each_built_edition_matches_its_golden_values(built_site, edition):
+    done = sots("check", "--edition", edition, "--icb", "QE1", "--site", str(built_site))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{edition} QE1: all" in done.stdout
+
+
+def test_check_for_another_icb_says_the_build_is_not_for_it(built_site):
+    done = sots("check", "--icb", "QWE", "--site", str(built_site))
+    assert done.returncode == 1 and "not QWE" in done.stderr

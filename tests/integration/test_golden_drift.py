@@ -1,0 +1,35 @@
+"""`sots check` fails, naming the figure, when one input changes and the book is rebuilt."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from helpers import DATA, sots
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_changed_input_fails_the_golden_check_and_names_the_figure(tmp_path):
+    data = shutil.copytree(DATA, tmp_path / "data")
+    table = data / "published_figures.csv"
+    figures = pd.read_csv(table, dtype=str, keep_default_na=False)
+    row = figures["figure_id"] == "lsc_2324_savings_delivered"
+    assert row.sum() == 1
+    figures.loc[row, "value"] = str(float(figures.loc[row, "value"].iloc[0]) + 10)
+    figures.to_csv(table, index=False)
+
+    site = tmp_path / "site"
+    built = sots("build", "--edition", "2023-24", "--data", str(data), "--out", str(site))
+    assert built.returncode == 0, built.stdout + built.stderr
+
+    checked = sots("check", "--edition", "2023-24", "--site", str(site))
+    assert checked.returncode == 1
+    moved = [line.split() for line in checked.stdout.splitlines() if line.startswith("savings_delivered_gbp_m ")]
+    assert len(moved) == 1 and moved[0][1] == "moved" and float(moved[0][3]) - float(moved[0][2]) == pytest.approx(10)
+    assert "error:" in checked.stderr and "tests/golden/2023-24/QE1.json" in checked.stderr
+    assert checked.stderr.count("\n") == 1  # one line
+    # The golden file itself is untouched by a failing check.
+    assert sots("check", "--edition", "2023-24", "--site", str(site)).returncode == 1
