@@ -63,6 +63,14 @@ def provenance_text() -> str:
     return f"edition {p['edition']} · commit {p['commit']} · parameters {p['parameters_sha256']}"
 
 
+def sources_text() -> str:
+    """The publisher, title and period of every source of the tables this page has loaded, for the line under a chart."""
+    from sots import data
+
+    cited = [f"{s['publisher']}, {s['title']} ({s['period']})" for s in data.sources_of(data.LOADED)]
+    return ("Sources of this page's data: " + "; ".join(cited) + ".") if cited else ""
+
+
 def chart_rows(spec: dict) -> list[tuple[str, list[dict]]]:
     """The rows a chart draws, per dataset: (name, rows), the chart's own (top-level) data first.
 
@@ -99,15 +107,17 @@ def write_chart_data(spec: dict, chart_id: str, folder: Path, cwd: Path) -> list
     return links
 
 
-def download_links(links: list[str], provenance: str = "") -> str:
-    """The line under a chart: a link to the CSV of the rows drawn, any further layer's rows, and the provenance."""
+def download_links(links: list[str], provenance: str = "", sources: str = "") -> str:
+    """The lines under a chart: a link to the CSV of the rows drawn, any further layer's rows, and the provenance;
+    then the sources of the page's data."""
     if not links:
         return ""
     first = f'<a class="sots-csv" href="{html.escape(links[0], quote=True)}" download>Download data (CSV)</a>'
     more = [f'<a class="sots-csv" href="{html.escape(link, quote=True)}" download>layer {i} (CSV)</a>'
             for i, link in enumerate(links[1:], 2)]
     made = [f'<span class="sots-provenance">{html.escape(provenance)}</span>'] if provenance else []
-    return f'<p class="sots-chart-data">{" · ".join([first, *more, *made])}</p>'
+    cited = f'<br><span class="sots-sources">{html.escape(sources)}</span>' if sources else ""
+    return f'<p class="sots-chart-data">{" · ".join([first, *more, *made])}{cited}</p>'
 
 
 def _render(spec: dict, **_: object) -> dict:
@@ -132,7 +142,7 @@ def _render(spec: dict, **_: object) -> dict:
     console.error(err);
   }});
 }})();
-</script>{download_links(links, provenance_text())}"""
+</script>{download_links(links, provenance_text(), sources_text())}"""
     return {"text/html": markup, f"application/vnd.vegalite.v{alt.SCHEMA_VERSION[1]}+json": spec}
 
 

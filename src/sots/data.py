@@ -380,6 +380,15 @@ def source_table(table_names: list[str]) -> pd.DataFrame:
     )
 
 
+def sources_of(names: list[str]) -> list[dict]:
+    """The distinct public sources (title, publisher, period) of the given tables, in the order first met."""
+    seen: dict[str, dict] = {}
+    for name in names:
+        for source_id in TABLES[name].sources:
+            seen.setdefault(source_id, sources()[source_id])
+    return list(seen.values())
+
+
 def sha256(path: Path) -> str:
     """Hex sha256 of a file's bytes."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -418,9 +427,15 @@ def validate(df: pd.DataFrame, table: Table, path: Path | str) -> pd.DataFrame:
         raise InputError(describe_failure(path, err)) from None
 
 
+# The tables loaded in this process, in order: a notebook's charts cite the sources of the tables it read.
+LOADED: list[str] = []
+
+
 def load(name: str, data_dir: Path | str) -> pd.DataFrame:
-    """Load and validate one prepared table from ``data_dir``."""
+    """Load and validate one prepared table from ``data_dir``, and note it among the tables this process read."""
     table = TABLES[name]
+    if name not in LOADED:
+        LOADED.append(name)
     path = Path(data_dir) / table.filename
     if not path.is_file():
         raise InputError(f"{path}: file not found (expected the prepared table '{name}'; run `sots prepare`)")

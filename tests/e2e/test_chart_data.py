@@ -45,4 +45,29 @@ def test_every_chart_has_a_working_csv_link_to_the_rows_it_draws(built_site, ser
         spec = json.loads(script.split("vegaEmbed(el, ", 1)[1].rsplit(", {", 1)[0].replace("<\\/", "</"))
         main = main_dataset(spec)
         assert len(rows) == len(spec["datasets"][main])
+        drawn = one_mark_per_row(spec, rows)
+        if drawn is not None:  # bars and points: the CSV's rows (of the year shown) are the marks drawn
+            marks = v.page.locator(f"#{chart_id} svg.marks g.role-mark").first.locator(":scope > path").count()
+            assert marks == drawn, f"{page}: {chart_id} draws {marks} marks for {drawn} rows"
+        sources = v.page.locator(f"#{chart_id} + script + p.sots-chart-data .sots-sources").inner_text()
+        assert sources.startswith("Sources of this page's data: ") and "(" in sources, sources
     assert v.console == []
+
+
+def one_mark_per_row(spec: dict, rows: list[dict]) -> int | None:
+    """How many marks a chart whose first layer draws one bar or point per row should show, or None if it is not one.
+
+    A chart with a bound selection (the year buttons) draws the rows of the selected year.
+    """
+    if any(k in spec for k in ("facet", "vconcat", "hconcat", "concat")):
+        return None
+    first = spec["layer"][0] if "layer" in spec else spec
+    mark = first.get("mark")
+    mark = mark.get("type") if isinstance(mark, dict) else mark
+    if mark not in ("bar", "point", "circle", "square") or first.get("data", {}).get("name", main_dataset(spec)) != main_dataset(spec):
+        return None
+    selected = [(p["name"], p["value"]) for p in spec.get("params", []) if "bind" in p and "value" in p]
+    for name, value in selected:
+        if rows and name in rows[0]:
+            rows = [r for r in rows if r[name] == str(value)]
+    return len(rows)

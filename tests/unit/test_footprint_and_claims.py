@@ -49,3 +49,15 @@ def test_claims_register_is_checked(tmp_path):
 def test_the_projects_register_has_the_claims_the_chapters_use():
     register = claims.load()
     assert {"D1", "D2", "D3", "D4", "D5", "D6", "F9", "Q7"} <= set(register)
+
+
+def test_every_claim_links_to_a_page_of_the_book():
+    import yaml
+
+    from helpers import ROOT
+    from sots.pipeline import notebooks_in_toc
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = set(notebooks_in_toc(toc)) | {toc["root"]}
+    missing = {cid: c["chapter"] for cid, c in claims.load().items() if c["chapter"] not in pages}
+    assert missing == {}
