@@ -67,7 +67,7 @@ def sources_text() -> str:
     """The publisher, title and period of every source of the tables this page has loaded, for the line under a chart."""
     from sots import data
 
-    cited = [f"{s['publisher']}, {s['title']} ({s['period']})" for s in data.sources_of(data.LOADED)]
+    cited = data.citations(data.LOADED)
     return ("Sources of this page's data: " + "; ".join(cited) + ".") if cited else ""
 
 

@@ -380,13 +380,13 @@ def source_table(table_names: list[str]) -> pd.DataFrame:
     )
 
 
-def sources_of(names: list[str]) -> list[dict]:
-    """The distinct public sources (title, publisher, period) of the given tables, in the order first met."""
+def citations(names: list[str]) -> list[str]:
+    """"Publisher, title (period)" for each distinct public source of the given tables, in the order first met."""
     seen: dict[str, dict] = {}
     for name in names:
         for source_id in TABLES[name].sources:
             seen.setdefault(source_id, sources()[source_id])
-    return list(seen.values())
+    return [f"{s['publisher']}, {s['title']} ({s['period']})" for s in seen.values()]
 
 
 def sha256(path: Path) -> str:

@@ -29,9 +29,14 @@ def _plain(value: Any) -> Any:
 
 
 def _provenance() -> dict:
-    """The build's provenance of this notebook (edition, commit, parameters hash), if a build is running it."""
+    """The build's provenance of this notebook (edition, commit, parameters hash), if a build is running it, with the
+    sources of the tables the notebook has read: the same provenance the line under each chart gives."""
     raw = os.environ.get("SOTS_PROVENANCE")  # set by sots.pipeline (charts.PROVENANCE_ENV)
-    return {"provenance": json.loads(raw)} if raw else {}
+    if not raw:
+        return {}
+    from sots import data
+
+    return {"provenance": {**json.loads(raw), "sources": data.citations(data.LOADED)}}
 
 
 class Recorder:

@@ -88,7 +88,8 @@ def test_results_json_has_every_funding_figure_and_the_editions_headlines(built_
             entry = figures[f"{name}_{year}"]
             assert set(entry) == {"value", "unit", "edition", "icb", "inputs", "method", "provenance"}
             assert entry["edition"] == edition and entry["icb"] == "QE1"
-            assert set(entry["provenance"]) == {"edition", "commit", "parameters_sha256"}
+            assert set(entry["provenance"]) == {"edition", "commit", "parameters_sha256", "sources"}
+            assert entry["provenance"]["sources"] and all(", " in src for src in entry["provenance"]["sources"])
             assert entry["provenance"]["edition"] == edition
             assert isinstance(entry["value"], (int, float))
     # The headline figures are the edition's allocation year's.
