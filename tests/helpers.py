@@ -49,3 +49,20 @@ def copy_project(dest: Path) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)
     return dest
+
+
+def page_text(path: Path) -> str:
+    """A built page's text without tags, its white space collapsed."""
+    import re
+
+    return " ".join(re.sub(r"<[^>]+>", "", path.read_text()).split())
+
+
+def chapter_pages(edition: str | None = None) -> list[str]:
+    """Each notebook page of the book, in `_toc.yml` order, as `notebooks/x.html` (under `<edition>/` if given)."""
+    import yaml
+
+    from sots.pipeline import notebooks_in_toc
+
+    names = notebooks_in_toc(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+    return [f"{edition}/{name}.html" if edition else f"{name}.html" for name in names]

@@ -390,8 +390,12 @@ def citations(names: list[str]) -> list[str]:
 
 
 def sha256(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """Hex sha256 of a file's bytes, read in blocks so a large file is never held in memory."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def describe_failure(path: Path | str, err: pa.errors.SchemaErrors) -> str:

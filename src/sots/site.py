@@ -23,7 +23,6 @@ older edition's switcher and banner without rebuilding it, and the site works fr
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import html
 import json
 import os
@@ -119,11 +118,7 @@ def index_target(register: Sequence[Edition], published: set[str]) -> str | None
 
 def sha256_file(path: Path) -> str:
     """``sha256:<hex>`` of a file's bytes, as in the data package."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return f"sha256:{digest.hexdigest()}"
+    return f"sha256:{data.sha256(path)}"
 
 
 def file_hashes(folder: Path, prefix: str = "", exclude: frozenset[str] = frozenset()) -> dict[str, str]:

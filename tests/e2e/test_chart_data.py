@@ -8,20 +8,13 @@ import json
 import re
 
 import pytest
-import yaml
 
-from helpers import ROOT
+from helpers import chapter_pages
 from sots.charts import main_dataset
-from sots.pipeline import notebooks_in_toc
 
 pytestmark = pytest.mark.e2e
 
 EDITION = "2023-24"
-
-
-def chapter_pages() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [f"{name}.html" for name in notebooks_in_toc(toc)]
 
 
 @pytest.mark.parametrize("page", chapter_pages())

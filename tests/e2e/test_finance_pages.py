@@ -4,10 +4,10 @@ published figures cited, and another ICB told plainly where figures exist only f
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
+from helpers import page_text
 from sots.charts import FOCAL
 
 pytestmark = pytest.mark.e2e
@@ -23,10 +23,6 @@ CHARTS_JS = (
     f" focal: e.querySelectorAll('svg.marks g.mark-rect.role-mark > path[fill=\"{FOCAL}\"]').length,"
     " label: e.getAttribute('aria-label')}))"
 )
-
-
-def text_of(site, page):
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", (site / page).read_text()))
 
 
 def charts_on(v):
@@ -63,11 +59,11 @@ def test_results_json_has_the_issue_figures(built_site):
 
 def test_prose_quotes_results_json_and_cites_each_published_figure(built_site):
     results = {k: v["value"] for k, v in json.loads((built_site / EDITION / "results.json").read_text()).items()}
-    acute = text_of(built_site, ACUTE)
+    acute = page_text(built_site / ACUTE)
     assert f"£{results['acute_cost_per_ga_weighted_head_gbp']:,.0f}" in acute
     assert f"ranks {results['acute_cost_per_ga_weighted_head_rank']}st of 42" in acute
     assert "Not supported on the measure it names" in acute
-    finance = text_of(built_site, FINANCE)
+    finance = page_text(built_site / FINANCE)
     assert f"£{results['savings_delivered_gbp_m']:,.1f}m" in finance
     assert f"{results['savings_recurrent_pct']:.1f}%" in finance
     assert f"£{results['savings_implied_funding_base_gbp_m']:,.0f}m" in finance
@@ -80,7 +76,7 @@ def test_prose_quotes_results_json_and_cites_each_published_figure(built_site):
 
 
 def test_another_icb_is_told_the_published_figures_are_for_lsc_only(another_icb_site, serve, visit):
-    finance = text_of(another_icb_site, CURRENT_FINANCE)
+    finance = page_text(another_icb_site / CURRENT_FINANCE)
     assert "No published figure gives this for South West London" in finance
     assert "for Lancashire and South Cumbria only" in finance
     v = visit(f"{serve(another_icb_site)}/{CURRENT_FINANCE}")
@@ -88,5 +84,5 @@ def test_another_icb_is_told_the_published_figures_are_for_lsc_only(another_icb_
     assert len(charts) == 1 and charts[0]["marks"] > 0 and "South West London" in charts[0]["label"]
     v = visit(f"{serve(another_icb_site)}/{CURRENT_ACUTE}")
     assert all("South West London" in c["label"] for c in charts_on(v))
-    assert "there is no claimed rank to check for South West London" in text_of(another_icb_site, CURRENT_ACUTE)
+    assert "there is no claimed rank to check for South West London" in page_text(another_icb_site / CURRENT_ACUTE)
     assert v.console == []

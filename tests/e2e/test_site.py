@@ -10,10 +10,8 @@ from urllib.parse import urlparse
 
 import pandas as pd
 import pytest
-import yaml
 
-from helpers import DATA, ROOT, snapshot, sots, sots_exe
-from sots.pipeline import notebooks_in_toc
+from helpers import DATA, ROOT, chapter_pages, page_text, snapshot, sots, sots_exe
 
 pytestmark = pytest.mark.e2e
 
@@ -30,11 +28,6 @@ HEADLINES = ["core_allocation_per_head_gbp", "core_allocation_per_head_rank", "c
 
 def results(site, edition):
     return json.loads((site / edition / "results.json").read_text())
-
-
-def page_text(path):
-    """A page's text without tags, its white space collapsed."""
-    return " ".join(re.sub(r"<[^>]+>", "", path.read_text()).split())
 
 
 class Links(HTMLParser):
@@ -170,11 +163,6 @@ def test_code_is_folded_but_available(built_site):
     assert '<span class="n">results_fragment</span>' in html
     assert '<span class="n">allocation_year</span>' in html
     assert "/tmp/" not in html and str(built_site) not in html
-
-
-def chapter_pages(edition):
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    return [f"{edition}/{name}.html" for name in notebooks_in_toc(toc)]
 
 
 def test_every_chapter_loads_offline_with_every_chart_drawn(built_site, serve, visit):
