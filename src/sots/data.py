@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -46,17 +47,62 @@ ODS_ICB_PATTERN = r"^Q[A-Z0-9]{2}$"  # NHS ODS code of an ICB, e.g. QE1
 GSS_ICB_PATTERN = r"^E54\d{6}$"  # ONS GSS code of an ICB, e.g. E54000048
 
 
+def _plain_number(x: float) -> str:
+    """200000000.0 -> '200,000,000'; 0.5 -> '0.5'."""
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The plausible range of a number, both ends included: a value outside it is a unit error or a broken file.
+
+    One range serves a prepared table's schema and the raw column it comes from, so ``sots prepare`` rejects a bad
+    raw value naming the publisher's file, column and line, before any reshaping hides where it came from.
+    """
+
+    low: float
+    high: float
+
+    @property
+    def expected(self) -> str:
+        return f"a number from {_plain_number(self.low)} to {_plain_number(self.high)}"
+
+    def check(self) -> pa.Check:
+        return pa.Check.in_range(self.low, self.high, error=self.expected)
+
+    def holds(self, values: pd.Series) -> pd.Series:
+        """True where a value is in range (NaN and infinities never are: the ends are finite)."""
+        return values.between(self.low, self.high)
+
+
+# NHS England's whole revenue budget is under £200bn, so no one allocation or trust spends more.
+GBP = Bounds(0, 2e11)
+GBP_K = Bounds(0, 2e8)
+# No area of England has more people than England (57m in 2021): more is a unit error.
+PERSONS = Bounds(0, 1e8)
+# A national cost collection year counts hundreds of millions of contacts; no currency has a billion.
+ACTIVITY_COUNT = Bounds(0, 1e9)
+PER_HEAD_GBP = Bounds(500, 5000)  # core allocation per registered patient (about £1,900 in 2024/25)
+# A distance from target or convergence adjustment beyond +/-50% would be a unit error (per cent, not fraction).
+FRACTION = Bounds(-0.5, 0.5)
+RATE = Bounds(0, 400)  # hospital events (or bed days) per person per year
+UNIT_COST_GBP = Bounds(1, 100_000)  # national average cost of one admission, attendance or appointment
+PRACTICES = Bounds(1, 10_000)  # GP practices in one ICB (England has about 6,300)
+RAW_AGE = Bounds(0, 120)  # single years of age as sources publish them, before 90+ is folded
+# Published figures come in many units (£ million, per cent, counts); beyond a trillion in any of them is an error.
+PUBLISHED_VALUE = Bounds(-1e12, 1e12)
+
+
 def _money(description: str, *checks: pa.Check) -> pa.Column:
-    return pa.Column(float, [pa.Check.ge(0), *checks], description=description, metadata={"unit": "GBP thousands"})
+    return pa.Column(float, [GBP_K.check(), *checks], description=description, metadata={"unit": "GBP thousands"})
 
 
 def _persons(description: str) -> pa.Column:
-    return pa.Column(float, pa.Check.gt(0), description=description, metadata={"unit": "persons"})
+    return pa.Column(float, [pa.Check.gt(0), PERSONS.check()], description=description, metadata={"unit": "persons"})
 
 
 def _fraction(description: str) -> pa.Column:
-    # A distance from target or convergence adjustment beyond +/-50% would be a unit error (per cent, not fraction).
-    return pa.Column(float, pa.Check.in_range(-0.5, 0.5), description=description, metadata={"unit": "fraction"})
+    return pa.Column(float, FRACTION.check(), description=description, metadata={"unit": "fraction"})
 
 
 def _schema(name: str, columns: dict[str, pa.Column], unique: list[str] | None = None) -> pa.DataFrameSchema:
@@ -79,7 +125,7 @@ ALLOCATIONS = _schema(
         "core_total_allocation_gbp_k": _money("Core services total allocation (recurrent plus elective recovery)"),
         "core_combined_allocation_gbp_k": _money("Core total plus discharge (2023/24: also COVID and capacity)"),
         "core_recurrent_per_head_gbp": pa.Column(
-            float, pa.Check.in_range(500, 5000), description="Core recurrent allocation per registered patient, as "
+            float, PER_HEAD_GBP.check(), description="Core recurrent allocation per registered patient, as "
             "published", metadata={"unit": "GBP per registered person"}
         ),
         "core_dft_pre_convergence_frac": _fraction("Distance from target before convergence (+ = above target)"),
@@ -107,7 +153,7 @@ WEIGHTED_POPULATION = _schema(
         "core_weighted_persons": _persons("Overall core services weighted population ('Final WP')"),
         "pmc_need_weighted_persons": _persons("Primary medical care need-weighted population"),
         "pmc_weighted_persons": _persons("Overall primary medical care weighted population ('Final PMC WP')"),
-        "n_practices": pa.Column(int, pa.Check.gt(0), description="GP practices summed", metadata={"unit": "count"}),
+        "n_practices": pa.Column(int, PRACTICES.check(), description="GP practices summed", metadata={"unit": "count"}),
     },
     unique=["year", "icb_code"],
 )
@@ -144,7 +190,7 @@ POPULATION_PROJECTION = _schema(
         "sex": SEX,
         "age": _age(),
         **{
-            y: pa.Column(float, pa.Check.ge(0), description=f"Projected persons at 30 June {y}", metadata={"unit": "persons"})
+            y: pa.Column(float, PERSONS.check(), description=f"Projected persons at 30 June {y}", metadata={"unit": "persons"})
             for y in PROJECTION_YEARS
         },
     },
@@ -157,7 +203,7 @@ POPULATION_ESTIMATES = _schema(
         "year": pa.Column(int, pa.Check.in_range(2000, 2100), description="Mid-year of the estimate"),
         "area_code": AREA_CODE,
         "age": _age(),
-        "persons": pa.Column(float, pa.Check.ge(0), description="Persons at 30 June", metadata={"unit": "persons"}),
+        "persons": pa.Column(float, PERSONS.check(), description="Persons at 30 June", metadata={"unit": "persons"}),
     },
     unique=["year", "area_code", "age"],
 )
@@ -171,7 +217,7 @@ ACTIVITY_RATES = _schema(
         "sex": SEX,
         "age": _age(17),
         "rate": pa.Column(
-            float, pa.Check.in_range(0, 400), description="Events (or bed days) per person per year, calendar 2022",
+            float, RATE.check(), description="Events (or bed days) per person per year, calendar 2022",
             metadata={"unit": "events per person per year"},
         ),
     },
@@ -184,10 +230,10 @@ UNIT_COSTS = _schema(
         "year": _KEYS["year"],
         "activity": pa.Column(str, pa.Check.str_matches(r"^[a-z_-]+$"), description="Activity priced (as in activity_rates)"),
         "unit_cost_gbp": pa.Column(
-            float, pa.Check.in_range(1, 100_000), description="National average cost per unit of activity",
+            float, UNIT_COST_GBP.check(), description="National average cost per unit of activity",
             metadata={"unit": "GBP per event"},
         ),
-        "units": pa.Column(float, pa.Check.gt(0), description="National activity behind the average", metadata={"unit": "events"}),
+        "units": pa.Column(float, [pa.Check.gt(0), ACTIVITY_COUNT.check()], description="National activity behind the average", metadata={"unit": "events"}),
         "cost_year": pa.Column(str, pa.Check.str_matches(YEAR_PATTERN), description="Year the cost was measured in"),
         "basis": pa.Column(str, description="National Cost Collection departments and currencies averaged"),
     },
@@ -208,7 +254,7 @@ TRUST_SECTORS = ["Acute", "Ambulance", "Community", "Mental Health", "Specialist
 
 
 def _pounds(description: str) -> pa.Column:
-    return pa.Column(float, pa.Check.ge(0), description=description, metadata={"unit": "GBP"})
+    return pa.Column(float, GBP.check(), description=description, metadata={"unit": "GBP"})
 
 
 TRUST_OPERATING_EXPENDITURE = _schema(
@@ -247,7 +293,8 @@ PUBLISHED_FIGURES = _schema(
             description="Financial year the figure is for, read from its period; empty if the period names none",
         ),
         "measure": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$"), description="What the figure measures"),
-        "value": pa.Column(float, nullable=True, description="The number as published; empty for a statement"),
+        "value": pa.Column(float, PUBLISHED_VALUE.check(), nullable=True,
+                           description="The number as published; empty for a statement"),
         "unit": pa.Column(str, pa.Check.str_length(min_value=1), description="Unit as published, e.g. GBP million"),
         "period": pa.Column(str, pa.Check.str_length(min_value=1), description="Period as published"),
         "geography": pa.Column(str, pa.Check.str_length(min_value=1), description="Area or body the figure covers"),
@@ -398,20 +445,27 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def describe_failure(path: Path | str, err: pa.errors.SchemaErrors) -> str:
-    """One line naming the file, column, row and the check that failed, from pandera's failure cases."""
+def describe_failure(path: Path | str, err: pa.errors.SchemaErrors, names: Mapping[str, str] | None = None) -> str:
+    """One line naming the file, column, row and the check that failed, from pandera's failure cases.
+
+    ``names`` maps a schema's column names to the names the file itself uses, so an error found in a publisher's file
+    names that file's column.
+    """
+    names = names or {}
     cases = err.failure_cases
     first = cases.iloc[0]
     check = str(first.get("check"))
+    expected_columns = [names.get(c, c) for c in err.schema.columns]
     # For whole-column problems pandera puts the column's name in failure_case.
+    named = names.get(str(first.get("failure_case")), first.get("failure_case"))
     if check == "column_in_dataframe":
-        return f"{path}: missing column '{first.get('failure_case')}' (expected the columns {list(err.schema.columns)})"
+        return f"{path}: missing column '{named}' (expected the columns {expected_columns})"
     if check == "column_in_schema":
-        return f"{path}: unexpected column '{first.get('failure_case')}' (expected only {list(err.schema.columns)})"
+        return f"{path}: unexpected column '{named}' (expected only {expected_columns})"
     if check == "column_ordered":
-        return f"{path}: columns out of order at '{first.get('failure_case')}' (expected {list(err.schema.columns)})"
+        return f"{path}: columns out of order at '{named}' (expected {expected_columns})"
     column = first.get("column")
-    where = f"column '{column}'" if isinstance(column, str) else "table"
+    where = f"column '{names.get(column, column)}'" if isinstance(column, str) else "table"
     index = first.get("index")
     if pd.notna(index):
         # Rows are counted as in a spreadsheet: the header is line 1, the first data row is line 2.
@@ -423,10 +477,25 @@ def describe_failure(path: Path | str, err: pa.errors.SchemaErrors) -> str:
     return f"{path}: {where}: expected {expected}, got {got}{more}"
 
 
-def validate(df: pd.DataFrame, table: Table, path: Path | str) -> pd.DataFrame:
-    """Validate ``df`` against the table's schema; raise InputError with one line naming file, column and row."""
+def validate(df: pd.DataFrame, table: Table, path: Path | str, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Validate ``df`` against the table's schema; raise InputError with one line naming file, column and row.
+
+    For a frame read from a publisher's file and renamed to the table's columns, keep the file's row index and give
+    ``names`` (table column -> the file's column), so the error names the file's own column and line.
+    """
     try:
         return table.schema.validate(df, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        raise InputError(describe_failure(path, err, names)) from None
+
+
+def validate_columns(df: pd.DataFrame, table: Table, path: Path | str, columns: Mapping[str, str]) -> None:
+    """Check some columns of a frame read from a publisher's file (``columns``: the file's column -> the table's) with
+    the table's own checks, before the frame is reshaped, so a bad value is named by the file's column and line."""
+    schema = pa.DataFrameSchema({raw: table.schema.columns[tidy].set_name(raw) for raw, tidy in columns.items()},
+                                coerce=True)
+    try:
+        schema.validate(df, lazy=True)
     except pa.errors.SchemaErrors as err:
         raise InputError(describe_failure(path, err)) from None
 
@@ -450,10 +519,32 @@ def load(name: str, data_dir: Path | str) -> pd.DataFrame:
     return validate(df, table, path)
 
 
+def read_package(data_dir: Path | str) -> dict:
+    """The data package of ``data_dir``, checked to list a name and a sha256 for each table; InputError otherwise."""
+    path = Path(data_dir) / DATAPACKAGE
+    if not path.is_file():
+        raise InputError(f"{path}: file not found (run `sots prepare`)")
+    try:
+        package = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: not valid JSON ({err}); run `sots prepare` to rewrite it") from None
+    resources_ = package.get("resources") if isinstance(package, dict) else None
+    if not isinstance(resources_, list):
+        raise InputError(f"{path}: field 'resources': expected a list of tables (run `sots prepare`)")
+    for n, resource in enumerate(resources_, 1):
+        for field in ("name", "hash"):
+            if not isinstance(resource, dict) or not isinstance(resource.get(field), str):
+                raise InputError(f"{path}: resource {n}: missing field '{field}' (run `sots prepare`)")
+    listed = {r["name"] for r in resources_}
+    missing = [name for name in TABLES if name not in listed]
+    if missing:
+        raise InputError(f"{path}: no entry for the table '{missing[0]}' (run `sots prepare`)")
+    return package
+
+
 def table_hashes(data_dir: Path | str) -> dict[str, str]:
     """Each table's recorded sha256 from the data package, keyed by table name (``sha256:<hex>``)."""
-    package = json.loads((Path(data_dir) / DATAPACKAGE).read_text())
-    return {r["name"]: r["hash"] for r in package["resources"]}
+    return {r["name"]: r["hash"] for r in read_package(data_dir)["resources"]}
 
 
 def _field(name: str, column: pa.Column) -> dict:
@@ -506,16 +597,27 @@ def datapackage(data_dir: Path, raw_files: dict[str, list[tuple[str, str]]]) -> 
 
 
 def verify(data_dir: Path | str) -> list[str]:
-    """Recompute each table's sha256 and compare it with the data package; return one line per mismatch."""
+    """Recompute each table's sha256 and compare it with the data package; return one line per mismatch.
+
+    A missing or malformed data package is one line too: nothing in ``data_dir`` can be trusted without it.
+    """
     data_dir = Path(data_dir)
-    package_path = data_dir / DATAPACKAGE
-    if not package_path.is_file():
-        return [f"{package_path}: file not found (run `sots prepare`)"]
+    try:
+        recorded_hashes = table_hashes(data_dir)
+    except InputError as err:
+        return [str(err)]
     problems = []
-    for name, recorded in table_hashes(data_dir).items():
+    for name, recorded in recorded_hashes.items():
         path = data_dir / f"{name}.csv"
         if not path.is_file():
             problems.append(f"{path}: file not found (listed in {DATAPACKAGE})")
         elif (actual := f"sha256:{sha256(path)}") != recorded:
-            problems.append(f"{path}: sha256 is {actual}, expected {recorded} (from {DATAPACKAGE})")
+            problems.append(f"{path}: sha256 is {actual}, expected {recorded} (from {DATAPACKAGE}): the table has "
+                            "changed since `sots prepare` wrote it; run `sots prepare` to remake it")
     return problems
+
+
+def projection_vintage(projection: pd.DataFrame) -> str:
+    """The vintage of a population projection table, e.g. "2018-based": ONS names a projection by its first mid-year."""
+    first = min(int(c) for c in projection.columns if str(c).isdigit())
+    return f"{first}-based"

@@ -6,6 +6,8 @@ import difflib
 import os
 import re
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 import pandas as pd
 
@@ -41,6 +43,37 @@ LANCASHIRE_DISTRICTS = {
 LSC_DISTRICTS = [*LANCASHIRE_DISTRICTS, BLACKBURN_WITH_DARWEN, BLACKPOOL, WESTMORLAND_AND_FURNESS]
 # The areas whose projection variants and activity rates build the footprint and its places.
 LSC_COMPONENTS = [LANCASHIRE, BLACKBURN_WITH_DARWEN, BLACKPOOL, WESTMORLAND_AND_FURNESS]
+
+
+# The 42 ICBs established on 1 July 2022, by NHS ODS code and ONS GSS code: the codes every source must use. A typo or
+# a made-up code that is the same in every file still fails. When ICBs merge, the new boundaries' codes replace these.
+ICB_CODES_FILE = "icb_codes.csv"
+ICB_BOUNDARIES = "July 2022"
+
+
+@cache
+def icb_reference() -> pd.DataFrame:
+    """The ICBs of England: ``icb_code`` (ODS), ``icb_gss_code`` (GSS) and ``icb_name`` (as NHS England gives it)."""
+    with resources.files("sots").joinpath(ICB_CODES_FILE).open() as f:
+        return pd.read_csv(f, dtype=str, keep_default_na=False)
+
+
+def check_icb_codes(frame: pd.DataFrame, path: object, code: str, name: str | None = None) -> None:
+    """InputError naming the file, column and line (row index + 2) of the first code in ``frame[code]`` that is not an
+    ICB's ODS code, with the code the reference gives the row's ICB name (``frame[name]``) if it knows it."""
+    reference = icb_reference()
+    unknown = ~frame[code].isin(reference["icb_code"])
+    if not unknown.any():
+        return
+    label = unknown.idxmax()
+    got = frame.at[label, code]
+    hint = ""
+    if name is not None:
+        by_name = reference[reference["icb_name"].map(normalise_name) == normalise_name(str(frame.at[label, name]))]
+        if len(by_name) == 1:
+            hint = f"; the ICB it names, {by_name['icb_name'].iloc[0]}, is {by_name['icb_code'].iloc[0]}"
+    raise InputError(f"{path}: column '{code}', line {int(label) + 2}: expected one of the {len(reference)} ICB codes "
+                     f"(NHS ODS, {ICB_BOUNDARIES} boundaries), got {got!r}{hint}")
 
 
 def normalise_name(name: str) -> str:

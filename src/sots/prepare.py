@@ -7,18 +7,23 @@ that gains a new year's file is picked up without a code change.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from sots import data
+from sots import atomic, data, geography
 from sots.errors import InputError
-from sots import geography
 from sots.geography import match_icb_codes, short_name
 
 DEFAULT_RAW = Path("../shared/data/raw")
+# The scratch folder under data/ where a run writes its tables before renaming them into place.
+SCRATCH_PREFIX = ".prepare-"
 
 ALLOCATIONS_GLOB = "nhse_icb_allocations_*/icb_allocations_*_tidy_derived.csv"
 PRACTICE_WP_GLOB = "nhse_allocations_gp_weighted_pop/gp_practice_weighted_population_*.csv"
@@ -126,25 +131,72 @@ REGISTERED_POP_TOLERANCE = 1.0
 
 
 def _read_csv(path: Path, required: list[str]) -> pd.DataFrame:
+    """A publisher's CSV, every cell as text, indexed so that row ``i`` starts on line ``i + 2`` of the file (line 1
+    is the header), whatever blank lines or line breaks inside quoted cells come before it.
+
+    InputError in one line for a file that is missing, empty, not UTF-8, cut short (its last line has no line break),
+    that has a row with more or fewer fields than its header, or that lacks a ``required`` column.
+    """
+    if not path.is_file():
+        raise InputError(f"{path}: file not found")
+    content = path.read_bytes()
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: cannot be read as CSV ({err})") from None
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = content.count(b"\n", 0, err.start) + 1
+        raise InputError(f"{path}: line {line}: expected UTF-8 text, got the byte 0x{content[err.start]:02x} "
+                         "(save the file as UTF-8 CSV)") from None
+    if not text.strip():
+        raise InputError(f"{path}: the file is empty (expected a header row naming the columns {required})")
+    if not text.endswith("\n"):
+        raise InputError(f"{path}: line {text.count(chr(10)) + 1}: expected a line break at the end of the file, got "
+                         "none: the file looks cut short")
+    # The csv module counts each row's fields and lines (pandas pads a short row with empty cells, silently).
+    reader = csv.reader(io.StringIO(text))
+    header, lines = next(reader), []
+    end = reader.line_num  # the last line of the row before
+    try:
+        for row in reader:
+            start, end = end + 1, reader.line_num
+            if not row:
+                continue  # a blank line, which pandas skips too
+            if len(row) != len(header):
+                raise InputError(f"{path}: line {start}: expected {len(header)} fields, as the header names, got "
+                                 f"{len(row)}{': the row is incomplete' if len(row) < len(header) else ''}")
+            lines.append(start)
+    except csv.Error as err:
+        raise InputError(f"{path}: line {reader.line_num}: cannot be read as CSV ({err})") from None
+    df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    if len(lines) != len(df):
+        raise InputError(f"{path}: cannot be read as CSV (expected {len(lines)} rows, read {len(df)})")
+    df.index = pd.Index([line - 2 for line in lines])
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise InputError(f"{path}: missing column '{missing[0]}' (expected columns {required})")
     return df
 
 
-def _numeric(df: pd.DataFrame, columns: list[str], path: Path) -> pd.DataFrame:
-    """Parse ``columns`` as numbers; InputError naming the first cell that is not one."""
+def _numeric(df: pd.DataFrame, columns: Iterable[str], path: Path, bounds: data.Bounds | None = None) -> pd.DataFrame:
+    """Parse ``columns`` as numbers (thousands separators allowed), each finite and within ``bounds`` if given.
+
+    InputError naming the file, the column and the line (``df``'s index + 2) of the first cell that fails. Without
+    ``bounds``, a later check against the table's schema (with the same index) gives the range.
+    """
     out = df.copy()
     for column in columns:
-        parsed = pd.to_numeric(df[column].str.replace(",", "", regex=False).str.strip(), errors="coerce")
-        bad = parsed.isna()
+        text = df[column]
+        try:
+            parsed = text.astype(float)  # fast: a column of plain numbers
+        except ValueError:
+            parsed = pd.to_numeric(text.str.replace(",", "", regex=False).str.strip(), errors="coerce")
+        bad = ~np.isfinite(parsed)
+        if bounds is not None:
+            bad |= ~bounds.holds(parsed)
         if bad.any():
-            i = int(bad.to_numpy().nonzero()[0][0])
-            raise InputError(f"{path}: column '{column}', line {i + 2}: expected a number, got {df[column].iloc[i]!r}")
+            label = bad.idxmax()
+            expected = ("a number" if pd.isna(parsed[label]) else
+                        "a finite number" if bounds is None else bounds.expected)
+            raise InputError(f"{path}: column '{column}', line {label + 2}: expected {expected}, got {text[label]!r}")
         out[column] = parsed
     return out
 
@@ -180,7 +232,9 @@ def read_allocations(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
     frames = []
     for path in paths:
         df = _read_csv(path, list(ALLOCATION_COLUMNS))[list(ALLOCATION_COLUMNS)]
-        frames.append(_numeric(df, list(ALLOCATION_COLUMNS)[4:], path).rename(columns=ALLOCATION_COLUMNS))
+        geography.check_icb_codes(df, path, "icb_code", "icb_name")
+        df = _numeric(df, list(ALLOCATION_COLUMNS)[4:], path).rename(columns=ALLOCATION_COLUMNS)
+        frames.append(_validate_raw(df, "icb_allocations", path, ALLOCATION_COLUMNS))
     return _one_row_each(pd.concat(frames, ignore_index=True), ["year", "icb_code"], raw / ALLOCATIONS_GLOB), paths
 
 
@@ -193,7 +247,9 @@ def read_weighted_population(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
         pop = [c for c in df.columns if POP_HEADER.match(c)]
         if len(pop) != 1:
             raise InputError(f"{path}: expected one registered-population column named like 'pop 2023/24', got {pop}")
-        df = _numeric(df, [pop[0], *PRACTICE_WP_COLUMNS], path)
+        geography.check_icb_codes(df, path, "ICS22", "ICS22name" if "ICS22name" in df.columns else None)
+        # Each practice's populations, before they are summed: a negative one would silently shrink its ICB's.
+        df = _numeric(df, [pop[0], *PRACTICE_WP_COLUMNS], path, data.PERSONS)
         summed = (
             df.rename(columns={"ICS22": "icb_code", pop[0]: "registered_population_persons", **PRACTICE_WP_COLUMNS})
             .groupby("icb_code")[["registered_population_persons", *PRACTICE_WP_COLUMNS.values()]]
@@ -216,6 +272,13 @@ def build_icb_lookup(allocations: pd.DataFrame, raw: Path) -> tuple[pd.DataFrame
     icbs = areas[areas["area_type"] == "ICB"]
     latest = allocations[allocations["year"] == allocations["year"].max()]
     matched = match_icb_codes(latest[["icb_code", "icb_name", "region_name"]], icbs)
+    reference = geography.icb_reference().set_index("icb_code")["icb_gss_code"]
+    wrong = matched[matched["icb_gss_code"] != matched["icb_code"].map(reference)]
+    if len(wrong):
+        row = wrong.iloc[0]
+        raise InputError(f"{path}: ICB '{row.icb_name}' ({row.icb_code}) matches the ONS code {row.icb_gss_code} by "
+                         f"name; expected {reference[row.icb_code]}, the code of {row.icb_code} "
+                         f"({geography.ICB_BOUNDARIES} boundaries)")
     matched["short_name"] = matched["icb_name"].map(short_name)
     columns = list(data.ICB_LOOKUP.columns)
     return matched[columns].sort_values("icb_code", ignore_index=True), [path]
@@ -225,6 +288,13 @@ def _fold_ages(df: pd.DataFrame, values: list[str], keys: list[str]) -> pd.DataF
     """Sum ages above data.OLDEST into it: ONS projections stop at 90+, ages 91-100 are a later split of that group."""
     out = df.assign(age=df["age"].clip(upper=data.OLDEST))
     return out.groupby(keys, as_index=False, sort=False)[values].sum()
+
+
+def _projection_numbers(df: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """A projection file's codes, ages and persons checked (by the file's line) and parsed."""
+    codes = {"area_code": "area_code", "sex": "sex", **({"variant": "variant"} if "variant" in df.columns else {})}
+    data.validate_columns(df, data.TABLES["population_projection"], path, codes)
+    return _numeric(_numeric(df, ["age"], path, data.RAW_AGE), data.PROJECTION_YEARS, path, data.PERSONS)
 
 
 def read_population_projection(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
@@ -237,13 +307,12 @@ def read_population_projection(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
     principal_path, variants_path = raw / SNPP_PRINCIPAL, raw / SNPP_VARIANTS
     keys = ["area_code", "variant", "sex", "age"]
     principal = _read_csv(principal_path, ["area_code", "area_type", "sex", "age", *data.PROJECTION_YEARS])
-    principal = _numeric(principal, ["age", *data.PROJECTION_YEARS], principal_path)
     wanted = (principal["area_type"].isin(["ICB", "country"])) | principal["area_code"].isin(
         [geography.LANCASHIRE, *geography.LSC_DISTRICTS]
     )
-    principal = principal[wanted].assign(variant="v1")
-    variants = _read_csv(variants_path, ["area_code", "variant", "sex", "age", *data.PROJECTION_YEARS])
-    variants = _numeric(variants, ["age", *data.PROJECTION_YEARS], variants_path)
+    principal = _projection_numbers(principal[wanted], principal_path).assign(variant="v1")
+    variants = _projection_numbers(
+        _read_csv(variants_path, ["area_code", "variant", "sex", "age", *data.PROJECTION_YEARS]), variants_path)
     # The v1 rows of the variants file must be the principal projection, or one of the two files is not what we think.
     both = variants[variants["variant"] == "v1"].merge(principal, on=["area_code", "sex", "age"], suffixes=("", "_p"))
     if len(both) == 0 or (both["2043"] - both["2043_p"]).abs().max() > 0.5:
@@ -270,7 +339,7 @@ def read_population_estimates(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
         df = _read_csv(path, [code_column, *ages])
         wanted = [*geography.LANCASHIRE_DISTRICTS, geography.BLACKBURN_WITH_DARWEN, geography.BLACKPOOL,
                   geography.BARROW, geography.EDEN, geography.SOUTH_LAKELAND]
-        df = _numeric(df[df[code_column].isin(wanted)], ages, path)
+        df = _numeric(df[df[code_column].isin(wanted)], ages, path, data.PERSONS)
         long = df.melt(id_vars=[code_column], value_vars=ages, var_name="age", value_name="persons")
         long["age"] = long["age"].str.rstrip("+").astype(int)
         frames.append(long.rename(columns={code_column: "area_code"}).assign(year=int(m[1])))
@@ -283,7 +352,10 @@ def read_activity_rates(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
     path = raw / ACTIVITY_RATES
     df = _read_csv(path, ["area_code", "area_type", "pod", "group", "age", "rate_f", "rate_m"])
     df = df[df["area_type"].isin(["ICB", "country"]) | df["area_code"].isin(geography.LSC_COMPONENTS)]
-    df = _numeric(df, ["age", "rate_f", "rate_m"], path)
+    data.validate_columns(df, data.TABLES["activity_rates"], path, {"area_code": "area_code", "pod": "pod",
+                                                                     "group": "activity"})
+    df = _numeric(_numeric(df, ["age"], path, data.RAW_AGE), ["rate_f", "rate_m"], path, data.RATE)
+    data.validate_columns(df, data.TABLES["activity_rates"], path, {"age": "age"})
     long = df.melt(id_vars=["area_code", "pod", "group", "age"], value_vars=["rate_f", "rate_m"],
                    var_name="sex", value_name="rate")
     long["sex"] = long["sex"].str[-1]
@@ -304,7 +376,7 @@ def read_unit_costs(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
         year = _year_from_name(path.with_name(path.name.replace("_by_department_currency", "")))
         df = _read_csv(path, ["department_code", "currency_code", "activity", "cost"])
         df = df[(df["activity"] != "") & (df["cost"] != "")]
-        df = _numeric(df, ["activity", "cost"], path)
+        df = _numeric(_numeric(df, ["activity"], path, data.ACTIVITY_COUNT), ["cost"], path, data.GBP)
         for activity, (departments, currencies) in UNIT_COST_BASIS.items():
             chosen = df[df["department_code"].isin(departments) & df["currency_code"].str.match(currencies or ".*")]
             if chosen["activity"].sum() > 0:
@@ -323,9 +395,10 @@ def read_unit_costs(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
     return out[list(data.UNIT_COSTS.columns)].sort_values(["year", "activity"], ignore_index=True), paths
 
 
-def _validate_raw(df: pd.DataFrame, name: str, path: Path) -> pd.DataFrame:
-    """Validate a table read from one raw file, so an error names that file and its line (the frame keeps its rows)."""
-    return data.validate(df, data.TABLES[name], path)
+def _validate_raw(df: pd.DataFrame, name: str, path: Path, renamed: dict[str, str] | None = None) -> pd.DataFrame:
+    """Validate a table read from one raw file, so an error names that file, its line (the frame keeps the file's
+    rows) and its own column (``renamed``: the file's column -> the table's)."""
+    return data.validate(df, data.TABLES[name], path, {tidy: raw for raw, tidy in (renamed or {}).items()})
 
 
 def read_trust_opex(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
@@ -341,13 +414,14 @@ def read_trust_opex(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
         flag = df["discrepancy_flag"].str.strip().str.lower()
         bad = ~flag.isin(["true", "false"])
         if bad.any():
-            i = int(bad.to_numpy().nonzero()[0][0])
+            i = bad.idxmax()
             raise InputError(f"{path}: column 'discrepancy_flag', line {i + 2}: expected True or False, "
-                             f"got {df['discrepancy_flag'].iloc[i]!r}")
+                             f"got {df['discrepancy_flag'][i]!r}")
         df["discrepancy_flag"] = flag == "true"
         for column in ("icb_code", "icb_name"):
             df[column] = df[column].str.strip().replace("", pd.NA)
-        frames.append(_validate_raw(df.rename(columns=TRUST_OPEX_COLUMNS), "trust_operating_expenditure", path))
+        frames.append(_validate_raw(df.rename(columns=TRUST_OPEX_COLUMNS), "trust_operating_expenditure", path,
+                                    TRUST_OPEX_COLUMNS))
     return _one_row_each(pd.concat(frames, ignore_index=True), ["year", "trust_code"], raw / TRUST_OPEX_GLOB), paths
 
 
@@ -366,24 +440,25 @@ def read_published_figures(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
         parsed = pd.to_numeric(df["value"].str.replace(",", "", regex=False), errors="coerce")
         bad = parsed.isna() & df["value"].notna()
         if bad.any():
-            i = int(bad.to_numpy().nonzero()[0][0])
+            i = bad.idxmax()
             raise InputError(f"{path}: column 'value', line {i + 2}: expected a number or an empty cell, "
-                             f"got {df['value'].iloc[i]!r}")
+                             f"got {df['value'][i]!r}")
         df["value"] = parsed
         ids = df["figure_id"].fillna("").str.match(PUBLISHED_ID.pattern)
         scopes = df["figure_id"].str.extract(PUBLISHED_ID)
         unknown = ~ids | ~scopes["scope"].isin(list(PUBLISHED_SCOPES))
         if unknown.any():
-            i = int(unknown.to_numpy().nonzero()[0][0])
+            i = unknown.idxmax()
             raise InputError(f"{path}: column 'figure_id', line {i + 2}: expected an id such as "
                              f"lsc_2324_savings_delivered starting {' or '.join(f'{k}_' for k in PUBLISHED_SCOPES)}, "
-                             f"got {df['figure_id'].iloc[i]!r}")
+                             f"got {df['figure_id'][i]!r}")
         df = df.rename(columns=PUBLISHED_COLUMNS).assign(
             icb_code=scopes["scope"].map(PUBLISHED_SCOPES).astype(object).where(lambda c: c.notna(), pd.NA),
             year=df["period"].str.extract(r"(\d{4}/\d{2})", expand=False),
             measure=scopes["measure"].replace(PUBLISHED_MEASURES),
         )
-        frames.append(_validate_raw(df[list(data.PUBLISHED_FIGURES.columns)], "published_figures", path))
+        frames.append(_validate_raw(df[list(data.PUBLISHED_FIGURES.columns)], "published_figures", path,
+                                    PUBLISHED_COLUMNS))
     out = pd.concat(frames, ignore_index=True)
     key = ["icb_code", "year", "measure"]
     dup = out.duplicated(key, keep=False) | out.duplicated("figure_id", keep=False)
@@ -407,7 +482,10 @@ def check_registered_populations(allocations: pd.DataFrame, weighted: pd.DataFra
     orphan = both[both["_merge"] != "both"]
     if len(orphan):
         row = orphan.iloc[0]
-        raise InputError(f"{row.icb_code} {row.year}: in only one of the allocations and weighted-population sources")
+        has, lacks = ((ALLOCATIONS_GLOB, PRACTICE_WP_GLOB) if row._merge == "left_only" else
+                      (PRACTICE_WP_GLOB, ALLOCATIONS_GLOB))
+        raise InputError(f"{row.icb_code} {row.year}: in {has} but not in {lacks} (expected both sources for every "
+                         "ICB and year; add the year's file to the folder that lacks it)")
     gap = (both["registered_population_implied_persons"] - both["registered_population_persons"]).abs()
     if (gap > REGISTERED_POP_TOLERANCE).any():
         row = both.loc[gap.idxmax()]
@@ -460,13 +538,26 @@ def prepare(raw: Path, out: Path) -> dict[str, int]:
     }
     for name, frame in frames.items():
         frames[name] = data.validate(frame, data.TABLES[name], f"{name} (prepared from {raw})")
-
-    out.mkdir(parents=True, exist_ok=True)
-    for name, frame in frames.items():
-        _whole_numbers_as_integers(frame).to_csv(out / data.TABLES[name].filename, index=False, lineterminator="\n")
     raw_files = {
         name: [(p.relative_to(raw).as_posix(), data.sha256(p)) for p in paths] for name, paths in raw_used.items()
     }
-    package = data.datapackage(out, raw_files)
-    (out / data.DATAPACKAGE).write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n")
+    write_tables(frames, raw_files, out)
     return {name: len(frame) for name, frame in frames.items()}
+
+
+def write_tables(frames: dict[str, pd.DataFrame], raw_files: dict[str, list[tuple[str, str]]], out: Path) -> None:
+    """Write every table and the data package to ``out``, all or none.
+
+    Each file is written in full to a scratch folder inside ``out`` first; only when all are written are they renamed
+    into place, the data package last (:func:`sots.atomic.replace_together`). A run that fails leaves ``out`` as it
+    was; one killed outright leaves its scratch folder, which the next run removes.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    atomic.remove_stale(out, SCRATCH_PREFIX)
+    with atomic.scratch(out, SCRATCH_PREFIX) as work:
+        names = [data.TABLES[name].filename for name in frames]
+        for name, frame in frames.items():
+            _whole_numbers_as_integers(frame).to_csv(work / data.TABLES[name].filename, index=False, lineterminator="\n")
+        package = data.datapackage(work, raw_files)
+        (work / data.DATAPACKAGE).write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n")
+        atomic.replace_together([(work / f, out / f) for f in [*names, data.DATAPACKAGE]], backups=work)

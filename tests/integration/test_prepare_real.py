@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from helpers import DATA, sots
-from sots import data, prepare
+from sots import data, geography, prepare
 
 pytestmark = pytest.mark.integration
 
@@ -52,6 +52,18 @@ def test_all_42_icbs_match_one_to_one():
     assert len(lookup) == 42
     assert lookup["icb_code"].is_unique and lookup["icb_gss_code"].is_unique
     assert lookup.set_index("icb_code").loc["QE1", "icb_gss_code"] == "E54000048"
+
+
+def test_the_icb_code_reference_agrees_with_the_lookup_and_an_independent_source(raw_dir):
+    """The 42 codes every source must use are the lookup's (NHS England's codes matched to ONS's by name), and each
+    ODS code is one The Strategy Unit's admissions file (another publisher's extract) also uses."""
+    reference = geography.icb_reference().sort_values("icb_code", ignore_index=True)
+    lookup = data.load("icb_lookup", DATA).sort_values("icb_code", ignore_index=True)
+    assert len(reference) == 42
+    pd.testing.assert_frame_equal(reference, lookup[["icb_code", "icb_gss_code", "icb_name"]])
+    admissions = pd.read_csv(raw_dir / "ons_npp2018_and_su_apc2018" / "apc_admissions_2018_by_icb_sex_agegrp_admigrp.csv",
+                             encoding="utf-8-sig", usecols=["stpcd"])
+    assert set(reference["icb_code"]) <= set(admissions["stpcd"])
 
 
 def test_weighted_populations_equal_the_publishers_icb_summary(raw_dir):

@@ -52,9 +52,13 @@ def test_valid_tables_load(tmp_path):
     "column, bad, expected",
     [
         ("icb_code", "XX9", "str_matches"),
-        ("core_recurrent_allocation_gbp_k", -5.0, "greater_than_or_equal_to(0)"),
+        ("core_recurrent_allocation_gbp_k", -5.0, "a number from 0 to 200,000,000"),
+        # beyond NHS England's whole budget, or not a finite number: a unit error or a broken file
+        ("core_total_allocation_gbp_k", 1e300, "a number from 0 to 200,000,000"),
+        ("core_total_allocation_gbp_k", float("inf"), "a number from 0 to 200,000,000"),
+        ("registered_population_implied_persons", 2e9, "a number from 0 to 100,000,000"),
         # a distance from target typed as per cent instead of a fraction
-        ("core_dft_post_convergence_frac", 6.25, "in_range(-0.5, 0.5)"),
+        ("core_dft_post_convergence_frac", 6.25, "a number from -0.5 to 0.5"),
         ("year", "2023-24", "str_matches"),
     ],
 )
@@ -105,7 +109,8 @@ def test_a_missing_table_says_how_to_make_it(tmp_path):
         data.load("icb_lookup", tmp_path)
 
 
-def test_verify_finds_a_changed_table(tmp_path):
+def test_verify_finds_a_changed_table(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "TABLES", {n: data.TABLES[n] for n in ("icb_lookup", "icb_allocations")})
     for name, frame in (("icb_lookup", _lookup()), ("icb_allocations", _allocations())):
         _write(tmp_path, name, frame)
     package = {"resources": [{"name": n, "hash": f"sha256:{data.sha256(tmp_path / f'{n}.csv')}"}
@@ -150,3 +155,19 @@ def test_an_extra_column_is_named(tmp_path):
     _write(tmp_path, "icb_lookup", _lookup().assign(notes="x"))
     with pytest.raises(InputError, match=r"icb_lookup.csv: unexpected column 'notes'"):
         data.load("icb_lookup", tmp_path)
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("{not json", "datapackage.json: not valid JSON"),
+    ('{"resources": {}}', "datapackage.json: field 'resources': expected a list of tables"),
+    ('{"resources": [{"name": "icb_lookup"}]}', "datapackage.json: resource 1: missing field 'hash'"),
+    ('{"resources": [{"name": "icb_lookup", "hash": "sha256:00"}]}',
+     "datapackage.json: no entry for the table 'icb_allocations'"),
+])
+def test_a_malformed_or_incomplete_data_package_is_one_line(tmp_path, content, expected):
+    """Without a whole data package no table can be checked, so verify reports it, in one line, as the only problem."""
+    (tmp_path / data.DATAPACKAGE).write_text(content)
+    (problem,) = data.verify(tmp_path)
+    assert expected in problem and "\n" not in problem and "sots prepare" in problem
+    with pytest.raises(InputError, match=expected):
+        data.table_hashes(tmp_path)

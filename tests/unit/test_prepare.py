@@ -286,3 +286,134 @@ def test_a_year_in_two_allocation_files_is_named(tmp_path):
     (again / "icb_allocations_2023_24_tidy_derived.csv").write_bytes(source.read_bytes())
     with pytest.raises(InputError, match=r"year 2023/24, icb_code QE1 appears more than once"):
         prepare.prepare(raw, tmp_path / "data")
+
+
+# --- Bad raw values: each named by the publisher's file, its own column and its line; nothing is written ----------
+
+ALLOCATIONS = "nhse_icb_allocations_2023_24_to_2024_25/icb_allocations_2023_24_tidy_derived.csv"
+PRACTICES = "nhse_allocations_gp_weighted_pop/gp_practice_weighted_population_2023_24.csv"
+NCC = "nhse_national_cost_collection/ncc_national_schedule_2023_24_by_department_currency.csv"
+RATES = "su_hmhc_2018snpp_activity/activity_rates_per_person_2022_by_age_sex_icbs_lsc.csv"
+
+
+def _set(raw, relative, row, column, value):
+    path = raw / relative
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df.loc[row, column] = value
+    df.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("relative, row, column, value, expected", [
+    (PRACTICES, 1, "G&A WP", "-500", "expected a number from 0 to 100,000,000, got '-500'"),
+    (NCC, 4, "cost", "-1000", "expected a number from 0 to 200,000,000,000, got '-1000'"),
+    (ALLOCATIONS, 1, "core_total_allocation_k", "1e300", "expected a number from 0 to 200,000,000, got 1e+300"),
+    (ALLOCATIONS, 0, "core_combined_allocation_k", "inf", "expected a finite number, got 'inf'"),
+    (ALLOCATIONS, 1, "core_dft_post_convergence", "6.25", "expected a number from -0.5 to 0.5, got 6.25"),
+    (RATES, 1, "rate_m", "999", "expected a number from 0 to 400, got '999'"),
+])
+def test_a_bad_raw_value_is_named_by_its_file_column_and_line(tmp_path, relative, row, column, value, expected):
+    raw = make_raw(tmp_path / "raw")
+    path = _set(raw, relative, row, column, value)
+    with pytest.raises(InputError) as err:
+        prepare.prepare(raw, tmp_path / "data")
+    assert str(err.value) == f"{path}: column '{column}', line {row + 2}: {expected}"
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_rate_is_named_by_its_line_in_the_publishers_file_not_in_the_prepared_table(tmp_path):
+    """Rows of other areas are dropped and the two sexes are stacked into one column: the error still names rate_f and
+    the raw line."""
+    raw = make_raw(tmp_path / "raw")
+    path = raw / RATES
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert set(df.loc[2:3, "area_code"]) == {"E07000999"}  # not an area the book uses: dropped
+    lancashire = df.iloc[0].to_dict() | {"area_code": "E10000017", "area_type": "county", "rate_f": "-0.5"}
+    pd.concat([df, pd.DataFrame([lancashire])]).to_csv(path, index=False)
+    with pytest.raises(InputError) as err:
+        prepare.prepare(raw, tmp_path / "data")
+    assert str(err.value) == f"{path}: column 'rate_f', line 6: expected a number from 0 to 400, got '-0.5'"
+
+
+@pytest.mark.parametrize("damage, expected", [
+    (lambda text: text[: text.rindex(",") + 3], "line 3: expected a line break at the end of the file, got none"),
+    (lambda text: "\n".join(text.splitlines()[:2] + [text.splitlines()[2].rsplit(",", 5)[0]]) + "\n",
+     "line 3: expected 16 fields, as the header names, got 11: the row is incomplete"),
+    (lambda text: "", "the file is empty"),
+])
+def test_a_cut_short_or_empty_file_is_named(tmp_path, damage, expected):
+    raw = make_raw(tmp_path / "raw")
+    path = raw / ALLOCATIONS
+    path.write_text(damage(path.read_text()))
+    with pytest.raises(InputError) as err:
+        prepare.prepare(raw, tmp_path / "data")
+    assert str(err.value).startswith(f"{path}: ") and expected in str(err.value)
+
+
+def test_a_file_not_in_utf8_is_named_with_its_line(tmp_path):
+    raw = make_raw(tmp_path / "raw")
+    path = raw / ALLOCATIONS
+    path.write_bytes(path.read_text().replace("South West London", "South West Lond\u00f6n").encode("latin-1"))
+    with pytest.raises(InputError, match=r"tidy_derived.csv: line 3: expected UTF-8 text, got the byte 0xf6"):
+        prepare.prepare(raw, tmp_path / "data")
+
+
+def test_a_blank_line_keeps_the_line_count(tmp_path):
+    raw = make_raw(tmp_path / "raw")
+    path = raw / PRACTICES
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text(lines[0] + "\n" + "".join(lines[1:]).replace(",600.0,", ",-600.0,", 1))
+    with pytest.raises(InputError, match=r"column 'pop 2022/23', line 3: expected a number from 0"):
+        prepare.prepare(raw, tmp_path / "data")
+
+
+def test_an_unknown_icb_code_is_refused_even_when_every_file_uses_it(tmp_path):
+    raw = make_raw(tmp_path / "raw")
+    for relative in (ALLOCATIONS, PRACTICES):
+        path = raw / relative
+        path.write_text(path.read_text().replace("QWE", "QZZ"))
+    with pytest.raises(InputError) as err:
+        prepare.prepare(raw, tmp_path / "data")
+    assert str(err.value) == (
+        f"{raw / ALLOCATIONS}: column 'icb_code', line 3: expected one of the 42 ICB codes (NHS ODS, July 2022 "
+        "boundaries), got 'QZZ'; the ICB it names, NHS South West London ICB, is QWE")
+
+
+def test_an_icb_matched_by_name_to_another_icbs_ons_code_is_refused(tmp_path):
+    raw = make_raw(tmp_path / "raw")
+    path = raw / "su_hmhc_2018snpp_activity" / "area_codes_names.csv"
+    path.write_text(path.read_text().replace("E54000031", "E54000099"))
+    with pytest.raises(InputError, match=r"ICB 'NHS South West London ICB' \(QWE\) matches the ONS code E54000099 by "
+                                         r"name; expected E54000031"):
+        prepare.prepare(raw, tmp_path / "data")
+
+
+def test_a_write_that_fails_part_way_leaves_every_table_and_the_package_as_they_were(tmp_path, monkeypatch):
+    """A full disk on the fourth table: nothing under data/ changes, and no scratch folder is left."""
+    raw, out = make_raw(tmp_path / "raw"), tmp_path / "data"
+    prepare.prepare(raw, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    _set(raw, PRACTICES, 0, "G&A WP", "700.0")  # a real change, so every table would be rewritten
+    written = []
+    real = pd.DataFrame.to_csv
+
+    def to_csv(frame, path, *args, **kwargs):
+        written.append(path)
+        if len(written) == 4:
+            raise OSError(28, "No space left on device", str(path))
+        return real(frame, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", to_csv)
+    with pytest.raises(OSError, match="No space left"):
+        prepare.prepare(raw, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert data.verify(out) == []
+
+
+def test_a_bad_code_in_a_reshaped_source_is_named_by_the_publishers_column(tmp_path):
+    """The rates file's `group` becomes the table's `activity`: a bad one is named as the file names it."""
+    raw = make_raw(tmp_path / "raw")
+    path = _set(raw, RATES, 1, "group", "Emergency bed days")
+    with pytest.raises(InputError) as err:
+        prepare.prepare(raw, tmp_path / "data")
+    assert str(err.value) == f"{path}: column 'group', line 3: expected str_matches('^[a-z_-]+$'), got 'Emergency bed days'"
