@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import math
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -25,6 +26,8 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 
+from sots import assumptions
+from sots.assumptions import Assumption
 from sots.charts import CHART_DATA_ENV, PROVENANCE_ENV
 from sots.editions import Edition
 from sots.errors import BuildError, InputError
@@ -95,26 +98,37 @@ def declared(parameters: dict[str, str], notebook: Path) -> dict[str, str]:
 
 
 def _typed(name: str, text: str, default: object, notebook: Path) -> object:
-    """``text`` as the type of the parameter's default (int, float, bool or text); InputError if it is not one."""
+    """``text`` as the type of the parameter's default (int, float, bool or text); InputError if it is not one.
+
+    A float must be finite: "nan" and "inf" parse as floats but are no assumption a chapter can run on.
+    """
     kind = type(default)
     try:
         if kind is bool:
             if text.lower() not in ("true", "false"):
                 raise ValueError(text)
             return text.lower() == "true"
-        return kind(text) if kind in (int, float) else text
+        value = kind(text) if kind in (int, float) else text
+        if kind is float and not math.isfinite(value):
+            raise ValueError(text)
+        return value
     except ValueError:
         raise InputError(
-            f"parameter '{name}': expected {kind.__name__} like its default {default!r} in {notebook.name}, got {text!r}"
+            f"parameter '{name}': expected {'a finite ' if kind is float else ''}{kind.__name__} like its default "
+            f"{default!r} in {notebook.name}, got {text!r}"
         ) from None
 
 
-def chapter_overrides(overrides: Mapping[str, str], notebooks: list[Path], reserved: Iterable[str]) -> dict[Path, dict]:
+def chapter_overrides(
+    overrides: Mapping[str, str], notebooks: list[Path], reserved: Iterable[str],
+    allowed: Mapping[str, Assumption] | None = None,
+) -> dict[Path, dict]:
     """Each notebook's typed values for the ``overrides`` (name -> text) its parameters cell declares.
 
     An analyst changes a chapter's assumptions (a base year, a variant, a growth rate) without editing it. Raises
     InputError naming the parameter if it is one the edition or the build sets (``reserved``), if no notebook
-    declares it, or if its value is not of the declared default's type.
+    declares it, if its value is not of the declared default's type, or, given the ``allowed`` ranges
+    (:func:`sots.assumptions.limits`), if the values a chapter would run with are outside them.
     """
     reserved = set(reserved)
     declared_by = {nb: chapter_parameters(nb) for nb in notebooks}
@@ -124,10 +138,16 @@ def chapter_overrides(overrides: Mapping[str, str], notebooks: list[Path], reser
         if not any(name in params for params in declared_by.values()):
             known = sorted({n for params in declared_by.values() for n in params} - reserved)
             raise InputError(f"parameter '{name}': no chapter declares it (chapters take: {', '.join(known)})")
-    return {
+    typed = {
         nb: {name: _typed(name, text, params[name], nb) for name, text in overrides.items() if name in params}
         for nb, params in declared_by.items()
     }
+    if allowed is not None:
+        for nb, values in typed.items():
+            if values:
+                own = {k: v for k, v in declared_by[nb].items() if k not in reserved}
+                assumptions.check({**own, **values}, dict(allowed), nb.name)
+    return typed
 
 
 def notebooks_in_toc(toc: dict) -> list[str]:
