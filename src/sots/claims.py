@@ -16,6 +16,7 @@ A figure that the edition does not compute leaves the claim ``stated only`` for 
 
 from __future__ import annotations
 
+import difflib
 import html
 import json
 import math
@@ -156,6 +157,7 @@ class Check:
     p10: float | None = None
     p90: float | None = None
     interval: bool = False
+    reason: str | None = None  # why the edition does not compute the figure, as its chapter recorded it
 
     @property
     def difference(self) -> float | None:
@@ -174,7 +176,7 @@ class Check:
         """One sentence on the comparison, every number from the register or the figure."""
         places = decimals(self.tolerance)
         if self.computed is None:
-            return f"This edition does not compute {self.figure}."
+            return f"This edition does not compute {self.figure}." + (f" {self.reason}" if self.reason else "")
         text = (f"{self.figure} gives {number(self.computed, places)} against the stated {number(self.stated)} "
                 f"({self.unit}): a difference of {round(self.difference, places) + 0.0:+,.{places}f}, "
                 f"{'within' if self.holds else 'beyond'} the tolerance of {number(self.tolerance)}")
@@ -231,9 +233,26 @@ def checks_for(claim: dict, results: dict) -> tuple[Check, ...]:
             tolerance=spec.get("tolerance", claim["tolerance"]),
             computed=None if value is None else value * scale,
             p10=None if p10 is None else p10 * scale, p90=None if p90 is None else p90 * scale,
-            interval=spec.get("interval", False),
+            interval=spec.get("interval", False), reason=(results.get(spec["figure"]) or {}).get("not_computed"),
         ))
     return tuple(made)
+
+
+def unrecorded_figures(register: dict[str, dict], results: dict, source: str = REGISTER) -> list[str]:
+    """One line for each figure a claim names that no chapter recorded, neither with a value nor as not computed.
+
+    Chapters record every figure they cannot compute for an edition with its reason (``Recorder.not_computed``), so a
+    figure missing here is a misspelt id in the register: left alone, it would turn a checked claim into "stated only".
+    """
+    problems = []
+    for cid, claim in register.items():
+        for figure in claim.get("figures") or []:
+            if figure not in results:
+                near = difflib.get_close_matches(figure, list(results), n=1)
+                hint = f"; did you mean '{near[0]}'?" if near else ""
+                problems.append(f"{source}: claim {cid}, field 'figures': expected a figure a chapter records, got "
+                                f"'{figure}', which no chapter records or declares not computed{hint}")
+    return problems
 
 
 def status_of(rule: str, checks: tuple[Check, ...]) -> str:

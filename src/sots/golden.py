@@ -71,14 +71,21 @@ def drift(golden: dict, results: dict[str, dict], exact: bool = False) -> list[D
     for figure_id in sorted(set(figures) | set(results)):
         if figure_id not in results:
             g = figures[figure_id]
-            rows.append(Drift(figure_id, MISSING, old=g["value"], tolerance=g["tolerance"]))
+            rows.append(Drift(figure_id, MISSING, old=_shown(g["value"]), tolerance=g["tolerance"]))
         elif figure_id not in figures:
-            rows.append(Drift(figure_id, NEW, new=results[figure_id]["value"]))
+            rows.append(Drift(figure_id, NEW, new=_shown(results[figure_id]["value"])))
         else:
             g, new = figures[figure_id], results[figure_id]["value"]
             if _moved(g["value"], new, 0 if exact else g["tolerance"]):
-                rows.append(Drift(figure_id, MOVED, old=g["value"], new=new, tolerance=g["tolerance"]))
+                rows.append(Drift(figure_id, MOVED, old=_shown(g["value"]), new=_shown(new), tolerance=g["tolerance"]))
     return rows
+
+
+NOT_COMPUTED = "not computed"  # how the table shows a figure a chapter recorded without a value
+
+
+def _shown(value: Any) -> Any:
+    return NOT_COMPUTED if value is None else value
 
 
 def _cell(value: Any) -> str:
@@ -118,7 +125,15 @@ def built_results(site: Path, edition: str, icb: str) -> dict[str, dict]:
     path = site / edition / "results.json"
     if not path.is_file():
         raise InputError(f"{path}: not found (build the edition first: `sots build --edition {edition}`)")
-    results = json.loads(path.read_text())
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: not valid JSON ({err}); rebuild the edition: `sots build --edition {edition}`") from None
+    bad = ([] if isinstance(results, dict) else ["(the file)"]) or [
+        k for k, e in results.items() if not isinstance(e, dict) or "value" not in e]
+    if bad:
+        raise InputError(f"{path}: figure {bad[0]}: expected an entry with a 'value', as `sots build` writes; rebuild "
+                         f"the edition: `sots build --edition {edition}`")
     others = sorted({e.get("icb") for e in results.values()} - {icb})
     if others:
         raise InputError(f"{path}: built for {', '.join(map(str, others))}, not {icb} (give --icb or rebuild)")

@@ -73,10 +73,25 @@ class Recorder:
             **_provenance(),
         }
         self.glue(figure_id, value)
+        self._write()
+        return value
+
+    def not_computed(self, figure_id: str, reason: str) -> None:
+        """Record that this chapter cannot compute ``figure_id`` for this edition and ICB, and why (one sentence).
+
+        results.json then holds the figure with no value and the reason, which the claims page shows; and a figure id
+        that no chapter records, neither computed nor declared here, is a misspelling the build refuses to publish.
+        """
+        if figure_id in self.figures:
+            raise ValueError(f"figure '{figure_id}' recorded twice")
+        self.figures[figure_id] = {"value": None, "not_computed": reason, "edition": self.edition, "icb": self.icb,
+                                   **_provenance()}
+        self._write()
+
+    def _write(self) -> None:
         if self.path:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_text(json.dumps(self.figures, indent=2, sort_keys=True) + "\n")
-        return value
 
     @staticmethod
     def glue(name: str, value: Any) -> None:

@@ -139,7 +139,9 @@ def test_budget_split_and_deficits_equal_a_direct_computation(chapters):
 
 def test_another_icb_has_no_published_figures_but_its_allocations_and_trusts(chapters):
     figures = chapters["QWE"]
-    assert not [k for k in figures if k.startswith(("savings_", "agency_", "deficit_"))]
+    # The published figures are Lancashire and South Cumbria's: for another ICB each is recorded as not computed, why.
+    published_only = [e for k, e in figures.items() if k.startswith(("savings_", "agency_", "deficit_"))]
+    assert published_only and all(e["value"] is None and "No published" in e["not_computed"] for e in published_only)
     alloc = pd.read_csv(DATA / "icb_allocations.csv").set_index(["icb_code", "year"]).loc[("QWE", YEAR)]
     total = (alloc["core_combined_allocation_gbp_k"] + alloc["pmc_recurrent_allocation_gbp_k"]
              + alloc["other_primary_care_gbp_k"] + alloc["running_cost_allowance_gbp_k"]) / 1000

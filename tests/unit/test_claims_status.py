@@ -136,3 +136,19 @@ def test_the_table_escapes_text_shows_a_text_badge_and_links_to_the_chapter():
     assert second["Evidence"] == '<a href="../book/intro.html">book/intro</a>' and second["Computed"] == "–"
     assert "stated only" in second["Status"]
     assert claims.discrepancy_text(verdicts) == "none"
+
+
+def test_a_figure_not_computed_gives_its_chapters_reason():
+    verdict = claims.evaluate(claim(), {"savings": {"value": None, "not_computed": "No published figure for 2024/25."}})
+    assert verdict.status == claims.STATED_ONLY
+    assert "This edition does not compute savings. No published figure for 2024/25." in verdict.explanation
+
+
+def test_a_figure_no_chapter_records_is_named_with_the_nearest_id():
+    register = {"F2": claim(figures=["savings_delivered_gbp_mm"]), "F3": claim(id="F3", figures=["share"])}
+    recorded = {"savings_delivered_gbp_m": {"value": 240.7}, "share": {"value": None, "not_computed": "why"}}
+    (problem,) = claims.unrecorded_figures(register, recorded)
+    assert problem == ("claims.yml: claim F2, field 'figures': expected a figure a chapter records, got "
+                       "'savings_delivered_gbp_mm', which no chapter records or declares not computed; did you mean "
+                       "'savings_delivered_gbp_m'?")
+    assert claims.unrecorded_figures({"F3": register["F3"]}, recorded) == []

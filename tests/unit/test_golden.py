@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sots import golden
+from sots.errors import InputError
 
 pytestmark = pytest.mark.unit
 
@@ -45,3 +46,25 @@ def test_an_update_keeps_reviewed_tolerances_and_gives_new_figures_a_default():
 
 def test_default_tolerance():
     assert [golden.default_tolerance(v) for v in (21, 2.0, 240.7, 0.0)] == [0, 0, 0.0002, 0]
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("{\"a\": {\"value\": 1, \"icb\"", "results.json: not valid JSON"),
+    ("[1, 2]", "results.json: figure (the file): expected an entry with a 'value'"),
+    ("{\"a\": 3}", "results.json: figure a: expected an entry with a 'value'"),
+])
+def test_a_corrupt_results_file_is_one_line_naming_it(tmp_path, content, expected):
+    (tmp_path / "2023-24").mkdir()
+    (tmp_path / "2023-24" / "results.json").write_text(content)
+    with pytest.raises(InputError) as err:
+        golden.built_results(tmp_path, "2023-24", "QE1")
+    assert expected in str(err.value) and "\n" not in str(err.value) and "sots build --edition 2023-24" in str(err.value)
+
+
+def test_a_figure_not_computed_shows_as_such_and_moves_when_it_gets_a_value():
+    golden_file = {"figures": {"x": {"value": None, "tolerance": 0}}}
+    assert golden.drift(golden_file, {"x": {"value": None, "not_computed": "why"}}) == []
+    (row,) = golden.drift(golden_file, {"x": {"value": 4.2}})
+    assert (row.kind, row.old, row.new) == (golden.MOVED, "not computed", 4.2)
+    (row,) = golden.drift({"figures": {}}, {"y": {"value": None, "not_computed": "why"}})
+    assert (row.kind, row.new) == (golden.NEW, "not computed")

@@ -23,6 +23,16 @@ def test_recorder_writes_each_figure_with_unit_method_and_inputs(tmp_path, monke
         rec.figure("b", float("nan"), unit="GBP", method="m")
 
 
+def test_a_figure_not_computed_is_recorded_with_no_value_and_its_reason(tmp_path):
+    rec = results.Recorder(tmp_path / "f.json", edition="2024-25", icb="QE1", inputs={})
+    rec.not_computed("savings_gbp_m", "No published figure gives this for 2024/25.")
+    written = json.loads((tmp_path / "f.json").read_text())
+    assert written == {"savings_gbp_m": {"value": None, "not_computed": "No published figure gives this for 2024/25.",
+                                         "edition": "2024-25", "icb": "QE1"}}
+    with pytest.raises(ValueError, match="recorded twice"):
+        rec.not_computed("savings_gbp_m", "again")
+
+
 def test_merge_fragments_rejects_a_figure_from_two_notebooks(tmp_path):
     (tmp_path / "a.json").write_text(json.dumps({"x": {"value": 1}, "z": {"value": 3}}))
     (tmp_path / "b.json").write_text(json.dumps({"y": {"value": 2}}))
