@@ -27,6 +27,8 @@ ProjectData = Annotated[
 
 
 def _fail(error: Exception) -> None:
+    if isinstance(error, OSError) and error.filename is not None:  # e.g. a full disk or a folder not writable
+        error = SotsError(f"{error.filename}: {error.strerror or error}")
     first, *rest = str(error).splitlines() or [type(error).__name__]
     err.print(f"[bold red]error:[/] {first}", markup=True)
     for line in rest:
@@ -99,7 +101,7 @@ def build(
         overrides = parse_params(param or [])
         build_site(edition or (), all_editions=all_editions, icb=icb, out=out_dir, data_dir=data_dir, log=out.print,
                    overrides=overrides)
-    except SotsError as error:
+    except (SotsError, OSError) as error:
         _fail(error)
 
 
@@ -136,7 +138,7 @@ def check(
             raise SotsError(f"{len(rows)} figure(s) of {chosen.id} for {code} differ from {shown} "
                             "(a deliberate change: `sots check --update`, then commit the file)")
         out.print(f"{chosen.id} {code}: all {len(results)} figures match {shown}", markup=False)
-    except SotsError as error:
+    except (SotsError, OSError) as error:
         _fail(error)
 
 

@@ -34,11 +34,13 @@ INPUTS: dict[str, tuple[str, re.Pattern, str]] = {
     "outturn_year": ("the system's reported financial outturn", YEAR_PATTERN, "a financial year such as 2024/25"),
     "projection_vintage": ("ONS subnational population projections", VINTAGE_PATTERN, "a vintage such as 2018-based"),
 }
-# The prepared tables (and their year column) that must hold an input's data year before an edition is built.
-# An input whose tables are not prepared yet is not checked; add its tables here when they are.
+# The prepared tables that must hold an input's data year (in their ``year`` column) or vintage (a projection's first
+# year) before an edition is built. Every input is listed, so an edition never prints a year its tables lack.
 INPUT_TABLES: dict[str, tuple[str, ...]] = {
     "allocation_year": ("icb_allocations", "icb_weighted_population"),
     "unit_cost_year": ("unit_costs",),
+    "outturn_year": ("icb_allocations", "published_figures"),
+    "projection_vintage": ("population_projection",),
 }
 FIELDS = ("id", "title", "status", "inputs")
 
@@ -154,19 +156,29 @@ def get(editions: tuple[Edition, ...], edition_id: str) -> Edition:
     raise InputError(f"unknown edition '{edition_id}': expected one of the editions in {EDITIONS_FILE} ({ids})")
 
 
+def data_years(table: pd.DataFrame) -> list[str]:
+    """The data years a prepared table holds: its ``year`` column's values, or a projection's vintage."""
+    if "year" in table.columns:
+        return sorted(str(y) for y in table["year"].dropna().unique())
+    from sots.data import projection_vintage
+
+    return [projection_vintage(table)]
+
+
 def missing_data_years(edition: Edition, tables: dict[str, pd.DataFrame]) -> list[str]:
     """One line for each data year of ``edition`` that a prepared table lacks (``tables``: name -> table).
 
-    Only inputs listed in :data:`INPUT_TABLES` are checked, against the tables' ``year`` column.
+    Each input in :data:`INPUT_TABLES` is checked against its tables' ``year`` column, or a projection's vintage.
     """
     problems = []
     for field, names in INPUT_TABLES.items():
         year = edition.inputs[field]
+        kind = "vintages" if field == "projection_vintage" else "years"
         for name in names:
-            present = sorted(tables[name]["year"].unique())
+            present = data_years(tables[name])
             if year not in present:
                 problems.append(
                     f"edition '{edition.id}', field 'inputs.{field}': no {year} rows in the prepared table '{name}' "
-                    f"(years present: {', '.join(present)}; add the year's sources and run `sots prepare`)"
+                    f"({kind} present: {', '.join(present)}; add the year's sources and run `sots prepare`)"
                 )
     return problems

@@ -1,5 +1,7 @@
 """Errors the command line reports as one clear line and a non-zero exit."""
 
+from collections.abc import Sequence
+
 
 class SotsError(Exception):
     """Base class: the CLI prints the message on one line and exits 1."""
@@ -14,3 +16,10 @@ class InputError(SotsError):
 
 class BuildError(SotsError):
     """A notebook or the book build failed; nothing was published."""
+
+
+def refuse(problems: Sequence[str], prefix: str = "") -> None:
+    """Raise InputError with the first of ``problems`` on one line and how many more there are; nothing if none."""
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise InputError(f"{prefix}{problems[0]}{more}")

@@ -25,7 +25,6 @@ from __future__ import annotations
 import fcntl
 import html
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -37,10 +36,11 @@ from pathlib import Path
 
 import yaml
 
-from sots import charts, data, editions, geography, release
+from sots import assumptions, charts, claims, data, editions, geography, release
+from sots.atomic import remove_stale, scratch, write_atomic
 from sots.data import project_root
 from sots.editions import Edition
-from sots.errors import BuildError, InputError
+from sots.errors import BuildError, InputError, refuse
 from sots.pipeline import Parameters, chapter_overrides, execute, notebooks_in_toc
 from sots.release import Release
 from sots.results import RESULTS_FILE, merge_fragments
@@ -49,6 +49,8 @@ BOOK_SOURCES = ("_toc.yml", "book", "claims.yml")  # notebooks read claims.yml f
 VEGA_BUNDLE = "vega-offline.js"
 ICON = "favicon.svg"  # copied into _static by Sphinx from html_favicon
 SWITCHER_FILE = "switcher.json"
+STAGING_PREFIX = ".sots-staging-"  # a build's scratch folder, beside the site
+RETIRED = ".{edition}.retired-"  # an edition being replaced, inside the site, for the moment of the swap
 MANIFEST_FILE = "manifest.json"
 CHART_DATA_FOLDER = "chart-data"  # under _static: each chart's rows as CSV, per notebook
 # The switcher's address as each page's script sees it: relative to the edition's folder (pydata-sphinx-theme resolves
@@ -211,19 +213,6 @@ def redirect_page(target: str, icon: str) -> str:
     )
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` by one rename, so a reader sees the old file or the new, never a part."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @contextmanager
 def publish_lock(out: Path) -> Iterator[None]:
     """Hold the site's publish lock: a file beside ``out`` (not in it, so it is never published), locked with flock.
@@ -242,7 +231,7 @@ def publish_lock(out: Path) -> Iterator[None]:
 def _swap_in(html_dir: Path, out: Path, edition_id: str) -> Path:
     """Rename ``html_dir`` to ``out/<edition_id>``; the edition it replaces is renamed aside, then removed."""
     target = out / edition_id
-    retired = Path(tempfile.mkdtemp(prefix=f".{edition_id}.retired-", dir=out))
+    retired = Path(tempfile.mkdtemp(prefix=RETIRED.format(edition=edition_id), dir=out))
     retired.rmdir()  # a unique name, free for the rename
     if target.exists():
         target.rename(retired)
@@ -264,6 +253,9 @@ def publish(staged: dict[str, Path], out: Path, register: Sequence[Edition]) -> 
     """
     out.mkdir(parents=True, exist_ok=True)
     with publish_lock(out):
+        # An edition retired by a publish that was killed before it removed it; under the lock none is in use.
+        for left in out.glob(RETIRED.format(edition="*") + "*"):
+            shutil.rmtree(left, ignore_errors=True)
         published = [_swap_in(html_dir, out, edition_id) for edition_id, html_dir in staged.items()]
         ids = {e.id for e in register}
         present = {p.name for p in out.iterdir() if p.is_dir() and p.name in ids}
@@ -277,9 +269,13 @@ def publish(staged: dict[str, Path], out: Path, register: Sequence[Edition]) -> 
 
 def build_edition(
     edition: Edition, focal, inputs: Path, root: Path, work: Path, rel: Release, log: Callable[[str], None],
-    overrides: Mapping[str, str] | None = None,
+    overrides: Mapping[str, str] | None = None, register: dict[str, dict] | None = None,
 ) -> Path:
-    """Execute the notebooks and build the book for one edition in ``work``; return its finished HTML folder."""
+    """Execute the notebooks and build the book for one edition in ``work``; return its finished HTML folder.
+
+    With the claims ``register`` (for a build of the report's ICB), every figure a claim names must be recorded by a
+    chapter, computed or declared not computed, before the book is built.
+    """
     stage = work / "book"
     stage.mkdir(parents=True)
     log(f"building edition {edition.id} ({edition.title}) for {focal.icb_name} ({focal.icb_code})")
@@ -289,10 +285,12 @@ def build_edition(
     params = Parameters(edition=edition, icb=focal.icb_code, data_dir=inputs, overrides=dict(overrides or {}))
     fragments = execute(sources, stage / "notebooks", work / "results", params, log=log,
                         chart_data=stage / "_static" / CHART_DATA_FOLDER, commit=rel.short_commit)
+    results = merge_fragments(fragments)
+    if register is not None:  # only a build for the report's ICB checks its claims
+        refuse(claims.unrecorded_figures(register, results))
     html_dir = run_jupyter_book(stage, log)
     # Jupyter Book's own redirect to the first page names no icon; replace it with ours, which does.
     (html_dir / "index.html").write_text(redirect_page(toc["root"] + ".html", f"_static/{ICON}"))
-    results = merge_fragments(fragments)
     (html_dir / RESULTS_FILE).write_text(json.dumps(results, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     recorded = manifest(edition, focal, rel, inputs, html_dir, source_hashes(root, sources))
     (html_dir / MANIFEST_FILE).write_text(json.dumps(recorded, indent=2, ensure_ascii=False) + "\n")
@@ -326,19 +324,25 @@ def build(
     root = (root or project_root()).resolve()
     data_dir = (data_dir or root / "data").resolve()
     out = out.resolve()
+    # Every check that can fail does so here, in one line, before any notebook runs.
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: expected a folder for the site (--out), got a file")
+    for stale in remove_stale(out.parent, STAGING_PREFIX):  # left by builds that were killed
+        log(f"removed {stale}, left by a build that was stopped")
     register = editions.load(root / editions.EDITIONS_FILE)
     chosen = choose(register, edition_ids, all_editions)
-    # Fail on a bad ICB code or a missing data year before any work.
+    # A table edited by hand, or half-copied, would otherwise be published as if `sots prepare` had made it.
+    refuse(data.verify(data_dir))
+    claims_path = root / claims.REGISTER
+    claims_register, report = claims.load(claims_path), claims.report(claims_path)
     focal = geography.resolve_icb(icb, data.load("icb_lookup", data_dir))
     tables = {name: data.load(name, data_dir) for name in YEAR_TABLES}
-    problems = [line for e in chosen for line in editions.missing_data_years(e, tables)]
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise InputError(f"{editions.EDITIONS_FILE}: {problems[0]}{more}")
+    refuse([line for e in chosen for line in editions.missing_data_years(e, tables)], f"{editions.EDITIONS_FILE}: ")
     if overrides:  # a wrong name or value stops the build before any work, like a wrong ICB code
         toc = yaml.safe_load((root / "_toc.yml").read_text())
         sources = [root / f"{name}.ipynb" for name in notebooks_in_toc(toc)]
-        chapter_overrides(overrides, sources, Parameters(chosen[0], focal.icb_code, data_dir).reserved())
+        allowed = assumptions.limits(tables["population_projection"], focal.icb_gss_code)
+        chapter_overrides(overrides, sources, Parameters(chosen[0], focal.icb_code, data_dir).reserved(), allowed)
     rel = release.current(root)
     log(f"release {rel.version}, commit {rel.short_commit}; editions {', '.join(e.id for e in chosen)}"
         + (f"; chapter parameters {', '.join(f'{k}={v}' for k, v in overrides.items())}" if overrides else ""))
@@ -346,11 +350,14 @@ def build(
     out.parent.mkdir(parents=True, exist_ok=True)
     # Staging sits beside the output so the final moves are renames on one file system; its name is unique, so
     # builds running at once never share one.
-    with tempfile.TemporaryDirectory(prefix=".sots-staging-", dir=out.parent) as tmp:
+    checked = claims_register if report["icb_code"] == focal.icb_code else None
+    with scratch(out.parent, STAGING_PREFIX) as tmp:
         # The build reads its own copy of the (small) tables: inputs cannot change mid-build.
-        inputs = Path(shutil.copytree(data_dir, Path(tmp) / "data"))
-        staged = {e.id: build_edition(e, focal, inputs, root, Path(tmp) / e.id, rel, log, overrides) for e in chosen}
+        inputs = Path(shutil.copytree(data_dir, tmp / "data", ignore=shutil.ignore_patterns(".*")))
+        staged = {e.id: build_edition(e, focal, inputs, root, tmp / e.id, rel, log, overrides, checked)
+                  for e in chosen}
         published = publish(staged, out, register)
     for folder in published:
         log(f"published {folder}")
     return published
+

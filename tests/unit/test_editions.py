@@ -124,9 +124,18 @@ def test_missing_data_years_name_the_edition_field_table_and_years_present():
     (e,) = editions.parse(doc(dict(ENTRY, inputs=dict(ENTRY["inputs"], allocation_year="2030/31"))))
     tables = {name: pd.DataFrame({"year": ["2023/24", "2024/25"]}) for names in editions.INPUT_TABLES.values()
               for name in names}
+    tables["population_projection"] = pd.DataFrame(columns=["area_code", "age", "2018", "2019"])  # 2018-based
     problems = editions.missing_data_years(e, tables)
     assert len(problems) == 2
     assert problems[0].startswith("edition '2024-25', field 'inputs.allocation_year': no 2030/31 rows in the "
                                   "prepared table 'icb_allocations' (years present: 2023/24, 2024/25")
     (ok,) = editions.parse(doc(ENTRY))
     assert editions.missing_data_years(ok, tables) == []
+    # The outturn year and the projection vintage are checked too: neither may be printed if the data lack it.
+    (later,) = editions.parse(doc(dict(ENTRY, inputs=dict(ENTRY["inputs"], outturn_year="2030/31",
+                                                           projection_vintage="2020-based"))))
+    problems = editions.missing_data_years(later, tables)
+    assert [p.split(":")[0] for p in problems] == ["edition '2024-25', field 'inputs.outturn_year'"] * 2 + [
+        "edition '2024-25', field 'inputs.projection_vintage'"]
+    assert problems[-1].startswith("edition '2024-25', field 'inputs.projection_vintage': no 2020-based rows in the "
+                                   "prepared table 'population_projection' (vintages present: 2018-based;")
