@@ -66,3 +66,57 @@ def chapter_pages(edition: str | None = None) -> list[str]:
 
     names = notebooks_in_toc(yaml.safe_load((ROOT / "_toc.yml").read_text()))
     return [f"{edition}/{name}.html" if edition else f"{name}.html" for name in names]
+
+
+def cli(*args: str, cwd: Path = ROOT):
+    """The `sots` command as a user types it, run in this process (no interpreter start-up); returns Click's Result
+    (``exit_code``, ``stdout``, ``stderr``, and ``exception``: a SystemExit, or what escaped as a traceback)."""
+    import contextlib
+
+    from typer.testing import CliRunner
+
+    from sots.cli import app
+
+    with contextlib.chdir(cwd):
+        return CliRunner().invoke(app, list(args))
+
+
+def assert_refused(result, *expected: str) -> str:
+    """The command failed in one `error:` line containing each of ``expected``, with a non-zero exit and no
+    traceback; returns that line."""
+    assert result.exit_code != 0, result.stdout
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    for text in expected:
+        assert text in lines[0], lines[0]
+    return lines[0]
+
+
+def upstream(target: Path, *editable: str) -> Path:
+    """A folder laid out as the upstream raw data, each file a symbolic link to the real one except ``editable``
+    (paths relative to the upstream), which are copies a test may damage."""
+    for source in sorted(RAW.rglob("*")):
+        if source.is_file():
+            relative = source.relative_to(RAW).as_posix()
+            dest = target / relative
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if relative in editable:
+                shutil.copyfile(source, dest)
+            else:
+                dest.symlink_to(source)
+    return target
+
+
+def rehash(data_dir: Path) -> None:
+    """Record each table's current sha256 in ``data_dir``'s data package, as if `sots prepare` had written the tables:
+    for tests of what the schemas catch once the checksums pass."""
+    import json
+
+    from sots import data
+
+    path = data_dir / data.DATAPACKAGE
+    package = json.loads(path.read_text())
+    for resource in package["resources"]:
+        resource["hash"] = f"sha256:{data.sha256(data_dir / resource['path'])}"
+    path.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n")

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from helpers import DATA, copy_project, snapshot, sots
+from helpers import DATA, copy_project, rehash, snapshot, sots
 
 pytestmark = pytest.mark.integration
 
@@ -24,6 +24,7 @@ def test_a_bad_input_table_fails_before_any_work_and_publishes_nothing(built_sit
     i = next(i for i, line in enumerate(lines) if ",QH8," in line)
     lines[i] = lines[i].replace(",QH8,", ",Q!!,", 1)  # an ICB code the schema rejects
     table.write_text("".join(lines))
+    rehash(bad)  # as if a faulty prepare had written it: the checksums pass, the schema does not
 
     done = sots("build", "--all-editions", "--out", str(site), "--data", str(bad))
     assert done.returncode == 1

@@ -7,7 +7,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from helpers import DATA, sots
+from helpers import DATA, rehash, sots
 
 pytestmark = pytest.mark.integration
 
@@ -20,6 +20,7 @@ def test_a_changed_input_fails_the_golden_check_and_names_the_figure(tmp_path):
     assert row.sum() == 1
     figures.loc[row, "value"] = str(float(figures.loc[row, "value"].iloc[0]) + 10)
     figures.to_csv(table, index=False)
+    rehash(data)  # a changed input as `sots prepare` would write it, checksums and all
 
     site = tmp_path / "site"
     built = sots("build", "--edition", "2023-24", "--data", str(data), "--out", str(site))
