@@ -11,7 +11,6 @@ Units are in the column names: ``_gbp_k`` is pounds sterling in thousands, ``_gb
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -22,7 +21,7 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
-from sots.errors import InputError
+from sots.errors import InputError, read_json
 
 OGL = {
     "name": "OGL-UK-3.0",
@@ -522,12 +521,7 @@ def load(name: str, data_dir: Path | str) -> pd.DataFrame:
 def read_package(data_dir: Path | str) -> dict:
     """The data package of ``data_dir``, checked to list a name and a sha256 for each table; InputError otherwise."""
     path = Path(data_dir) / DATAPACKAGE
-    if not path.is_file():
-        raise InputError(f"{path}: file not found (run `sots prepare`)")
-    try:
-        package = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: not valid JSON ({err}); run `sots prepare` to rewrite it") from None
+    package = read_json(path, "file not found (run `sots prepare`)", "run `sots prepare` to rewrite it")
     resources_ = package.get("resources") if isinstance(package, dict) else None
     if not isinstance(resources_, list):
         raise InputError(f"{path}: field 'resources': expected a list of tables (run `sots prepare`)")

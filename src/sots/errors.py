@@ -1,6 +1,9 @@
 """Errors the command line reports as one clear line and a non-zero exit."""
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 
 class SotsError(Exception):
@@ -23,3 +26,14 @@ def refuse(problems: Sequence[str], prefix: str = "") -> None:
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise InputError(f"{prefix}{problems[0]}{more}")
+
+
+def read_json(path: Path, missing: str, remedy: str) -> Any:
+    """The parsed JSON file ``path``; InputError naming it if it is absent (``missing`` says why that matters) or not
+    valid JSON (``remedy`` says what to do)."""
+    if not path.is_file():
+        raise InputError(f"{path}: {missing}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: not valid JSON ({err}); {remedy}") from None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sots.errors import InputError
+from sots.errors import InputError, read_json
 
 GOLDEN_DIR = Path("tests") / "golden"
 MOVED, MISSING, NEW = "moved", "missing", "new"
@@ -106,12 +106,8 @@ def table(rows: list[Drift]) -> list[str]:
 
 def read(path: Path) -> dict:
     """A golden file; InputError if it is missing or not JSON."""
-    if not path.is_file():
-        raise InputError(f"{path}: no golden values (run `sots check --update` to record them, then commit the file)")
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as err:
-        raise InputError(f"{path}: not valid JSON ({err})") from None
+    return read_json(path, "no golden values (run `sots check --update` to record them, then commit the file)",
+                     "restore it from git, or record it again with `sots check --update`")
 
 
 def write(path: Path, content: dict) -> None:
@@ -123,17 +119,13 @@ def write(path: Path, content: dict) -> None:
 def built_results(site: Path, edition: str, icb: str) -> dict[str, dict]:
     """An edition's results.json from a built site, checked to be for ``icb``."""
     path = site / edition / "results.json"
-    if not path.is_file():
-        raise InputError(f"{path}: not found (build the edition first: `sots build --edition {edition}`)")
-    try:
-        results = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise InputError(f"{path}: not valid JSON ({err}); rebuild the edition: `sots build --edition {edition}`") from None
+    rebuild = f"`sots build --edition {edition}`"
+    results = read_json(path, f"not found (build the edition first: {rebuild})", f"rebuild the edition: {rebuild}")
     bad = ([] if isinstance(results, dict) else ["(the file)"]) or [
         k for k, e in results.items() if not isinstance(e, dict) or "value" not in e]
     if bad:
         raise InputError(f"{path}: figure {bad[0]}: expected an entry with a 'value', as `sots build` writes; rebuild "
-                         f"the edition: `sots build --edition {edition}`")
+                         f"the edition: {rebuild}")
     others = sorted({e.get("icb") for e in results.values()} - {icb})
     if others:
         raise InputError(f"{path}: built for {', '.join(map(str, others))}, not {icb} (give --icb or rebuild)")

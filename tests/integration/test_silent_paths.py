@@ -16,7 +16,7 @@ import time
 import pandas as pd
 import pytest
 
-from helpers import RAW, assert_refused, cli, copy_project, rehash, snapshot, sots_exe, upstream
+from helpers import RAW, assert_refused, cli, copy_project, snapshot, sots_exe, upstream
 from sots import geography, prepare
 
 pytestmark = pytest.mark.integration

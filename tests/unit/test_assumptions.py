@@ -1,7 +1,6 @@
 """Chapter assumptions set with -p: every one has a range, the chapters' defaults are inside it, and a value outside
 it (or out of order, or not a finite number) stops the build in one line before any work."""
 
-import pandas as pd
 import pytest
 
 from helpers import DATA, ROOT
