@@ -12,7 +12,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from helpers import RAW, copy_project, snapshot, sots
+from helpers import RAW, copy_project, snapshot, sots, upstream
 from sots import prepare, site
 
 pytestmark = pytest.mark.e2e
@@ -32,21 +32,9 @@ NEW_ENTRY = f"""
 """
 
 
-def link_tree(source, target, except_folder):
-    """``target`` laid out as ``source``, each entry a symbolic link, except one folder made real (to add to)."""
-    target.mkdir(parents=True)
-    for entry in source.iterdir():
-        if entry.name == except_folder:
-            (target / entry.name).mkdir()
-            for inner in entry.iterdir():
-                (target / entry.name / inner.name).symlink_to(inner)
-        else:
-            (target / entry.name).symlink_to(entry)
-
-
 def synthetic_upstream(raw, target):
     """Step 1: the new year's sources in place, in the upstream layout, made from the last real year's."""
-    link_tree(raw, target, WP_FOLDER)
+    upstream(target)  # the real upstream, linked file by file, in folders of its own to add to
     (allocations_path,) = raw.glob(prepare.ALLOCATIONS_GLOB)
     alloc = pd.read_csv(allocations_path, dtype=str, keep_default_na=False)
     alloc = alloc[alloc["year"] == LAST].assign(year=NEW)
@@ -76,9 +64,9 @@ def test_a_new_year_builds_from_new_sources_and_one_entry_leaving_published_edit
     before = {e: snapshot(published / e) for e in ("2023-24", "2024-25")}
 
     # 1. Put the year's sources in place.
-    upstream = synthetic_upstream(RAW, tmp_path / "upstream")
+    new_raw = synthetic_upstream(RAW, tmp_path / "upstream")
     # 2. Run `sots prepare`.
-    done = sots("prepare", "--raw", str(upstream), cwd=project)
+    done = sots("prepare", "--raw", str(new_raw), cwd=project)
     assert done.returncode == 0, done.stderr
     allocations = pd.read_csv(project / "data" / "icb_allocations.csv")
     assert sorted(allocations["year"].unique()) == ["2023/24", LAST, NEW]
