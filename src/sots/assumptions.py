@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sots.data import plain_number, projection_years
 from sots.errors import InputError
 
 FIRST_HORIZON = 2033  # the earliest year the chapters project to (the report's ten-year horizon)
@@ -32,7 +33,7 @@ class Assumption:
     def expected(self) -> str:
         if self.choices:
             return f"one of {', '.join(self.choices)}"
-        return f"a number from {self.low:,} to {self.high:,}"
+        return f"a number from {plain_number(self.low)} to {plain_number(self.high)}"
 
     def allows(self, value: object) -> bool:
         if self.choices:
@@ -44,7 +45,7 @@ class Assumption:
 
 def limits(projection: pd.DataFrame, icb_gss: str) -> dict[str, Assumption]:
     """Each assumption's allowed values, for a focal ICB (ONS code) and the prepared ``population_projection``."""
-    years = sorted(int(c) for c in projection.columns if str(c).isdigit())
+    years = projection_years(projection)
     first, last = years[0], years[-1]
     variants = projection.loc[projection["area_code"] == icb_gss, "variant"].unique()
     return {

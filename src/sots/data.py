@@ -46,9 +46,12 @@ ODS_ICB_PATTERN = r"^Q[A-Z0-9]{2}$"  # NHS ODS code of an ICB, e.g. QE1
 GSS_ICB_PATTERN = r"^E54\d{6}$"  # ONS GSS code of an ICB, e.g. E54000048
 
 
-def _plain_number(x: float) -> str:
-    """200000000.0 -> '200,000,000'; 0.5 -> '0.5'."""
-    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+def plain_number(x: float) -> str:
+    """A bound as a reader writes it: 200000000.0 -> '200,000,000'; 2018 -> '2018' (no separator below 10,000, so
+    years read as years); 0.5 -> '0.5'."""
+    if not float(x).is_integer():
+        return f"{x:g}"
+    return f"{int(x):,}" if abs(x) >= 10_000 else str(int(x))
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ class Bounds:
 
     @property
     def expected(self) -> str:
-        return f"a number from {_plain_number(self.low)} to {_plain_number(self.high)}"
+        return f"a number from {plain_number(self.low)} to {plain_number(self.high)}"
 
     def check(self) -> pa.Check:
         return pa.Check.in_range(self.low, self.high, error=self.expected)
@@ -611,7 +614,11 @@ def verify(data_dir: Path | str) -> list[str]:
     return problems
 
 
+def projection_years(projection: pd.DataFrame) -> list[int]:
+    """The mid-years a population projection table covers (its year columns), in order."""
+    return sorted(int(c) for c in projection.columns if str(c).isdigit())
+
+
 def projection_vintage(projection: pd.DataFrame) -> str:
     """The vintage of a population projection table, e.g. "2018-based": ONS names a projection by its first mid-year."""
-    first = min(int(c) for c in projection.columns if str(c).isdigit())
-    return f"{first}-based"
+    return f"{projection_years(projection)[0]}-based"
