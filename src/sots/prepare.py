@@ -352,10 +352,10 @@ def read_activity_rates(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
     path = raw / ACTIVITY_RATES
     df = _read_csv(path, ["area_code", "area_type", "pod", "group", "age", "rate_f", "rate_m"])
     df = df[df["area_type"].isin(["ICB", "country"]) | df["area_code"].isin(geography.LSC_COMPONENTS)]
-    data.validate_columns(df, data.TABLES["activity_rates"], path, {"area_code": "area_code", "pod": "pod",
-                                                                     "group": "activity"})
-    df = _numeric(_numeric(df, ["age"], path, data.RAW_AGE), ["rate_f", "rate_m"], path, data.RATE)
-    data.validate_columns(df, data.TABLES["activity_rates"], path, {"age": "age"})
+    df = _numeric(df, ["age"], path)
+    data.validate_columns(df, data.TABLES["activity_rates"], path,
+                          {"area_code": "area_code", "pod": "pod", "group": "activity", "age": "age"})
+    df = _numeric(df, ["rate_f", "rate_m"], path, data.RATE)
     long = df.melt(id_vars=["area_code", "pod", "group", "age"], value_vars=["rate_f", "rate_m"],
                    var_name="sex", value_name="rate")
     long["sex"] = long["sex"].str[-1]
