@@ -1,15 +1,15 @@
 """Every chart in the book: one accessible theme, the focal ICB highlighted, drawn offline.
 
-Importing this module enables the ``sots`` Altair renderer. It emits a plain ``<div>`` and a call to ``vegaEmbed``,
-which the book loads from its own ``_static/vega-offline.js`` (see :func:`offline_bundle`). Altair's own HTML
-renderer would fetch vega from a CDN, so charts would be blank offline.
+Chart functions return Altair charts and change no global state. A chapter shows one through
+:meth:`sots.chapter.Chapter.show`, which calls :func:`render`: a plain ``<div>`` and a call to ``vegaEmbed``, which
+the book loads from its own ``_static/vega-offline.js`` (see :func:`offline_bundle`), with the book's theme merged
+into the spec. Altair's own HTML renderer would fetch vega from a CDN, so charts would be blank offline.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
-import itertools
 import json
 import os
 from pathlib import Path
@@ -32,42 +32,37 @@ EMBED_OPTIONS = {
 }
 
 
-@alt.theme.register("sots", enable=True)
-def _theme() -> alt.theme.ThemeConfig:
-    return {
-        "config": {
-            "font": FONT,
-            "axis": {"labelFontSize": 12, "titleFontSize": 13, "labelColor": REFERENCE, "titleColor": REFERENCE},
-            "legend": {"labelFontSize": 12, "titleFontSize": 13},
-            "title": {"fontSize": 15, "anchor": "start", "color": REFERENCE},
-            "view": {"stroke": None},
-            "bar": {"color": OTHERS},
-            "point": {"color": OTHERS, "filled": True, "size": 60},
-        }
-    }
+# The book's theme, merged under each chart's own config when it is rendered (:func:`themed`), so importing this
+# module changes nothing in Altair and a chart looks the same in the book and in an analyst's own session.
+THEME = {
+    "font": FONT,
+    "axis": {"labelFontSize": 12, "titleFontSize": 13, "labelColor": REFERENCE, "titleColor": REFERENCE},
+    "legend": {"labelFontSize": 12, "titleFontSize": 13},
+    "title": {"fontSize": 15, "anchor": "start", "color": REFERENCE},
+    "view": {"stroke": None},
+    "bar": {"color": OTHERS},
+    "point": {"color": OTHERS, "filled": True, "size": 60},
+}
 
 
-_counter = itertools.count(1)
-# The folder a build writes each chart's data to (set by sots.pipeline for each notebook); unset, no CSV is written.
-CHART_DATA_ENV = "SOTS_CHART_DATA"
-# The build's provenance for a notebook (JSON: edition, commit, parameters_sha256), set by sots.pipeline.
-PROVENANCE_ENV = "SOTS_PROVENANCE"
+def themed(spec: dict) -> dict:
+    """``spec`` with :data:`THEME` under its own ``config`` (a chart's own settings win, key by key)."""
+    config = {key: dict(value) if isinstance(value, dict) else value for key, value in THEME.items()}
+    for key, value in spec.get("config", {}).items():
+        config[key] = {**config[key], **value} if isinstance(value, dict) and isinstance(config.get(key), dict) else value
+    return {**spec, "config": config}
 
 
-def provenance_text() -> str:
-    """'edition 2023-24 · commit abc123 · parameters 1a2b…' from the build's environment; '' outside a build."""
-    raw = os.environ.get(PROVENANCE_ENV)
-    if not raw:
+def provenance_text(provenance: dict | None) -> str:
+    """'edition 2023-24 · commit abc123 · parameters 1a2b…' for a build's provenance; '' outside a build."""
+    if not provenance:
         return ""
-    p = json.loads(raw)
+    p = provenance
     return f"edition {p['edition']} · commit {p['commit']} · parameters {p['parameters_sha256']}"
 
 
-def sources_text() -> str:
-    """The publisher, title and period of every source of the tables this page has loaded, for the line under a chart."""
-    from sots import data
-
-    cited = data.citations(data.LOADED)
+def sources_text(cited: list[str]) -> str:
+    """The line under a chart: the publisher, title and period of every source of the tables its page has read."""
     return ("Sources of this page's data: " + "; ".join(cited) + ".") if cited else ""
 
 
@@ -120,14 +115,31 @@ def download_links(links: list[str], provenance: str = "", sources: str = "") ->
     return f'<p class="sots-chart-data">{" · ".join([first, *more, *made])}{cited}</p>'
 
 
-def _render(spec: dict, **_: object) -> dict:
-    """Altair renderer: a div plus a vegaEmbed call, with an id stable across builds (spec hash + page order)."""
+class Rendered:
+    """A chart as the book shows it: its markup for the page and its Vega-Lite spec for Jupyter."""
+
+    def __init__(self, markup: str, spec: dict):
+        self.markup, self.spec = markup, spec
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {"text/html": self.markup, f"application/vnd.vegalite.v{alt.SCHEMA_VERSION[1]}+json": self.spec}
+
+
+def render(
+    chart: alt.TopLevelMixin | dict, *, order: int, data_folder: Path | None = None, cwd: Path | None = None,
+    provenance: dict | None = None, cited: list[str] = (),
+) -> Rendered:
+    """A chart's markup: a div plus a vegaEmbed call, with an id stable across builds (spec hash + ``order`` on the page).
+
+    With ``data_folder``, each dataset the chart draws is written there as CSV and linked under it, relative to
+    ``cwd`` (the page's folder); ``provenance`` and ``cited`` (the page's sources) are printed beside the link.
+    """
+    spec = themed(chart if isinstance(chart, dict) else chart.to_dict())
     text = json.dumps(spec, sort_keys=True)
-    chart_id = f"sots-chart-{next(_counter)}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
+    chart_id = f"sots-chart-{order}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
     label = html.escape(str(spec.get("description", "Chart")), quote=True)
     script_safe = text.replace("</", "<\\/")
-    folder = os.environ.get(CHART_DATA_ENV)
-    links = write_chart_data(spec, chart_id, Path(folder), Path.cwd()) if folder else []
+    links = write_chart_data(spec, chart_id, data_folder, cwd or Path.cwd()) if data_folder else []
     markup = f"""<div class="sots-chart" id="{chart_id}" role="figure" aria-label="{label}"></div>
 <script type="text/javascript">
 (function () {{
@@ -142,12 +154,8 @@ def _render(spec: dict, **_: object) -> dict:
     console.error(err);
   }});
 }})();
-</script>{download_links(links, provenance_text(), sources_text())}"""
-    return {"text/html": markup, f"application/vnd.vegalite.v{alt.SCHEMA_VERSION[1]}+json": spec}
-
-
-alt.renderers.register("sots", _render)
-alt.renderers.enable("sots")
+</script>{download_links(links, provenance_text(provenance), sources_text(list(cited)))}"""
+    return Rendered(markup, spec)
 
 
 def offline_bundle() -> str:

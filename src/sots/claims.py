@@ -120,6 +120,23 @@ def stated(claim_id: str, path: Path | None = None) -> float:
     return claims[claim_id]["stated"]
 
 
+def of_chapter(register: dict[str, dict], chapter: str) -> list[dict]:
+    """The claims whose evidence is ``chapter`` (e.g. "notebooks/finance"), in register order."""
+    return [c for c in register.values() if c["chapter"] == chapter]
+
+
+def by_key(register: dict[str, dict], key: str) -> dict:
+    """The claim that states the figure ``key`` (its ``key`` field); InputError naming the keys there are otherwise.
+
+    Chapters name a claim by what it states, never by its id, so renumbering the register changes no chapter.
+    """
+    for claim in register.values():
+        if claim.get("key") == key:
+            return claim
+    keys = ", ".join(sorted(c["key"] for c in register.values() if "key" in c))
+    raise InputError(f"{REGISTER}: no claim with key '{key}' (keys: {keys})")
+
+
 # --- Status -----------------------------------------------------------------------------------------------------------
 
 

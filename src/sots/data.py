@@ -502,15 +502,11 @@ def validate_columns(df: pd.DataFrame, table: Table, path: Path | str, columns: 
         raise InputError(describe_failure(path, err)) from None
 
 
-# The tables loaded in this process, in order: a notebook's charts cite the sources of the tables it read.
-LOADED: list[str] = []
-
-
 def load(name: str, data_dir: Path | str) -> pd.DataFrame:
-    """Load and validate one prepared table from ``data_dir``, and note it among the tables this process read."""
+    """Load and validate one prepared table from ``data_dir``.
+
+    A chapter reads tables through :meth:`sots.chapter.Chapter.table`, which also records which it read."""
     table = TABLES[name]
-    if name not in LOADED:
-        LOADED.append(name)
     path = Path(data_dir) / table.filename
     if not path.is_file():
         raise InputError(f"{path}: file not found (expected the prepared table '{name}'; run `sots prepare`)")

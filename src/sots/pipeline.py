@@ -6,9 +6,11 @@ with that cell shown; nothing is published (see :mod:`sots.site`).
 
 A notebook receives the parameters its ``parameters`` cell declares, from: ``edition``, ``edition_title``, each data
 year of the edition (``allocation_year``, ``unit_cost_year``, ``outturn_year``, ``projection_vintage``; see
-:mod:`sots.editions`), ``icb``, ``data_dir``, ``results_fragment`` and ``results_dir`` (the folder of every
-notebook's fragment: a chapter listed after the others, such as the claims page, reads their figures there). All are plain strings, passed through
-papermill's Python interface, so no type is guessed from the text.
+:mod:`sots.editions`), ``icb``, ``data_dir``, ``results_fragment``, ``results_dir`` (the folder of every
+notebook's fragment: a chapter listed after the others, such as the claims page, reads their figures there) and
+``build`` (JSON: the notebook's provenance and the folder for its charts' data; see :func:`build_parameter`). All are
+plain strings, passed through papermill's Python interface, so no type is guessed from the text. Nothing reaches a
+notebook through the environment: a chapter opened by hand runs as the build runs it, with its defaults.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ import papermill as pm
 
 from sots import assumptions
 from sots.assumptions import Assumption
-from sots.charts import CHART_DATA_ENV, PROVENANCE_ENV
 from sots.editions import Edition
 from sots.errors import BuildError, InputError
 
@@ -68,6 +69,7 @@ class Parameters:
             "data_dir": os.path.relpath(self.data_dir, cwd),
             "results_fragment": os.path.relpath(fragment, cwd),
             "results_dir": os.path.relpath(fragment.parent, cwd),
+            "build": "",  # per notebook: see build_parameter
         }
 
 
@@ -75,6 +77,17 @@ def provenance(edition: str, commit: str, parameters: dict[str, str]) -> dict[st
     """What a notebook's figures were made from: the edition, the commit and a short sha256 of its parameters."""
     digest = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode()).hexdigest()[:12]
     return {"edition": edition, "commit": commit, "parameters_sha256": digest}
+
+
+def build_parameter(provenance: dict[str, str] | None, chart_data: Path | None, cwd: Path) -> str:
+    """The ``build`` parameter of one notebook: JSON of its ``provenance`` and its charts' data folder (relative to
+    the notebook's folder ``cwd``), read by :func:`sots.chapter.open`; "" when there is neither."""
+    made = {}
+    if provenance:
+        made["provenance"] = provenance
+    if chart_data is not None:
+        made["chart_data"] = os.path.relpath(chart_data, cwd)
+    return json.dumps(made, sort_keys=True) if made else ""
 
 
 def chapter_parameters(notebook: Path) -> dict[str, object]:
@@ -212,7 +225,7 @@ def execute(
     """Run each notebook in ``sources`` into ``out_dir``; return the results fragments written.
 
     With ``chart_data``, each notebook's charts write the rows they draw as CSV to ``chart_data/<notebook>/`` and
-    link them under the chart (:mod:`sots.charts` reads the folder from the kernel's environment). With ``commit``,
+    link them under the chart. With ``commit``,
     each notebook's charts and results.json entries carry its provenance: the edition, the commit and a short hash of
     the parameters it ran with (:func:`provenance`).
 
@@ -227,10 +240,10 @@ def execute(
         fragment = fragments_dir / f"{source.stem}.json"
         started = time.perf_counter()
         parameters = {**declared(params.for_notebook(out_dir, fragment), source), **typed[source]}
-        if chart_data is not None:
-            os.environ[CHART_DATA_ENV] = str(chart_data / source.stem)  # the kernel inherits it
-        if commit is not None:
-            os.environ[PROVENANCE_ENV] = json.dumps(provenance(params.edition.id, commit, parameters), sort_keys=True)
+        if "build" in parameters:  # its provenance hashes the other parameters, so it is made last
+            del parameters["build"]
+            made = provenance(params.edition.id, commit, parameters) if commit is not None else None
+            parameters["build"] = build_parameter(made, chart_data / source.stem if chart_data else None, out_dir)
         try:
             pm.execute_notebook(
                 str(source), str(target), parameters=parameters,
@@ -241,9 +254,6 @@ def execute(
         except pm.PapermillExecutionError as err:
             log(f"[{i}/{len(sources)}] {source.name} FAILED after {time.perf_counter() - started:.1f} s")
             raise _failure(source.name, err) from None
-        finally:
-            os.environ.pop(CHART_DATA_ENV, None)
-            os.environ.pop(PROVENANCE_ENV, None)
         for text in prepare_for_book(target):
             log(f"    warning from {source.name}: {text.strip().splitlines()[-1] if text.strip() else text}")
         log(f"[{i}/{len(sources)}] {source.name} {time.perf_counter() - started:.1f} s")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,26 +28,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _provenance() -> dict:
-    """The build's provenance of this notebook (edition, commit, parameters hash), if a build is running it, with the
-    sources of the tables the notebook has read: the same provenance the line under each chart gives."""
-    raw = os.environ.get("SOTS_PROVENANCE")  # set by sots.pipeline (charts.PROVENANCE_ENV)
-    if not raw:
-        return {}
-    from sots import data
-
-    return {"provenance": {**json.loads(raw), "sources": data.citations(data.LOADED)}}
-
-
 class Recorder:
     """Collects one notebook's figures; each is glued and written to ``fragment`` as soon as it is made.
 
-    ``inputs`` is what every figure of this notebook was computed from: e.g. table name -> sha256.
+    ``inputs`` gives what every figure of this notebook was computed from at the moment it is recorded (e.g. table
+    name -> sha256 of the tables read so far); ``provenance``, in a build, gives the figure's provenance entry (the
+    edition, commit, parameters hash and sources). Both are called per figure, so a figure names what it came from.
     """
 
-    def __init__(self, fragment: str | Path | None, *, edition: str, icb: str, inputs: dict[str, Any]):
+    def __init__(
+        self, fragment: str | Path | None, *, edition: str, icb: str,
+        inputs: Callable[[], dict[str, Any]] = dict, provenance: Callable[[], dict] = dict,
+    ):
         self.path = Path(fragment) if fragment else None
-        self.edition, self.icb, self.inputs = edition, icb, inputs
+        self.edition, self.icb = edition, icb
+        self._inputs, self._provenance = inputs, provenance
         self.figures: dict[str, dict] = {}
 
     def figure(
@@ -67,10 +62,10 @@ class Recorder:
             "unit": unit,
             "edition": self.edition,
             "icb": self.icb,
-            "inputs": {**self.inputs, **{k: _plain(v) for k, v in inputs.items()}},
+            "inputs": {**self._inputs(), **{k: _plain(v) for k, v in inputs.items()}},
             "method": method,
             **{k: _plain(v) for k, v in (interval or {}).items()},
-            **_provenance(),
+            **self._provenance_entry(),
         }
         self.glue(figure_id, value)
         self._write()
@@ -85,8 +80,12 @@ class Recorder:
         if figure_id in self.figures:
             raise ValueError(f"figure '{figure_id}' recorded twice")
         self.figures[figure_id] = {"value": None, "not_computed": reason, "edition": self.edition, "icb": self.icb,
-                                   **_provenance()}
+                                   **self._provenance_entry()}
         self._write()
+
+    def _provenance_entry(self) -> dict:
+        made = self._provenance()
+        return {"provenance": made} if made else {}
 
     def _write(self) -> None:
         if self.path:

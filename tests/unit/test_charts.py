@@ -13,8 +13,8 @@ DF = pd.DataFrame({"year": ["2023/24"] * 3, "icb_code": ["QAA", "QBB", "QCC"], "
                    "core_allocation_per_head_gbp": [1.0, 2.0, 3.0]})
 
 
-def _html(chart) -> str:
-    return charts._render(chart.to_dict())["text/html"]
+def _html(chart, order: int = 1) -> str:
+    return charts.render(chart, order=order).markup
 
 
 def test_renderer_embeds_with_the_offline_vegaembed_and_no_cdn():
@@ -27,9 +27,10 @@ def test_renderer_embeds_with_the_offline_vegaembed_and_no_cdn():
 
 def test_chart_ids_are_stable_across_runs_but_unique_on_a_page():
     chart = charts.need_scatter(DF, focal_code="QAA", default_year="2023/24")
-    first, second = _html(chart), _html(chart)
-    id1, id2 = (re.search(r'id="(sots-chart-[^"]+)"', h)[1] for h in (first, second))
-    assert id1 != id2 and id1.split("-")[-1] == id2.split("-")[-1]
+    first, again, second = _html(chart), _html(chart), _html(chart, order=2)
+    id1, id1_again, id2 = (re.search(r'id="(sots-chart-[^"]+)"', h)[1] for h in (first, again, second))
+    assert id1 == id1_again  # the same chart in the same place: the same id in every build
+    assert id1 != id2 and id1.split("-")[-1] == id2.split("-")[-1]  # the second chart on a page: its own id
 
 
 def test_ranked_bar_highlights_and_labels_the_focal_icb():
@@ -62,12 +63,17 @@ def test_each_chart_writes_its_rows_as_csv_and_links_them_under_the_chart(tmp_pa
     df = pd.DataFrame({"status": ["reproduced", "stated only"], "claims": [3, 12]})
     spec = charts.status_bars(df, title="Claims by status").to_dict()
     assert [len(rows) for _, rows in charts.chart_rows(spec)] == [2]
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv(charts.CHART_DATA_ENV, str(tmp_path / "data" / "claims"))
-    markup = charts._render(spec)["text/html"]
+    markup = charts.render(spec, order=1, data_folder=tmp_path / "data" / "claims", cwd=tmp_path).markup
     written = sorted((tmp_path / "data" / "claims").glob("*.csv"))
     assert len(written) == 1
     assert pd.read_csv(written[0]).sort_index(axis=1).equals(df.sort_index(axis=1))  # the rows drawn, as CSV
     assert f'href="data/claims/{written[0].name}" download>Download data (CSV)</a>' in markup
-    monkeypatch.delenv(charts.CHART_DATA_ENV)
-    assert "sots-csv" not in charts._render(spec)["text/html"]
+    assert "sots-csv" not in charts.render(spec, order=1).markup  # outside a build: no files, no links
+
+
+def test_importing_charts_leaves_altair_alone_and_render_applies_the_theme():
+    import altair as alt
+
+    assert alt.renderers.active == "default" and alt.theme.active == "default"
+    spec = charts.render(charts.status_bars(pd.DataFrame({"status": ["a"], "claims": [1]}), title="T"), order=1).spec
+    assert spec["config"]["font"] == charts.FONT and spec["config"]["bar"]["color"] == charts.OTHERS

@@ -1,5 +1,7 @@
 """What a notebook receives: the edition's fields, the ICB and paths, as strings, and only what it declares."""
 
+import json
+
 import nbformat
 import pytest
 
@@ -16,7 +18,14 @@ def test_every_parameter_is_a_string_and_paths_are_relative(tmp_path):
     assert got == {"edition": "2024-25", "edition_title": edition.title, "allocation_year": "2024/25",
                    "unit_cost_year": "2024/25", "outturn_year": "2024/25", "projection_vintage": "2018-based",
                    "icb": "QE1", "data_dir": "../data", "results_fragment": "../results/x.json",
-                   "results_dir": "../results"}
+                   "results_dir": "../results", "build": ""}
+
+
+def test_the_build_parameter_carries_provenance_and_a_relative_chart_folder(tmp_path):
+    made = {"edition": "2024-25", "commit": "abc1234", "parameters_sha256": "0123456789ab"}
+    text = pipeline.build_parameter(made, tmp_path / "_static" / "chart-data" / "finance", tmp_path / "notebooks")
+    assert json.loads(text) == {"provenance": made, "chart_data": "../_static/chart-data/finance"}
+    assert pipeline.build_parameter(None, None, tmp_path) == ""  # by hand: the notebook's default
 
 
 def test_a_notebook_receives_only_the_parameters_it_declares_in_its_order(tmp_path):
@@ -33,8 +42,8 @@ def test_a_notebook_receives_only_the_parameters_it_declares_in_its_order(tmp_pa
 def test_the_funding_chapter_declares_the_parameters_it_uses():
     names = set(pipeline.declared({k: "" for k in (
         "edition", "edition_title", "allocation_year", "unit_cost_year", "outturn_year", "projection_vintage",
-        "icb", "data_dir", "results_fragment")}, ROOT / "notebooks" / "funding_per_head.ipynb"))
-    assert names == {"edition", "allocation_year", "icb", "data_dir", "results_fragment"}
+        "icb", "data_dir", "results_fragment", "build")}, ROOT / "notebooks" / "funding_per_head.ipynb"))
+    assert names == {"edition", "allocation_year", "icb", "data_dir", "results_fragment", "build"}
 
 
 def test_provenance_names_edition_commit_and_a_hash_of_the_parameters():

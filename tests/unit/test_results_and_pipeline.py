@@ -11,7 +11,7 @@ pytestmark = pytest.mark.unit
 def test_recorder_writes_each_figure_with_unit_method_and_inputs(tmp_path, monkeypatch):
     glued = {}
     monkeypatch.setattr(results.Recorder, "glue", staticmethod(lambda name, value: glued.__setitem__(name, value)))
-    rec = results.Recorder(tmp_path / "f.json", edition="2023-24", icb="QE1", inputs={"t": "sha256:x"})
+    rec = results.Recorder(tmp_path / "f.json", edition="2023-24", icb="QE1", inputs=lambda: {"t": "sha256:x"})
     rec.figure("a_gbp_2023_24", 12.5, unit="GBP", method="m", year="2023/24")
     written = json.loads((tmp_path / "f.json").read_text())
     assert written == {"a_gbp_2023_24": {"value": 12.5, "unit": "GBP", "edition": "2023-24", "icb": "QE1",
@@ -24,7 +24,7 @@ def test_recorder_writes_each_figure_with_unit_method_and_inputs(tmp_path, monke
 
 
 def test_a_figure_not_computed_is_recorded_with_no_value_and_its_reason(tmp_path):
-    rec = results.Recorder(tmp_path / "f.json", edition="2024-25", icb="QE1", inputs={})
+    rec = results.Recorder(tmp_path / "f.json", edition="2024-25", icb="QE1")
     rec.not_computed("savings_gbp_m", "No published figure gives this for 2024/25.")
     written = json.loads((tmp_path / "f.json").read_text())
     assert written == {"savings_gbp_m": {"value": None, "not_computed": "No published figure gives this for 2024/25.",

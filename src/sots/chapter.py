@@ -1,0 +1,146 @@
+"""The context every chapter notebook runs in: one call from its parameters cell's values.
+
+A chapter's setup line is ``ch = chapter.open("finance", edition=edition, icb=icb, data_dir=data_dir,
+results_fragment=results_fragment, build=build)``. The :class:`Chapter` it returns gives:
+
+- the focal ICB, resolved once (``ch.focal``, with ``ch.icb`` its ODS code and ``ch.who`` its short name);
+- the prepared tables, loaded on first use (``ch.table(name)``), recording each table read with its sha256
+  (``ch.tables_read``): the figures' inputs, the page's sources, and what a build cache must key a chapter on;
+- the :class:`~sots.results.Recorder` (``ch.figure``, ``ch.not_computed``, ``ch.glue``);
+- the claims register's verdicts on this chapter's claims, computed from its own figures by :mod:`sots.claims`
+  (``ch.verdict(key)``), so a chapter never decides "reproduced" itself and cannot contradict the claims page;
+- charts drawn with the page's provenance and data links (``ch.show(chart)``).
+
+Everything arrives as papermill parameters. ``build`` is JSON that ``sots build`` writes (the provenance and the
+folder for each chart's data, see :func:`sots.pipeline.build_parameter`); empty, as a notebook's default, the
+chapter runs as an analyst opens it in Jupyter: the same figures, with no fragment, provenance or CSV files.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sots import charts, claims, data, geography
+from sots.results import Recorder
+
+
+@dataclass
+class Chapter:
+    """One chapter's run: its name (the notebook's stem), edition, focal ICB, tables, figures and provenance."""
+
+    name: str
+    edition: str
+    data_dir: Path
+    recorder: Recorder
+    focal: pd.Series | None = None
+    provenance: dict | None = None  # edition, commit, parameters_sha256: set by a build
+    chart_data: Path | None = None  # the folder each chart's rows are written to as CSV: set by a build
+    _tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _read: dict[str, str] = field(default_factory=dict)
+    _hashes: dict[str, str] | None = None
+    _charts_shown: int = 0
+    _register: dict[str, dict] | None = None
+
+    # --- The focal ICB ---------------------------------------------------------------------------------------------
+
+    @property
+    def icb(self) -> str:
+        """The focal ICB's ODS code, e.g. QE1."""
+        return self.focal["icb_code"]
+
+    @property
+    def who(self) -> str:
+        """The focal ICB's short name, for prose and chart titles."""
+        return self.focal["short_name"]
+
+    # --- Tables ----------------------------------------------------------------------------------------------------
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A prepared table, validated, loaded once per chapter and recorded as read (with its sha256)."""
+        if name not in self._tables:
+            self._tables[name] = data.load(name, self.data_dir)
+            if self._hashes is None:
+                self._hashes = data.table_hashes(self.data_dir)
+            self._read[name] = self._hashes[name]
+        return self._tables[name]
+
+    @property
+    def tables_read(self) -> dict[str, str]:
+        """Each table this chapter has read so far, in order, with its sha256 (``sha256:<hex>``)."""
+        return dict(self._read)
+
+    def citations(self) -> list[str]:
+        """'Publisher, title (period)' of every public source of the tables read so far."""
+        return data.citations(list(self._read))
+
+    # --- Figures ---------------------------------------------------------------------------------------------------
+
+    def figure(self, figure_id: str, value: Any, **kwargs: Any) -> Any:
+        """Record and glue a headline figure (see :meth:`sots.results.Recorder.figure`); return its value."""
+        return self.recorder.figure(figure_id, value, **kwargs)
+
+    def not_computed(self, figure_id: str, reason: str) -> None:
+        """Record that this edition cannot compute ``figure_id``, and why (see :meth:`Recorder.not_computed`)."""
+        self.recorder.not_computed(figure_id, reason)
+
+    def glue(self, name: str, value: Any) -> None:
+        """Glue a value the prose quotes but results.json does not need (a name, a year, a sentence)."""
+        self.recorder.glue(name, value)
+
+    @property
+    def figures(self) -> dict[str, dict]:
+        """The figures recorded so far, by id, as results.json will hold them."""
+        return self.recorder.figures
+
+    def _provenance_entry(self) -> dict:
+        return {**self.provenance, "sources": self.citations()} if self.provenance else {}
+
+    # --- Claims ----------------------------------------------------------------------------------------------------
+
+    @property
+    def register(self) -> dict[str, dict]:
+        """The claims register (``claims.yml``), read once."""
+        if self._register is None:
+            self._register = claims.load()
+        return self._register
+
+    def claims(self) -> list[dict]:
+        """The register's claims whose evidence is this chapter, in register order."""
+        return claims.of_chapter(self.register, f"notebooks/{self.name}")
+
+    def verdict(self, key: str) -> claims.Verdict:
+        """The register's verdict on the claim stating ``key`` (its ``key`` field), from this chapter's figures.
+
+        The same :func:`sots.claims.evaluate` the claims page runs on results.json, so the two always agree.
+        """
+        return claims.evaluate(claims.by_key(self.register, key), self.figures)
+
+    # --- Charts ----------------------------------------------------------------------------------------------------
+
+    def show(self, chart) -> charts.Rendered:
+        """A chart, drawn offline in the book, with its data as CSV and the page's provenance and sources in a build."""
+        self._charts_shown += 1
+        return charts.render(chart, order=self._charts_shown, data_folder=self.chart_data,
+                             provenance=self.provenance, cited=self.citations())
+
+
+def open(
+    name: str, *, edition: str, icb: str, data_dir: str | Path, results_fragment: str = "", build: str = "",
+) -> Chapter:
+    """The context of chapter ``name`` (its notebook's stem) from its parameters; InputError for an unknown ICB.
+
+    ``build`` is the JSON text :func:`sots.pipeline.build_parameter` writes, or "" outside a build.
+    """
+    made = json.loads(build) if build else {}
+    chapter = Chapter(name=name, edition=edition, data_dir=Path(data_dir), recorder=Recorder(None, edition=edition, icb=""),
+                      provenance=made.get("provenance"),
+                      chart_data=Path(made["chart_data"]) if made.get("chart_data") else None)
+    chapter.focal = geography.resolve_icb(icb, chapter.table("icb_lookup"))
+    chapter.recorder = Recorder(results_fragment, edition=edition, icb=chapter.icb,
+                                inputs=lambda: chapter.tables_read, provenance=chapter._provenance_entry)
+    return chapter

@@ -1,0 +1,62 @@
+"""Every chapter opened by hand, as an analyst opens it in JupyterLab, runs top to bottom with its defaults and
+records the build's figures: nothing it needs comes from the build's environment or from another notebook's run."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+import yaml
+from nbclient import NotebookClient
+
+from helpers import ROOT
+from sots import editions, pipeline
+
+pytestmark = pytest.mark.integration
+
+NOTEBOOKS = pipeline.notebooks_in_toc(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+# The edition whose data years the notebooks' defaults are: the one the report is from.
+DEFAULT_EDITION = yaml.safe_load((ROOT / "claims.yml").read_text())["report"]["edition"]
+
+
+def golden() -> dict[str, dict]:
+    return json.loads((ROOT / "tests" / "golden" / DEFAULT_EDITION / "QE1.json").read_text())["figures"]
+
+
+def run_by_hand(name: str, tmp_path) -> dict[str, dict]:
+    """Run ``name`` from notebooks/ with no parameters injected; return the figures its chapter context recorded."""
+    nb = nbformat.read(ROOT / f"{name}.ipynb", as_version=4)
+    dump = tmp_path / f"{name.split('/')[-1]}.json"
+    nb.cells.append(nbformat.v4.new_code_cell(f"import json; json.dump(ch.figures, open({str(dump)!r}, 'w'))"))
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
+    return json.loads(dump.read_text())
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_defaults_are_the_report_editions_data_years(name):
+    edition = editions.get(editions.load(ROOT / "editions.yml"), DEFAULT_EDITION)
+    defaults = pipeline.chapter_parameters(ROOT / f"{name}.ipynb")
+    expected = {k: v for k, v in {**edition.parameters(), "icb": "QE1", "data_dir": "../data",
+                                  "results_fragment": "", "build": ""}.items() if k in defaults}
+    assert {k: defaults[k] for k in expected} == expected
+
+
+def test_every_chapter_by_hand_records_the_golden_figures(tmp_path):
+    expected = golden()
+    recorded: dict[str, dict] = {}
+    for name in NOTEBOOKS:
+        for figure_id, entry in run_by_hand(name, tmp_path).items():
+            assert figure_id not in recorded, f"{figure_id} recorded by two chapters"
+            assert "provenance" not in entry  # by hand there is no build to record
+            recorded[figure_id] = entry
+    assert set(expected) <= set(recorded), f"not recorded by hand: {sorted(set(expected) - set(recorded))}"
+    for figure_id, want in expected.items():
+        got = recorded[figure_id]["value"]
+        if want["value"] is None:
+            assert got is None, figure_id
+        else:
+            assert got == pytest.approx(want["value"], abs=want["tolerance"]), figure_id
+    written = [p for p in (ROOT / "notebooks").iterdir() if p.suffix != ".ipynb"]
+    assert written == [], f"a chapter run by hand wrote into notebooks/: {written}"

@@ -1,0 +1,67 @@
+"""The chapter context: the ICB resolved once, tables read lazily and recorded, verdicts from the register."""
+
+import json
+
+import pytest
+
+from helpers import ROOT
+from sots import chapter, charts, claims, data
+from sots.errors import InputError
+
+pytestmark = pytest.mark.unit
+
+DATA = ROOT / "data"
+
+
+@pytest.fixture
+def glued(monkeypatch):
+    seen = {}
+    monkeypatch.setattr(chapter.Recorder, "glue", staticmethod(lambda name, value: seen.__setitem__(name, value)))
+    return seen
+
+
+def test_open_resolves_the_icb_once_and_reads_only_the_lookup(glued):
+    ch = chapter.open("finance", edition="2023-24", icb="lancashire and south cumbria", data_dir=DATA)
+    assert (ch.icb, ch.focal["icb_gss_code"]) == ("QE1", "E54000048")
+    assert list(ch.tables_read) == ["icb_lookup"]  # nothing else until a chapter asks for it
+
+
+def test_tables_are_loaded_once_and_recorded_with_their_hash(glued):
+    ch = chapter.open("funding_per_head", edition="2024-25", icb="QE1", data_dir=DATA)
+    first = ch.table("icb_allocations")
+    assert ch.table("icb_allocations") is first
+    assert ch.tables_read == {name: data.table_hashes(DATA)[name] for name in ("icb_lookup", "icb_allocations")}
+    value = ch.figure("x_gbp", 1.5, unit="GBP", method="m")
+    assert value == 1.5 and ch.figures["x_gbp"]["inputs"] == ch.tables_read  # a figure names the tables it came from
+    assert "provenance" not in ch.figures["x_gbp"]  # by hand: no build, no provenance
+
+
+def test_an_unknown_icb_is_refused_with_suggestions():
+    with pytest.raises(InputError, match="unknown ICB 'QE2'.*did you mean"):
+        chapter.open("finance", edition="2023-24", icb="QE2", data_dir=DATA)
+
+
+def test_a_build_parameter_gives_provenance_sources_and_chart_files(glued, tmp_path):
+    made = {"edition": "2023-24", "commit": "abc1234", "parameters_sha256": "0123456789ab"}
+    build = json.dumps({"provenance": made, "chart_data": str(tmp_path / "cd")})
+    ch = chapter.open("claims", edition="2023-24", icb="QE1", data_dir=DATA, build=build,
+                      results_fragment=str(tmp_path / "f.json"))
+    ch.table("icb_allocations")
+    ch.figure("y_pct", 2.0, unit="per cent", method="m")
+    entry = json.loads((tmp_path / "f.json").read_text())["y_pct"]
+    assert entry["provenance"] == {**made, "sources": data.citations(["icb_lookup", "icb_allocations"])}
+    shown = ch.show(charts.status_bars(charts.pd.DataFrame({"status": ["a"], "claims": [1]}), title="T"))
+    assert len(list((tmp_path / "cd").glob("*.csv"))) == 1
+    assert "commit abc1234" in shown.markup and data.citations(["icb_allocations"])[0] in shown.markup
+
+
+def test_a_verdict_is_the_registers_on_the_chapters_own_figures(glued):
+    ch = chapter.open("finance", edition="2023-24", icb="QE1", data_dir=DATA)
+    claim = claims.by_key(ch.register, "savings_delivered")
+    figure = claim["figures"][0]
+    assert ch.verdict("savings_delivered").status == claims.STATED_ONLY  # its figure is not recorded yet
+    ch.figure(figure, claim["stated"] + claim["tolerance"] / 2, unit=claim["unit"], method="m")
+    assert ch.verdict("savings_delivered").status == claims.REPRODUCED
+    assert [c["id"] for c in ch.claims()] == [c["id"] for c in ch.register.values() if c["chapter"] == "notebooks/finance"]
+    with pytest.raises(InputError, match="no claim with key 'savings'"):
+        ch.verdict("savings")
