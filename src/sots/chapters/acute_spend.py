@@ -1,0 +1,305 @@
+"""Spending on acute care per weighted head: public proxies for the report's claim of the ICB's rank in England.
+
+No open table gives ICB acute spend, so the chapter ranks every ICB on an activity-based estimate (hospital activity
+per head by age and sex × ONS population × national unit costs, per head and per G&A need-weighted head) and on the
+operating expenditure of the acute trusts each ICB hosts, and shows the focal ICB's rank on those and on the funding
+measures of :mod:`sots.chapters.funding_per_head`.
+
+Figures: ``acute_cost_gbp_m`` (£ million a year), each measure of :data:`sots.benchmark.ACUTE_MEASURES` with its rank
+among all ICBs, and each of :data:`sots.benchmark.TRUST_MEASURES` with its rank among the ICBs the trust file names by
+their own code (not computed, with the reason, where the trust file does not allow it). Whether the report's rank is
+supported is the claims register's verdict on the claim keyed :data:`KEY`, never decided here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from IPython.display import Markdown
+
+from sots import benchmark, claims, data, finance, geography
+from sots.chapter import Chapter
+
+KEY = "acute_spend_per_weighted_head_rank"  # the register's key of the claim this chapter checks
+NAMED = benchmark.ACUTE_MEASURES["acute_cost_per_ga_weighted_head_gbp"]  # the measure the claim names
+RANK_UNIT = "rank of ICBs (1 = highest)"
+
+# The verdict's first words, by the register's status of the claim.
+LEADS = {
+    claims.REPRODUCED: "**Supported on the measure it names.**",
+    claims.CONSISTENT: "**Consistent with the measure it names.**",
+    claims.NOT_REPRODUCED: "**Not supported on the measure it names.**",
+    claims.STATED_ONLY: "**Not checked: this edition does not compute the measure it names.**",
+}
+
+
+@dataclass(frozen=True)
+class AcuteSpend:
+    """What the chapter's charts and tables draw on."""
+
+    acute: pd.DataFrame  # one row per ICB: the activity-based estimate (£ a year, £ per head), populations and ranks
+    england: pd.DataFrame  # one row: England's estimate per head and per G&A weighted head (£)
+    trusts: pd.DataFrame  # one row per ICB the trust file names by its own code: acute trusts' spend per head, ranks
+    focal_trusts: pd.DataFrame  # the acute trusts the focal ICB hosts, with operating expenditure (£ million)
+    trust_comparable: bool  # whether the focal ICB is among ``trusts``
+    ranks: pd.DataFrame  # the focal ICB's rank on every measure (:func:`sots.benchmark.focal_ranks` rows)
+    year: str  # the edition's allocation year, of the registered and weighted populations
+    claimed: int | None  # the rank the report states, if the report is about the focal ICB; None otherwise
+
+
+def record(ch: Chapter, year: str, unit_cost_year: str, population_year: int) -> AcuteSpend:
+    """Record the chapter's figures and glue its prose; return what its charts and tables draw.
+
+    ``year`` is the edition's allocation year (registered and weighted populations, trust accounts),
+    ``unit_cost_year`` the National Cost Collection year of the unit costs and ``population_year`` the mid-year of
+    the resident population the activity rates are applied to.
+    """
+    lookup, weighted = ch.table("icb_lookup"), ch.table("icb_weighted_population")
+    short_names = lookup[["icb_code", "short_name"]]
+    cost = benchmark.activity_cost(ch.table("activity_rates"), ch.table("unit_costs"),
+                                   ch.table("population_projection"), unit_cost_year, population_year)
+    acute = benchmark.acute_spend_measures(cost, lookup, weighted, year).merge(short_names, on="icb_code")
+    england = benchmark.acute_spend_england(cost, weighted, year)
+    row = acute.set_index("icb_code").loc[ch.icb]
+    record_estimate(ch, row, len(acute), dict(unit_cost_year=unit_cost_year, population_year=population_year,
+                                              weighted_population_year=year))
+
+    opex = ch.table("trust_operating_expenditure")
+    trust_totals = finance.trust_opex_by_icb(opex, year, list(lookup["icb_code"]))
+    trusts = benchmark.acute_trust_measures(trust_totals, weighted, year).merge(short_names, on="icb_code")
+    focal_trusts = finance.host_trusts(opex, ch.icb, year)
+    trust_comparable = ch.icb in set(trusts["icb_code"])
+    trow = trusts.set_index("icb_code").loc[ch.icb] if trust_comparable else None
+    covered = year in set(opex["year"])  # whether the trust accounts have the year at all
+    record_trusts(ch, trow, len(trusts), year, covered)
+
+    allocations = ch.table("icb_allocations")
+    ranks = pd.concat([
+        benchmark.focal_ranks(benchmark.funding_measures(allocations, weighted), benchmark.MEASURES, ch.icb,
+                              benchmark.england_values(allocations, weighted), basis="Core allocation"),
+        benchmark.focal_ranks(acute, benchmark.ACUTE_MEASURES, ch.icb, england, basis=(
+            f"Activity-based estimate: {population_year} population, {unit_cost_year} unit costs")),
+        benchmark.focal_ranks(trusts, benchmark.TRUST_MEASURES, ch.icb,
+                              basis=f"Acute trusts' accounts, {year}; ranked among {len(trusts)} ICBs"),
+    ], ignore_index=True)
+
+    report = finance.edition_report(ch.edition)
+    # The report states a rank for its own ICB only; for any other there is no claim to check.
+    claimed = int(claims.by_key(ch.register, KEY)["stated"]) if report.icb_code == ch.icb else None
+    verdict = ch.verdict(KEY) if claimed is not None else None
+    reported_about = lookup.set_index("icb_code").loc[report.icb_code, "short_name"]
+
+    ch.glue("report_claim", Markdown(f"The report this book checks, {report.citation()}, says:\n\n"
+                                     + finance.claims_markdown(report, tuple(c["id"] for c in ch.claims()))))
+    glue_prose(ch, row, england.iloc[0], year, unit_cost_year, population_year, len(acute))
+    glue_method(ch, cost, ch.table("population_estimates"), ch.table("activity_rates"), ch.table("unit_costs"),
+                unit_cost_year)
+    ch.glue("verdict", Markdown(verdict_text(ch.who, verdict, acute, england.iloc[0], ranks, ch.icb, reported_about)))
+    ch.glue("trust_findings", Markdown(trust_text(ch.who, year, trow, len(focal_trusts), len(trusts), covered)))
+    ch.glue("n_trust_icbs", len(trusts))
+    return AcuteSpend(acute=acute, england=england, trusts=trusts, focal_trusts=focal_trusts,
+                      trust_comparable=trust_comparable, ranks=ranks, year=year, claimed=claimed)
+
+
+def record_estimate(ch: Chapter, row: pd.Series, n_icbs: int, settings: dict) -> None:
+    """Record the focal ICB's activity-based estimate (£ million a year), each measure of it and its rank.
+
+    ``row`` is the focal ICB's row of :func:`sots.benchmark.acute_spend_measures`; ``settings`` the figures' inputs
+    (unit cost year, population year, weighted population year).
+    """
+    ch.figure("acute_cost_gbp_m", row["acute_cost_gbp"] / 1e6, unit="GBP million per year",
+              method="Σ over age (17 to 90+), sex and priced activity of 2022 activity per person × ONS resident "
+              "population × national average unit cost, for the ICB's ONS series.", **settings)
+    for m in benchmark.ACUTE_MEASURES.values():
+        ch.figure(m.key, row[m.key], unit=m.unit, method=m.method, **settings)
+        ch.figure(m.rank_key, row[m.rank_key], unit=RANK_UNIT,
+                  method=f"Rank of {m.label.lower()} among the {n_icbs} ICBs; ties share the best rank.",
+                  n_icbs=n_icbs, **settings)
+
+
+def no_trust_measure(who: str, year: str, year_covered: bool) -> str:
+    """Why there is no acute trust measure for the ICB ``who``: the accounts lack ``year``, or name a merged ICB."""
+    if not year_covered:
+        return f"The trust accounts here do not cover {year}."
+    return f"The trust file assigns {who}'s trusts to a 2026 merged-ICB code."
+
+
+def record_trusts(ch: Chapter, trow: pd.Series | None, n_icbs: int, year: str, year_covered: bool) -> None:
+    """Record the acute trusts' spend per head and its rank among ``n_icbs`` ICBs, or each as not computed, and why.
+
+    ``trow`` is the focal ICB's row of :func:`sots.benchmark.acute_trust_measures`, None if it is not there.
+    """
+    for m in benchmark.TRUST_MEASURES.values():
+        if trow is None:
+            why = no_trust_measure(ch.who, year, year_covered)
+            ch.not_computed(m.key, why)
+            ch.not_computed(m.rank_key, why)
+            continue
+        ch.figure(m.key, trow[m.key], unit=m.unit, method=m.method, year=year, n_icbs=n_icbs)
+        ch.figure(m.rank_key, trow[m.rank_key], unit=f"rank of {n_icbs} ICBs (1 = highest)",
+                  method=f"Rank of {m.label.lower()} among the {n_icbs} ICBs the trust file names by their own code; "
+                  "ties share the best rank.", year=year, n_icbs=n_icbs)
+
+
+def glue_prose(ch: Chapter, row: pd.Series, england: pd.Series, year: str, unit_cost_year: str, population_year: int,
+               n_icbs: int) -> None:
+    """Glue the key findings' and method's values: names, years, ordinals, England's values and the populations."""
+    ch.glue("icb_name", ch.focal["icb_name"])
+    ch.glue("short_name", ch.who)
+    ch.glue("year", year)
+    ch.glue("unit_cost_year", unit_cost_year)
+    ch.glue("population_year", str(population_year))
+    ch.glue("n_icbs", n_icbs)
+    for m in benchmark.ACUTE_MEASURES.values():
+        ch.glue(f"{m.rank_key}_ord", benchmark.ordinal(int(row[m.rank_key])))
+        ch.glue(f"england_{m.key}", england[m.key])
+    ch.glue("resident_population", row["resident_population_persons"])
+    ch.glue("registered_population", row["registered_population_persons"])
+    ch.glue("ga_weighted_population", row["ga_weighted_persons"])
+    ch.glue("ga_need_index", row["ga_weighted_persons"] / row["registered_population_persons"])
+    ch.glue("weighting_effect", weighting_effect(row["ga_weighted_persons"], row["registered_population_persons"]))
+
+
+def weighting_effect(ga_weighted: float, registered: float) -> str:
+    """What weighting for need does to a figure per head: 'lowers' it when the weighted population is larger."""
+    return "lowers" if ga_weighted > registered else "raises"
+
+
+def glue_method(ch: Chapter, cost: pd.DataFrame, estimates: pd.DataFrame, rates: pd.DataFrame,
+                unit_costs: pd.DataFrame, unit_cost_year: str) -> None:
+    """Glue the method's values: Eden's residents in the L&SC series (persons, per cent), the ages rated, unit costs.
+
+    ``cost`` is :func:`sots.benchmark.activity_cost`'s; ``estimates`` the ``population_estimates`` table.
+    """
+    latest = estimates["year"].max()
+    eden = estimates[(estimates["area_code"] == geography.EDEN) & (estimates["year"] == latest)]["persons"].sum()
+    ch.glue("eden_population", eden)
+    ch.glue("eden_year", str(latest))
+    lsc_residents = cost.set_index("area_code").loc[geography.LSC_GSS, "resident_population_persons"]
+    ch.glue("eden_share_pct", eden / lsc_residents * 100)
+    ch.glue("youngest_age", int(rates["age"].min()))
+    ch.glue("oldest_age", f"{data.OLDEST}+")
+    ch.glue("unit_cost_note", Markdown(unit_cost_note(unit_costs, unit_cost_year)))
+
+
+def unit_cost_note(unit_costs: pd.DataFrame, unit_cost_year: str) -> str:
+    """Which priced activities carry an earlier year's cost into ``unit_cost_year`` (``unit_costs`` table), if any."""
+    used = unit_costs[unit_costs["year"] == unit_cost_year]
+    carried = used[used["cost_year"] != unit_cost_year]
+    if not len(carried):
+        return f"Every activity is priced at its own {unit_cost_year} national average cost."
+    return (f"At {unit_cost_year} unit costs, {len(carried)} of the {len(used)} priced activities (outpatient "
+            f"attendances) carry forward their {', '.join(sorted(carried['cost_year'].unique()))} cost, because the "
+            f"{unit_cost_year} schedule has no outpatient attendance currencies.")
+
+
+def verdict_text(who: str, verdict: claims.Verdict | None, acute: pd.DataFrame, england: pd.Series,
+                 ranks: pd.DataFrame, icb: str, reported_about: str) -> str:
+    """The answer to "is the stated rank supported?", led by the register's ``verdict`` on the claim.
+
+    ``verdict`` is None when the report is about another ICB (``reported_about``, its short name). ``acute`` is
+    every ICB's estimate, ``england`` England's, ``ranks`` the focal ICB's ranks on every measure and ``icb`` its code.
+    """
+    if verdict is None:
+        return (f"The report's claim is about {reported_about}, so there is no claimed rank to check for {who}; its "
+                "ranks are shown below.")
+    # The register's comparison of the stated rank with the estimate's; without one (the figure not computed, or a
+    # register naming another figure) the prose says only what the verdict says.
+    check = next((c for c in verdict.checks if c.figure == NAMED.rank_key), None)
+    if check is None or check.computed is None:
+        return f"{LEADS[verdict.status]} {verdict.note}".rstrip()
+    claimed = int(check.stated)
+    row = acute.set_index("icb_code").loc[icb]
+    per_ga, eng = row[NAMED.key], england[NAMED.key]
+    comparison = ""
+    if not check.holds:
+        at_claim = benchmark.value_at_rank(acute, NAMED.key, NAMED.rank_key, claimed)
+        gap = (per_ga / at_claim[NAMED.key] - 1) * 100
+        comparison = (f" The {benchmark.ordinal(claimed)} highest, {at_claim['short_name']}, is "
+                      f"£{at_claim[NAMED.key]:,.0f}: {who} is {abs(gap):.1f}% {'below' if gap < 0 else 'above'} it.")
+    return (f"{LEADS[verdict.status]} On the activity-based estimate of acute cost per G&A weighted head, {who} "
+            f"ranks {benchmark.ordinal(int(check.computed))} of {len(acute)} at £{per_ga:,.0f} "
+            f"(England £{eng:,.0f}, {abs(per_ga / eng - 1) * 100:.1f}% {'below' if per_ga < eng else 'above'})."
+            f"{comparison} Per resident head, before weighting for need, it ranks "
+            f"{benchmark.ordinal(int(row['acute_cost_per_head_rank']))}. {other_measures_text(ranks, check)}")
+
+
+def measures_at_rank(ranks: pd.DataFrame, check: claims.Check) -> pd.Series:
+    """The years (joined by "and") of each measure other than the claim's own on which the focal ICB holds the
+    stated rank, by label; "holds" is the register's comparison, with the claim's tolerance."""
+    others = ranks[ranks["measure"] != NAMED.key]
+    at = others[[claims.within(r, check.stated, check.tolerance) for r in others["rank"]]]
+    return at.groupby("label", sort=False)["year"].apply(lambda years: " and ".join(years))
+
+
+def other_measures_text(ranks: pd.DataFrame, check: claims.Check) -> str:
+    """Which other measures put the focal ICB at the stated rank: "also" if the claim holds, "only" if it does not."""
+    rank = benchmark.ordinal(int(check.stated))
+    by_label = measures_at_rank(ranks, check)
+    if not len(by_label):
+        return f"It ranks {rank} on no other measure here."
+    text = (f"It ranks {rank} {'also' if check.holds else 'only'} on "
+            + "; ".join(f"{label.lower()} ({years})" for label, years in by_label.items()) + ".")
+    if not check.holds:
+        text += " That measures funding per patient, not spending on acute care per weighted head."
+    return text
+
+
+def trust_text(who: str, year: str, trow: pd.Series | None, n_trusts: int, n_icbs: int, year_covered: bool) -> str:
+    """The acute trusts' finding: their spend in ``year`` (£ million, £ per head, ranks among ``n_icbs`` ICBs), or why
+    there is none. ``trow`` as for :func:`record_trusts`; ``n_trusts`` how many acute trusts the ICB hosts."""
+    if trow is not None:
+        return (
+            f"The {n_trusts} acute trusts {who} hosts spent £{trow['acute_trust_opex_gbp'] / 1e6:,.1f}m in {year}: "
+            f"£{trow['acute_trust_opex_per_head_gbp']:,.0f} per registered head, the "
+            f"{benchmark.ordinal(int(trow['acute_trust_opex_per_head_rank']))} highest of the {n_icbs} ICBs the trust "
+            f"file names by their own code, and £{trow['acute_trust_opex_per_ga_weighted_head_gbp']:,.0f} per G&A "
+            f"weighted head ({benchmark.ordinal(int(trow['acute_trust_opex_per_ga_weighted_head_rank']))})."
+        )
+    if not year_covered:
+        return f"The trust accounts here do not cover {year}, so there is no acute trust measure for it."
+    return (f"The trust file assigns {who}'s trusts to a 2026 merged-ICB code, so their spending cannot be set against "
+            "this ICB's population; there is no acute trust measure for it.")
+
+
+def claim_label(claimed: int | None) -> str:
+    """The label of the claimed rank's rule on the rank chart ("report: 2nd"); "" when there is no claim."""
+    return f"report: {benchmark.ordinal(claimed)}" if claimed else ""
+
+
+def rank_dots(ranks: pd.DataFrame) -> pd.DataFrame:
+    """:func:`sots.benchmark.focal_ranks` rows with the chart's axis label (``row``) and ``rank_text`` ("2nd of 42")."""
+    return ranks.assign(
+        row=ranks["label"] + ", " + ranks["year"],
+        rank_text=[f"{benchmark.ordinal(int(r))} of {int(n)}" for r, n in zip(ranks["rank"], ranks["n"])],
+    )
+
+
+def host_trusts_table(focal_trusts: pd.DataFrame, year: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The focal ICB's acute trusts as the chapter shows them, with the formats of their columns."""
+    spend = f"Operating expenditure {year} (£m)"
+    shown = focal_trusts.rename(columns={"trust_code": "Code", "trust_name": "Trust", "sector": "Sector",
+                                         "opex_gbp_m": spend})
+    return shown, {spend: "{:,.1f}"}
+
+
+def no_host_trusts(who: str, year: str) -> str:
+    """The sentence shown when the trust file names no acute trust hosted by the ICB in ``year``."""
+    return f"The trust file names no acute trust hosted by {who} in {year}."
+
+
+LEAGUE_COLUMNS = {
+    "acute_cost_per_ga_weighted_head_rank": "Rank (G&A weighted)", "short_name": "ICB", "acute_cost_gbp": "Cost (£m)",
+    "resident_population_persons": "Residents", "registered_population_persons": "Registered",
+    "ga_weighted_persons": "G&A weighted", "acute_cost_per_head_gbp": "£ per head",
+    "acute_cost_per_head_rank": "Rank (per head)", "acute_cost_per_ga_weighted_head_gbp": "£ per G&A weighted head",
+}
+LEAGUE_FORMATS = {"Cost (£m)": "{:,.1f}", "Residents": "{:,.0f}", "Registered": "{:,.0f}", "G&A weighted": "{:,.0f}",
+                  "£ per head": "{:,.0f}", "£ per G&A weighted head": "{:,.0f}"}
+
+
+def league(acute: pd.DataFrame) -> pd.DataFrame:
+    """Every ICB's estimate, highest per G&A weighted head first (ties by code), cost in £ million, columns named."""
+    ordered = acute.sort_values(["acute_cost_per_ga_weighted_head_rank", "icb_code"])[list(LEAGUE_COLUMNS)]
+    return ordered.assign(acute_cost_gbp=ordered["acute_cost_gbp"] / 1e6).rename(columns=LEAGUE_COLUMNS)
