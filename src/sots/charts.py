@@ -134,7 +134,10 @@ def render(
     With ``data_folder``, each dataset the chart draws is written there as CSV and linked under it, relative to
     ``cwd`` (the page's folder); ``provenance`` and ``cited`` (the page's sources) are printed beside the link.
     """
-    spec = themed(chart if isinstance(chart, dict) else chart.to_dict())
+    if not isinstance(chart, dict):
+        with alt.theme.enable("none"):  # for this call only: Altair's default theme would add its own sizes
+            chart = chart.to_dict()
+    spec = themed(chart)
     text = json.dumps(spec, sort_keys=True)
     chart_id = f"sots-chart-{order}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
     label = html.escape(str(spec.get("description", "Chart")), quote=True)
