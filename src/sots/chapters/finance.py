@@ -1,0 +1,438 @@
+"""Savings and the financial position: the report's finance claims against published figures, NHS England's
+allocations and the trusts' accounts.
+
+Figures (money in £ millions, shares in per cent): the ICB's total allocation; the savings delivered, their
+recurrent share, the funding base the report's share implies and the savings as a share of each allocation base;
+the report's agency saving annualised; the system deficit above its control total, by year; the acute trusts'
+operating expenditure and its share of the allocations. A figure the edition cannot compute for the ICB (most are
+published for Lancashire and South Cumbria only) is recorded as not computed, with why.
+
+Every status the prose gives (reproduced, consistent, not reproduced, stated only) is the claims register's verdict
+on the chapter's own figures (:meth:`sots.chapter.Chapter.verdict`), so the page cannot contradict the claims page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import altair as alt
+import pandas as pd
+from IPython.display import Markdown
+
+from sots import charts, claims, finance
+from sots.chapter import Chapter
+from sots.results import year_suffix
+
+# The claims each key finding is about, by key, glued as the findings' headings' ids.
+HEADINGS = {
+    "savings_claims": ("savings_delivered", "savings_recurrent_pct"),
+    "share_claims": ("savings_share_of_funding_pct",),
+    "agency_claims": ("agency_savings",),
+    "deficit_claims": ("system_control_total_deficit", "icb_deficit_limit"),
+    "budget_claims": ("budget",),
+}
+HOLDS = (claims.REPRODUCED, claims.CONSISTENT)  # the statuses under which the prose says the report's figure holds
+REPORT_ICB = "Lancashire and South Cumbria"  # the report's ICB, the only one published pages give figures for
+
+
+@dataclass
+class Quoted:
+    """The published figures a page quotes, remembered (by ``figure_id``) for its list of sources."""
+
+    figures: pd.DataFrame  # the prepared published_figures table
+    icb_code: str
+    ids: list[str] = field(default_factory=list)
+
+    def cite(self, measure: str, year: str | None = None) -> str:
+        """The citation of the ICB's published ``measure`` (in ``year``), remembered as quoted."""
+        row = finance.published(self.figures, self.icb_code, measure, year)
+        self.ids.append(row["figure_id"])
+        return finance.citation(row)
+
+    def rows(self) -> pd.DataFrame:
+        """The rows of published_figures quoted so far, in the table's order."""
+        return self.figures[self.figures["figure_id"].isin(self.ids)]
+
+
+@dataclass(frozen=True)
+class Finance:
+    """What the chapter's charts and tables draw on, for the edition's year."""
+
+    year: str  # the edition's financial year, e.g. "2023/24"
+    unpublished: str  # the sentence shown where no published figure exists for the ICB
+    report: finance.ReportFigures | None  # the report's figures, if the report is the focal ICB's
+    bases: pd.DataFrame  # each allocation base (£ millions): finance.funding_bases
+    shares: pd.DataFrame | None  # savings as a share of each base, against the report's: finance.savings_shares
+    deficits: pd.DataFrame  # finance.deficits
+    support: pd.DataFrame  # finance.support_received
+    acute_trusts: pd.DataFrame  # the acute trusts the ICB hosts (£ millions): finance.host_trusts
+    budget_split: pd.DataFrame  # the budget chart's bars: label, value_gbp_m, kind
+    quoted: pd.DataFrame  # the published figures the page quotes
+
+
+def why(verdict: claims.Verdict) -> str:
+    """' (the reason)' for a claim left stated only, from the register's note or its explanation's first sentence.
+
+    '' for any other status: the claims page gives the full explanation.
+    """
+    if verdict.status != claims.STATED_ONLY:
+        return ""
+    reason = (verdict.note or verdict.claim["explanation"].split(". ")[0]).rstrip(".")
+    if len(reason) > 1 and reason[1].islower():  # "The plan ..." -> "the plan ...", but "NHS ..." stays
+        reason = reason[0].lower() + reason[1:]
+    return f" ({reason})"
+
+
+def unpublished(figures: pd.DataFrame, icb_code: str, who: str, year: str) -> str:
+    """The sentence that stands for a published figure the ICB lacks in ``year``."""
+    if (figures["icb_code"] == icb_code).any():
+        return f"No published figure gives this for {who} in {year}."
+    return (f"No published figure gives this for {who}: the figures in this book taken from published pages are "
+            f"for {REPORT_ICB} only.")
+
+
+def intro(ch: Chapter, report: finance.ReportFigures | None) -> str:
+    """The report's own words for the chapter's claims (from the register), and whom the page is built for."""
+    stated = finance.edition_report(ch.edition)
+    text = (f"The report this book checks, {stated.citation()} ({stated.period}), says:\n\n"
+            + finance.claims_markdown(stated, tuple(c["id"] for c in ch.claims())))
+    if report is None:
+        text += (f"\n\nThose figures are for {REPORT_ICB}. This page is built for {ch.who}: it shows what the public "
+                 f"data give for it, and says where a figure exists only for {REPORT_ICB}.")
+    return text
+
+
+def record(ch: Chapter, year: str) -> Finance:
+    """Record every figure of the chapter for the edition's financial ``year``, glue its findings; return chart data."""
+    # Every table the page draws on is read first, so each figure names them all as its inputs.
+    allocations, figures, opex = (ch.table(name) for name in
+                                  ("icb_allocations", "published_figures", "trust_operating_expenditure"))
+    report = finance.report_figures(ch.edition, ch.icb)
+    quoted, missing = Quoted(figures, ch.icb), unpublished(figures, ch.icb, ch.who, year)
+    ch.glue("report_intro", Markdown(intro(ch, report)))
+    ch.glue("icb_name", ch.focal["icb_name"])
+    ch.glue("outturn_year", year)
+    for name, keys in HEADINGS.items():
+        ch.glue(name, ", ".join(claims.by_key(ch.register, key)["id"] for key in keys))
+    ch.glue("stated_share", finance.edition_report(ch.edition).value("savings_share_of_funding_pct"))
+
+    bases = finance.funding_bases(allocations, ch.icb, year)
+    total = ch.figure("icb_total_allocation_gbp_m", finance.total_allocation_gbp_m(allocations, ch.icb, year),
+                      unit="GBP million", method="Sum of the ICB's allocations: core services combined, primary "
+                      "medical care, other primary care and the running cost allowance.", year=year)
+    totals = {y: finance.total_allocation_gbp_m(allocations, ch.icb, y) for y in sorted(allocations["year"].unique())}
+    savings_text, base_text, shares = record_savings(ch, figures, report, bases, total, year, missing, quoted)
+    ch.glue("savings_findings", Markdown(savings_text))
+    ch.glue("base_findings", Markdown(base_text))
+    ch.glue("agency_findings", Markdown(record_agency(ch, report)))
+    deficit_text, deficits = record_deficits(ch, figures, report, year, missing, quoted)
+    ch.glue("deficit_findings", Markdown(deficit_text))
+    budget_text, acute_trusts, split = record_budget(ch, opex, figures, report, total, totals, year, quoted)
+    ch.glue("budget_findings", Markdown(budget_text))
+    return Finance(year=year, unpublished=missing, report=report, bases=bases, shares=shares, deficits=deficits,
+                   support=finance.support_received(figures, ch.icb), acute_trusts=acute_trusts,
+                   budget_split=split, quoted=quoted.rows())
+
+
+# --- Savings ----------------------------------------------------------------------------------------------------
+
+
+def record_savings(ch: Chapter, figures: pd.DataFrame, report: finance.ReportFigures | None, bases: pd.DataFrame,
+                   total: float, year: str, missing: str, quoted: Quoted) -> tuple[str, str, pd.DataFrame | None]:
+    """Record the savings figures; return the savings and the funding-base findings and the shares (None if none).
+
+    ``total`` is the sum of the ICB's allocations in ``year`` (£ millions).
+    """
+    sav = finance.savings(figures, ch.icb, year)
+    if sav is None:
+        for figure_id in ["savings_delivered_gbp_m", "savings_recurrent_pct", "savings_implied_funding_base_gbp_m",
+                          *(f"savings_share_of_{base}_pct" for base in bases["base"])]:
+            ch.not_computed(figure_id, missing)
+        return missing, missing + " NHS England's allocation bases for the ICB are shown below for reference.", None
+    source = quoted.cite("savings_delivered", year)
+    ch.figure("savings_delivered_gbp_m", sav["delivered_gbp_m"], unit="GBP million", year=year,
+              method=f"Published outturn of savings delivered ({source}).")
+    text = f"The system delivered **£{sav['delivered_gbp_m']:,.1f}m** of savings in {year} ({source})"
+    if sav["plan_gbp_m"] is not None:
+        quoted.cite("savings_shortfall_vs_plan", year)
+        text += (f", £{sav['shortfall_gbp_m']:,.1f}m short of a plan of £{sav['plan_gbp_m']:,.1f}m: "
+                 f"{sav['delivered_pct_of_plan']:.1f}% of plan")
+    text += "."
+    if sav["recurrent_gbp_m"] is not None:
+        quoted.cite("savings_recurrent", year)
+        ch.figure("savings_recurrent_pct", sav["recurrent_pct"], unit="per cent", year=year,
+                  method="Published recurrent savings ÷ published savings delivered × 100.")
+        text += f" Of these, £{sav['recurrent_gbp_m']:,.1f}m were recurrent: **{sav['recurrent_pct']:.1f}%**."
+    else:
+        ch.not_computed("savings_recurrent_pct", f"No published figure gives the recurrent savings of {ch.who} in "
+                        f"{year}.")
+    if report is None:
+        return text, f"No report of {ch.who}'s states a share of funding to check.", None
+    text += savings_verdicts(report.gbp_m("savings_delivered"), sav["delivered_gbp_m"],
+                             report.value("savings_recurrent_pct"), ch.verdict("savings_delivered"),
+                             ch.verdict("savings_recurrent_pct"))
+    stated_share = report.value("savings_share_of_funding_pct")
+    implied = ch.figure("savings_implied_funding_base_gbp_m",
+                        finance.implied_base_gbp_m(sav["delivered_gbp_m"], stated_share), unit="GBP million",
+                        year=year, method=f"Published savings delivered ÷ the report's {stated_share:g}% × 100: the "
+                        "funding base the share implies.")
+    shares = finance.savings_shares(sav["delivered_gbp_m"], bases, stated_share)
+    for _, b in shares.iterrows():
+        ch.figure(f"savings_share_of_{b['base']}_pct", b["share_pct"], unit="per cent", year=year,
+                  method=f"Published savings delivered ÷ {b['label'].lower()} ({year}) × 100.")
+    return text, base_findings(shares, sav["delivered_gbp_m"], stated_share, implied, total,
+                               ch.verdict("savings_share_of_funding_pct")), shares
+
+
+def savings_verdicts(stated_gbp_m: float, delivered_gbp_m: float, stated_pct: float,
+                     delivered: claims.Verdict, recurrent: claims.Verdict) -> str:
+    """The sentence setting the report's savings (£ millions) and recurrent share (per cent) against the published
+    ones, each status the register's verdict (``delivered``: on the savings; ``recurrent``: on the share)."""
+    text = (f" The report's £{stated_gbp_m:,.0f}m is the published £{delivered_gbp_m:,.1f}m rounded "
+            if delivered.status in HOLDS else
+            f" The report says £{stated_gbp_m:,.0f}m, against the published £{delivered_gbp_m:,.1f}m, ")
+    text += (f"and its {stated_pct:g}% recurrent is the published share rounded" if recurrent.status in HOLDS
+             else f"and it gives {stated_pct:g}% recurrent")
+    if delivered.status == recurrent.status:
+        return text + f": both **{delivered.status}**."
+    return text + f": **{delivered.status}** and **{recurrent.status}** respectively."
+
+
+def base_findings(shares: pd.DataFrame, delivered_gbp_m: float, stated_pct: float, implied_gbp_m: float,
+                  total_gbp_m: float, verdict: claims.Verdict) -> str:
+    """The funding base the report's share implies, set against each published base (£ millions, per cent).
+
+    ``shares`` is :func:`sots.finance.savings_shares`; ``verdict`` the register's on the share, whose check names the
+    base it compares (its figure ``savings_share_of_<base>_pct``) and the tolerance a share may differ by.
+    """
+    check = verdict.checks[0]
+    low = finance.implied_base_gbp_m(delivered_gbp_m, stated_pct + check.tolerance)
+    high = finance.implied_base_gbp_m(delivered_gbp_m, stated_pct - check.tolerance)
+    text = (f"£{delivered_gbp_m:,.1f}m ÷ {stated_pct:g}% implies a funding base of **£{implied_gbp_m:,.0f}m** "
+            f"(£{low:,.0f}m to £{high:,.0f}m for any share that rounds to {stated_pct:g}%). ")
+    checked = shares.set_index("savings_share_of_" + shares["base"] + "_pct").loc[check.figure]
+    if verdict.status in HOLDS:
+        return text + (f"It matches {checked['label'].lower()} (£{checked['amount_gbp_m']:,.1f}m, "
+                       f"{checked['share_pct']:.2f}%): **{verdict.status}** on that base.")
+    nearest = finance.nearest_base(shares)
+    if nearest["base"] == checked["base"]:  # the closest base misses the register's tolerance, so every base does
+        text += "**No published allocation base matches.** "
+    else:
+        text += (f"On {checked['label'].lower()}, the base the claims register checks, the savings are "
+                 f"{checked['share_pct']:.2f}%. ")
+    difference, gap = nearest["difference_pct_points"], nearest["base_gap_gbp_m"]
+    return text + (
+        f"The closest is {nearest['label'].lower()}: £{nearest['amount_gbp_m']:,.1f}m, on which the savings are "
+        f"{nearest['share_pct']:.2f}%, {abs(difference):.2f} points {'above' if difference > 0 else 'below'} "
+        f"{stated_pct:g}%; the implied base is £{abs(gap):,.0f}m ({abs(gap) / nearest['amount_gbp_m'] * 100:.1f}%) "
+        f"{'smaller' if gap > 0 else 'larger'} than that base. The sum of all the ICB's allocations "
+        f"(£{total_gbp_m:,.1f}m) gives {delivered_gbp_m / total_gbp_m * 100:.2f}%. The report's denominator is "
+        "probably a local figure, such as the system's total income, that no open dataset gives: "
+        f"**{verdict.status}**.")
+
+
+def record_agency(ch: Chapter, report: finance.ReportFigures | None) -> str:
+    """Record the report's agency saving annualised (£ millions a year); return the finding."""
+    if report is None:
+        return f"The report's agency saving is for {REPORT_ICB}; none is stated for {ch.who}."
+    agency, saving = report.figures["agency_savings"], report.gbp_m("agency_savings")
+    annual = ch.figure("agency_savings_annualised_gbp_m", finance.annualise(saving, agency["months"]),
+                       unit="GBP million per year", method=f"The report's agency saving over {agency['months']} "
+                       "months × 12 ÷ months; the saving itself is stated only.")
+    return (f"The report says a standard maximum rate for agency nurses cut agency costs by almost £{saving:,.0f}m "
+            f"in {agency['period']}: about **£{annual:,.1f}m a year**. No open dataset gives agency spending by ICB "
+            f"or trust at this level, so the figure is **{ch.verdict('agency_savings').status}**; NHS England's "
+            "monthly agency spend returns by trust would settle it.")
+
+
+# --- Deficits ---------------------------------------------------------------------------------------------------
+
+
+def record_deficits(ch: Chapter, figures: pd.DataFrame, report: finance.ReportFigures | None, year: str,
+                    missing: str, quoted: Quoted) -> tuple[str, pd.DataFrame]:
+    """Record the system deficit above its control total, each year both are published (£ millions); return the
+    finding and the deficits (:func:`sots.finance.deficits`)."""
+    deficits = finance.deficits(figures, ch.icb, report)
+    gaps = {}
+    for y, rows in deficits.groupby("year"):
+        before = rows[(rows["kind"] == "outturn") & (rows["category"] == "System, before support")]["value_gbp_m"]
+        plan = rows[(rows["kind"] == "plan") & (rows["body"] == "System")]["value_gbp_m"]
+        if len(before) and len(plan):
+            gaps[y] = ch.figure(f"deficit_above_control_total_gbp_m{year_suffix(y)}", before.iloc[0] - plan.iloc[0],
+                                unit="GBP million", year=y, method="Published system deficit before support − the "
+                                "system deficit control total.")
+    if f"deficit_above_control_total_gbp_m{year_suffix(year)}" not in ch.figures:
+        ch.not_computed(f"deficit_above_control_total_gbp_m{year_suffix(year)}",
+                        f"No published deficit and control total of {ch.who} for {year}.")
+    if deficits.empty:
+        return missing, deficits
+    control = None
+    if report is not None:
+        control = (report.figures["system_control_total_deficit"]["year"], report.gbp_m("system_control_total_deficit"),
+                   ch.verdict("system_control_total_deficit"))
+    limit = ch.verdict("icb_deficit_limit") if report is not None else None
+    text = " ".join(deficit_sentence(y, rows, deficits, gaps.get(y), control, limit)
+                    for y, rows in deficits.groupby("year"))
+    measures = [m for m, _, _ in finance.DEFICIT_OUTTURNS] + ["system_control_total_deficit", *finance.SUPPORT_MEASURES]
+    quoted.ids += list(figures.loc[(figures["icb_code"] == ch.icb) & figures["measure"].isin(measures), "figure_id"])
+    return text + " Sources: " + "; ".join(sorted(set(deficits["source"]))) + ".", deficits
+
+
+def deficit_sentence(year: str, rows: pd.DataFrame, deficits: pd.DataFrame, gap: float | None,
+                     control: tuple[str, float, claims.Verdict] | None, limit: claims.Verdict | None) -> str:
+    """One year's deficits (£ millions): before and after support, against the control total, and the ICB's own.
+
+    ``rows`` are ``deficits``' rows for ``year``; ``gap`` the deficit above the control total (None if either is
+    unpublished); ``control`` the report's control total as (year, £ millions, the register's verdict), None without
+    a report; ``limit`` the verdict on the report's limit for the ICB's own deficit.
+    """
+    out = rows[rows["kind"] == "outturn"].set_index("category")["value_gbp_m"]
+    plan = rows[rows["kind"] == "plan"].set_index("body")["value_gbp_m"]
+    before, after = out.get("System, before support"), out.get("System, after support")
+    text = f"In {year} the system's deficit was £{before:,.1f}m before support" if before is not None else f"In {year}"
+    if after is not None:
+        text += f" and £{after:,.1f}m after it"
+    if gap is not None:
+        text += (f", against a control total of £{plan['System']:,.1f}m: "
+                 f"£{abs(gap):,.1f}m {'worse' if gap > 0 else 'better'} than the plan")
+    if control is not None and control[0] == year and "System" in plan:
+        text += f". The report's £{control[1]:,.0f}m control total is **{control[2].status}**{why(control[2])}"
+    if "ICB, after support" in out:
+        text += f". The ICB's own deficit was £{out['ICB, after support']:,.1f}m"
+    if "ICB" in plan and limit is not None:
+        text += (f". The report expects the ICB alone to end the year with a deficit of no more than "
+                 f"£{plan['ICB']:,.1f}m, read here as {year}, the year of the control total; no ICB outturn for "
+                 f"{year} is published here, so this is **{limit.status}**")
+        earlier = deficits[(deficits["year"] < year) & (deficits["category"] == "ICB, after support")
+                           & (deficits["kind"] == "outturn")]
+        for _, e in earlier.iterrows():
+            difference = e["value_gbp_m"] - plan["ICB"]
+            text += (f" (if the report meant {e['year']}, the ICB's published outturn of £{e['value_gbp_m']:,.1f}m "
+                     f"is £{abs(difference):,.1f}m {'below' if difference < 0 else 'above'} it)")
+    return text + "."
+
+
+# --- The budget -------------------------------------------------------------------------------------------------
+
+
+def record_budget(ch: Chapter, opex: pd.DataFrame, figures: pd.DataFrame, report: finance.ReportFigures | None,
+                  total: float, totals: dict[str, float], year: str,
+                  quoted: Quoted) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+    """Record the acute trusts' spending and its share of the allocations; return the finding, the trusts and the
+    budget chart's bars. ``total`` is the allocations' sum in ``year``, ``totals`` in each year (£ millions)."""
+    acute_trusts = finance.host_trusts(opex, ch.icb, year)
+    split = [{"label": f"Public data: sum of ICB allocations, {y}", "value_gbp_m": v, "kind": "public data"}
+             for y, v in totals.items()]
+    text = f"The ICB's allocations for {year} add up to **£{total:,.1f}m**."
+    acute_opex = None
+    if len(acute_trusts):
+        acute_opex = ch.figure("acute_trust_opex_gbp_m", acute_trusts["opex_gbp_m"].sum(), unit="GBP million",
+                               year=year, n_trusts=len(acute_trusts),
+                               method="Total operating expenditure (TAC EXP0390) of the acute trusts the ICB hosts.")
+        hospital_pct = ch.figure(
+            "hospital_share_of_budget_pct", finance.share_pct(acute_opex, total), unit="per cent", year=year,
+            method="Acute trusts' operating expenditure ÷ the sum of the ICB's allocations × 100. Trust spending "
+            "includes care paid for by NHS England and other ICBs, so this overstates the ICB's own share.")
+        split.append({"label": f"Public data: acute trusts' operating expenditure, {year}", "value_gbp_m": acute_opex,
+                      "kind": "public data"})
+        text += (f" The {len(acute_trusts)} acute trusts it hosts spent **£{acute_opex:,.1f}m**, "
+                 f"{hospital_pct:.1f}% of that sum.")
+    else:
+        why_not = (f"the trust accounts here do not cover {year}" if year not in set(opex["year"]) else
+                   f"the trust file names no acute trust hosted by {ch.who} in {year} (its trusts carry a 2026 "
+                   "merged-ICB code)")
+        text += f" The hospital share cannot be computed: {why_not}."
+        for figure_id in ("acute_trust_opex_gbp_m", "hospital_share_of_budget_pct"):
+            ch.not_computed(figure_id, why_not[0].upper() + why_not[1:] + ".")
+    if report is None:
+        return text, acute_trusts, pd.DataFrame(split)
+    budget, pct = report.gbp_m("budget"), report.value("hospital_share_of_budget_pct")
+    split[:0] = [{"label": "Report: the budget", "value_gbp_m": budget, "kind": "report"},
+                 {"label": f"Report: {pct:g}% of the budget, on hospitals", "value_gbp_m": budget * pct / 100,
+                  "kind": "report"}]
+    text += budget_verdict(budget, pct, total, max(totals.values()), year, acute_opex, ch.verdict("budget"))
+    running = finance.published(figures, ch.icb, "running_budget")
+    if running is not None:
+        share = finance.published(figures, ch.icb, "share_spent_on_hospitals")
+        when = running["year"] if isinstance(running["year"], str) else running["period"]
+        split.insert(2, {"label": f"Published page: running budget, {when}",
+                         "value_gbp_m": finance.to_gbp_m(running["value"], running["unit"]), "kind": "published page"})
+        text += (f" Earlier, the ICB's chief executive put the running budget at about £{running['value']:g}bn"
+                 + (f", {share['value']:g}% of it on hospitals" if share is not None else "")
+                 + f" ({quoted.cite('running_budget')}).")
+        if share is not None:
+            quoted.cite("share_spent_on_hospitals")
+    return text, acute_trusts, pd.DataFrame(split)
+
+
+def budget_verdict(budget_gbp_m: float, pct: float, total_gbp_m: float, largest_gbp_m: float, year: str,
+                   acute_opex_gbp_m: float | None, verdict: claims.Verdict) -> str:
+    """The report's budget (£ millions) and hospital share (per cent) against the allocations' sum in ``year`` and the
+    acute trusts' spending (None if not computed), with the register's verdict on the budget claim."""
+    gap, hospitals = budget_gbp_m - total_gbp_m, budget_gbp_m * pct / 100
+    bn = f"£{budget_gbp_m / 1000:g}bn"
+    text = (f" The report's {bn} is £{gap:,.0f}m ({gap / total_gbp_m * 100:.1f}%) more than the {year} allocations, "
+            f"and more than any year's here (largest £{largest_gbp_m:,.1f}m): it probably counts funding beyond the "
+            "ICB allocations, such as the trusts' other income or services commissioned by NHS England. "
+            f"{pct:g}% of {bn} is £{hospitals:,.0f}m")
+    if acute_opex_gbp_m is not None:
+        text += (f"; the acute trusts' spending is £{acute_opex_gbp_m - hospitals:,.0f}m more, "
+                 f"{acute_opex_gbp_m / budget_gbp_m * 100:.1f}% of {bn}. Trust spending includes care paid for by "
+                 "NHS England and by other ICBs, so it is an upper bound on the ICB's own hospital spending")
+    return (text + f". Against the allocations and the hospital share computed here, the report's {bn} and its "
+            f"{pct:g}% on hospitals are **{verdict.status}**{why(verdict)}.")
+
+
+# --- Charts and tables ------------------------------------------------------------------------------------------
+
+
+def share_chart(fin: Finance, who: str) -> alt.LayerChart:
+    """Savings as a share of each base against the report's share, the closest base highlighted."""
+    return charts.share_bars(fin.shares, stated_pct=fin.report.value("savings_share_of_funding_pct"), focal_name=who,
+                             highlight=finance.nearest_base(fin.shares)["base"])
+
+
+def shares_table(fin: Finance) -> charts.Table:
+    """Each base, the savings as a share of it and the difference from the report's share (points)."""
+    money = f"{fin.year} (£m)"
+    table = fin.shares[["label", "amount_gbp_m", "share_pct", "difference_pct_points"]].rename(columns={
+        "label": "Base", "amount_gbp_m": money, "share_pct": "Savings as a share (%)",
+        "difference_pct_points": "Against the report (points)"})
+    return charts.table(table, formats={money: "{:,.1f}", "Savings as a share (%)": "{:.2f}",
+                                        "Against the report (points)": "{:+.2f}"})
+
+
+def bases_table(fin: Finance) -> charts.Table:
+    """Each allocation base of the ICB in the year (£ millions)."""
+    money = f"{fin.year} (£m)"
+    return charts.table(fin.bases[["label", "amount_gbp_m"]].rename(columns={"label": "Base", "amount_gbp_m": money}),
+                        formats={money: "{:,.1f}"})
+
+
+def support_table(fin: Finance) -> charts.Table:
+    """The support funding published for the system, by year (£ millions), with its source."""
+    renamed = fin.support.rename(columns={"year": "Year", "description": "Support", "value_gbp_m": "£m",
+                                          "source": "Source"})
+    return charts.table(renamed[["Year", "Support", "£m", "Source"]], formats={"£m": "{:,.1f}"})
+
+
+def budget_chart(fin: Finance, who: str) -> alt.LayerChart:
+    """The report's budget and hospital share against the allocations and the acute trusts' spending."""
+    return charts.amount_bars(
+        fin.budget_split, title="The budget and spending on hospitals",
+        subtitle=f"{who}; blue: computed from public data; grey: stated",
+        description=f"Bar chart comparing {who}'s budget and hospital spending as stated with the sum of its "
+        "allocations and its acute trusts' operating expenditure.")
+
+
+def trusts_table(fin: Finance) -> charts.Table:
+    """The acute trusts the ICB hosts and their operating expenditure in the year (£ millions)."""
+    money = f"Operating expenditure {fin.year} (£m)"
+    return charts.table(fin.acute_trusts.rename(columns={
+        "trust_code": "Code", "trust_name": "Trust", "sector": "Sector", "opex_gbp_m": money}),
+        formats={money: "{:,.1f}"})
+
+
+def sources_table(fin: Finance) -> charts.Table:
+    """Each source of the published figures the page quotes: publisher, title, address and the figures used."""
+    return charts.table(finance.sources_table(fin.quoted), formats={}, wrap=("Address", "Figures used"))

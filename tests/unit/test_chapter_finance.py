@@ -1,0 +1,165 @@
+"""The finance chapter's findings: each status in its prose is the claims register's verdict on its own figures."""
+
+import pandas as pd
+import pytest
+
+from helpers import ROOT
+from sots import chapter, claims, finance
+from sots.chapters import finance as page
+
+pytestmark = pytest.mark.unit
+
+DATA = ROOT / "data"
+REGISTER = claims.load()
+
+
+def verdict(key, **values):
+    """The register's verdict on the claim ``key`` given figure id -> value (None: recorded as not computed)."""
+    results = {f: {"value": v} if v is not None else {"value": None, "not_computed": "no data"}
+               for f, v in values.items()}
+    return claims.evaluate(claims.by_key(REGISTER, key), results)
+
+
+@pytest.fixture
+def glued(monkeypatch):
+    seen = {}
+    monkeypatch.setattr(chapter.Recorder, "glue", staticmethod(lambda name, value: seen.__setitem__(name, value)))
+    return seen
+
+
+def test_the_savings_sentence_gives_each_claims_verdict():
+    delivered = verdict("savings_delivered", savings_delivered_gbp_m=240.7)
+    recurrent = verdict("savings_recurrent_pct", savings_recurrent_pct=68.92)
+    assert page.savings_verdicts(241, 240.7, 69, delivered, recurrent) == (
+        " The report's £241m is the published £240.7m rounded and its 69% recurrent is the published share rounded: "
+        "both **reproduced**.")
+    # A recurrent share 1.9 points off is beyond the register's tolerance of 0.5: not reproduced, said so.
+    recurrent = verdict("savings_recurrent_pct", savings_recurrent_pct=67.1)
+    assert page.savings_verdicts(241, 240.7, 69, delivered, recurrent) == (
+        " The report's £241m is the published £240.7m rounded and it gives 69% recurrent: **reproduced** and "
+        "**not reproduced** respectively.")
+    delivered = verdict("savings_delivered", savings_delivered_gbp_m=239.0)
+    assert page.savings_verdicts(241, 239.0, 69, delivered, recurrent).startswith(
+        " The report says £241m, against the published £239.0m, and it gives 69% recurrent: both **not reproduced**.")
+
+
+def shares_for(amounts):
+    """Savings of £240m against the five published bases with the given amounts (£ millions)."""
+    bases = pd.DataFrame({"base": [b for b, _, _ in finance.FUNDING_BASES],
+                          "label": [label for _, label, _ in finance.FUNDING_BASES], "amount_gbp_m": amounts})
+    shares = finance.savings_shares(240.0, bases, 6.6)
+    values = {f"savings_share_of_{b}_pct": s for b, s in zip(shares["base"], shares["share_pct"])}
+    return shares, verdict("savings_share_of_funding_pct", **values)
+
+
+def test_the_funding_base_finding_follows_the_registers_check_of_the_share():
+    # 240 / 3,640 = 6.59%, which the register's check (core combined, within 0.05 points of 6.6) accepts.
+    shares, v = shares_for([3000.0, 3300.0, 3640.0, 4140.0, 4170.0])
+    assert v.status == claims.REPRODUCED
+    text = page.base_findings(shares, 240.0, 6.6, 240.0 / 0.066, 4170.0, v)
+    assert text == ("£240.0m ÷ 6.6% implies a funding base of **£3,636m** (£3,609m to £3,664m for any share that "
+                    "rounds to 6.6%). It matches core services, combined (with discharge) (£3,640.0m, 6.59%): "
+                    "**reproduced** on that base.")
+    # 240 / 3,500 = 6.86%: the checked base, also the closest, misses, so no base matches.
+    shares, v = shares_for([3000.0, 3300.0, 3500.0, 4140.0, 4170.0])
+    text = page.base_findings(shares, 240.0, 6.6, 240.0 / 0.066, 4170.0, v)
+    assert v.status == claims.NOT_REPRODUCED
+    assert "**No published allocation base matches.** The closest is core services, combined" in text
+    assert "6.86%, 0.26 points above 6.6%" in text and text.endswith(": **not reproduced**.")
+
+
+def test_a_closer_base_than_the_checked_one_does_not_change_the_registers_verdict():
+    # Core total gives 6.61%, within the tolerance, but the register checks core combined (6.00%): not reproduced.
+    shares, v = shares_for([3000.0, 240.0 / 0.0661, 4000.0, 4140.0, 4170.0])
+    assert v.status == claims.NOT_REPRODUCED
+    text = page.base_findings(shares, 240.0, 6.6, 240.0 / 0.066, 4170.0, v)
+    assert "No published allocation base matches" not in text
+    assert ("On core services, combined (with discharge), the base the claims register checks, the savings are "
+            "6.00%. The closest is core services, total (with elective recovery)") in text
+    assert text.endswith("**not reproduced**.")
+
+
+def test_a_stated_only_claim_says_why_from_the_register():
+    control = verdict("system_control_total_deficit", deficit_above_control_total_gbp_m_2024_25=179.8)
+    assert control.status == claims.STATED_ONLY
+    assert page.why(control) == " (the agreed plan is not published as data)"
+    # A checked claim whose figure the edition lacks: the register's note, not its explanation.
+    budget = verdict("budget", icb_total_allocation_gbp_m=4136.1, hospital_share_of_budget_pct=None)
+    assert page.why(budget) == " (not checked in this edition, which lacks a figure it needs)"
+    assert page.why(verdict("savings_delivered", savings_delivered_gbp_m=240.7)) == ""
+
+
+def test_a_years_deficits_against_the_reports_control_total_and_limit():
+    figures = pd.DataFrame([
+        {"figure_id": f"x{i}", "icb_code": "QE1", "year": y, "measure": m, "value": v, "unit": "GBP million",
+         "source_publisher": "LDRS", "source_title": "A report", "source_url": "https://example.org/a"}
+        for i, (y, m, v) in enumerate([("2023/24", "icb_deficit", 89.0),
+                                       ("2024/25", "system_deficit_before_support", 354.8),
+                                       ("2024/25", "system_control_total_deficit", 175.0)])])
+    deficits = finance.deficits(figures, "QE1", finance.report_figures("2023-24", "QE1"))
+    control = ("2024/25", 175.0,
+               verdict("system_control_total_deficit", deficit_above_control_total_gbp_m_2024_25=179.8))
+    limit = verdict("icb_deficit_limit")
+    rows = deficits[deficits["year"] == "2024/25"]
+    assert page.deficit_sentence("2024/25", rows, deficits, 179.8, control, limit) == (
+        "In 2024/25 the system's deficit was £354.8m before support, against a control total of £175.0m: £179.8m "
+        "worse than the plan. The report's £175m control total is **stated only** (the agreed plan is not published "
+        "as data). The report expects the ICB alone to end the year with a deficit of no more than £95.0m, read here "
+        "as 2024/25, the year of the control total; no ICB outturn for 2024/25 is published here, so this is "
+        "**stated only** (if the report meant 2023/24, the ICB's published outturn of £89.0m is £6.0m below it).")
+    assert page.deficit_sentence("2023/24", deficits[deficits["year"] == "2023/24"], deficits, None, control,
+                                 limit) == "In 2023/24. The ICB's own deficit was £89.0m."
+
+
+def test_the_budget_finding_gives_the_registers_verdict_not_its_own():
+    v = verdict("budget", icb_total_allocation_gbp_m=4087.7, hospital_share_of_budget_pct=72.4)
+    assert v.status == claims.NOT_REPRODUCED  # £4.09bn against £4.5bn, and 72.4% against 60%
+    text = page.budget_verdict(4500.0, 60, 4087.7, 4136.1, "2023/24", 2958.8, v)
+    assert text.startswith(" The report's £4.5bn is £412m (10.1%) more than the 2023/24 allocations")
+    assert "the acute trusts' spending is £259m more, 65.8% of £4.5bn" in text
+    assert text.endswith("the report's £4.5bn and its 60% on hospitals are **not reproduced**.")
+    v = verdict("budget", icb_total_allocation_gbp_m=4136.1, hospital_share_of_budget_pct=None)
+    text = page.budget_verdict(4500.0, 60, 4136.1, 4136.1, "2024/25", None, v)
+    assert "60% of £4.5bn is £2,700m. Against" in text
+    assert text.endswith("are **stated only** (not checked in this edition, which lacks a figure it needs).")
+
+
+def test_the_chapter_records_its_figures_and_its_prose_agrees_with_its_verdicts(glued):
+    ch = chapter.open("finance", edition="2023-24", icb="QE1", data_dir=DATA)
+    fin = page.record(ch, "2023/24")
+    assert ch.figures["savings_delivered_gbp_m"]["value"] == 240.7
+    assert set(ch.figures["savings_delivered_gbp_m"]["inputs"]) >= {"icb_lookup", "icb_allocations",
+                                                                    "published_figures", "trust_operating_expenditure"}
+    assert (glued["savings_claims"], glued["share_claims"], glued["deficit_claims"]) == ("F2, F3", "F4", "F6, F7")
+    assert glued["stated_share"] == 6.6
+    intro = glued["report_intro"].data
+    assert intro.count("\n- ") == 8 and "(F2)" in intro and "Those figures are for" not in intro
+    statuses = {key: ch.verdict(key).status for key in ("savings_delivered", "savings_share_of_funding_pct",
+                                                        "system_control_total_deficit", "budget")}
+    assert statuses == {"savings_delivered": claims.REPRODUCED, "savings_share_of_funding_pct": claims.NOT_REPRODUCED,
+                        "system_control_total_deficit": claims.STATED_ONLY, "budget": claims.NOT_REPRODUCED}
+    assert glued["savings_findings"].data.endswith("both **reproduced**.")
+    assert glued["base_findings"].data.endswith("**not reproduced**.")
+    assert "control total is **stated only**" in glued["deficit_findings"].data
+    assert "**reproduced**" not in glued["deficit_findings"].data
+    assert "on hospitals are **not reproduced**" in glued["budget_findings"].data
+    assert finance.nearest_base(fin.shares)["base"] == "core_combined_allocation"
+    # The sources list: every published figure the findings quote, and only those (not the in-year savings required).
+    assert sorted(fin.quoted["figure_id"]) == [
+        "lsc_2023_running_budget", "lsc_2023_share_spent_on_hospitals", "lsc_2324_deficit_before_support",
+        "lsc_2324_icb_deficit", "lsc_2324_nhse_support_funding", "lsc_2324_provider_deficit",
+        "lsc_2324_savings_delivered", "lsc_2324_savings_recurrent", "lsc_2324_savings_shortfall_vs_plan",
+        "lsc_2324_system_deficit_after_support", "lsc_2425_control_total_deficit", "lsc_2425_deficit_excl_support",
+        "lsc_2425_deficit_support_funding", "lsc_2425_system_deficit_after_support", "lsc_2425_winter_surge_funding"]
+
+
+def test_another_icb_records_each_published_figure_as_not_computed_with_why(glued):
+    ch = chapter.open("finance", edition="2024-25", icb="QHM", data_dir=DATA)
+    fin = page.record(ch, "2024/25")
+    reason = ("No published figure gives this for North East and North Cumbria: the figures in this book taken from "
+              "published pages are for Lancashire and South Cumbria only.")
+    assert ch.figures["savings_delivered_gbp_m"] == {"value": None, "not_computed": reason, "edition": "2024-25",
+                                                     "icb": "QHM"}
+    assert ch.figures["hospital_share_of_budget_pct"]["not_computed"] == "The trust accounts here do not cover 2024/25."
+    assert fin.shares is None and fin.deficits.empty and fin.quoted.empty
+    assert glued["report_intro"].data.endswith("says where a figure exists only for Lancashire and South Cumbria.")
