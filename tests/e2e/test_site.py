@@ -123,18 +123,18 @@ def test_prose_quotes_the_values_in_results_json(built_site, edition):
 
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_each_edition_has_a_manifest_of_every_input_and_output(built_site, edition):
-    from sots import release, site
+    from sots import publish, release
 
     folder = built_site / edition
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert site.verify_manifest(folder) == []
+    assert publish.verify_manifest(folder) == []
     assert manifest["edition"] == edition and manifest["version"] == release.version()
     assert manifest["commit"] == release.commit(ROOT)
     assert (manifest["build_time"], manifest["build_time_source"]) == release.build_time(ROOT)
     assert manifest["data_years"]["allocation_year"] == ALLOCATION_YEAR[edition].replace("_", "/")
-    expected_inputs = {f"data/{p.name}": site.sha256_file(p) for p in sorted(DATA.iterdir()) if p.is_file()}
+    expected_inputs = {f"data/{p.name}": publish.sha256_file(p) for p in sorted(DATA.iterdir()) if p.is_file()}
     assert manifest["inputs"] == expected_inputs
-    assert manifest["sources"]["notebooks/funding_per_head.ipynb"] == site.sha256_file(
+    assert manifest["sources"]["notebooks/funding_per_head.ipynb"] == publish.sha256_file(
         ROOT / "notebooks" / "funding_per_head.ipynb")
     assert {"_config.yml", "_toc.yml", "book/intro.md", "notebooks/timeline.ipynb"} <= set(manifest["sources"])
     assert {"results.json", "book/intro.html", "notebooks/timeline.html", CHAPTER_PAGE} <= set(manifest["outputs"])
@@ -285,7 +285,7 @@ def test_builds_at_once_into_one_site_are_intact_and_byte_identical_to_one_build
     matches its manifest, and the whole site, switcher and front page included, is byte-identical to a single
     --all-editions build: no timestamps, random ids or build paths, and nothing lost to the race. (Processes
     publishing the same edition at once are tested in tests/integration/test_publish.py.)"""
-    from sots import site as site_module
+    from sots import publish
 
     site = tmp_path / "site"
     runs = [subprocess.Popen([sots_exe(), "build", "--edition", edition, "--out", str(site)], cwd=ROOT,
@@ -294,6 +294,6 @@ def test_builds_at_once_into_one_site_are_intact_and_byte_identical_to_one_build
         stdout, stderr = run.communicate(timeout=600)
         assert run.returncode == 0, stdout + stderr
     for edition in EDITIONS:
-        assert site_module.verify_manifest(site / edition) == []
+        assert publish.verify_manifest(site / edition) == []
     assert snapshot(site) == snapshot(built_site)
     assert not list(tmp_path.glob(".sots-staging-*"))
