@@ -16,7 +16,6 @@ site exactly as it was, and staging folders are unique per build, so concurrent 
 
 from __future__ import annotations
 
-import html
 import json
 import shutil
 import subprocess
@@ -35,6 +34,7 @@ from sots.errors import BuildError, InputError, refuse
 from sots.pipeline import Parameters, chapter_overrides, execute, notebooks_in_toc
 from sots.publish import ICON, MANIFEST_FILE, SWITCHER_FILE, manifest, publish, redirect_page, sha256_file
 from sots.release import Release
+from sots.render import render
 from sots.results import RESULTS_FILE, merge_fragments
 
 BOOK_SOURCES = ("_toc.yml", "book", "claims.yml")  # notebooks read claims.yml from the staged copy
@@ -49,12 +49,11 @@ YEAR_TABLES = sorted({name for names in editions.INPUT_TABLES.values() for name 
 
 
 def footer_html(edition: Edition, rel: Release) -> str:
-    """The footer line: the edition, the release version (calendar versioning) and the commit."""
-    e, v, c = (html.escape(x) for x in (edition.id, rel.version, rel.short_commit))
-    return (
-        f'<p class="sots-release">Edition <strong>{e}</strong> · release <span class="sots-version">{v}</span>'
-        f' · commit <code class="sots-commit">{c}</code></p>'
-    )
+    """The footer line: the edition, the release version (calendar versioning) and the commit.
+
+    It sits inside the theme's footer, so the template's closing line break is dropped.
+    """
+    return render("footer.html", edition=edition.id, version=rel.version, commit=rel.short_commit).rstrip("\n")
 
 
 def edition_config(root: Path, edition: Edition, icb_name: str, icb_short_name: str, rel: Release) -> dict:

@@ -16,7 +16,6 @@ checked against it (:func:`verify_manifest`).
 from __future__ import annotations
 
 import fcntl
-import html
 import json
 import shutil
 import tempfile
@@ -28,6 +27,7 @@ from sots import data, editions
 from sots.atomic import write_atomic
 from sots.editions import Edition
 from sots.release import Release
+from sots.render import render
 
 ICON = "favicon.svg"  # copied into _static by Sphinx from html_favicon
 SWITCHER_FILE = "switcher.json"
@@ -117,13 +117,7 @@ def redirect_page(target: str, icon: str) -> str:
 
     It names the book's icon (``icon``, relative): without one, browsers ask for /favicon.ico, which is not there.
     """
-    t, i = html.escape(target, quote=True), html.escape(icon, quote=True)
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta http-equiv="refresh" content="0; url={t}">\n<link rel="canonical" href="{t}">\n'
-        f'<link rel="icon" href="{i}">\n<title>Redirecting</title>\n</head>\n<body>\n'
-        f'<p>This book has moved to <a href="{t}">{t}</a>.</p>\n</body>\n</html>\n'
-    )
+    return render("redirect.html", target=target, icon=icon)
 
 
 @contextmanager
