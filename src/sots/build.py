@@ -4,7 +4,8 @@ The flow (:func:`build`), for each edition chosen from ``editions.yml`` (:mod:`s
 
 1. Copy the book sources (``_config.yml``, ``_toc.yml``, ``book/``) into a fresh staging folder beside the output,
    with this edition's title, switcher, footer and data years in the config and the vega bundle in ``_static/``.
-2. Execute every notebook in ``_toc.yml`` with papermill (:mod:`sots.pipeline`), with the edition's parameters.
+2. Execute every notebook in ``_toc.yml`` with papermill (:mod:`sots.pipeline`), with the edition's parameters,
+   and write each executed chapter as a Python script for readers to download (:mod:`sots.downloads`).
 3. Build the Jupyter Book with execution off and warnings as errors (``-W -n --keep-going``).
 4. Write ``results.json`` and then ``manifest.json`` (edition, release, commit, build time, sha256 of every input
    table and of every published file) beside the HTML.
@@ -29,6 +30,7 @@ import yaml
 from sots import assumptions, charts, claims, data, editions, geography, release
 from sots.atomic import remove_stale, scratch
 from sots.data import project_root
+from sots.downloads import DOWNLOADS_FOLDER, export_scripts
 from sots.editions import Edition
 from sots.errors import BuildError, InputError, refuse
 from sots.pipeline import Parameters, chapter_overrides, execute, notebooks_in_toc
@@ -130,6 +132,7 @@ def build_edition(
     results = merge_fragments(fragments)
     if register is not None:  # only a build for the report's ICB checks its claims
         refuse(claims.unrecorded_figures(register, results))
+    export_scripts([stage / "notebooks" / source.name for source in sources], stage / "_static" / DOWNLOADS_FOLDER)
     html_dir = run_jupyter_book(stage, log)
     # Jupyter Book's own redirect to the first page names no icon; replace it with ours, which does.
     (html_dir / "index.html").write_text(redirect_page(toc["root"] + ".html", f"_static/{ICON}"))

@@ -165,6 +165,35 @@ def test_code_is_folded_but_available(built_site):
     assert "/tmp/" not in html and str(built_site) not in html
 
 
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_every_chapter_page_links_its_notebook_and_its_script_which_exist_offline(built_site, edition):
+    """Each chapter's download menu offers the executed notebook (.ipynb) and the chapter as a Python script (.py),
+    by relative addresses to files in the edition, listed in its manifest; the script compiles."""
+    folder = built_site / edition
+    listed = json.loads((folder / "manifest.json").read_text())["outputs"]
+    for path in chapter_pages(edition):
+        page = built_site / path
+        parser = Links()
+        parser.feed(page.read_text())
+        downloads = {"ipynb": [], "py": []}
+        for _, _, url in parser.urls:
+            if url.endswith((".ipynb", ".py")):
+                downloads[url.rsplit(".", 1)[1]].append(url)
+        stem = page.stem
+        assert [u.rsplit("/", 1)[1] for u in downloads["ipynb"]] == [f"{stem}.ipynb"], (path, downloads)
+        assert [u.rsplit("/", 1)[1] for u in downloads["py"]] == [f"{stem}.py"], (path, downloads)
+        for url in downloads["ipynb"] + downloads["py"]:
+            assert not urlparse(url).scheme and not url.startswith("/"), url  # relative: works offline, any path
+            target = (page.parent / url).resolve()
+            assert target.is_file(), (path, url)
+            assert target.relative_to(folder.resolve()).as_posix() in listed, url
+        script = (page.parent / downloads["py"][0]).resolve()
+        compile(script.read_text(), script.name, "exec")
+        notebook = json.loads((page.parent / downloads["ipynb"][0]).read_text())
+        assert any(cell.get("outputs") for cell in notebook["cells"]), f"{path}: the notebook is not the executed one"
+        assert "/tmp/" not in script.read_text() and str(built_site) not in script.read_text()
+
+
 def test_every_chapter_loads_offline_with_every_chart_drawn(built_site, serve, visit):
     base = serve(built_site)
     for path in [p for edition in EDITIONS for p in chapter_pages(edition)]:
