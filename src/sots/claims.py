@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import difflib
 import html
-import json
 import math
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
 
+from sots import schema as schemas
 from sots.data import project_root
 from sots.errors import InputError
 
@@ -53,11 +52,11 @@ def _read(path: Path | None) -> tuple[Path, dict]:
 
 def schema() -> dict:
     """The JSON Schema of ``claims.yml``, shipped with the package."""
-    return json.loads(resources.files("sots").joinpath(SCHEMA).read_text())
+    return schemas.load(SCHEMA)
 
 
 def _where(doc: dict, error) -> str:
-    """'claim F2: field 'stated'' (or 'report: field ...') for a jsonschema error, from its path in the document."""
+    """'claim F2: field 'stated': ...' (or 'report: field ...') for a jsonschema error, from its path in the document."""
     path = list(error.absolute_path)
     if path[:1] == ["claims"] and len(path) >= 2 and isinstance(path[1], int):
         entry = (doc.get("claims") or [])[path[1]]
@@ -65,25 +64,16 @@ def _where(doc: dict, error) -> str:
         place, rest = f"claim {cid}", path[2:]
     else:
         place, rest = (str(path[0]), path[1:]) if path else ("", [])
-    if error.validator == "required":
-        missing = error.message.split("'")[1]
-        return f"{place}: missing field '{'.'.join(map(str, [*rest, missing]))}'"
-    if error.validator == "additionalProperties":
-        return f"{place}: {error.message}"
     if error.validator == "not" and rest == []:
-        return f"{place}: field 'checks' is not allowed when the rule is 'stated only'"
-    what = ".".join(map(str, rest)) or "entry"
-    return f"{place}: field '{what}': {error.message}"
+        what = "field 'checks' is not allowed when the rule is 'stated only'"
+    else:
+        what = schemas.problem(error, rest)
+    return f"{place}: {what}" if place else what
 
 
 def validate(doc: dict, path: Path | str = REGISTER) -> None:
     """Check a parsed register against the schema; InputError naming the file, claim id and field otherwise."""
-    import jsonschema
-
-    validator = jsonschema.Draft202012Validator(schema())
-    errors = sorted(validator.iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
-    if errors:
-        raise InputError(f"{path}: {_where(doc, errors[0])}".replace(f"{path}: : ", f"{path}: "))
+    schemas.check(doc, SCHEMA, path, _where)
 
 
 def report(path: Path | None = None) -> dict:

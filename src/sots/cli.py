@@ -95,7 +95,7 @@ def build(
     ] = None,
 ) -> None:
     """Execute every notebook and build the book for each edition; publish only if every edition succeeds."""
-    from sots.site import build as build_site  # heavy imports only for the commands that need them
+    from sots.build import build as build_site  # heavy imports only for the commands that need them
 
     try:
         overrides = parse_params(param or [])

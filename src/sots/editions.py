@@ -18,22 +18,15 @@ from typing import Any
 
 import pandas as pd
 
+from sots import schema as schemas
 from sots.errors import InputError
 
 EDITIONS_FILE = "editions.yml"
-STATUSES = ("current", "archived")
+SCHEMA = "editions.schema.json"  # what each field must be; shipped with the package
 
 ID_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")  # an edition id: a financial year such as 2024-25
 YEAR_PATTERN = re.compile(r"^(\d{4})/(\d{2})$")  # a financial year such as 2024/25
-VINTAGE_PATTERN = re.compile(r"^\d{4}-based$")  # a projection vintage such as 2018-based
 
-# Each input's data year: what it is, and the pattern its value must match.
-INPUTS: dict[str, tuple[str, re.Pattern, str]] = {
-    "allocation_year": ("NHS England ICB allocations and weighted populations", YEAR_PATTERN, "a financial year such as 2024/25"),
-    "unit_cost_year": ("National Cost Collection unit costs", YEAR_PATTERN, "a financial year such as 2024/25"),
-    "outturn_year": ("the system's reported financial outturn", YEAR_PATTERN, "a financial year such as 2024/25"),
-    "projection_vintage": ("ONS subnational population projections", VINTAGE_PATTERN, "a vintage such as 2018-based"),
-}
 # The prepared tables that must hold an input's data year (in their ``year`` column) or vintage (a projection's first
 # year) before an edition is built. Every input is listed, so an edition never prints a year its tables lack.
 INPUT_TABLES: dict[str, tuple[str, ...]] = {
@@ -42,7 +35,6 @@ INPUT_TABLES: dict[str, tuple[str, ...]] = {
     "outturn_year": ("icb_allocations", "published_figures"),
     "projection_vintage": ("population_projection",),
 }
-FIELDS = ("id", "title", "status", "inputs")
 
 
 @dataclass(frozen=True)
@@ -68,61 +60,69 @@ def _financial_year_ok(match: re.Match | None) -> bool:
     return bool(match) and (int(match[1]) + 1) % 100 == int(match[2])
 
 
-def _edition(entry: Any, n: int, source: str) -> Edition:
-    """Validate the ``n``-th entry (1-based) of the file ``source``."""
-    if not isinstance(entry, dict):
-        raise InputError(f"{source}: edition {n}: expected a mapping with fields {list(FIELDS)}, got {entry!r}")
-    raw_id = entry.get("id")
-    where = f"{source}: edition '{raw_id}'" if isinstance(raw_id, str) and raw_id else f"{source}: edition {n}"
+def _entry_schema() -> dict:
+    return schemas.load(SCHEMA)["properties"]["editions"]["items"]
 
-    def fail(field: str, expected: str, got: Any) -> InputError:
-        got_text = "nothing" if got is None else repr(got)
-        return InputError(f"{where}, field '{field}': expected {expected}, got {got_text}")
 
-    unknown = [k for k in entry if k not in FIELDS]
-    if unknown:
-        raise fail(str(unknown[0]), f"only the fields {list(FIELDS)}", unknown[0])
-    if not isinstance(raw_id, str) or not _financial_year_ok(ID_PATTERN.match(raw_id)):
-        raise fail("id", "a financial year such as 2024-25 (quoted)", raw_id)
-    title = entry.get("title")
-    if not isinstance(title, str) or not title.strip():
-        raise fail("title", "a short title in words", title)
-    status = entry.get("status")
-    if status not in STATUSES:
-        raise fail("status", " or ".join(STATUSES), status)
-    inputs = entry.get("inputs")
-    if not isinstance(inputs, dict):
-        raise fail("inputs", f"a mapping with the fields {list(INPUTS)}", inputs)
-    for field in inputs:
-        if field not in INPUTS:
-            raise fail(f"inputs.{field}", f"only the fields {list(INPUTS)}", field)
-    for field, (_, pattern, expected) in INPUTS.items():
-        value = inputs.get(field)
-        match = pattern.match(value) if isinstance(value, str) else None
-        if match is None or (pattern is YEAR_PATTERN and not _financial_year_ok(match)):
-            raise fail(f"inputs.{field}", f"{expected} (quoted)", value)
-    return Edition(id=raw_id, title=title.strip(), status=status, inputs={f: inputs[f] for f in INPUTS})
+def inputs() -> list[str]:
+    """The inputs each edition gives a data year for, in the schema's order."""
+    return list(_entry_schema()["properties"]["inputs"]["properties"])
+
+
+def _place(doc: Any, n: int) -> str:
+    """How an error names the ``n``-th edition (0-based): ``edition 2 ('2024-25')``, or ``edition 2`` if it has no id."""
+    entries = doc.get("editions") if isinstance(doc, dict) else None
+    entry = entries[n] if isinstance(entries, list) and n < len(entries) else None
+    raw_id = entry.get("id") if isinstance(entry, dict) else None
+    return f"edition {n + 1} ('{raw_id}')" if isinstance(raw_id, str) and raw_id else f"edition {n + 1}"
+
+
+def _where(doc: Any, error) -> str:
+    """``edition 2 ('2024-25'), field 'status': expected ...`` for a jsonschema error, from its path in the file."""
+    path = list(error.absolute_path)
+    if path[:1] == ["editions"] and len(path) >= 2 and isinstance(path[1], int):
+        what = schemas.problem(error, path[2:])
+        return f"{_place(doc, path[1])}{', ' if what.startswith('field ') else ': '}{what}"
+    return schemas.problem(error, path)
+
+
+def _consecutive_years(document: dict, source: str) -> None:
+    """The rule the schema cannot state: each financial year's second part is the year after its first."""
+    spec = _entry_schema()["properties"]
+    for n, entry in enumerate(document["editions"]):
+        years = {"id": (entry["id"], ID_PATTERN, spec["id"])}
+        years |= {f"inputs.{f}": (v, YEAR_PATTERN, spec["inputs"]["properties"][f]) for f, v in entry["inputs"].items()}
+        for field, (value, pattern, described) in years.items():
+            match = pattern.match(value)
+            if match and not _financial_year_ok(match):
+                raise InputError(f"{source}: {_place(document, n)}, field '{field}': "
+                                 f"expected {described['description']}, got {schemas.got(value)}")
 
 
 def parse(document: Any, source: str = EDITIONS_FILE) -> tuple[Edition, ...]:
     """Validate a parsed ``editions.yml``; return its editions, oldest first (sorted by id).
 
+    The schema (``editions.schema.json``) checks each field; the rules across fields or entries that a schema
+    cannot state are checked here: each year's two parts consecutive, each id once, exactly one current edition.
     Raises InputError with one line naming ``source``, the edition and the field on the first problem.
     """
-    if not isinstance(document, dict) or not isinstance(document.get("editions"), list) or not document["editions"]:
-        raise InputError(f"{source}: expected a mapping with a non-empty list 'editions'")
-    editions = [_edition(entry, n, source) for n, entry in enumerate(document["editions"], 1)]
-    seen: set[str] = set()
-    for edition in editions:
-        if edition.id in seen:
-            raise InputError(f"{source}: edition '{edition.id}', field 'id': expected each id once, got it twice")
-        seen.add(edition.id)
-    current = [e.id for e in editions if e.is_current]
+    schemas.check(document, SCHEMA, source, _where)
+    entries = document["editions"]
+    _consecutive_years(document, source)
+    first: dict[str, int] = {}
+    for n, entry in enumerate(entries):
+        if entry["id"] in first:
+            raise InputError(f"{source}: {_place(document, n)}, field 'id': expected each id once, got it also in "
+                             f"{_place(document, first[entry['id']])}")
+        first[entry["id"]] = n
+    current = [e["id"] for e in entries if e["status"] == "current"]
     if len(current) != 1:
         raise InputError(
             f"{source}: field 'status': expected exactly one edition with status current, got {len(current)}"
             + (f" ({', '.join(current)})" if current else "")
         )
+    names = inputs()
+    editions = [Edition(e["id"], e["title"].strip(), e["status"], {f: e["inputs"][f] for f in names}) for e in entries]
     return tuple(sorted(editions, key=lambda e: e.id))
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from helpers import RAW, copy_project, snapshot, sots, upstream
-from sots import prepare, site
+from sots import prepare, publish
 
 pytestmark = pytest.mark.e2e
 
@@ -81,7 +81,7 @@ def test_a_new_year_builds_from_new_sources_and_one_entry_leaving_published_edit
 
     # The new edition is published, whole, with its year's figures.
     assert sorted(p.name for p in published.iterdir()) == ["2023-24", "2024-25", NEW_ID, "index.html", "switcher.json"]
-    assert site.verify_manifest(published / NEW_ID) == []
+    assert publish.verify_manifest(published / NEW_ID) == []
     manifest = json.loads((published / NEW_ID / "manifest.json").read_text())
     assert manifest["data_years"]["allocation_year"] == NEW
     assert manifest["commit"] == "unknown"  # the copy is not a git checkout

@@ -123,18 +123,18 @@ def test_prose_quotes_the_values_in_results_json(built_site, edition):
 
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_each_edition_has_a_manifest_of_every_input_and_output(built_site, edition):
-    from sots import release, site
+    from sots import publish, release
 
     folder = built_site / edition
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert site.verify_manifest(folder) == []
+    assert publish.verify_manifest(folder) == []
     assert manifest["edition"] == edition and manifest["version"] == release.version()
     assert manifest["commit"] == release.commit(ROOT)
     assert (manifest["build_time"], manifest["build_time_source"]) == release.build_time(ROOT)
     assert manifest["data_years"]["allocation_year"] == ALLOCATION_YEAR[edition].replace("_", "/")
-    expected_inputs = {f"data/{p.name}": site.sha256_file(p) for p in sorted(DATA.iterdir()) if p.is_file()}
+    expected_inputs = {f"data/{p.name}": publish.sha256_file(p) for p in sorted(DATA.iterdir()) if p.is_file()}
     assert manifest["inputs"] == expected_inputs
-    assert manifest["sources"]["notebooks/funding_per_head.ipynb"] == site.sha256_file(
+    assert manifest["sources"]["notebooks/funding_per_head.ipynb"] == publish.sha256_file(
         ROOT / "notebooks" / "funding_per_head.ipynb")
     assert {"_config.yml", "_toc.yml", "book/intro.md", "notebooks/timeline.ipynb"} <= set(manifest["sources"])
     assert {"results.json", "book/intro.html", "notebooks/timeline.html", CHAPTER_PAGE} <= set(manifest["outputs"])
@@ -163,6 +163,35 @@ def test_code_is_folded_but_available(built_site):
     assert '<span class="n">results_fragment</span>' in html
     assert '<span class="n">allocation_year</span>' in html
     assert "/tmp/" not in html and str(built_site) not in html
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_every_chapter_page_links_its_notebook_and_its_script_which_exist_offline(built_site, edition):
+    """Each chapter's download menu offers the executed notebook (.ipynb) and the chapter as a Python script (.py),
+    by relative addresses to files in the edition, listed in its manifest; the script compiles."""
+    folder = built_site / edition
+    listed = json.loads((folder / "manifest.json").read_text())["outputs"]
+    for path in chapter_pages(edition):
+        page = built_site / path
+        parser = Links()
+        parser.feed(page.read_text())
+        downloads = {"ipynb": [], "py": []}
+        for _, _, url in parser.urls:
+            if url.endswith((".ipynb", ".py")):
+                downloads[url.rsplit(".", 1)[1]].append(url)
+        stem = page.stem
+        assert [u.rsplit("/", 1)[1] for u in downloads["ipynb"]] == [f"{stem}.ipynb"], (path, downloads)
+        assert [u.rsplit("/", 1)[1] for u in downloads["py"]] == [f"{stem}.py"], (path, downloads)
+        for url in downloads["ipynb"] + downloads["py"]:
+            assert not urlparse(url).scheme and not url.startswith("/"), url  # relative: works offline, any path
+            target = (page.parent / url).resolve()
+            assert target.is_file(), (path, url)
+            assert target.relative_to(folder.resolve()).as_posix() in listed, url
+        script = (page.parent / downloads["py"][0]).resolve()
+        compile(script.read_text(), script.name, "exec")
+        notebook = json.loads((page.parent / downloads["ipynb"][0]).read_text())
+        assert any(cell.get("outputs") for cell in notebook["cells"]), f"{path}: the notebook is not the executed one"
+        assert "/tmp/" not in script.read_text() and str(built_site) not in script.read_text()
 
 
 def test_every_chapter_loads_offline_with_every_chart_drawn(built_site, serve, visit):
@@ -285,7 +314,7 @@ def test_builds_at_once_into_one_site_are_intact_and_byte_identical_to_one_build
     matches its manifest, and the whole site, switcher and front page included, is byte-identical to a single
     --all-editions build: no timestamps, random ids or build paths, and nothing lost to the race. (Processes
     publishing the same edition at once are tested in tests/integration/test_publish.py.)"""
-    from sots import site as site_module
+    from sots import publish
 
     site = tmp_path / "site"
     runs = [subprocess.Popen([sots_exe(), "build", "--edition", edition, "--out", str(site)], cwd=ROOT,
@@ -294,6 +323,6 @@ def test_builds_at_once_into_one_site_are_intact_and_byte_identical_to_one_build
         stdout, stderr = run.communicate(timeout=600)
         assert run.returncode == 0, stdout + stderr
     for edition in EDITIONS:
-        assert site_module.verify_manifest(site / edition) == []
+        assert publish.verify_manifest(site / edition) == []
     assert snapshot(site) == snapshot(built_site)
     assert not list(tmp_path.glob(".sots-staging-*"))

@@ -84,4 +84,4 @@ def test_a_malformed_register_fails_in_one_line(tmp_path):
     done = sots("build", "--out", str(tmp_path / "site"), cwd=project)
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1
-    assert "editions.yml: edition '2023-24', field 'status': expected current or archived, got 'old'" in done.stderr
+    assert "editions.yml: edition 1 ('2023-24'), field 'status': expected current or archived, got 'old'" in done.stderr

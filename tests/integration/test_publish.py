@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from helpers import ROOT
-from sots import site
+from sots import publish
 
 pytestmark = pytest.mark.integration
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 WORKER = """
 import json, sys, tempfile, time
 from pathlib import Path
-from sots import editions, site
+from sots import editions, publish
 out, tag, rounds = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 register = editions.load(sys.argv[4])
 start = out.parent / "start"
@@ -30,9 +30,9 @@ for n in range(rounds):
             (folder / "book").mkdir(parents=True)
             for name in ("index.html", "book/intro.html", "results.json"):
                 (folder / name).write_text(f"{edition} {name} from {tag} round {n}\\n" * 50)
-            (folder / "manifest.json").write_text(json.dumps({"outputs": site.file_hashes(folder)}))
+            (folder / "manifest.json").write_text(json.dumps({"outputs": publish.file_hashes(folder)}))
             staged[edition] = folder
-        site.publish(staged, out, register)
+        publish.publish(staged, out, register)
 """
 
 
@@ -47,7 +47,7 @@ def test_two_processes_publishing_at_once_leave_every_edition_whole(tmp_path):
         assert worker.returncode == 0, stderr
     assert sorted(p.name for p in out.iterdir()) == ["2023-24", "2024-25", "index.html", "switcher.json"]
     for edition in ("2023-24", "2024-25"):
-        assert site.verify_manifest(out / edition) == []
+        assert publish.verify_manifest(out / edition) == []
         # All of an edition's files come from one process's one round: never a mixture.
         sources = {p.read_text().splitlines()[0].split(" from ")[1] for p in (out / edition).rglob("*")
                    if p.is_file() and p.name != "manifest.json"}

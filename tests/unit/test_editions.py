@@ -57,6 +57,7 @@ def test_editions_are_sorted_oldest_first_and_the_year_after_2099_is_00():
 
 
 def _fails(document, message):
+    """The document is refused in one line containing ``message`` (file, edition, field, expected, got)."""
     with pytest.raises(InputError) as err:
         editions.parse(document, "editions.yml")
     text = str(err.value)
@@ -66,7 +67,7 @@ def _fails(document, message):
 
 def test_a_bad_status_names_the_edition_and_field():
     _fails(doc(dict(ENTRY, status="live")),
-           "editions.yml: edition '2024-25', field 'status': expected current or archived, got 'live'")
+           "editions.yml: edition 1 ('2024-25'), field 'status': expected current or archived, got 'live'")
 
 
 @pytest.mark.parametrize("field, value, expected", [
@@ -79,30 +80,60 @@ def test_a_bad_status_names_the_edition_and_field():
 def test_a_bad_data_year_names_the_edition_and_field(field, value, expected):
     entry = copy.deepcopy(ENTRY)
     entry["inputs"][field] = value
-    _fails(doc(entry), f"edition '2024-25', field 'inputs.{field}': expected {expected}")
+    _fails(doc(archived(), entry), f"editions.yml: edition 2 ('2024-25'), field 'inputs.{field}': expected {expected}")
 
 
 def test_an_unknown_input_or_field_is_named():
     entry = copy.deepcopy(ENTRY)
     entry["inputs"]["outturn_yaer"] = "2024/25"
-    _fails(doc(entry), "field 'inputs.outturn_yaer': expected only the fields ['allocation_year'")
-    _fails(doc(dict(ENTRY, notes="x")), "edition '2024-25', field 'notes': expected only the fields")
+    _fails(doc(entry), "editions.yml: edition 1 ('2024-25'), field 'inputs.outturn_yaer': expected only the fields "
+                       "['allocation_year', 'unit_cost_year', 'outturn_year', 'projection_vintage'], got 'outturn_yaer'")
+    _fails(doc(dict(ENTRY, notes="x")), "editions.yml: edition 1 ('2024-25'), field 'notes': expected only the fields "
+                                        "['id', 'title', 'status', 'inputs'], got 'notes'")
+    _fails({"editions": [ENTRY], "edtions": []}, "editions.yml: field 'edtions': expected only the fields ['editions']")
 
 
 def test_a_bad_id_is_named_by_position():
-    _fails(doc(archived(), dict(ENTRY, id=2024)), "editions.yml: edition 2, field 'id': expected a financial year")
+    _fails(doc(archived(), dict(ENTRY, id=2024)),
+           "editions.yml: edition 2, field 'id': expected a financial year such as 2024-25 (quoted), got 2024")
+    _fails(doc(archived(), dict(ENTRY, id="2024-26")),
+           "editions.yml: edition 2 ('2024-26'), field 'id': expected a financial year such as 2024-25 (quoted), "
+           "got '2024-26'")
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("title", "  ", "field 'title': expected a short title in words, got '  '"),
+    ("title", None, "field 'title': expected a short title in words, got nothing"),
+    ("inputs", "2024/25", ("field 'inputs': expected a mapping with the fields allocation_year, unit_cost_year, "
+                           "outturn_year and projection_vintage, got '2024/25'")),
+])
+def test_a_bad_title_or_inputs_names_the_edition_and_field(field, value, expected):
+    _fails(doc(dict(ENTRY, **{field: value})), f"editions.yml: edition 1 ('2024-25'), {expected}")
+
+
+def test_a_missing_field_or_an_entry_that_is_not_a_mapping_is_named():
+    entry = copy.deepcopy(ENTRY)
+    del entry["inputs"]["unit_cost_year"]
+    _fails(doc(archived(), entry), "editions.yml: edition 2 ('2024-25'), field 'inputs.unit_cost_year': expected a "
+                                   "financial year such as 2024/25 (quoted), got nothing")
+    _fails(doc({k: v for k, v in ENTRY.items() if k != "status"}),
+           "editions.yml: edition 1 ('2024-25'), field 'status': expected current or archived, got nothing")
+    _fails(doc(ENTRY, "2023-24"), "editions.yml: edition 2: expected a mapping with the fields id, title, status and "
+                                  "inputs, got '2023-24'")
 
 
 def test_exactly_one_edition_is_current():
     _fails(doc(ENTRY, dict(archived(), status="current")),
-           "field 'status': expected exactly one edition with status current, got 2 (2024-25, 2023-24)")
+           "editions.yml: field 'status': expected exactly one edition with status current, got 2 (2024-25, 2023-24)")
     _fails(doc(archived()), "expected exactly one edition with status current, got 0")
 
 
 def test_duplicate_ids_and_an_empty_file():
-    _fails(doc(ENTRY, dict(archived(), id="2024-25")), "edition '2024-25', field 'id': expected each id once")
-    _fails({"editions": []}, "expected a mapping with a non-empty list 'editions'")
-    _fails(None, "expected a mapping")
+    _fails(doc(ENTRY, dict(archived(), id="2024-25")),
+           "editions.yml: edition 2 ('2024-25'), field 'id': expected each id once, got it also in edition 1 ('2024-25')")
+    _fails({"editions": []}, "editions.yml: field 'editions': expected a non-empty list of editions, got []")
+    _fails({}, "editions.yml: field 'editions': expected a non-empty list of editions, got nothing")
+    _fails(None, "editions.yml: expected a mapping with a non-empty list 'editions', got nothing")
 
 
 def test_load_names_a_yaml_error_by_line(tmp_path):
@@ -139,3 +170,14 @@ def test_missing_data_years_name_the_edition_field_table_and_years_present():
         "edition '2024-25', field 'inputs.projection_vintage'"]
     assert problems[-1].startswith("edition '2024-25', field 'inputs.projection_vintage': no 2020-based rows in the "
                                    "prepared table 'population_projection' (vintages present: 2018-based;")
+
+
+def test_every_input_in_the_schema_has_the_tables_that_must_hold_its_year():
+    assert editions.inputs() == list(editions.INPUT_TABLES) == list(ENTRY["inputs"])
+
+
+def test_the_first_problem_in_the_file_is_the_one_reported():
+    entries = [dict(archived(f"20{n:02d}-{n + 1:02d}", f"20{n:02d}/{n + 1:02d}")) for n in range(10, 21)]
+    entries[9]["status"] = "old"  # edition 10
+    entries[1]["title"] = ""  # edition 2: before edition 10, though "10" sorts before "2" as text
+    _fails(doc(*entries, ENTRY), "editions.yml: edition 2 ('2011-12'), field 'title': expected a short title")

@@ -1,4 +1,4 @@
-"""The site's pure parts: switcher entries, front-page target, footer, manifest checks; and release facts."""
+"""The site's pure parts: switcher entries, front-page target, footer, edition config, manifest checks; and release facts."""
 
 import json
 import re
@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from helpers import ROOT
-from sots import editions, release, site
+from sots import build, editions, publish, release
 from sots.errors import InputError
 
 pytestmark = pytest.mark.unit
@@ -20,29 +20,29 @@ REL = release.Release(version="2026.1", commit="ab" * 20, build_time="2026-01-01
 
 
 def test_switcher_lists_published_editions_newest_first_with_relative_urls():
-    entries = site.switcher_entries(REGISTER, {"2023-24", "2024-25"})
+    entries = publish.switcher_entries(REGISTER, {"2023-24", "2024-25"})
     assert [(e["version"], e["url"], e.get("preferred", False)) for e in entries] == [
         ("2024-25", "../2024-25/", True), ("2023-24", "../2023-24/", False)]
     assert entries[0]["name"] == "2024-25 (current)" and entries[1]["status"] == "archived"
     assert "://" not in json.dumps(entries)  # no other host
     # An edition in the register but not yet published is not offered.
-    assert [e["version"] for e in site.switcher_entries(REGISTER, {"2023-24"})] == ["2023-24"]
+    assert [e["version"] for e in publish.switcher_entries(REGISTER, {"2023-24"})] == ["2023-24"]
 
 
 def test_the_front_page_goes_to_the_current_edition_else_the_newest_published():
-    assert site.index_target(REGISTER, {"2023-24", "2024-25"}) == "2024-25"
-    assert site.index_target(REGISTER, {"2023-24"}) == "2023-24"
-    assert site.index_target(REGISTER, set()) is None
+    assert publish.index_target(REGISTER, {"2023-24", "2024-25"}) == "2024-25"
+    assert publish.index_target(REGISTER, {"2023-24"}) == "2023-24"
+    assert publish.index_target(REGISTER, set()) is None
 
 
 def test_footer_names_edition_release_and_commit():
-    footer = site.footer_html(editions.get(REGISTER, "2023-24"), REL)
+    footer = build.footer_html(editions.get(REGISTER, "2023-24"), REL)
     text = re.sub(r"<[^>]+>", "", footer)
     assert text == f"Edition 2023-24 · release 2026.1 · commit {'ab' * 6}"
 
 
 def test_edition_config_sets_switcher_footer_and_prose_values():
-    config = site.edition_config(ROOT, editions.get(REGISTER, "2024-25"), "NHS X ICB", "X", REL)
+    config = build.edition_config(ROOT, editions.get(REGISTER, "2024-25"), "NHS X ICB", "X", REL)
     sphinx = config["sphinx"]["config"]
     assert config["title"].endswith(": X, 2024-25")
     assert sphinx["html_theme_options"]["switcher"] == {"json_url": "../switcher.json", "version_match": "2024-25"}
@@ -56,14 +56,14 @@ def test_verify_manifest_finds_changed_missing_and_extra_files(tmp_path):
     (tmp_path / "a.html").write_text("a")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.js").write_text("b")
-    outputs = site.file_hashes(tmp_path)
+    outputs = publish.file_hashes(tmp_path)
     assert list(outputs) == ["a.html", "sub/b.js"]
-    (tmp_path / site.MANIFEST_FILE).write_text(json.dumps({"outputs": outputs}))
-    assert site.verify_manifest(tmp_path) == []
+    (tmp_path / publish.MANIFEST_FILE).write_text(json.dumps({"outputs": outputs}))
+    assert publish.verify_manifest(tmp_path) == []
     (tmp_path / "a.html").write_text("changed")
     (tmp_path / "sub" / "b.js").unlink()
     (tmp_path / "c.css").write_text("c")
-    problems = site.verify_manifest(tmp_path)
+    problems = publish.verify_manifest(tmp_path)
     assert [p.split(": ", 1)[1] for p in problems] == ["missing", "not in manifest.json",
                                                        "sha256 differs from manifest.json"]
 

@@ -1,0 +1,47 @@
+"""Each chapter as a Python script, for readers to download beside the executed notebook.
+
+The theme's download menu already offers each chapter's executed notebook (``.ipynb``, from ``_sources/``). A reader
+who wants the code without Jupyter gets the same chapter as a script, made by nbconvert's ``ScriptExporter`` from
+the executed notebook (its markdown as comments, its code cells in order, papermill's injected parameters
+included), written into the staged book's ``_static/`` so it is published with the edition, works offline and is
+listed in the manifest. :mod:`sots.sphinx_downloads` links it from the chapter's page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import nbformat
+
+from sots.errors import BuildError
+
+DOWNLOADS_FOLDER = "downloads"  # under the book's _static: <notebook>.py for each chapter
+
+
+def script_name(notebook: str) -> str:
+    """The script's file name for a notebook's page or file name (``notebooks/finance`` -> ``finance.py``)."""
+    return f"{Path(notebook).stem}.py"
+
+
+def export_scripts(notebooks: Sequence[Path], folder: Path) -> list[Path]:
+    """Write each executed notebook in ``notebooks`` as a Python script in ``folder``; return the scripts, in order.
+
+    The text depends only on the notebook, so the same build writes the same bytes. BuildError if the notebook's
+    kernel is not Python, as a script in another language would be mislabelled ``.py``.
+    """
+    from nbconvert import ScriptExporter  # heavy: only a build needs it
+
+    exporter = ScriptExporter()
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for notebook in notebooks:
+        body, resources = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+        # ScriptExporter follows the kernel's language_info; a chapter whose kernel is not Python gives no .py.
+        if resources.get("output_extension") != ".py":
+            raise BuildError(f"{notebook.name}: nbconvert made a {resources.get('output_extension')!r} file, "
+                             "expected a Python script (.py): is the notebook's kernel Python?")
+        target = folder / script_name(notebook.name)
+        target.write_text(body, encoding="utf-8")
+        written.append(target)
+    return written

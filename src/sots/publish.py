@@ -1,0 +1,174 @@
+"""Publish built editions into the site all at once, and record what each one publishes.
+
+Only when every chosen edition has been built (:mod:`sots.build`) are they published, under a lock so that two
+builds at once cannot interleave: each staged edition is renamed into ``<out>/<edition>/``, then the site's
+``switcher.json`` (the editions published, the current one marked preferred) and ``index.html`` (a redirect to the
+current edition) are replaced, each by one rename. A failure before that leaves the published site exactly as it was.
+
+The version switcher on every page (pydata-sphinx-theme's) and the banner on archived editions read the site's one
+``switcher.json`` when a page is opened, by a URL relative to the edition, so publishing a new edition updates every
+older edition's switcher and banner without rebuilding it, and the site works from any sub-path.
+
+Each edition's ``manifest.json`` records the sha256 of every file it publishes, so a published edition can be
+checked against it (:func:`verify_manifest`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from sots import data, editions
+from sots.atomic import write_atomic
+from sots.editions import Edition
+from sots.release import Release
+from sots.render import render
+
+ICON = "favicon.svg"  # copied into _static by Sphinx from html_favicon
+SWITCHER_FILE = "switcher.json"
+RETIRED = ".{edition}.retired-"  # an edition being replaced, inside the site, for the moment of the swap
+MANIFEST_FILE = "manifest.json"
+
+
+def switcher_entries(register: Sequence[Edition], published: set[str]) -> list[dict]:
+    """The switcher's list: each published edition, newest first, its URL relative to an edition's folder.
+
+    The current edition is marked ``preferred`` (pydata-sphinx-theme's name) and named "(current)"; ``status`` and
+    ``title`` are read by the archived-edition banner. No entry names another host.
+    """
+    entries = []
+    for e in sorted(register, key=lambda e: e.id, reverse=True):
+        if e.id not in published:
+            continue
+        entry = {
+            "name": f"{e.id} (current)" if e.is_current else e.id,
+            "version": e.id,
+            "url": f"../{e.id}/",
+            "status": e.status,
+            "title": e.title,
+        }
+        if e.is_current:
+            entry["preferred"] = True
+        entries.append(entry)
+    return entries
+
+
+def index_target(register: Sequence[Edition], published: set[str]) -> str | None:
+    """The edition the site's front page sends readers to: the current one, else the newest published, else None."""
+    current = editions.current(tuple(register))
+    if current.id in published:
+        return current.id
+    newest = sorted((e.id for e in register if e.id in published), reverse=True)
+    return newest[0] if newest else None
+
+
+def sha256_file(path: Path) -> str:
+    """``sha256:<hex>`` of a file's bytes, as in the data package."""
+    return f"sha256:{data.sha256(path)}"
+
+
+def file_hashes(folder: Path, prefix: str = "", exclude: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Every file under ``folder`` (POSIX path relative to it, with ``prefix``) -> its sha256, sorted by path."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder).as_posix()
+        if path.is_file() and relative not in exclude:
+            found[prefix + relative] = sha256_file(path)
+    return found
+
+
+def manifest(edition: Edition, focal, rel: Release, inputs_dir: Path, html_dir: Path, sources: dict[str, str]) -> dict:
+    """What one edition was built from and what it publishes: edition, release, commit, build time, and the sha256
+    of every input table (``data/...``), of the book's sources (``sources``: path -> sha256, as the commit may be
+    dirty) and of every output file (paths relative to the edition), except the manifest itself."""
+    return {
+        "edition": edition.id,
+        "title": edition.title,
+        "data_years": dict(edition.inputs),
+        "icb": {"code": focal.icb_code, "name": focal.icb_name},
+        "version": rel.version,
+        "commit": rel.commit,
+        "build_time": rel.build_time,
+        "build_time_source": rel.build_time_source,
+        "inputs": file_hashes(inputs_dir, prefix="data/"),
+        "sources": sources,
+        "outputs": file_hashes(html_dir, exclude=frozenset({MANIFEST_FILE})),
+    }
+
+
+def verify_manifest(folder: Path) -> list[str]:
+    """Check a published edition against its manifest; one line per missing, changed or unlisted file."""
+    listed = json.loads((folder / MANIFEST_FILE).read_text())["outputs"]
+    actual = file_hashes(folder, exclude=frozenset({MANIFEST_FILE}))
+    problems = [f"{folder / p}: missing" for p in sorted(set(listed) - set(actual))]
+    problems += [f"{folder / p}: not in {MANIFEST_FILE}" for p in sorted(set(actual) - set(listed))]
+    problems += [f"{folder / p}: sha256 differs from {MANIFEST_FILE}" for p in sorted(listed) if
+                 p in actual and actual[p] != listed[p]]
+    return problems
+
+
+def redirect_page(target: str, icon: str) -> str:
+    """A static page that sends the reader to ``target`` (a relative URL), with a link for those without refresh.
+
+    It names the book's icon (``icon``, relative): without one, browsers ask for /favicon.ico, which is not there.
+    """
+    return render("redirect.html", target=target, icon=icon)
+
+
+@contextmanager
+def publish_lock(out: Path) -> Iterator[None]:
+    """Hold the site's publish lock: a file beside ``out`` (not in it, so it is never published), locked with flock.
+
+    The lock is released when the process ends, however it ends, so a killed build never leaves it held.
+    """
+    lock_path = out.parent / f".{out.name}.lock"
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _swap_in(html_dir: Path, out: Path, edition_id: str) -> Path:
+    """Rename ``html_dir`` to ``out/<edition_id>``; the edition it replaces is renamed aside, then removed."""
+    target = out / edition_id
+    retired = Path(tempfile.mkdtemp(prefix=RETIRED.format(edition=edition_id), dir=out))
+    retired.rmdir()  # a unique name, free for the rename
+    if target.exists():
+        target.rename(retired)
+    try:
+        html_dir.rename(target)
+    except OSError:
+        if retired.exists():
+            retired.rename(target)  # put the published edition back
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
+    return target
+
+
+def publish(staged: dict[str, Path], out: Path, register: Sequence[Edition]) -> list[Path]:
+    """Swap each staged edition (id -> HTML folder) into ``out/<id>``, then rewrite the switcher and the front page.
+
+    Runs under :func:`publish_lock`, so concurrent builds publish one after the other, each seeing the other's
+    editions when it writes ``switcher.json`` and ``index.html``.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    with publish_lock(out):
+        # An edition retired by a publish that was killed before it removed it; under the lock none is in use.
+        for left in out.glob(RETIRED.format(edition="*") + "*"):
+            shutil.rmtree(left, ignore_errors=True)
+        published = [_swap_in(html_dir, out, edition_id) for edition_id, html_dir in staged.items()]
+        ids = {e.id for e in register}
+        present = {p.name for p in out.iterdir() if p.is_dir() and p.name in ids}
+        switcher = json.dumps(switcher_entries(register, present), indent=2, ensure_ascii=False) + "\n"
+        write_atomic(out / SWITCHER_FILE, switcher)
+        target = index_target(register, present)
+        if target:
+            write_atomic(out / "index.html", redirect_page(f"{target}/index.html", f"{target}/_static/{ICON}"))
+    return published
