@@ -2,7 +2,7 @@
 
 Each notebook runs in the build's own copy of ``notebooks/``, with its parameters injected, and writes its figures
 to a fragment that :func:`sots.results.merge_fragments` turns into results.json. A failing cell stops the build
-with that cell shown; nothing is published (see :mod:`sots.site`).
+with that cell shown; nothing is published (see :mod:`sots.build` and :mod:`sots.publish`).
 
 A notebook receives the parameters its ``parameters`` cell declares, from: ``edition``, ``edition_title``, each data
 year of the edition (``allocation_year``, ``unit_cost_year``, ``outturn_year``, ``projection_vintage``; see
