@@ -14,7 +14,8 @@ from rich.console import Console
 
 from sots import data, geography
 from sots.errors import SotsError
-from sots.prepare import DEFAULT_RAW, prepare as prepare_tables
+from sots.prepare import DEFAULT_RAW
+from sots.prepare import prepare as prepare_tables
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -113,7 +114,8 @@ def check(
     update: Annotated[bool, typer.Option("--update", help="Rewrite the golden file from the build; print the diff.")] = False,
 ) -> None:
     """Compare a built edition's results.json with its golden values; exit 1 on any drift, missing or new figure."""
-    from sots import editions as register, golden
+    from sots import editions as register
+    from sots import golden
 
     try:
         root = data.project_root()

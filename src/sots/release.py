@@ -13,7 +13,7 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -73,7 +73,7 @@ def commit(root: Path) -> str:
 
 def iso_utc(epoch_seconds: int) -> str:
     """Seconds since 1970 (UTC) as ISO 8601, e.g. ``2026-01-31T12:00:00+00:00``."""
-    return datetime.fromtimestamp(epoch_seconds, tz=timezone.utc).isoformat()
+    return datetime.fromtimestamp(epoch_seconds, tz=UTC).isoformat()
 
 
 def build_time(root: Path, environ: dict[str, str] | None = None) -> tuple[str, str]:

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import pandas as pd
 import pytest
 
-from helpers import DATA, ROOT, chapter_pages, page_text, snapshot, sots, sots_exe
+from helpers import DATA, ROOT, chapter_pages, page_text, snapshot, sots_exe
 
 pytestmark = pytest.mark.e2e
 
