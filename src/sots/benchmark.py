@@ -79,8 +79,12 @@ def funding_measures(allocations: pd.DataFrame, weighted: pd.DataFrame) -> pd.Da
     out = df[["year", "icb_code", "icb_name", "region_name", "registered_population_persons", "core_weighted_persons"]]
     out = out.assign(
         need_index=df["core_weighted_persons"] / df["registered_population_persons"],
-        core_allocation_per_head_gbp=per_head(df["core_recurrent_allocation_gbp_k"], df["registered_population_persons"]),
-        core_allocation_per_weighted_head_gbp=per_head(df["core_recurrent_allocation_gbp_k"], df["core_weighted_persons"]),
+        core_allocation_per_head_gbp=per_head(
+            df["core_recurrent_allocation_gbp_k"], df["registered_population_persons"]
+        ),
+        core_allocation_per_weighted_head_gbp=per_head(
+            df["core_recurrent_allocation_gbp_k"], df["core_weighted_persons"]
+        ),
         distance_from_target_pct=df["core_dft_post_convergence_frac"] * 100.0,
     )
     for key in MEASURES:
@@ -101,8 +105,12 @@ def england_values(allocations: pd.DataFrame, weighted: pd.DataFrame) -> pd.Data
     t = totals.sum()
     return pd.DataFrame(
         {
-            "core_allocation_per_head_gbp": per_head(t["core_recurrent_allocation_gbp_k"], t["registered_population_persons"]),
-            "core_allocation_per_weighted_head_gbp": per_head(t["core_recurrent_allocation_gbp_k"], t["core_weighted_persons"]),
+            "core_allocation_per_head_gbp": per_head(
+                t["core_recurrent_allocation_gbp_k"], t["registered_population_persons"]
+            ),
+            "core_allocation_per_weighted_head_gbp": per_head(
+                t["core_recurrent_allocation_gbp_k"], t["core_weighted_persons"]
+            ),
             "distance_from_target_pct": (t["core_recurrent_allocation_gbp_k"] / t["target"] - 1) * 100.0,
         }
     ).reset_index()
@@ -241,7 +249,9 @@ def acute_spend_measures(cost: pd.DataFrame, lookup: pd.DataFrame, weighted: pd.
     weighted head = per resident head × registered ÷ G&A weighted population: registered patients are assumed to cost
     what residents do, which keeps numerator and denominator on one population. Ranks: 1 = highest, ties share.
     """
-    wp = weighted[weighted["year"] == year][["year", "icb_code", "registered_population_persons", "ga_weighted_persons"]]
+    wp = weighted[weighted["year"] == year][
+        ["year", "icb_code", "registered_population_persons", "ga_weighted_persons"]
+    ]
     if wp.empty:
         raise ValueError(f"no weighted populations for {year} (years: {sorted(weighted['year'].unique())})")
     df = lookup[["icb_code", "icb_gss_code"]].merge(
@@ -261,7 +271,9 @@ def acute_spend_measures(cost: pd.DataFrame, lookup: pd.DataFrame, weighted: pd.
     return df[columns].sort_values("icb_code", ignore_index=True)
 
 
-def acute_spend_england(cost: pd.DataFrame, weighted: pd.DataFrame, year: str, england: str = "E92000001") -> pd.DataFrame:
+def acute_spend_england(
+    cost: pd.DataFrame, weighted: pd.DataFrame, year: str, england: str = "E92000001",
+) -> pd.DataFrame:
     """England's activity-based acute cost per head and per G&A weighted head (one row), for reference lines.
 
     Per head is England's cost over its resident population; per G&A weighted head scales it by England's registered
@@ -282,7 +294,9 @@ def acute_spend_england(cost: pd.DataFrame, weighted: pd.DataFrame, year: str, e
 def acute_trust_measures(trust_totals: pd.DataFrame, weighted: pd.DataFrame, year: str) -> pd.DataFrame:
     """Acute trusts' operating expenditure per registered and per G&A weighted head (£), for the ICBs in
     ``trust_totals`` (from :func:`sots.finance.trust_opex_by_icb`), ranked among them only (1 = highest)."""
-    wp = weighted[weighted["year"] == year][["year", "icb_code", "registered_population_persons", "ga_weighted_persons"]]
+    wp = weighted[weighted["year"] == year][
+        ["year", "icb_code", "registered_population_persons", "ga_weighted_persons"]
+    ]
     df = trust_totals.merge(wp, on="icb_code", how="inner", validate="one_to_one")
     df["acute_trust_opex_per_head_gbp"] = df["acute_trust_opex_gbp"] / df["registered_population_persons"]
     df["acute_trust_opex_per_ga_weighted_head_gbp"] = df["acute_trust_opex_gbp"] / df["ga_weighted_persons"]

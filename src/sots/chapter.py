@@ -137,7 +137,8 @@ def open(
     ``build`` is the JSON text :func:`sots.pipeline.build_parameter` writes, or "" outside a build.
     """
     made = json.loads(build) if build else {}
-    chapter = Chapter(name=name, edition=edition, data_dir=Path(data_dir), recorder=Recorder(None, edition=edition, icb=""),
+    chapter = Chapter(name=name, edition=edition, data_dir=Path(data_dir),
+                      recorder=Recorder(None, edition=edition, icb=""),
                       provenance=made.get("provenance"),
                       chart_data=Path(made["chart_data"]) if made.get("chart_data") else None)
     chapter.focal = geography.resolve_icb(icb, chapter.table("icb_lookup"))

@@ -49,7 +49,9 @@ def themed(spec: dict) -> dict:
     """``spec`` with :data:`THEME` under its own ``config`` (a chart's own settings win, key by key)."""
     config = {key: dict(value) if isinstance(value, dict) else value for key, value in THEME.items()}
     for key, value in spec.get("config", {}).items():
-        config[key] = {**config[key], **value} if isinstance(value, dict) and isinstance(config.get(key), dict) else value
+        config[key] = (
+            {**config[key], **value} if isinstance(value, dict) and isinstance(config.get(key), dict) else value
+        )
     return {**spec, "config": config}
 
 
@@ -92,7 +94,8 @@ def main_dataset(spec: dict) -> str | None:
 
 
 def write_chart_data(spec: dict, chart_id: str, folder: Path, cwd: Path) -> list[str]:
-    """Write each of a chart's datasets as CSV in ``folder``; return their links relative to ``cwd`` (the page's folder)."""
+    """Write each of a chart's datasets as CSV in ``folder``; return their links relative to ``cwd`` (the page's
+    folder)."""
     folder.mkdir(parents=True, exist_ok=True)
     links = []
     for i, (_, rows) in enumerate(chart_rows(spec)):
@@ -129,7 +132,8 @@ def render(
     chart: alt.TopLevelMixin | dict, *, order: int, data_folder: Path | None = None, cwd: Path | None = None,
     provenance: dict | None = None, cited: list[str] = (),
 ) -> Rendered:
-    """A chart's markup: a div plus a vegaEmbed call, with an id stable across builds (spec hash + ``order`` on the page).
+    """A chart's markup: a div plus a vegaEmbed call, with an id stable across builds (spec hash + ``order`` on
+    the page).
 
     With ``data_folder``, each dataset the chart draws is written there as CSV and linked under it, relative to
     ``cwd`` (the page's folder); ``provenance`` and ``cited`` (the page's sources) are printed beside the link.
@@ -171,7 +175,10 @@ def offline_bundle() -> str:
 
     major_minor = ".".join(alt.VEGALITE_VERSION.split(".")[:2])
     bundle = vl_convert.javascript_bundle(vl_version=f"v{major_minor}")
-    return f"/* vega, vega-lite {alt.VEGALITE_VERSION} and vega-embed, bundled by vl-convert */\n(function () {{\n{bundle}\n}})();\n"
+    return (
+        f"/* vega, vega-lite {alt.VEGALITE_VERSION} and vega-embed, bundled by vl-convert */\n"
+        f"(function () {{\n{bundle}\n}})();\n"
+    )
 
 
 class Table:
@@ -310,7 +317,9 @@ def _source_label(df: pd.DataFrame) -> str:
     return ", ".join(sorted(df["place"].unique())) if "place" in df else ""
 
 
-def band_lines(df: pd.DataFrame, *, title: str, y_title: str, fmt: str = ",.0f", base_year: int | None = None) -> alt.Chart:
+def band_lines(
+    df: pd.DataFrame, *, title: str, y_title: str, fmt: str = ",.0f", base_year: int | None = None,
+) -> alt.Chart:
     """Persons (or another count) by year, one line per age band, one panel per place.
 
     ``df`` is long: ``place``, ``band``, ``year`` (int) and ``value``. A rule marks ``base_year`` if given.
@@ -331,9 +340,13 @@ def band_lines(df: pd.DataFrame, *, title: str, y_title: str, fmt: str = ",.0f",
             groupby=["year"]).mark_rule(strokeDash=[4, 3], color=REFERENCE).encode(x="year:O"))
     chart = alt.layer(*layers, data=df).properties(width=260, height=180)
     if len(places) > 1:
-        chart = chart.facet(facet=alt.Facet("place:N", title=None, sort=places), columns=2).resolve_scale(y="independent")
+        chart = chart.facet(
+            facet=alt.Facet("place:N", title=None, sort=places), columns=2,
+        ).resolve_scale(y="independent")
     return chart.properties(
-        title=alt.Title(title, subtitle="Lines by age band" + (f"; dashed rule: base year {base_year}" if base_year else "")),
+        title=alt.Title(
+            title, subtitle="Lines by age band" + (f"; dashed rule: base year {base_year}" if base_year else ""),
+        ),
         description=f"{title}: line chart by year for each age band, for {_source_label(df)}.",
     )
 
@@ -345,7 +358,8 @@ def pyramid(df: pd.DataFrame, *, years: tuple[int, int], title: str) -> alt.Laye
     first, second = years
     d = df.assign(signed=lambda x: x["persons"].where(x["sex"] == "f", -x["persons"]),
                   Sex=lambda x: x["sex"].map({"f": "Women", "m": "Men"}))
-    x = alt.X("signed:Q", title="Persons (men left, women right)", axis=alt.Axis(format="~s", labelExpr="replace(datum.label, '−', '')"))
+    x = alt.X("signed:Q", title="Persons (men left, women right)",
+              axis=alt.Axis(format="~s", labelExpr="replace(datum.label, '−', '')"))
     y = alt.Y("age:O", title="Age (90 = 90+)", sort="descending", axis=alt.Axis(values=list(range(0, 91, 10))))
     tooltip = [alt.Tooltip("Sex:N"), alt.Tooltip("age:O", title="Age"), alt.Tooltip("year:O", title="Year"),
                alt.Tooltip("persons:Q", title="Persons", format=",.0f")]
@@ -385,7 +399,9 @@ def growth_fan(df: pd.DataFrame, *, title: str, highlight: str, band: pd.DataFra
         x=x, y=y, text="series:N"))
     return alt.layer(*layers).properties(
         width=480, height=280,
-        title=alt.Title(title, subtitle=f"{highlight} in blue" + ("; shaded: 80% interval" if band is not None else "")),
+        title=alt.Title(
+            title, subtitle=f"{highlight} in blue" + ("; shaded: 80% interval" if band is not None else ""),
+        ),
         description=f"{title}: growth by year for each series, {highlight} highlighted.",
     )
 
@@ -398,7 +414,10 @@ def waterfall(df: pd.DataFrame, *, title: str, fmt: str = ",.1f", y_title: str =
     total = df["start"] == 0
     d = df.assign(
         change=df["end"] - df["start"], kind=total.map({True: "total", False: "change"}),
-        label=[format(e, fmt) if t else format(e - s, "+" + fmt.lstrip("+")) for s, e, t in zip(df["start"], df["end"], total)],
+        label=[
+            format(e, fmt) if t else format(e - s, "+" + fmt.lstrip("+"))
+            for s, e, t in zip(df["start"], df["end"], total)
+        ],
     )
     x = alt.X("step:N", sort=list(d["step"]), title=None, axis=alt.Axis(labelAngle=0, labelLimit=130))
     bars = alt.Chart(d).mark_bar(size=48).encode(
@@ -420,7 +439,8 @@ def stacked_years(df: pd.DataFrame, *, title: str, y_title: str, fmt: str = ",.0
         x=alt.X("year:Q", title=None, axis=alt.Axis(format="d")),
         y=alt.Y("value:Q", title=y_title, stack=True, axis=alt.Axis(format=fmt)),
         color=alt.Color("part:N", title=None, scale=alt.Scale(range=[FOCAL, "#41B6E6", OTHERS])),
-        tooltip=[alt.Tooltip("part:N"), alt.Tooltip("year:Q", format="d"), alt.Tooltip("value:Q", title=y_title, format=fmt)],
+        tooltip=[alt.Tooltip("part:N"), alt.Tooltip("year:Q", format="d"),
+                 alt.Tooltip("value:Q", title=y_title, format=fmt)],
     ).properties(width=480, height=260, title=title, description=f"{title}: stacked areas by year.")
 
 
@@ -431,13 +451,19 @@ def age_profile(df: pd.DataFrame, *, title: str, y_title: str, fmt: str = ",.0f"
         x=alt.X("age:Q", title="Age (90 = 90+)"),
         y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=fmt)),
         # One legend: colour and dash share the field, title and domain, so vega-lite merges them.
-        color=alt.Color("Sex:N", title=None, scale=alt.Scale(domain=["Women", "Men"], range=[FOCAL, "#AE2573"])),
-        strokeDash=alt.StrokeDash("Sex:N", title=None, scale=alt.Scale(domain=["Women", "Men"], range=[[1, 0], [4, 3]])),
-        tooltip=[alt.Tooltip("Sex:N"), alt.Tooltip("age:Q", title="Age"), alt.Tooltip("value:Q", title=y_title, format=fmt)],
-    ).properties(width=480, height=260, title=title, description=f"{title}: line by single year of age for women and men.")
+        color=alt.Color("Sex:N", title=None,
+                        scale=alt.Scale(domain=["Women", "Men"], range=[FOCAL, "#AE2573"])),
+        strokeDash=alt.StrokeDash("Sex:N", title=None,
+                                  scale=alt.Scale(domain=["Women", "Men"], range=[[1, 0], [4, 3]])),
+        tooltip=[alt.Tooltip("Sex:N"), alt.Tooltip("age:Q", title="Age"),
+                 alt.Tooltip("value:Q", title=y_title, format=fmt)],
+    ).properties(width=480, height=260, title=title,
+                 description=f"{title}: line by single year of age for women and men.")
 
 
-def rank_dots(ranks: pd.DataFrame, *, focal_name: str, claimed_rank: int | None = None, claim: str = "") -> alt.LayerChart:
+def rank_dots(
+    ranks: pd.DataFrame, *, focal_name: str, claimed_rank: int | None = None, claim: str = "",
+) -> alt.LayerChart:
     """The focal ICB's rank on each measure as a labelled dot on a 1-to-n scale, and a claimed rank as a dashed rule.
 
     ``ranks`` has ``row`` (measure and year, the axis label), ``rank``, ``n`` and ``rank_text`` (e.g. "2nd of 42").
@@ -459,8 +485,9 @@ def rank_dots(ranks: pd.DataFrame, *, focal_name: str, claimed_rank: int | None 
     if claimed_rank:
         claimed = pd.DataFrame({"rank": [claimed_rank], "label": [claim]})
         rule = alt.Chart(claimed).mark_rule(strokeDash=[4, 3], color=REFERENCE).encode(x=x)
-        rule_text = alt.Chart(claimed).mark_text(align="right", dx=-4, dy=-4, baseline="bottom", color=REFERENCE).encode(
-            x=x, y=alt.value(0), text="label:N")
+        rule_text = alt.Chart(claimed).mark_text(
+            align="right", dx=-4, dy=-4, baseline="bottom", color=REFERENCE,
+        ).encode(x=x, y=alt.value(0), text="label:N")
         layers = [rule, rule_text, *layers]
     subtitle = "Further right is higher" + ("; dashed line: the report's claim" if claimed_rank else "")
     return alt.layer(*layers).properties(

@@ -56,7 +56,8 @@ def schema() -> dict:
 
 
 def _where(doc: dict, error) -> str:
-    """'claim F2: field 'stated': ...' (or 'report: field ...') for a jsonschema error, from its path in the document."""
+    """'claim F2: field 'stated': ...' (or 'report: field ...') for a jsonschema error, from its path in the
+    document."""
     path = list(error.absolute_path)
     if path[:1] == ["claims"] and len(path) >= 2 and isinstance(path[1], int):
         entry = (doc.get("claims") or [])[path[1]]
@@ -97,7 +98,9 @@ def load(path: Path | None = None) -> dict[str, dict]:
             raise InputError(f"{path}: claim {cid}: appears twice")
         for check in entry.get("checks", []):
             if check["figure"] not in entry["figures"]:
-                raise InputError(f"{path}: claim {cid}: field 'checks': figure '{check['figure']}' is not in its figures")
+                raise InputError(
+                    f"{path}: claim {cid}: field 'checks': figure '{check['figure']}' is not in its figures"
+                )
         claims[cid] = entry
     return claims
 
@@ -359,8 +362,11 @@ def rows(verdicts: list[Verdict], titles: dict[str, str], page_folder: str = "no
             "Stated": html.escape(stated_text(v)),
             "Computed": "; ".join("–" if c.computed is None else number(c.computed, decimals(c.tolerance))
                                   for c in v.checks) or "–",
-            "Difference": "; ".join("–" if c.computed is None else f"{round(c.difference, decimals(c.tolerance)) + 0.0:+,.{decimals(c.tolerance)}f}"
-                                    for c in v.checks) or "–",
+            "Difference": "; ".join(
+                "–" if c.computed is None
+                else f"{round(c.difference, decimals(c.tolerance)) + 0.0:+,.{decimals(c.tolerance)}f}"
+                for c in v.checks
+            ) or "–",
             "Status": badge(v.status),
             "Explanation": html.escape(explanation),
             "Evidence": (f'<a href="{chapter_href(v.claim["chapter"], page_folder)}">'

@@ -41,7 +41,9 @@ def _fail(error: Exception) -> None:
 def prepare(
     raw: Annotated[Path, typer.Option(help="Upstream folder laid out like ../shared/data/raw.")] = DEFAULT_RAW,
     data_dir: DataDir = Path("data"),
-    verify: Annotated[bool, typer.Option("--verify", help="Only recompute checksums against datapackage.json.")] = False,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Only recompute checksums against datapackage.json.")
+    ] = False,
 ) -> None:
     """Turn the public sources into tidy, validated tables and datapackage.json under data/."""
     try:
@@ -110,8 +112,12 @@ def build(
 def check(
     edition: Annotated[str | None, typer.Option(help="Edition to check (default: the current one).")] = None,
     icb: Annotated[str, typer.Option(help="ICB the edition was built for (ODS code).")] = geography.DEFAULT_ICB,
-    site: Annotated[Path, typer.Option(help="Built site folder, as given to `sots build --out`.")] = Path("_build/site"),
-    update: Annotated[bool, typer.Option("--update", help="Rewrite the golden file from the build; print the diff.")] = False,
+    site: Annotated[
+        Path, typer.Option(help="Built site folder, as given to `sots build --out`.")
+    ] = Path("_build/site"),
+    update: Annotated[
+        bool, typer.Option("--update", help="Rewrite the golden file from the build; print the diff.")
+    ] = False,
 ) -> None:
     """Compare a built edition's results.json with its golden values; exit 1 on any drift, missing or new figure."""
     from sots import editions as register

@@ -188,11 +188,15 @@ POPULATION_PROJECTION = _schema(
     "population_projection",
     {
         "area_code": AREA_CODE,
-        "variant": pa.Column(str, pa.Check.str_matches(r"^v([1-9]|1[01])$"), description="Projection variant (v1 = principal)"),
+        "variant": pa.Column(
+            str, pa.Check.str_matches(r"^v([1-9]|1[01])$"), description="Projection variant (v1 = principal)",
+        ),
         "sex": SEX,
         "age": _age(),
         **{
-            y: pa.Column(float, PERSONS.check(), description=f"Projected persons at 30 June {y}", metadata={"unit": "persons"})
+            y: pa.Column(
+                float, PERSONS.check(), description=f"Projected persons at 30 June {y}", metadata={"unit": "persons"},
+            )
             for y in PROJECTION_YEARS
         },
     },
@@ -214,8 +218,12 @@ ACTIVITY_RATES = _schema(
     "activity_rates",
     {
         "area_code": AREA_CODE,
-        "pod": pa.Column(str, pa.Check.isin(["aae", "apc", "opc"]), description="Point of delivery: A&E, admitted, outpatient"),
-        "activity": pa.Column(str, pa.Check.str_matches(r"^[a-z_-]+$"), description="Activity, e.g. emer_bds = unplanned bed days"),
+        "pod": pa.Column(
+            str, pa.Check.isin(["aae", "apc", "opc"]), description="Point of delivery: A&E, admitted, outpatient",
+        ),
+        "activity": pa.Column(
+            str, pa.Check.str_matches(r"^[a-z_-]+$"), description="Activity, e.g. emer_bds = unplanned bed days",
+        ),
         "sex": SEX,
         "age": _age(17),
         "rate": pa.Column(
@@ -230,12 +238,17 @@ UNIT_COSTS = _schema(
     "unit_costs",
     {
         "year": _KEYS["year"],
-        "activity": pa.Column(str, pa.Check.str_matches(r"^[a-z_-]+$"), description="Activity priced (as in activity_rates)"),
+        "activity": pa.Column(
+            str, pa.Check.str_matches(r"^[a-z_-]+$"), description="Activity priced (as in activity_rates)",
+        ),
         "unit_cost_gbp": pa.Column(
             float, UNIT_COST_GBP.check(), description="National average cost per unit of activity",
             metadata={"unit": "GBP per event"},
         ),
-        "units": pa.Column(float, [pa.Check.gt(0), ACTIVITY_COUNT.check()], description="National activity behind the average", metadata={"unit": "events"}),
+        "units": pa.Column(
+            float, [pa.Check.gt(0), ACTIVITY_COUNT.check()], description="National activity behind the average",
+            metadata={"unit": "events"},
+        ),
         "cost_year": pa.Column(str, pa.Check.str_matches(YEAR_PATTERN), description="Year the cost was measured in"),
         "basis": pa.Column(str, description="National Cost Collection departments and currencies averaged"),
     },
@@ -277,7 +290,9 @@ TRUST_OPERATING_EXPENDITURE = _schema(
         "supplies_drugs_gbp": _pounds("Supplies, services and drugs (the extract's grouping)"),
         "premises_infrastructure_gbp": _pounds("Premises, infrastructure, depreciation (the extract's grouping)"),
         "other_operating_costs_gbp": _pounds("The remainder of operating expenditure (the extract's grouping)"),
-        "groups_exceed_total": pa.Column(bool, description="True where the extract's groups add up to more than the total"),
+        "groups_exceed_total": pa.Column(
+            bool, description="True where the extract's groups add up to more than the total",
+        ),
     },
     unique=["year", "trust_code"],
 )

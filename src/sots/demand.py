@@ -30,7 +30,9 @@ BED_OCCUPANCY = 0.92  # the occupancy at which bed days are turned into beds (a 
 Z80 = 2.563  # width of a normal 80% interval in standard deviations, as in The Strategy Unit's model
 
 
-def footprint_population(projection: pd.DataFrame, components: list[Component], variant: str = PRINCIPAL) -> pd.DataFrame:
+def footprint_population(
+    projection: pd.DataFrame, components: list[Component], variant: str = PRINCIPAL,
+) -> pd.DataFrame:
     """Persons by place, area, sex and age, one column per year, for a footprint's components and one variant.
 
     Each component's population is scaled by its age share, if it has one. Raises ValueError naming the area if the
@@ -61,7 +63,9 @@ def band_totals(frame: pd.DataFrame, bands: Mapping[str, int] = BANDS, by: Itera
     out = []
     for band, youngest in {"All ages": 0, **bands}.items():
         part = frame[frame["age"] >= youngest]
-        summed = part.groupby(by)[PROJECTION_YEARS].sum().reset_index() if by else part[PROJECTION_YEARS].sum().to_frame().T
+        summed = (
+            part.groupby(by)[PROJECTION_YEARS].sum().reset_index() if by else part[PROJECTION_YEARS].sum().to_frame().T
+        )
         out.append(summed.assign(band=band))
     return pd.concat(out, ignore_index=True)[[*by, "band", *PROJECTION_YEARS]]
 
@@ -129,14 +133,19 @@ def percentiles(runs: pd.DataFrame, targets: list[int], q: tuple[float, ...] = (
     return pd.DataFrame({f"p{round(x * 100)}": [runs[t].quantile(x) for t in targets] for x in q}, index=targets)
 
 
-def method_grid(series: Mapping[tuple[str, str, str, str], pd.Series], base_years: Iterable[int], target: int) -> pd.DataFrame:
+def method_grid(
+    series: Mapping[tuple[str, str, str, str], pd.Series], base_years: Iterable[int], target: int,
+) -> pd.DataFrame:
     """Growth to ``target`` for every method: (geography, variant, measure, band) series × base year.
 
     ``series`` maps (geography, variant, measure, band) to totals by year. Returns one row per method and base year
     with ``growth_pct``.
     """
     rows = [
-        {"geography": g, "variant": v, "measure": m, "band": b, "base_year": base, "growth_pct": growth(s, base, target) * 100}
+        {
+            "geography": g, "variant": v, "measure": m, "band": b, "base_year": base,
+            "growth_pct": growth(s, base, target) * 100,
+        }
         for (g, v, m, b), s in series.items()
         for base in base_years
     ]
@@ -152,7 +161,9 @@ def closest_methods(grid: pd.DataFrame, band: str, stated_pct: float, n: int = 3
 METHOD_KEYS = ["geography", "variant", "measure", "base_year"]
 
 
-def consistent_methods(grids: Mapping[str, pd.DataFrame], stated: Mapping[str, float], claims: Iterable[str]) -> pd.DataFrame:
+def consistent_methods(
+    grids: Mapping[str, pd.DataFrame], stated: Mapping[str, float], claims: Iterable[str],
+) -> pd.DataFrame:
     """One method for several claims at once: each method's gap (points) to each claim and their total.
 
     ``grids`` maps claim id to its :func:`method_grid` rows for the claim's band; ``stated`` maps claim id to the

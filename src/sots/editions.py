@@ -70,7 +70,8 @@ def inputs() -> list[str]:
 
 
 def _place(doc: Any, n: int) -> str:
-    """How an error names the ``n``-th edition (0-based): ``edition 2 ('2024-25')``, or ``edition 2`` if it has no id."""
+    """How an error names the ``n``-th edition (0-based): ``edition 2 ('2024-25')``, or ``edition 2`` if it has no
+    id."""
     entries = doc.get("editions") if isinstance(doc, dict) else None
     entry = entries[n] if isinstance(entries, list) and n < len(entries) else None
     raw_id = entry.get("id") if isinstance(entry, dict) else None

@@ -87,7 +87,9 @@ def edition_report(edition: str) -> ReportFigures:
         figures[c["key"]] = {"value": c["stated"], "unit": c["unit"], "claim": c["id"], "says": c["claim"], **context}
         for key, more in (c.get("also") or {}).items():
             extra = {k: more[k] for k in FIGURE_FIELDS if k in more}
-            figures[key] = {"value": more["value"], "unit": more["unit"], "claim": c["id"], "says": more["claim"], **extra}
+            figures[key] = {
+                "value": more["value"], "unit": more["unit"], "claim": c["id"], "says": more["claim"], **extra,
+            }
     fields = {k: about[k] for k in ("icb_code", "title", "publisher", "period")}
     return ReportFigures(edition=edition, **fields, figures=figures)
 
@@ -116,7 +118,9 @@ def published(figures: pd.DataFrame, icb_code: str | None, measure: str, year: s
     if year is not None:
         rows = rows[rows["year"] == year]
     if len(rows) > 1:
-        raise ValueError(f"{len(rows)} published figures for {icb_code} {measure} {year or ''}: {list(rows['figure_id'])}")
+        raise ValueError(
+            f"{len(rows)} published figures for {icb_code} {measure} {year or ''}: {list(rows['figure_id'])}"
+        )
     return rows.iloc[0] if len(rows) else None
 
 

@@ -175,7 +175,10 @@ def south_cumbria_share(estimates: pd.DataFrame, year: int = 2020) -> pd.Series:
     df = estimates[estimates["year"] == year].pivot(index="age", columns="area_code", values="persons")
     missing = {BARROW, EDEN, SOUTH_LAKELAND} - set(df.columns)
     if missing:
-        raise InputError(f"population_estimates: no {year} estimates for {sorted(missing)} (needed to split Westmorland and Furness)")
+        raise InputError(
+            f"population_estimates: no {year} estimates for {sorted(missing)} "
+            "(needed to split Westmorland and Furness)"
+        )
     south = df[BARROW] + df[SOUTH_LAKELAND]
     return (south / (south + df[EDEN])).rename("share")
 

@@ -147,7 +147,9 @@ def chapter_overrides(
     declared_by = {nb: chapter_parameters(nb) for nb in notebooks}
     for name in overrides:
         if name in reserved:
-            raise InputError(f"parameter '{name}': set by the edition or the build, not by -p (see editions.yml and --icb)")
+            raise InputError(
+                f"parameter '{name}': set by the edition or the build, not by -p (see editions.yml and --icb)"
+            )
         if not any(name in params for params in declared_by.values()):
             known = sorted({n for params in declared_by.values() for n in params} - reserved)
             raise InputError(f"parameter '{name}': no chapter declares it (chapters take: {', '.join(known)})")

@@ -316,10 +316,14 @@ def read_population_projection(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
     # The v1 rows of the variants file must be the principal projection, or one of the two files is not what we think.
     both = variants[variants["variant"] == "v1"].merge(principal, on=["area_code", "sex", "age"], suffixes=("", "_p"))
     if len(both) == 0 or (both["2043"] - both["2043_p"]).abs().max() > 0.5:
-        raise InputError(f"{variants_path}: column 'variant', v1 rows: expected the principal projection of {principal_path}")
+        raise InputError(
+            f"{variants_path}: column 'variant', v1 rows: expected the principal projection of {principal_path}"
+        )
     areas = [*geography.LSC_COMPONENTS, geography.LSC_GSS, geography.ENGLAND]
     variants = variants[(variants["variant"] != "v1") & variants["area_code"].isin(areas)]
-    out = pd.concat([principal[keys + data.PROJECTION_YEARS], variants[keys + data.PROJECTION_YEARS]], ignore_index=True)
+    out = pd.concat(
+        [principal[keys + data.PROJECTION_YEARS], variants[keys + data.PROJECTION_YEARS]], ignore_index=True,
+    )
     out = _fold_ages(out, data.PROJECTION_YEARS, keys)
     out["_v"] = out["variant"].str[1:].astype(int)
     out = out.sort_values(["area_code", "_v", "sex", "age"], ignore_index=True).drop(columns="_v")
@@ -381,7 +385,8 @@ def read_unit_costs(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
             chosen = df[df["department_code"].isin(departments) & df["currency_code"].str.match(currencies or ".*")]
             if chosen["activity"].sum() > 0:
                 basis = " + ".join(departments) + (f" (currencies {currencies})" if currencies else "")
-                rows.append({"year": year, "activity": activity, "unit_cost_gbp": chosen["cost"].sum() / chosen["activity"].sum(),
+                rows.append({"year": year, "activity": activity,
+                             "unit_cost_gbp": chosen["cost"].sum() / chosen["activity"].sum(),
                              "units": chosen["activity"].sum(), "cost_year": year, "basis": basis})
     out = pd.DataFrame(rows)
     for year in sorted(out["year"].unique()):
@@ -389,9 +394,13 @@ def read_unit_costs(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
         for activity in sorted(missing):
             earlier = out[(out["activity"] == activity) & (out["year"] < year)].sort_values("year")
             if earlier.empty:
-                raise InputError(f"{raw / NCC_GLOB}: no {year} cost for '{activity}' and no earlier year to carry forward")
+                raise InputError(
+                    f"{raw / NCC_GLOB}: no {year} cost for '{activity}' and no earlier year to carry forward"
+                )
             carried = earlier.iloc[-1].to_dict()
-            out = pd.concat([out, pd.DataFrame([{**carried, "year": year, "basis": carried["basis"] + " (carried forward)"}])])
+            out = pd.concat(
+                [out, pd.DataFrame([{**carried, "year": year, "basis": carried["basis"] + " (carried forward)"}])]
+            )
     return out[list(data.UNIT_COSTS.columns)].sort_values(["year", "activity"], ignore_index=True), paths
 
 
@@ -497,7 +506,8 @@ def check_registered_populations(allocations: pd.DataFrame, weighted: pd.DataFra
 
 
 def _whole_numbers_as_integers(frame: pd.DataFrame) -> pd.DataFrame:
-    """Write a float column whose values are all whole as integers ("1010", not "1010.0"): same values, smaller files."""
+    """Write a float column whose values are all whole as integers ("1010", not "1010.0"): same values, smaller
+    files."""
     out = frame.copy()
     for column in out.select_dtypes("float").columns:
         if out[column].notna().all() and (out[column] % 1 == 0).all():
@@ -557,7 +567,9 @@ def write_tables(frames: dict[str, pd.DataFrame], raw_files: dict[str, list[tupl
     with atomic.scratch(out, SCRATCH_PREFIX) as work:
         names = [data.TABLES[name].filename for name in frames]
         for name, frame in frames.items():
-            _whole_numbers_as_integers(frame).to_csv(work / data.TABLES[name].filename, index=False, lineterminator="\n")
+            _whole_numbers_as_integers(frame).to_csv(
+                work / data.TABLES[name].filename, index=False, lineterminator="\n",
+            )
         package = data.datapackage(work, raw_files)
         (work / data.DATAPACKAGE).write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n")
         atomic.replace_together([(work / f, out / f) for f in [*names, data.DATAPACKAGE]], backups=work)
