@@ -120,3 +120,19 @@ def rehash(data_dir: Path) -> None:
     for resource in package["resources"]:
         resource["hash"] = f"sha256:{data.sha256(data_dir / resource['path'])}"
     path.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n")
+
+
+def drawn_marks(spec: dict, role: str) -> list[tuple[dict[str, str], str | None, str]]:
+    """The marks of one kind (``role``: "bar", "point", "text mark"...) that Vega draws for a Vega-Lite ``spec``, rendered
+    to SVG by vl-convert as a reader's browser would draw it, in drawing order: each as (its accessible fields, read
+    from its aria-label "field: value; ..."), its fill colour and its text."""
+    import xml.etree.ElementTree as ET
+
+    import vl_convert
+
+    marks = []
+    for element in ET.fromstring(vl_convert.vegalite_to_svg(spec)).iter():
+        if element.get("aria-roledescription") == role:
+            fields = dict(part.partition(": ")[::2] for part in (element.get("aria-label") or "").split("; ") if part)
+            marks.append((fields, element.get("fill"), "".join(element.itertext())))
+    return marks

@@ -57,5 +57,9 @@ def test_the_claims_page_draws_in_a_browser_with_a_row_per_claim(built_site, ser
     assert v.response.ok
     n = v.page.locator("table:has(th:text-is('Evidence')) tbody tr").count()
     assert n == len(claims.load())
-    assert v.page.locator("table:has(th:text-is('Evidence')) .sots-badge").first.inner_text().strip() != ""
+    # Each row's badge, as the reader sees it, says its claim's computed status in words.
+    results = json.loads((built_site / "2023-24" / "results.json").read_text())
+    statuses = [verdict.status for verdict in claims.evaluate_all(claims.load(), results)]
+    badges = v.page.locator("table:has(th:text-is('Evidence')) tbody tr .sots-badge").all_inner_texts()
+    assert [b.strip() for b in badges] == [f"{claims.BADGE_MARK[s]} {s}" for s in statuses]
     assert v.console == [] and all(u.startswith(base) for u in v.requests)

@@ -26,6 +26,21 @@ HEADLINES = ["core_allocation_per_head_gbp", "core_allocation_per_head_rank", "c
              "core_allocation_per_weighted_head_rank", "distance_from_target_pct", "distance_from_target_rank"]
 
 
+# Each chart's count of marks, of bars, the accessible labels of its marks in the highlight colour, and its own label.
+CHARTS_JS = (
+    "els => els.map(e => ({marks: e.querySelectorAll('svg.marks g.role-mark > *').length,"
+    " bars: e.querySelectorAll('svg.marks g.mark-rect.role-mark > path').length,"
+    " focal: [...e.querySelectorAll('svg.marks g.role-mark > path[fill=\"#005EB8\"]')]"
+    ".map(p => p.getAttribute('aria-label')),"
+    " label: e.getAttribute('aria-label')}))"
+)
+
+
+def icbs(labels: list[str]) -> list[str]:
+    """The ICB each mark names in its accessible label ("...; ICB: name; ..."), in order."""
+    return [re.search(r"(?:^|; )ICB: ([^;]+)", label)[1] for label in labels]
+
+
 def results(site, edition):
     return json.loads((site / edition / "results.json").read_text())
 
@@ -231,17 +246,12 @@ def test_pages_load_offline_with_no_console_errors_and_every_chart_drawn(built_s
         assert v.response.ok
         if path.endswith(CHAPTER_PAGE):
             v.wait_for_charts()
-            charts = v.page.eval_on_selector_all(
-                ".sots-chart",
-                "els => els.map(e => ({marks: e.querySelectorAll('svg.marks g.role-mark > *').length,"
-                " bars: e.querySelectorAll('svg.marks g.mark-rect.role-mark > path').length,"
-                " focal: e.querySelectorAll('svg.marks g.role-mark > path[fill=\"#005EB8\"]').length,"
-                " label: e.getAttribute('aria-label')}))",
-            )
+            charts = v.page.eval_on_selector_all(".sots-chart", CHARTS_JS)
             assert len(charts) == 4
             assert all(c["marks"] > 0 for c in charts), charts
             assert [c["bars"] for c in charts] == [N_ICBS, N_ICBS, N_ICBS, 0]  # one bar per ICB, then the scatter
-            assert all(c["focal"] == 1 for c in charts), charts
+            # In each chart L&SC's bar or point, and no other, is in the highlight colour.
+            assert [icbs(c["focal"]) for c in charts] == [["Lancashire and South Cumbria"]] * 4, charts
             assert all("Lancashire and South Cumbria" in c["label"] for c in charts)
         v.page.wait_for_load_state("networkidle")
         assert v.console == [], f"{path or 'index'}: {v.console}"
@@ -297,8 +307,9 @@ def test_another_icb_builds_with_its_name_and_highlight(another_icb_site, serve,
     v = visit(f"{serve(site)}/{CHAPTER}")
     v.wait_for_charts()
     assert "South West London" in v.page.title()
-    labels = v.page.eval_on_selector_all(".sots-chart", "els => els.map(e => e.getAttribute('aria-label'))")
-    assert len(labels) == 4 and all("South West London" in label for label in labels)
+    charts = v.page.eval_on_selector_all(".sots-chart", CHARTS_JS)
+    assert len(charts) == 4 and all("South West London" in c["label"] for c in charts)
+    assert [icbs(c["focal"]) for c in charts] == [["South West London"]] * 4, charts  # its highlight, no other
     assert v.page.get_by_text("In 2024/25, NHS South West London ICB received").count() >= 1
     for path in chapter_pages(CURRENT):  # every chapter draws for another ICB too
         other = visit(f"{serve(site)}/{path}")

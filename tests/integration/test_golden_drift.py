@@ -7,7 +7,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from helpers import DATA, rehash, sots
+from helpers import DATA, ROOT, rehash, sots
 
 pytestmark = pytest.mark.integration
 
@@ -26,11 +26,14 @@ def test_a_changed_input_fails_the_golden_check_and_names_the_figure(tmp_path):
     built = sots("build", "--edition", "2023-24", "--data", str(data), "--out", str(site))
     assert built.returncode == 0, built.stdout + built.stderr
 
+    golden = ROOT / "tests" / "golden" / "2023-24" / "QE1.json"
+    before = golden.read_bytes()
     checked = sots("check", "--edition", "2023-24", "--site", str(site))
     assert checked.returncode == 1
     moved = [line.split() for line in checked.stdout.splitlines() if line.startswith("savings_delivered_gbp_m ")]
     assert len(moved) == 1 and moved[0][1] == "moved" and float(moved[0][3]) - float(moved[0][2]) == pytest.approx(10)
     assert "error:" in checked.stderr and "tests/golden/2023-24/QE1.json" in checked.stderr
     assert checked.stderr.count("\n") == 1  # one line
-    # The golden file itself is untouched by a failing check.
+    # The golden file itself is untouched by a failing check, so checking again fails again.
+    assert golden.read_bytes() == before
     assert sots("check", "--edition", "2023-24", "--site", str(site)).returncode == 1

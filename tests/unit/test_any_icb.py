@@ -1,5 +1,7 @@
 """Any ICB: every one of the 42 in the committed lookup resolves by ODS code, ONS code and name, to itself."""
 
+import re
+
 import pytest
 
 from helpers import DATA
@@ -24,12 +26,15 @@ def test_every_icb_resolves_to_itself_by_each_code_and_name(column):
 
 
 def test_a_near_miss_of_any_code_suggests_it_in_one_line():
+    codes = set(LOOKUP["icb_code"])
     for row in LOOKUP.itertuples():
-        typo = row.icb_code[:2] + ("9" if row.icb_code[2] != "9" else "8")  # QE1 -> QE9
-        if typo in set(LOOKUP["icb_code"]):
-            continue
+        typo = next(row.icb_code[:2] + c for c in "98765" if row.icb_code[:2] + c not in codes)  # QE1 -> QE9
         with pytest.raises(InputError) as err:
             geography.resolve_icb(typo, LOOKUP)
         message = str(err.value)
         assert "\n" not in message and message.startswith(f"unknown ICB '{typo}'")
-        assert "did you mean" in message
+        suggested = re.findall(r"\b(Q[0-9A-Z]{2}) \(", message.partition("; did you mean ")[2])
+        # The code meant is suggested, unless more codes than are suggested are as near the typo (one letter away):
+        # then each suggestion is one of those.
+        as_near = {code for code in codes if sum(a != b for a, b in zip(code, typo)) == 1}
+        assert row.icb_code in suggested or (len(suggested) == 3 and set(suggested) <= as_near), (typo, message)

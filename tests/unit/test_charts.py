@@ -1,9 +1,9 @@
-import json
 import re
 
 import pandas as pd
 import pytest
 
+from helpers import drawn_marks
 from sots import charts
 
 pytestmark = pytest.mark.unit
@@ -34,10 +34,20 @@ def test_chart_ids_are_stable_across_runs_but_unique_on_a_page():
 
 
 def test_ranked_bar_highlights_and_labels_the_focal_icb():
-    spec = json.dumps(charts.ranked_bar(DF, value="v", rank="v_rank", label="V", focal_code="QBB",
-                                        default_year="2023/24").to_dict())
-    assert charts.FOCAL in spec and "QBB" in spec
-    assert "B highlighted" in spec  # the description names the focal ICB for screen readers
+    spec = charts.ranked_bar(DF, value="v", rank="v_rank", label="V", focal_code="QBB", default_year="2023/24").to_dict()
+    # As drawn: the focal ICB's bar, and only it, in the highlight colour, and only it labelled with its value.
+    bars = {fields["ICB"]: fill for fields, fill, _ in drawn_marks(spec, "bar")}
+    assert bars == {"A": charts.OTHERS, "B": charts.FOCAL, "C": charts.OTHERS}
+    labels = [(fields["short_name"], text) for fields, _, text in drawn_marks(spec, "text mark") if text]
+    assert labels == [("B", "1")]
+    assert spec["description"].endswith("with B highlighted.")  # the description names the focal ICB for screen readers
+
+
+def test_need_scatter_highlights_only_the_focal_icb():
+    spec = charts.need_scatter(DF, focal_code="QCC", default_year="2023/24").to_dict()
+    points = {fields["ICB"]: fill for fields, fill, _ in drawn_marks(spec, "point")}
+    assert points == {"A": charts.OTHERS, "B": charts.OTHERS, "C": charts.FOCAL}
+    assert [text for _, _, text in drawn_marks(spec, "text mark")] == ["C"]
 
 
 def test_offline_bundle_is_wrapped_and_defines_vegaembed():

@@ -6,6 +6,7 @@ import json
 import pandas as pd
 import pytest
 
+from helpers import drawn_marks
 from sots import charts, data
 
 pytestmark = pytest.mark.unit
@@ -40,9 +41,12 @@ def test_one_year_needs_no_year_buttons():
 def test_share_bars_highlight_and_label_the_closest_base():
     shares = pd.DataFrame({"base": ["a", "b"], "label": ["Base A", "Base B"], "share_pct": [7.0, 6.8],
                            "amount_gbp_m": [100.0, 110.0]})
-    spec = _text(charts.share_bars(shares, stated_pct=6.6, focal_name="X", highlight="b"))
-    assert "6.80% ◀ closest" in spec and "report: 6.6%" in spec and charts.FOCAL in spec
-    assert "against the 6.6% the report states" in spec
+    spec = _spec(charts.share_bars(shares, stated_pct=6.6, focal_name="X", highlight="b"))
+    # As drawn: the highlighted base's bar, and only it, in the focal colour, and only its label says "closest".
+    assert {fields["Base"]: fill for fields, fill, _ in drawn_marks(spec, "bar")} == {
+        "Base A": charts.OTHERS, "Base B": charts.FOCAL}
+    assert [text for _, _, text in drawn_marks(spec, "text mark")] == ["7.00%", "6.80% ◀ closest", "report: 6.6%"]
+    assert "against the 6.6% the report states" in spec["description"]
 
 
 def test_deficit_bars_show_each_year_with_plans_named_as_plans():
@@ -52,13 +56,21 @@ def test_deficit_bars_show_each_year_with_plans_named_as_plans():
     spec = _spec(charts.deficit_bars(deficits, focal_name="X"))
     assert [p["title"] for p in spec["vconcat"]] == ["2023/24", "2024/25"]
     assert "£175.0m" in json.dumps(spec, ensure_ascii=False) and "X's published system" in spec["description"]
+    # Outturns in the focal colour, plans in the reference colour, each in its year's panel.
+    assert [(f["Year"], f["What"], fill) for f, fill, _ in drawn_marks(spec, "bar")] == [
+        ("2023/24", "System, before support", charts.FOCAL), ("2024/25", "System, before support", charts.FOCAL),
+        ("2024/25", "System plan (before support)", charts.REFERENCE)]
 
 
 def test_amount_bars_name_the_kind_of_each_amount():
     df = pd.DataFrame({"label": ["Report: budget", "Public data: allocations"], "value_gbp_m": [4500.0, 4088.0],
                        "kind": ["report", "public data"]})
-    spec = _text(charts.amount_bars(df, title="T", subtitle="S", description="D"))
-    assert "£4,500m" in spec and charts.FOCAL in spec and '"description": "D"' in spec
+    spec = _spec(charts.amount_bars(df, title="T", subtitle="S", description="D"))
+    # As drawn: public data in the focal colour, the report's figure not; each bar labelled with its amount.
+    assert [(fields["What"], fill) for fields, fill, _ in drawn_marks(spec, "bar")] == [
+        ("Report: budget", charts.OTHERS), ("Public data: allocations", charts.FOCAL)]
+    assert [text for _, _, text in drawn_marks(spec, "text mark")] == ["£4,500m", "£4,088m"]
+    assert spec["description"] == "D"
 
 
 def test_source_table_lists_each_source_once_with_its_address_as_text():
