@@ -12,7 +12,9 @@ STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt pyproject.toml | 
 book: $(STAMP)
 	$(BIN)/sots build --all-editions
 
+# ruff first: a lint failure costs seconds, not the suite's minutes.
 test: $(STAMP) chromium
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 prepare: $(STAMP)

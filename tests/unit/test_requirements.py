@@ -24,7 +24,7 @@ OTHER_NEEDS = {
     "playwright": "drives Chromium in tests/e2e",
     "packaging": "parses requirements in this test",
     "openpyxl": "pandas' reader for .xlsx files",
-    "nbconvert": "kept by decision",
+    "ruff": "the linter `make test` runs before the tests",
     "setuptools": "the build backend (pyproject's build-system)",
     "wheel": "setuptools' editable build with --no-build-isolation, as the Makefile installs the package",
 }
