@@ -2,8 +2,9 @@
 
 A chapter's context (:mod:`sots.chapter`) makes one :class:`Recorder` from its parameters; the chapter calls
 :meth:`Recorder.figure` for every number it publishes. That one call glues the value for the prose
-(``{glue:text}`name``) and writes the figure, with its unit, method and inputs, to the notebook's results fragment. ``sots build`` merges the fragments into results.json, so
-the book's prose, results.json, the claims checks and the tests all read the same value.
+(``{glue:text}`name``) and writes the figure, with its unit, method and inputs, to the notebook's results fragment.
+``sots build`` merges the fragments into results.json, so the book's prose, results.json, the claims checks and the
+tests all read the same value.
 """
 
 from __future__ import annotations
