@@ -11,7 +11,7 @@ import yaml
 from nbclient import NotebookClient
 
 from helpers import ROOT
-from sots import editions, pipeline
+from sots import claims, editions, pipeline
 
 pytestmark = pytest.mark.integration
 
@@ -46,11 +46,20 @@ def test_defaults_are_the_report_editions_data_years(name):
 def test_every_chapter_by_hand_records_the_golden_figures(tmp_path):
     expected = golden()
     recorded: dict[str, dict] = {}
+    by_chapter: dict[str, dict[str, dict]] = {}
     for name in NOTEBOOKS:
-        for figure_id, entry in run_by_hand(name, tmp_path).items():
+        by_chapter[name] = run_by_hand(name, tmp_path)
+        for figure_id, entry in by_chapter[name].items():
             assert figure_id not in recorded, f"{figure_id} recorded by two chapters"
             assert "provenance" not in entry  # by hand there is no build to record
             recorded[figure_id] = entry
+    # A chapter's verdict (on its own figures) is the claims page's (on every chapter's): each claim's checked
+    # figures are recorded by the chapter the register names as its evidence.
+    for claim in claims.load().values():
+        if claim["chapter"] in by_chapter:
+            own = claims.evaluate(claim, by_chapter[claim["chapter"]])
+            assert own.status == claims.evaluate(claim, recorded).status, claim["id"]
+            assert {c.figure for c in own.checks} <= set(by_chapter[claim["chapter"]]), claim["id"]
     assert set(expected) <= set(recorded), f"not recorded by hand: {sorted(set(expected) - set(recorded))}"
     for figure_id, want in expected.items():
         got = recorded[figure_id]["value"]
