@@ -123,9 +123,9 @@ def rehash(data_dir: Path) -> None:
 
 
 def drawn_marks(spec: dict, role: str) -> list[tuple[dict[str, str], str | None, str]]:
-    """The marks of one kind (``role``: "bar", "point", "text mark"...) that Vega draws for a Vega-Lite ``spec``, rendered
-    to SVG by vl-convert as a reader's browser would draw it, in drawing order: each as (its accessible fields, read
-    from its aria-label "field: value; ..."), its fill colour and its text."""
+    """The marks of one kind (``role``: "bar", "point", "text mark"...) that Vega draws for a Vega-Lite ``spec``,
+    rendered to SVG by vl-convert as a reader's browser would draw it, in drawing order: each as (its accessible
+    fields, read from its aria-label "field: value; ..."), its fill colour and its text."""
     import xml.etree.ElementTree as ET
 
     import vl_convert

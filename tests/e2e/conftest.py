@@ -58,13 +58,17 @@ class PageVisit:
         self.page = browser.new_page(viewport={"width": 1280, "height": 900})
         self.console: list[str] = []
         self.requests: list[str] = []
-        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+        self.page.on(
+            "console",
+            lambda m: self.console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None,
+        )
         self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
         self.page.on("request", lambda r: self.requests.append(r.url))
         # A redirect page cancels its own in-flight requests (net::ERR_ABORTED); any other failure is a defect.
         self.page.on(
             "requestfailed",
-            lambda r: None if r.failure == "net::ERR_ABORTED" else self.console.append(f"requestfailed: {r.url} {r.failure}"),
+            lambda r: (None if r.failure == "net::ERR_ABORTED"
+                       else self.console.append(f"requestfailed: {r.url} {r.failure}")),
         )
         self.response = self.page.goto(url, wait_until="load")
 

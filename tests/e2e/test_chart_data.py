@@ -58,7 +58,8 @@ def one_mark_per_row(spec: dict, rows: list[dict]) -> int | None:
     first = spec["layer"][0] if "layer" in spec else spec
     mark = first.get("mark")
     mark = mark.get("type") if isinstance(mark, dict) else mark
-    if mark not in ("bar", "point", "circle", "square") or first.get("data", {}).get("name", main_dataset(spec)) != main_dataset(spec):
+    if (mark not in ("bar", "point", "circle", "square")
+            or first.get("data", {}).get("name", main_dataset(spec)) != main_dataset(spec)):
         return None
     selected = [(p["name"], p["value"]) for p in spec.get("params", []) if "bind" in p and "value" in p]
     for name, value in selected:

@@ -1,4 +1,5 @@
-"""The "Claims checked" page: a row per claim in claims.yml, each with a computed status, and the front page's summary."""
+"""The "Claims checked" page: a row per claim in claims.yml, each with a computed status, and the front page's
+summary."""
 
 from __future__ import annotations
 

@@ -55,8 +55,9 @@ def test_both_chapters_draw_every_chart_offline_with_lsc_highlighted(built_site,
 
 def test_results_json_has_the_issue_figures(built_site):
     results = json.loads((built_site / EDITION / "results.json").read_text())
-    for name in ("acute_cost_per_ga_weighted_head_gbp", "acute_cost_per_ga_weighted_head_rank", "acute_cost_per_head_gbp",
-                 "acute_cost_per_head_rank", "savings_delivered_gbp_m", "savings_recurrent_pct",
+    for name in ("acute_cost_per_ga_weighted_head_gbp", "acute_cost_per_ga_weighted_head_rank",
+                 "acute_cost_per_head_gbp", "acute_cost_per_head_rank",
+                 "savings_delivered_gbp_m", "savings_recurrent_pct",
                  "savings_implied_funding_base_gbp_m", "savings_share_of_core_total_allocation_pct",
                  "savings_share_of_core_combined_allocation_pct", "icb_total_allocation_gbp_m",
                  "hospital_share_of_budget_pct"):

@@ -91,7 +91,8 @@ def test_a_new_year_builds_from_new_sources_and_one_entry_leaving_published_edit
     assert results["core_allocation_per_head_gbp"]["value"] == pytest.approx(
         last["core_allocation_per_head_gbp"]["value"] * MONEY / PEOPLE)
     assert results["core_allocation_per_head_gbp_2099_00"]["value"] == results["core_allocation_per_head_gbp"]["value"]
-    for rank in ("core_allocation_per_head_rank", "core_allocation_per_weighted_head_rank", "distance_from_target_rank"):
+    for rank in ("core_allocation_per_head_rank", "core_allocation_per_weighted_head_rank",
+                 "distance_from_target_rank"):
         assert results[rank]["value"] == last[rank]["value"]
     intro = " ".join(re.sub(r"<[^>]+>", "", (published / NEW_ID / "book" / "intro.html").read_text()).split())
     assert f"For the ICB in {NEW}" in intro

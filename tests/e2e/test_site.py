@@ -66,7 +66,8 @@ def test_html_has_no_off_site_src_or_href_and_no_cdn_loader(built_site):
         off_site = [u for u in parser.urls if urlparse(u[2]).scheme in ("http", "https") or u[2].startswith("//")]
         assert off_site == [], f"{page.relative_to(built_site)} links off-site: {off_site}"
         # Any CDN host, or a script loader that would fetch from one.
-        loader = re.search(r"cdn(js)?[.]|jsdelivr|unpkg|google(apis|usercontent)|require(\.min)?\.js|THEBE_JS_URL", text)
+        loader = re.search(
+            r"cdn(js)?[.]|jsdelivr|unpkg|google(apis|usercontent)|require(\.min)?\.js|THEBE_JS_URL", text)
         assert loader is None, f"{page.relative_to(built_site)} mentions {loader[0]}"
     assert "://" not in (built_site / "switcher.json").read_text()
 
@@ -240,7 +241,8 @@ def test_results_json_has_the_demand_figures_with_intervals(built_site, edition)
 
 def test_pages_load_offline_with_no_console_errors_and_every_chart_drawn(built_site, serve, visit):
     base = serve(built_site)
-    paths = ["", *(f"{e}/{page}" for e in EDITIONS for page in ("book/intro.html", CHAPTER_PAGE, "notebooks/timeline.html"))]
+    paths = ["", *(f"{e}/{page}" for e in EDITIONS
+                   for page in ("book/intro.html", CHAPTER_PAGE, "notebooks/timeline.html"))]
     for path in paths:
         v = visit(f"{base}/{path}")
         assert v.response.ok

@@ -72,7 +72,8 @@ def test_headline_growth_equals_an_independent_computation(figures, icb, populat
     got, pop = figures[icb], population()
     for band, youngest in (("65plus", 65), ("85plus", 85)):
         for target in ("2033", "2043"):
-            assert got[f"pop_{band}_growth_{target}_pct"]["value"] == pytest.approx(pct(pop, youngest, "2023", target), abs=0.1)
+            assert got[f"pop_{band}_growth_{target}_pct"]["value"] == pytest.approx(
+                pct(pop, youngest, "2023", target), abs=0.1)
             beds = with_rates(pop, ["emer_bds", "ordelec_bds"])
             entry = got[f"beddays_{band}_growth_{target}_pct"]
             assert entry["value"] == pytest.approx(pct(beds, youngest, "2023", target), abs=0.1)

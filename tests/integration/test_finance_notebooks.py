@@ -85,7 +85,8 @@ def test_acute_trust_spend_per_head_ranks_among_icbs_named_by_their_own_code(cha
     wp = pd.read_csv(DATA / "icb_weighted_population.csv")
     wp = wp[wp["year"] == YEAR].set_index("icb_code")
     acute = opex[(opex["year"] == YEAR) & (opex["sector"] == "Acute") & opex["host_icb_code"].isin(wp.index)]
-    per_head = acute.groupby("host_icb_code")["total_operating_expenditure_gbp"].sum() / wp["registered_population_persons"]
+    per_head = (acute.groupby("host_icb_code")["total_operating_expenditure_gbp"].sum()
+                / wp["registered_population_persons"])
     per_head = per_head.dropna()
     assert len(per_head) == 30  # 12 ICBs sit under 2026 merged codes
     figures = chapters["QE1"]

@@ -53,7 +53,8 @@ def test_chapter_figures_equal_a_direct_computation(tmp_path, icb, edition):
         assert figures[f"distance_from_target_rank{s}"]["value"] == want["dft_rank"]
         assert figures[f"core_allocation_per_head_gbp{s}"]["value"] == pytest.approx(want["per_head"])
         # NHS England's own published £ per head agrees to the penny
-        assert figures[f"core_allocation_per_head_gbp{s}"]["value"] == pytest.approx(want["published_per_head"], abs=0.01)
+        assert figures[f"core_allocation_per_head_gbp{s}"]["value"] == pytest.approx(
+            want["published_per_head"], abs=0.01)
         assert figures[f"core_allocation_per_weighted_head_gbp{s}"]["value"] == pytest.approx(want["per_weighted_head"])
         assert figures[f"distance_from_target_pct{s}"]["value"] == pytest.approx(want["dft_pct"])
         for entry in (v for k, v in figures.items() if k.endswith(s)):
@@ -75,7 +76,8 @@ def test_lsc_ranks_as_nhs_england_reports_them(tmp_path):
     for year in YEARS:
         s = "_" + year.replace("/", "_")
         one = alloc[alloc["year"] == year].set_index("icb_code")
-        published_rank = int((one["core_recurrent_per_head_gbp"] > one.loc["QE1", "core_recurrent_per_head_gbp"]).sum() + 1)
+        published_rank = int(
+            (one["core_recurrent_per_head_gbp"] > one.loc["QE1", "core_recurrent_per_head_gbp"]).sum() + 1)
         assert figures[f"core_allocation_per_head_rank{s}"]["value"] == published_rank
 
 

@@ -61,8 +61,9 @@ def test_the_icb_code_reference_agrees_with_the_lookup_and_an_independent_source
     lookup = data.load("icb_lookup", DATA).sort_values("icb_code", ignore_index=True)
     assert len(reference) == 42
     pd.testing.assert_frame_equal(reference, lookup[["icb_code", "icb_gss_code", "icb_name"]])
-    admissions = pd.read_csv(raw_dir / "ons_npp2018_and_su_apc2018" / "apc_admissions_2018_by_icb_sex_agegrp_admigrp.csv",
-                             encoding="utf-8-sig", usecols=["stpcd"])
+    admissions = pd.read_csv(
+        raw_dir / "ons_npp2018_and_su_apc2018" / "apc_admissions_2018_by_icb_sex_agegrp_admigrp.csv",
+        encoding="utf-8-sig", usecols=["stpcd"])
     assert set(reference["icb_code"]) <= set(admissions["stpcd"])
 
 
@@ -72,7 +73,7 @@ def test_weighted_populations_equal_the_publishers_icb_summary(raw_dir):
     summary = summary.rename(columns={"ICS22": "icb_code"}).set_index(["year", "icb_code"])
     ours = data.load("icb_weighted_population", DATA).set_index(["year", "icb_code"])
     assert len(ours) == len(summary) == 84
-    for theirs, mine in (("registered_pop", "registered_population_persons"), ("core_final_wp", "core_weighted_persons"),
-                         ("ga_wp", "ga_weighted_persons")):
+    for theirs, mine in (("registered_pop", "registered_population_persons"),
+                         ("core_final_wp", "core_weighted_persons"), ("ga_wp", "ga_weighted_persons")):
         assert (ours[mine] - summary.loc[ours.index, theirs]).abs().max() < 1e-3, mine
     assert (ours["n_practices"] == summary.loc[ours.index, "n_practices"]).all()

@@ -87,7 +87,8 @@ def test_prepare_refuses_an_impossible_raw_value_naming_its_file_column_and_line
     row = int(frame.index[frame[column].str.strip() != ""][0])  # a row with a value (NCC suppresses some)
     edit_csv(path, lambda f: f.__setitem__(column, f[column].where(f.index != row, bad)))
     unchanged = Unchanged(project)
-    assert_refused(cli("prepare", "--raw", str(raw), cwd=project), f"{path}: column '{column}', line {row + 2}: {expected}")
+    assert_refused(cli("prepare", "--raw", str(raw), cwd=project),
+                   f"{path}: column '{column}', line {row + 2}: {expected}")
     unchanged.check()
 
 

@@ -1,4 +1,5 @@
-"""Files replaced all or none, and scratch folders: removed by their owner, or by the next run if the owner was killed."""
+"""Files replaced all or none, and scratch folders: removed by their owner, or by the next run if the owner was
+killed."""
 
 import os
 import subprocess

@@ -62,6 +62,7 @@ def test_a_verdict_is_the_registers_on_the_chapters_own_figures(glued):
     assert ch.verdict("savings_delivered").status == claims.STATED_ONLY  # its figure is not recorded yet
     ch.figure(figure, claim["stated"] + claim["tolerance"] / 2, unit=claim["unit"], method="m")
     assert ch.verdict("savings_delivered").status == claims.REPRODUCED
-    assert [c["id"] for c in ch.claims()] == [c["id"] for c in ch.register.values() if c["chapter"] == "notebooks/finance"]
+    assert [c["id"] for c in ch.claims()] == [
+        c["id"] for c in ch.register.values() if c["chapter"] == "notebooks/finance"]
     with pytest.raises(InputError, match="no claim with key 'savings'"):
         ch.verdict("savings")

@@ -31,9 +31,11 @@ def test_overrides_go_typed_to_the_chapters_that_declare_them():
 @pytest.mark.parametrize("overrides, message", [
     ({"nosuch": "1"}, "parameter 'nosuch': no chapter declares it (chapters take: base_year,"),
     ({"icb": "QWE"}, "parameter 'icb': set by the edition or the build"),
-    ({"base_year": "twenty"}, "parameter 'base_year': expected int like its default 2023 in beddays.ipynb, got 'twenty'"),
+    ({"base_year": "twenty"},
+     "parameter 'base_year': expected int like its default 2023 in beddays.ipynb, got 'twenty'"),
     ({"non_demographic_growth_pa_pct": "lots"}, "expected a finite float like its default 0.0 in budget.ipynb"),
-    ({"non_demographic_growth_pa_pct": "nan"}, "expected a finite float like its default 0.0 in budget.ipynb, got 'nan'"),
+    ({"non_demographic_growth_pa_pct": "nan"},
+     "expected a finite float like its default 0.0 in budget.ipynb, got 'nan'"),
     ({"non_demographic_growth_pa_pct": "-inf"}, "expected a finite float like its default 0.0 in budget.ipynb"),
 ])
 def test_a_wrong_override_is_named_in_one_line(overrides, message):

@@ -34,7 +34,8 @@ def test_chart_ids_are_stable_across_runs_but_unique_on_a_page():
 
 
 def test_ranked_bar_highlights_and_labels_the_focal_icb():
-    spec = charts.ranked_bar(DF, value="v", rank="v_rank", label="V", focal_code="QBB", default_year="2023/24").to_dict()
+    spec = charts.ranked_bar(DF, value="v", rank="v_rank", label="V", focal_code="QBB",
+                             default_year="2023/24").to_dict()
     # As drawn: the focal ICB's bar, and only it, in the highlight colour, and only it labelled with its value.
     bars = {fields["ICB"]: fill for fields, fill, _ in drawn_marks(spec, "bar")}
     assert bars == {"A": charts.OTHERS, "B": charts.FOCAL, "C": charts.OTHERS}

@@ -100,7 +100,8 @@ def test_a_duplicated_icb_in_the_lookup_is_rejected(tmp_path):
     df = _lookup()
     df.loc[1, "icb_gss_code"] = "E54000048"
     _write(tmp_path, "icb_lookup", df)
-    with pytest.raises(InputError, match=r"column 'icb_gss_code', line 2: expected field_uniqueness, got 'E54000048' \(2 problems"):
+    with pytest.raises(InputError, match=r"column 'icb_gss_code', line 2: expected field_uniqueness, "
+                                         r"got 'E54000048' \(2 problems"):
         data.load("icb_lookup", tmp_path)
 
 
@@ -147,7 +148,8 @@ def test_an_empty_cell_is_named(tmp_path):
     df = _allocations()
     df.loc[1, "core_total_allocation_gbp_k"] = None
     _write(tmp_path, "icb_allocations", df)
-    with pytest.raises(InputError, match=r"column 'core_total_allocation_gbp_k', line 3: expected a value, got an empty cell"):
+    with pytest.raises(InputError,
+                       match=r"column 'core_total_allocation_gbp_k', line 3: expected a value, got an empty cell"):
         data.load("icb_allocations", tmp_path)
 
 

@@ -87,7 +87,8 @@ def test_an_unknown_input_or_field_is_named():
     entry = copy.deepcopy(ENTRY)
     entry["inputs"]["outturn_yaer"] = "2024/25"
     _fails(doc(entry), "editions.yml: edition 1 ('2024-25'), field 'inputs.outturn_yaer': expected only the fields "
-                       "['allocation_year', 'unit_cost_year', 'outturn_year', 'projection_vintage'], got 'outturn_yaer'")
+                       "['allocation_year', 'unit_cost_year', 'outturn_year', 'projection_vintage'], "
+                       "got 'outturn_yaer'")
     _fails(doc(dict(ENTRY, notes="x")), "editions.yml: edition 1 ('2024-25'), field 'notes': expected only the fields "
                                         "['id', 'title', 'status', 'inputs'], got 'notes'")
     _fails({"editions": [ENTRY], "edtions": []}, "editions.yml: field 'edtions': expected only the fields ['editions']")
@@ -130,7 +131,8 @@ def test_exactly_one_edition_is_current():
 
 def test_duplicate_ids_and_an_empty_file():
     _fails(doc(ENTRY, dict(archived(), id="2024-25")),
-           "editions.yml: edition 2 ('2024-25'), field 'id': expected each id once, got it also in edition 1 ('2024-25')")
+           "editions.yml: edition 2 ('2024-25'), field 'id': expected each id once, "
+           "got it also in edition 1 ('2024-25')")
     _fails({"editions": []}, "editions.yml: field 'editions': expected a non-empty list of editions, got []")
     _fails({}, "editions.yml: field 'editions': expected a non-empty list of editions, got nothing")
     _fails(None, "editions.yml: expected a mapping with a non-empty list 'editions', got nothing")

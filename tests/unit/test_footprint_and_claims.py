@@ -10,7 +10,8 @@ pytestmark = pytest.mark.unit
 def _estimates():
     rows = []
     for code, persons in ((geography.BARROW, 30.0), (geography.SOUTH_LAKELAND, 50.0), (geography.EDEN, 20.0)):
-        rows += [{"year": 2020, "area_code": code, "age": age, "persons": persons * (1 + (age == 90))} for age in (0, 90)]
+        rows += [{"year": 2020, "area_code": code, "age": age, "persons": persons * (1 + (age == 90))}
+                 for age in (0, 90)]
     rows.append({"year": 2020, "area_code": geography.EDEN, "age": 45, "persons": 0.0})
     return pd.DataFrame(rows)
 
@@ -29,18 +30,22 @@ def test_lsc_footprint_has_four_places_and_leaves_out_eden():
     assert all(p.share is None for p in parts[:3])
     assert geography.footprint(geography.LSC_GSS, exact=False) == [geography.Component(geography.LSC_GSS, "Whole ICB")]
     assert geography.footprint("E54000031") == [geography.Component("E54000031", "Whole ICB")]
-    assert set(geography.localities(geography.LSC_GSS).values()) == {"East Lancashire", "North Lancashire", "Central Lancashire"}
+    assert set(geography.localities(geography.LSC_GSS).values()) == {
+        "East Lancashire", "North Lancashire", "Central Lancashire"}
     assert len(geography.localities(geography.LSC_GSS)) == 12 and geography.localities("E54000031") == {}
 
 
 def test_claims_register_is_checked(tmp_path):
     path = tmp_path / "claims.yml"
-    path.write_text("claims:\n  - {id: D1, claim: x, stated: 21, unit: '%', rule: stated only, figures: [], tolerance: 0.5, explanation: e, chapter: notebooks/c}\n")
+    path.write_text("claims:\n  - {id: D1, claim: x, stated: 21, unit: '%', rule: stated only, figures: [], "
+                    "tolerance: 0.5, explanation: e, chapter: notebooks/c}\n")
     assert claims.stated("D1", path) == 21
-    path.write_text("claims:\n  - {id: D1, claim: x, stated: 21, unit: '%', rule: stated only, figures: [], explanation: e, chapter: notebooks/c}\n")
+    path.write_text("claims:\n  - {id: D1, claim: x, stated: 21, unit: '%', rule: stated only, figures: [], "
+                    "explanation: e, chapter: notebooks/c}\n")
     with pytest.raises(InputError, match="claim D1: missing field 'tolerance'"):
         claims.load(path)
-    good = "  - {id: D1, claim: x, stated: 21, unit: '%', rule: stated only, figures: [], tolerance: 0.5, explanation: e, chapter: notebooks/c}\n"
+    good = ("  - {id: D1, claim: x, stated: 21, unit: '%', rule: stated only, figures: [], tolerance: 0.5, "
+            "explanation: e, chapter: notebooks/c}\n")
     path.write_text("claims:\n" + good + good)
     with pytest.raises(InputError, match="claim D1: appears twice"):
         claims.load(path)

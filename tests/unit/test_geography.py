@@ -24,7 +24,8 @@ LOOKUP = pd.DataFrame(
         ("NHS Hampshire and Isle Of Wight ICB", "hampshire and isle of wight"),
         ("Hampshire & Isle of Wight ICB", "hampshire and isle of wight"),
         ("NHS Frimley Integrated Care Board", "frimley"),
-        ("  Bath and North East Somerset, Swindon and Wiltshire ICB ", "bath and north east somerset, swindon and wiltshire"),
+        ("  Bath and North East Somerset, Swindon and Wiltshire ICB ",
+         "bath and north east somerset, swindon and wiltshire"),
     ],
 )
 def test_normalise_name(name, key):

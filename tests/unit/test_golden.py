@@ -28,10 +28,12 @@ def test_a_figure_moves_only_beyond_its_tolerance():
 def test_missing_and_new_figures_are_drift():
     results = {"rank": {"value": 21}, "savings": {"value": 240.7}, "added": {"value": 3.0}}
     rows = golden.drift(GOLDEN, results)
-    assert rows == [golden.Drift("added", golden.NEW, new=3.0), golden.Drift("gone", golden.MISSING, old=1.5, tolerance=0.01)]
+    assert rows == [golden.Drift("added", golden.NEW, new=3.0),
+                    golden.Drift("gone", golden.MISSING, old=1.5, tolerance=0.01)]
     lines = golden.table(rows)
     assert lines[0].split() == ["figure", "change", "old", "new", "tolerance"]
-    assert lines[1].split() == ["added", "new", "–", "3", "–"] and lines[2].split() == ["gone", "missing", "1.5", "–", "0.01"]
+    assert (lines[1].split() == ["added", "new", "–", "3", "–"]
+            and lines[2].split() == ["gone", "missing", "1.5", "–", "0.01"])
 
 
 def test_an_update_keeps_reviewed_tolerances_and_gives_new_figures_a_default():
@@ -58,7 +60,8 @@ def test_a_corrupt_results_file_is_one_line_naming_it(tmp_path, content, expecte
     (tmp_path / "2023-24" / "results.json").write_text(content)
     with pytest.raises(InputError) as err:
         golden.built_results(tmp_path, "2023-24", "QE1")
-    assert expected in str(err.value) and "\n" not in str(err.value) and "sots build --edition 2023-24" in str(err.value)
+    assert (expected in str(err.value) and "\n" not in str(err.value)
+            and "sots build --edition 2023-24" in str(err.value))
 
 
 def test_a_figure_not_computed_shows_as_such_and_moves_when_it_gets_a_value():

@@ -21,7 +21,8 @@ NOTEBOOKS = pipeline.notebooks_in_toc(yaml.safe_load((ROOT / "_toc.yml").read_te
 # What only the chapter context may do: resolve the ICB, load tables, make a Recorder, read the environment.
 HIDDEN_SETUP = re.compile(r"\b(Recorder\(|data\.load\(|resolve_icb\(|table_hashes\(|os\.environ|getenv\()")
 # A bare comparison with a stated value decides a status outside sots.claims.
-OWN_VERDICT = re.compile(r"round\([^)]*\)\s*==|<\s*0\.05\b|\bstated\w*\s*(==|!=|<=|>=|<|>)|(==|!=|<=|>=|<|>)\s*stated\w*")
+OWN_VERDICT = re.compile(
+    r"round\([^)]*\)\s*==|<\s*0\.05\b|\bstated\w*\s*(==|!=|<=|>=|<|>)|(==|!=|<=|>=|<|>)\s*stated\w*")
 
 
 def code(name: str) -> list[str]:

@@ -40,7 +40,8 @@ def make_raw(root, practices=None):
 
     su_dir = root / "su_hmhc_2018snpp_activity"
     su_dir.mkdir()
-    areas = [{"area_code": gss, "area_name": name.removeprefix("NHS "), "area_type": "ICB"} for name, gss in ICBS.values()]
+    areas = [{"area_code": gss, "area_name": name.removeprefix("NHS "), "area_type": "ICB"}
+             for name, gss in ICBS.values()]
     areas += [{"area_code": "E06000008", "area_name": "Blackburn with Darwen", "area_type": "LAD (unitary)"},
               {"area_code": "E10000017", "area_name": "Lancashire", "area_type": "county"},
               {"area_code": "E07000999", "area_name": "Elsewhere", "area_type": "LAD (non-metropolitan district)"}]
@@ -51,28 +52,33 @@ def make_raw(root, practices=None):
     def rows(code, area_type, variant=None):
         for sex in "fm":
             for age in (0, 90, 95):
-                yield {"area_code": code, "area_name": "x", "area_type": area_type, **({"variant": variant} if variant else {}),
+                yield {"area_code": code, "area_name": "x", "area_type": area_type,
+                       **({"variant": variant} if variant else {}),
                        "sex": sex, "age": age, **{y: age + 1 + 10 * (int(y) - 2018) for y in years}}
-    principal = [r for code, t in (("E54000048", "ICB"), ("E10000017", "county"), ("E07000999", "LAD (non-metropolitan district)"))
+    principal = [r for code, t in (("E54000048", "ICB"), ("E10000017", "county"),
+                                   ("E07000999", "LAD (non-metropolitan district)"))
                  for r in rows(code, t)]
     pd.DataFrame(principal).to_csv(su_dir / "snpp2018b_principal_sya_sex_all_areas_2018_2043.csv", index=False)
     variants = [*rows("E10000017", "county", "v1"), *rows("E10000017", "county", "v2")]
     pd.DataFrame(variants).to_csv(su_dir / "snpp2018b_11_variants_sya_sex_lsc_areas_2018_2043.csv", index=False)
     rates = [{"area_code": code, "area_name": "x", "area_type": t, "pod": "apc", "group": "emer_bds", "label": "x",
               "age": age, "rate_f": 0.5, "rate_m": 0.25, "rate_f_smoothed": 0, "rate_m_smoothed": 0}
-             for code, t in (("E54000048", "ICB"), ("E07000999", "LAD (non-metropolitan district)")) for age in (17, 90)]
+             for code, t in (("E54000048", "ICB"), ("E07000999", "LAD (non-metropolitan district)"))
+             for age in (17, 90)]
     pd.DataFrame(rates).to_csv(su_dir / "activity_rates_per_person_2022_by_age_sex_icbs_lsc.csv", index=False)
 
     mye_dir = root / "ons_mye_2019_2020_ltla"
     mye_dir.mkdir()
     ages = {str(a): a for a in range(90)} | {"90+": 1000}
-    mye = [{"ltla21_code": code, "ltla21_name": "x", "total_population": 0, **ages} for code in ("E07000027", "E07000030", "E07000999")]
+    mye = [{"ltla21_code": code, "ltla21_name": "x", "total_population": 0, **ages}
+           for code in ("E07000027", "E07000030", "E07000999")]
     pd.DataFrame(mye).to_csv(mye_dir / "ons_mye_mid2020_persons_sya_ltla2021.csv", index=False)
 
     ncc_dir = root / "nhse_national_cost_collection"
     ncc_dir.mkdir()
     departments = {d for ds, _ in prepare.UNIT_COST_BASIS.values() for d in ds}
-    ncc = [{"department_code": d, "currency_code": c, "currency_desc": "x", "activity": 10, "unit_cost": 0, "cost": cost}
+    ncc = [{"department_code": d, "currency_code": c, "currency_desc": "x", "activity": 10, "unit_cost": 0,
+            "cost": cost}
            for d in sorted(departments) for c, cost in (("WF01A", 1000), ("WF01B", 3000), ("XX", 2000))]
     ncc.append({"department_code": "Daycase", "currency_code": "YY", "currency_desc": "suppressed", "activity": "",
                 "unit_cost": "", "cost": ""})
@@ -104,7 +110,8 @@ def make_raw(root, practices=None):
         {"figure_id": "lsc_2324_chc_spend_position", "value": "", "unit": "qualitative", "period": "2023/24",
          "geography": "L&SC", "description": "A statement", **source, "quoted_context": "Among the highest."},
         {"figure_id": "eng_2425_core_per_patient", "value": "1,732", "unit": "GBP per registered patient",
-         "period": "2024/25", "geography": "England", "description": "Core per patient", **source, "quoted_context": ""},
+         "period": "2024/25", "geography": "England", "description": "Core per patient", **source,
+         "quoted_context": ""},
         {"figure_id": "lsc_pre2020_funding_vs_england", "value": "10", "unit": "percent", "period": "c. 2019",
          "geography": "L&SC", "description": "Funding per resident", **source, "quoted_context": "x"},
     ]).to_csv(pub_dir / "figures.csv", index=False)
@@ -260,11 +267,13 @@ def test_a_published_figure_with_an_unknown_scope_or_a_bad_value_is_named(tmp_pa
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     df.loc[1, "figure_id"] = "xyz_2324_savings"
     df.to_csv(path, index=False)
-    with pytest.raises(InputError, match=r"figures.csv: column 'figure_id', line 3: expected an id .* got 'xyz_2324_savings'"):
+    with pytest.raises(InputError,
+                       match=r"figures.csv: column 'figure_id', line 3: expected an id .* got 'xyz_2324_savings'"):
         prepare.prepare(raw, tmp_path / "data")
     df.loc[1, "figure_id"], df.loc[0, "value"] = "lsc_2324_other", "about 240"
     df.to_csv(path, index=False)
-    with pytest.raises(InputError, match=r"figures.csv: column 'value', line 2: expected a number or an empty cell, got 'about 240'"):
+    with pytest.raises(InputError, match=r"figures.csv: column 'value', line 2: "
+                                         r"expected a number or an empty cell, got 'about 240'"):
         prepare.prepare(raw, tmp_path / "data")
 
 
@@ -416,4 +425,5 @@ def test_a_bad_code_in_a_reshaped_source_is_named_by_the_publishers_column(tmp_p
     path = _set(raw, RATES, 1, "group", "Emergency bed days")
     with pytest.raises(InputError) as err:
         prepare.prepare(raw, tmp_path / "data")
-    assert str(err.value) == f"{path}: column 'group', line 3: expected str_matches('^[a-z_-]+$'), got 'Emergency bed days'"
+    assert str(err.value) == (f"{path}: column 'group', line 3: expected str_matches('^[a-z_-]+$'), "
+                              "got 'Emergency bed days'")

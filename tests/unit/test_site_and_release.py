@@ -1,4 +1,5 @@
-"""The site's pure parts: switcher entries, front-page target, footer, edition config, manifest checks; and release facts."""
+"""The site's pure parts: switcher entries, front-page target, footer, edition config, manifest checks; and release
+facts."""
 
 import json
 import re
