@@ -130,8 +130,11 @@ def drawn_marks(spec: dict, role: str) -> list[tuple[dict[str, str], str | None,
 
     import vl_convert
 
+    from sots import charts
+
     marks = []
-    for element in ET.fromstring(vl_convert.vegalite_to_svg(spec)).iter():
+    # With the book's theme, as charts.render gives it to the page (a bare to_dict() spec lacks it).
+    for element in ET.fromstring(vl_convert.vegalite_to_svg(charts.themed(spec))).iter():
         if element.get("aria-roledescription") == role:
             fields = dict(part.partition(": ")[::2] for part in (element.get("aria-label") or "").split("; ") if part)
             marks.append((fields, element.get("fill"), "".join(element.itertext())))

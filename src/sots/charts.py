@@ -125,7 +125,12 @@ class Rendered:
         self.markup, self.spec = markup, spec
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        return {"text/html": self.markup, f"application/vnd.vegalite.v{alt.SCHEMA_VERSION[1]}+json": self.spec}
+        return {"text/html": self.markup, f"application/vnd.vegalite.v{alt.SCHEMA_VERSION[1]}+json": self.spec,
+                "text/plain": repr(self)}
+
+    def __repr__(self) -> str:
+        # Stable text, not an object address: the same inputs must publish a byte-identical notebook.
+        return f"Chart: {self.spec.get('description', 'no description')}"
 
 
 def render(

@@ -82,6 +82,13 @@ def test_each_chart_writes_its_rows_as_csv_and_links_them_under_the_chart(tmp_pa
     assert "sots-csv" not in charts.render(spec, order=1).markup  # outside a build: no files, no links
 
 
+def test_a_rendered_chart_shows_as_the_same_text_on_every_run():
+    chart = charts.status_bars(pd.DataFrame({"status": ["a"], "claims": [1]}), title="T")
+    first, second = charts.render(chart, order=1), charts.render(chart, order=1)
+    assert first._repr_mimebundle_() == second._repr_mimebundle_()
+    assert " at 0x" not in first._repr_mimebundle_()["text/plain"]
+
+
 def test_importing_charts_leaves_altair_alone_and_render_applies_the_theme():
     import altair as alt
 
