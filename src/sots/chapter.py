@@ -93,6 +93,11 @@ class Chapter:
         self.recorder.glue(name, value)
 
     @property
+    def glued(self) -> dict[str, Any]:
+        """Every value glued so far (figures included), by name, as the prose quotes it."""
+        return self.recorder.glued
+
+    @property
     def figures(self) -> dict[str, dict]:
         """The figures recorded so far, by id, as results.json will hold them."""
         return self.recorder.figures

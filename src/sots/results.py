@@ -45,6 +45,7 @@ class Recorder:
         self.edition, self.icb = edition, icb
         self._inputs, self._provenance = inputs, provenance
         self.figures: dict[str, dict] = {}
+        self.glued: dict[str, Any] = {}
 
     def figure(
         self, figure_id: str, value: Any, *, unit: str, method: str, interval: dict[str, float] | None = None,
@@ -93,12 +94,17 @@ class Recorder:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_text(json.dumps(self.figures, indent=2, sort_keys=True) + "\n")
 
-    @staticmethod
-    def glue(name: str, value: Any) -> None:
-        """Glue a value that the prose quotes but results.json does not need (a name, an ordinal, a year)."""
+    def glue(self, name: str, value: Any) -> None:
+        """Glue a value that the prose quotes but results.json does not need (a name, an ordinal, a year).
+
+        Each value glued is also kept in :attr:`glued` (name -> value), so a chapter's prose values can be read
+        back outside a kernel, as the unit tests do.
+        """
         from myst_nb import glue
 
-        glue(name, _plain(value) if not isinstance(value, pd.DataFrame) else value, display=False)
+        value = _plain(value) if not isinstance(value, pd.DataFrame) else value
+        self.glued[name] = value
+        glue(name, value, display=False)
 
 
 def merge_fragments(fragments: list[Path]) -> dict[str, dict]:
