@@ -13,20 +13,13 @@ pytestmark = pytest.mark.unit
 DATA = ROOT / "data"
 
 
-@pytest.fixture
-def glued(monkeypatch):
-    seen = {}
-    monkeypatch.setattr(chapter.Recorder, "glue", staticmethod(lambda name, value: seen.__setitem__(name, value)))
-    return seen
-
-
-def test_open_resolves_the_icb_once_and_reads_only_the_lookup(glued):
+def test_open_resolves_the_icb_once_and_reads_only_the_lookup():
     ch = chapter.open("finance", edition="2023-24", icb="lancashire and south cumbria", data_dir=DATA)
     assert (ch.icb, ch.focal["icb_gss_code"]) == ("QE1", "E54000048")
     assert list(ch.tables_read) == ["icb_lookup"]  # nothing else until a chapter asks for it
 
 
-def test_tables_are_loaded_once_and_recorded_with_their_hash(glued):
+def test_tables_are_loaded_once_and_recorded_with_their_hash():
     ch = chapter.open("funding_per_head", edition="2024-25", icb="QE1", data_dir=DATA)
     first = ch.table("icb_allocations")
     assert ch.table("icb_allocations") is first
@@ -41,7 +34,7 @@ def test_an_unknown_icb_is_refused_with_suggestions():
         chapter.open("finance", edition="2023-24", icb="QE2", data_dir=DATA)
 
 
-def test_a_build_parameter_gives_provenance_sources_and_chart_files(glued, tmp_path):
+def test_a_build_parameter_gives_provenance_sources_and_chart_files(tmp_path):
     made = {"edition": "2023-24", "commit": "abc1234", "parameters_sha256": "0123456789ab"}
     build = json.dumps({"provenance": made, "chart_data": str(tmp_path / "cd")})
     ch = chapter.open("claims", edition="2023-24", icb="QE1", data_dir=DATA, build=build,
@@ -55,7 +48,7 @@ def test_a_build_parameter_gives_provenance_sources_and_chart_files(glued, tmp_p
     assert "commit abc1234" in shown.markup and data.citations(["icb_allocations"])[0] in shown.markup
 
 
-def test_a_verdict_is_the_registers_on_the_chapters_own_figures(glued):
+def test_a_verdict_is_the_registers_on_the_chapters_own_figures():
     ch = chapter.open("finance", edition="2023-24", icb="QE1", data_dir=DATA)
     claim = claims.by_key(ch.register, "savings_delivered")
     figure = claim["figures"][0]

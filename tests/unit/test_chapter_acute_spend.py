@@ -138,31 +138,24 @@ def test_the_league_is_highest_per_weighted_head_first_in_gbp_million():
     assert set(acute_spend.LEAGUE_FORMATS) <= set(league.columns)
 
 
-@pytest.fixture
-def glued(monkeypatch):
-    seen = {}
-    monkeypatch.setattr(chapter.Recorder, "glue", staticmethod(lambda name, value: seen.__setitem__(name, value)))
-    return seen
-
-
-def test_the_chapter_on_the_prepared_tables_quotes_the_registers_verdict(glued):
+def test_the_chapter_on_the_prepared_tables_quotes_the_registers_verdict():
     ch = chapter.open("acute_spend", edition="2023-24", icb="QE1", data_dir=DATA)
     spend = acute_spend.record(ch, "2023/24", "2023/24", 2022)
     assert ch.figures[RANK]["value"] == 21 and spend.claimed == 2 and spend.trust_comparable
     status = ch.verdict(acute_spend.KEY).status
     assert status == claims.NOT_REPRODUCED
-    assert glued["verdict"].data.startswith(acute_spend.LEADS[status])
-    assert glued["report_claim"].data.endswith(f"({ch.claims()[0]['id']})")
+    assert ch.glued["verdict"].data.startswith(acute_spend.LEADS[status])
+    assert ch.glued["report_claim"].data.endswith(f"({ch.claims()[0]['id']})")
     # Each figure names the tables it came from: the estimate's, not the trust accounts it was made before.
     assert "trust_operating_expenditure" not in ch.figures[RANK]["inputs"]
     assert "trust_operating_expenditure" in ch.figures["acute_trust_opex_per_head_rank"]["inputs"]
 
 
-def test_another_icb_in_a_year_without_trust_accounts(glued):
+def test_another_icb_in_a_year_without_trust_accounts():
     ch = chapter.open("acute_spend", edition="2024-25", icb="QHM", data_dir=DATA)
     spend = acute_spend.record(ch, "2024/25", "2024/25", 2022)
     assert spend.claimed is None and not spend.trust_comparable
     assert ch.figures["acute_trust_opex_per_head_gbp"] == {
         "value": None, "not_computed": "The trust accounts here do not cover 2024/25.", "edition": "2024-25",
         "icb": "QHM"}
-    assert glued["verdict"].data.startswith("The report's claim is about Lancashire and South Cumbria")
+    assert ch.glued["verdict"].data.startswith("The report's claim is about Lancashire and South Cumbria")

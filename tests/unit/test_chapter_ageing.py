@@ -14,13 +14,6 @@ pytestmark = pytest.mark.unit
 GOLDEN = json.loads((ROOT / "tests" / "golden" / "2023-24" / "QE1.json").read_text())["figures"]
 
 
-@pytest.fixture
-def glued(monkeypatch):
-    seen = {}
-    monkeypatch.setattr(chapter.Recorder, "glue", staticmethod(lambda name, value: seen.__setitem__(name, value)))
-    return seen
-
-
 def run(icb: str, allocation_year: str = "2023/24", edition: str = "2023-24"):
     ch = chapter.open("ageing", edition=edition, icb=icb, data_dir=DATA)
     people = ageing.project(ch, base_year=2023, variant="v1")
@@ -28,7 +21,7 @@ def run(icb: str, allocation_year: str = "2023/24", edition: str = "2023-24"):
     return ch, people
 
 
-def test_the_figures_are_the_golden_values(glued):
+def test_the_figures_are_the_golden_values():
     ch, _ = run("QE1")
     assert len(ch.figures) == 7 and set(ch.figures) <= set(GOLDEN)
     for figure, entry in ch.figures.items():
@@ -39,30 +32,30 @@ def test_the_figures_are_the_golden_values(glued):
     assert "icb_weighted_population" in ch.figures["registered_population_m"]["inputs"]
 
 
-def test_the_registers_verdicts_reach_the_prose(glued):
+def test_the_registers_verdicts_reach_the_prose():
     ch, _ = run("QE1")
     served, multimorbid = ch.verdict(ageing.SERVED_KEY), ch.verdict(ageing.MULTIMORBID_KEY)
     assert (served.status, multimorbid.status) == (claims.REPRODUCED, claims.NOT_REPRODUCED)
-    assert glued["served_sentence"] == ("The report's 1.7 million is the resident figure and its 1.8 million the "
-                                        "registered one: the claims register finds the claim reproduced.")
-    assert glued["multimorbid_status"] == claims.NOT_REPRODUCED
-    assert glued["multimorbid_doubling"] == "does not double on its own"
+    assert ch.glued["served_sentence"] == ("The report's 1.7 million is the resident figure and its 1.8 million the "
+                                           "registered one: the claims register finds the claim reproduced.")
+    assert ch.glued["multimorbid_status"] == claims.NOT_REPRODUCED
+    assert ch.glued["multimorbid_doubling"] == "does not double on its own"
     growth = ch.figures["pop_85plus_growth_25y_pct"]["value"]
-    assert glued["multimorbid_prevalence_rise_pct"] == pytest.approx((2 / (1 + growth / 100) - 1) * 100)
-    assert (glued["multimorbid_claim"], glued["served_claim"]) == (multimorbid.id, served.id)
+    assert ch.glued["multimorbid_prevalence_rise_pct"] == pytest.approx((2 / (1 + growth / 100) - 1) * 100)
+    assert (ch.glued["multimorbid_claim"], ch.glued["served_claim"]) == (multimorbid.id, served.id)
 
 
-def test_another_icb_has_no_eden_correction_no_localities_and_is_not_the_reports_population(glued):
+def test_another_icb_has_no_eden_correction_no_localities_and_is_not_the_reports_population():
     ch, people = run("QHM")
     assert "Eden" not in ch.figures["pop_65plus_growth_2033_pct"]["method"]
     assert ageing.localities(ch, people) is None
     eden = ageing.eden(ch, people)
-    assert glued["eden_residents"] == 0 and (eden["Difference (points)"].dropna() == 0).all()
-    assert glued["served_sentence"].startswith("The report's 1.7 million is not the resident figure (2.97 million)")
-    assert glued["served_sentence"].endswith("the claims register finds the claim not reproduced.")
+    assert ch.glued["eden_residents"] == 0 and (eden["Difference (points)"].dropna() == 0).all()
+    assert ch.glued["served_sentence"].startswith("The report's 1.7 million is not the resident figure (2.97 million)")
+    assert ch.glued["served_sentence"].endswith("the claims register finds the claim not reproduced.")
 
 
-def test_lancashire_splits_into_localities_and_places(glued):
+def test_lancashire_splits_into_localities_and_places():
     ch, people = run("QE1")
     localities, formats = ageing.localities(ch, people)
     assert set(localities["Locality"]) == {"Central Lancashire", "East Lancashire", "North Lancashire"}

@@ -16,15 +16,12 @@ GOLDEN = json.loads((ROOT / "tests" / "golden" / "2023-24" / "QE1.json").read_te
 
 @pytest.fixture(scope="module")
 def run():
-    """The chapter run once for Lancashire and South Cumbria with its defaults, with what it glued."""
-    glued = {}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(chapter.Recorder, "glue", staticmethod(lambda name, value: glued.__setitem__(name, value)))
-        ch = chapter.open("beddays", edition="2023-24", icb="QE1", data_dir=DATA)
-        bd = beddays.project(ch, base_year=2023, runs=1000, seed=2024)
-        found = beddays.search(ch, bd)
-        avoided = beddays.scenario(ch, bd)
-    return ch, bd, found, avoided, glued
+    """The chapter run once for Lancashire and South Cumbria with its defaults (what it glued is ``ch.glued``)."""
+    ch = chapter.open("beddays", edition="2023-24", icb="QE1", data_dir=DATA)
+    bd = beddays.project(ch, base_year=2023, runs=1000, seed=2024)
+    found = beddays.search(ch, bd)
+    avoided = beddays.scenario(ch, bd)
+    return ch, bd, found, avoided
 
 
 def test_the_four_figures_and_the_scenario_are_the_golden_values(run):
@@ -38,9 +35,8 @@ def test_the_four_figures_and_the_scenario_are_the_golden_values(run):
     assert set(entry["inputs"]) >= {"icb_lookup", "population_projection", "population_estimates", "activity_rates"}
 
 
-def test_the_same_seed_gives_the_same_interval_and_another_seed_another(run, monkeypatch):
+def test_the_same_seed_gives_the_same_interval_and_another_seed_another(run):
     ch, *_ = run
-    monkeypatch.setattr(chapter.Recorder, "glue", staticmethod(lambda name, value: None))
     again = chapter.open("beddays", edition="2023-24", icb="QE1", data_dir=DATA)
     beddays.project(again, base_year=2023, runs=1000, seed=2024)
     other = chapter.open("beddays", edition="2023-24", icb="QE1", data_dir=DATA)
@@ -64,26 +60,26 @@ def test_the_four_figures_table_shows_the_registers_status_of_each_claim(run):
 
 
 def test_the_method_search_finds_a_method_for_every_claim_but_the_over_85s_to_2033(run):
-    ch, _, found, _, glued = run
+    ch, _, found, _ = run
     d3 = claims.by_key(ch.register, "beddays_85plus_growth_2033_pct")["id"]
     assert found.unreached == [d3]
-    assert glued["flag_sentence"] == f"No method tried reaches {d3}, which is not reproduced."
+    assert ch.glued["flag_sentence"] == f"No method tried reaches {d3}, which is not reproduced."
     # each method reported as reaching a claim is within the claim's tolerance, as the register compares
     for row in found.closest.itertuples():
         claim = claims.by_key(ch.register, beddays.FIGURES[found.figures[row.Claim]])
         assert row.Reached == (abs(row.growth_pct - claim["stated"]) <= claim["tolerance"])
-    assert glued["over65_second_decade_implied_pct"] == pytest.approx((1.63 / 1.21 - 1) * 100)
-    assert glued["base_sentence"].endswith("2023 is the more plausible base, and this book's default.")
-    assert glued["claims_65plus"] == "D1, D2" and glued["claims_85plus"] == "D3, D4"
+    assert ch.glued["over65_second_decade_implied_pct"] == pytest.approx((1.63 / 1.21 - 1) * 100)
+    assert ch.glued["base_sentence"].endswith("2023 is the more plausible base, and this book's default.")
+    assert ch.glued["claims_65plus"] == "D1, D2" and ch.glued["claims_85plus"] == "D3, D4"
 
 
 def test_the_scenario_cuts_over_80s_unplanned_bed_days_by_the_stated_reduction(run):
-    ch, _, _, avoided, glued = run
+    ch, _, _, avoided = run
     cut = claims.by_key(ch.register, beddays.SCENARIO_KEY)["stated"]
-    assert glued["jb_cut_pct"] == pytest.approx(cut)
+    assert ch.glued["jb_cut_pct"] == pytest.approx(cut)
     assert ch.figures["jean_bishop_beddays_avoided_2033"]["inputs"]["reduction"] == cut / 100
     assert sorted(avoided) == [2023, 2033, 2043] and avoided[2023] < avoided[2033] < avoided[2043]
-    assert glued["jb_beds_2033"] == pytest.approx(avoided[2033] / 365 / 0.92)
+    assert ch.glued["jb_beds_2033"] == pytest.approx(avoided[2033] / 365 / 0.92)
 
 
 def test_the_eden_correction_moves_lancashire_and_south_cumbrias_figures_by_under_a_point(run):

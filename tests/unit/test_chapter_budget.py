@@ -15,22 +15,14 @@ GOLDEN = json.loads((ROOT / "tests" / "golden" / "2023-24" / "QE1.json").read_te
 
 
 @pytest.fixture(scope="module")
-def glued():
-    seen = {}
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(chapter.Recorder, "glue", staticmethod(lambda name, value: seen.__setitem__(name, value)))
-        yield seen
-
-
-@pytest.fixture(scope="module")
-def run(glued):
+def run():
     """The chapter for QE1 at 2023/24 prices, 2023 to 2038, as the report edition's build runs it."""
     ch = chapter.open("budget", edition="2023-24", icb="QE1", data_dir=DATA)
-    return ch, budget.record(ch, "2023/24", 2023, 2038), dict(glued)
+    return ch, budget.record(ch, "2023/24", 2023, 2038)
 
 
 def test_the_figures_are_the_golden_ones_and_reach_the_stated_rise(run):
-    ch, b, _ = run
+    ch, b = run
     for figure_id in ("hospital_cost_demographic_growth_2038_pct", "implied_non_demographic_growth_pa_pct"):
         assert ch.figures[figure_id]["value"] == pytest.approx(GOLDEN[figure_id]["value"],
                                                                abs=GOLDEN[figure_id]["tolerance"])
@@ -43,12 +35,12 @@ def test_the_figures_are_the_golden_ones_and_reach_the_stated_rise(run):
 
 
 def test_the_prose_quotes_the_registers_verdict_and_claim_id(run):
-    ch, b, glued = run
+    ch, b = run
     assert ch.verdict(budget.CLAIM).status == claims.NOT_REPRODUCED  # 11.4% by demography against a stated 60%
-    assert glued["claim_verdict"] == "not reproduced by demography alone"
-    assert glued["budget_claims"] == "F9"
-    assert glued["base_cost_m"] == pytest.approx(b.total["2023"] / 1e6) and glued["years"] == 15
-    assert glued["nondem_share_pct"] == pytest.approx((1 - b.demographic_growth / 0.6) * 100)
+    assert ch.glued["claim_verdict"] == "not reproduced by demography alone"
+    assert ch.glued["budget_claims"] == "F9"
+    assert ch.glued["base_cost_m"] == pytest.approx(b.total["2023"] / 1e6) and ch.glued["years"] == 15
+    assert ch.glued["nondem_share_pct"] == pytest.approx((1 - b.demographic_growth / 0.6) * 100)
 
 
 @pytest.mark.parametrize("status, text", [
@@ -61,7 +53,7 @@ def test_verdict_text_passes_the_status_through(status, text):
 
 
 def test_the_activities_add_up_to_the_total(run):
-    _, b, _ = run
+    _, b = run
     split = budget.by_activity(b)
     assert split["£m in 2023"].sum() == pytest.approx(b.total["2023"] / 1e6)
     assert split["£m in 2038"].sum() == pytest.approx(b.total["2038"] / 1e6)
@@ -70,7 +62,7 @@ def test_the_activities_add_up_to_the_total(run):
 
 
 def test_the_age_profile_times_the_population_is_the_total(run):
-    _, b, _ = run
+    _, b = run
     profile = budget.age_profile(b).set_index(["sex", "age"])["value"]
     people = b.population.groupby(["sex", "age"])["2023"].sum()
     assert (profile * people.reindex(profile.index)).sum() == pytest.approx(b.total["2023"])
@@ -78,7 +70,7 @@ def test_the_age_profile_times_the_population_is_the_total(run):
 
 
 def test_the_waterfalls_end_at_demography_alone_and_at_the_stated_rise(run):
-    _, b, _ = run
+    _, b = run
     base = b.total["2023"] / 1e6
     none = budget.scenario_steps(b, 0.0)
     assert list(none["step"]) == ["2023", "Demography", "Other: 0% a year", "2038"]
@@ -89,8 +81,8 @@ def test_the_waterfalls_end_at_demography_alone_and_at_the_stated_rise(run):
     assert budget.implied_title(b) == "Hospital cost reaching +60% by 2038"
 
 
-def test_the_published_series_includes_eden_and_differs_only_for_lancashire_and_south_cumbria(run, glued):
-    ch, b, _ = run
+def test_the_published_series_includes_eden_and_differs_only_for_lancashire_and_south_cumbria(run):
+    ch, b = run
     effect = budget.footprint_effect(ch, b).set_index("Figure")
     assert effect.loc["Demographic growth to 2038 (%)", "This book"] == pytest.approx(b.demographic_growth * 100)
     assert effect["Difference (points)"].abs().max() > 0

@@ -12,13 +12,6 @@ from sots.errors import InputError
 pytestmark = pytest.mark.unit
 
 
-@pytest.fixture
-def glued(monkeypatch):
-    seen = {}
-    monkeypatch.setattr(chapter.Recorder, "glue", staticmethod(lambda name, value: seen.__setitem__(name, value)))
-    return seen
-
-
 def fragments(folder, **parts):
     folder.mkdir()
     for name, figures in parts.items():
@@ -42,17 +35,17 @@ def test_results_are_every_fragment_merged_and_a_wrong_folder_is_named(tmp_path)
         claims_page.results_in(str(tmp_path / "nosuch"))
 
 
-def test_by_hand_every_claim_is_stated_only_and_the_note_says_so(glued):
+def test_by_hand_every_claim_is_stated_only_and_the_note_says_so():
     ch = chapter.open("claims", edition="2023-24", icb="QE1", data_dir=DATA, results_fragment="")
     page = claims_page.record(ch, "")
     n = len(claims.load())
     assert page.counts == {claims.REPRODUCED: 0, claims.CONSISTENT: 0, claims.NOT_REPRODUCED: 0, claims.STATED_ONLY: n}
-    assert glued["claims_note"] == claims_page.NO_RESULTS and glued["claims_stated_only_n"] == n
+    assert ch.glued["claims_note"] == claims_page.NO_RESULTS and ch.glued["claims_stated_only_n"] == n
     assert all(claims_page.NO_RESULTS in v.explanation for v in page.verdicts)
     assert ch.figures == {}  # the page records no figures
 
 
-def test_the_verdicts_are_the_registers_on_the_chapters_figures(glued, tmp_path):
+def test_the_verdicts_are_the_registers_on_the_chapters_figures(tmp_path):
     folder = fragments(tmp_path / "r", budget={"hospital_cost_demographic_growth_2038_pct": 60.2,
                                                "implied_non_demographic_growth_pa_pct": 0.0})
     ch = chapter.open("claims", edition="2023-24", icb="QE1", data_dir=DATA)
@@ -60,8 +53,8 @@ def test_the_verdicts_are_the_registers_on_the_chapters_figures(glued, tmp_path)
     f9 = claims.by_key(ch.register, "hospital_budget_growth_2038_pct")["id"]
     (verdict,) = [v for v in page.verdicts if v.id == f9]
     assert verdict.status == claims.REPRODUCED  # 60.2 is within 0.5 of the stated 60
-    assert page.note == "" and glued["claims_reproduced_n"] == 1
-    assert glued["claims_note"] == (
+    assert page.note == "" and ch.glued["claims_reproduced_n"] == 1
+    assert ch.glued["claims_note"] == (
         "The figures are those of the 2023-24 edition for NHS Lancashire and South Cumbria ICB.")
     counts = claims_page.status_counts(page)
     assert list(counts["status"]) == list(claims.STATUSES) and counts["claims"].sum() == len(page.verdicts)
@@ -69,9 +62,9 @@ def test_the_verdicts_are_the_registers_on_the_chapters_figures(glued, tmp_path)
     assert "The hospital budget in 2038</a>" in rows.loc[f9, "Evidence"] and rows.loc[f9, "Computed"] == "60.2"
 
 
-def test_another_icbs_figures_check_no_claim(glued, tmp_path):
+def test_another_icbs_figures_check_no_claim(tmp_path):
     folder = fragments(tmp_path / "r", budget={"hospital_cost_demographic_growth_2038_pct": 60.0})
     ch = chapter.open("claims", edition="2023-24", icb="QHM", data_dir=DATA)
     page = claims_page.record(ch, folder)
     assert page.counts[claims.STATED_ONLY] == len(page.verdicts)
-    assert glued["claims_note"] == "The report is about QE1; this build is for QHM, so no claim is checked."
+    assert ch.glued["claims_note"] == "The report is about QE1; this build is for QHM, so no claim is checked."

@@ -20,13 +20,6 @@ def verdict(key, **values):
     return claims.evaluate(claims.by_key(REGISTER, key), results)
 
 
-@pytest.fixture
-def glued(monkeypatch):
-    seen = {}
-    monkeypatch.setattr(chapter.Recorder, "glue", staticmethod(lambda name, value: seen.__setitem__(name, value)))
-    return seen
-
-
 def test_the_savings_sentence_gives_each_claims_verdict():
     delivered = verdict("savings_delivered", savings_delivered_gbp_m=240.7)
     recurrent = verdict("savings_recurrent_pct", savings_recurrent_pct=68.92)
@@ -124,25 +117,26 @@ def test_the_budget_finding_gives_the_registers_verdict_not_its_own():
     assert text.endswith("are **stated only** (not checked in this edition, which lacks a figure it needs).")
 
 
-def test_the_chapter_records_its_figures_and_its_prose_agrees_with_its_verdicts(glued):
+def test_the_chapter_records_its_figures_and_its_prose_agrees_with_its_verdicts():
     ch = chapter.open("finance", edition="2023-24", icb="QE1", data_dir=DATA)
     fin = page.record(ch, "2023/24")
     assert ch.figures["savings_delivered_gbp_m"]["value"] == 240.7
     assert set(ch.figures["savings_delivered_gbp_m"]["inputs"]) >= {"icb_lookup", "icb_allocations",
                                                                     "published_figures", "trust_operating_expenditure"}
-    assert (glued["savings_claims"], glued["share_claims"], glued["deficit_claims"]) == ("F2, F3", "F4", "F6, F7")
-    assert glued["stated_share"] == 6.6
-    intro = glued["report_intro"].data
+    assert (ch.glued["savings_claims"], ch.glued["share_claims"], ch.glued["deficit_claims"]) == (
+        "F2, F3", "F4", "F6, F7")
+    assert ch.glued["stated_share"] == 6.6
+    intro = ch.glued["report_intro"].data
     assert intro.count("\n- ") == 8 and "(F2)" in intro and "Those figures are for" not in intro
     statuses = {key: ch.verdict(key).status for key in ("savings_delivered", "savings_share_of_funding_pct",
                                                         "system_control_total_deficit", "budget")}
     assert statuses == {"savings_delivered": claims.REPRODUCED, "savings_share_of_funding_pct": claims.NOT_REPRODUCED,
                         "system_control_total_deficit": claims.STATED_ONLY, "budget": claims.NOT_REPRODUCED}
-    assert glued["savings_findings"].data.endswith("both **reproduced**.")
-    assert glued["base_findings"].data.endswith("**not reproduced**.")
-    assert "control total is **stated only**" in glued["deficit_findings"].data
-    assert "**reproduced**" not in glued["deficit_findings"].data
-    assert "on hospitals are **not reproduced**" in glued["budget_findings"].data
+    assert ch.glued["savings_findings"].data.endswith("both **reproduced**.")
+    assert ch.glued["base_findings"].data.endswith("**not reproduced**.")
+    assert "control total is **stated only**" in ch.glued["deficit_findings"].data
+    assert "**reproduced**" not in ch.glued["deficit_findings"].data
+    assert "on hospitals are **not reproduced**" in ch.glued["budget_findings"].data
     assert finance.nearest_base(fin.shares)["base"] == "core_combined_allocation"
     # The sources list: every published figure the findings quote, and only those (not the in-year savings required).
     assert sorted(fin.quoted["figure_id"]) == [
@@ -153,7 +147,7 @@ def test_the_chapter_records_its_figures_and_its_prose_agrees_with_its_verdicts(
         "lsc_2425_deficit_support_funding", "lsc_2425_system_deficit_after_support", "lsc_2425_winter_surge_funding"]
 
 
-def test_another_icb_records_each_published_figure_as_not_computed_with_why(glued):
+def test_another_icb_records_each_published_figure_as_not_computed_with_why():
     ch = chapter.open("finance", edition="2024-25", icb="QHM", data_dir=DATA)
     fin = page.record(ch, "2024/25")
     reason = ("No published figure gives this for North East and North Cumbria: the figures in this book taken from "
@@ -162,4 +156,4 @@ def test_another_icb_records_each_published_figure_as_not_computed_with_why(glue
                                                      "icb": "QHM"}
     assert ch.figures["hospital_share_of_budget_pct"]["not_computed"] == "The trust accounts here do not cover 2024/25."
     assert fin.shares is None and fin.deficits.empty and fin.quoted.empty
-    assert glued["report_intro"].data.endswith("says where a figure exists only for Lancashire and South Cumbria.")
+    assert ch.glued["report_intro"].data.endswith("says where a figure exists only for Lancashire and South Cumbria.")

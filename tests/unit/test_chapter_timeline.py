@@ -11,11 +11,10 @@ from sots.chapters import timeline
 pytestmark = pytest.mark.unit
 
 
-def test_every_published_figure_and_the_stated_control_total_are_glued(monkeypatch):
-    seen = {}
-    monkeypatch.setattr(chapter.Recorder, "glue", staticmethod(lambda name, value: seen.__setitem__(name, value)))
+def test_every_published_figure_and_the_stated_control_total_are_glued():
     ch = chapter.open("timeline", edition="2024-25", icb="QE1", data_dir=DATA)
     timeline.glue_sourced(ch)
+    seen = dict(ch.glued)
     published = pd.read_csv(DATA / "published_figures.csv").dropna(subset=["value"])
     register = yaml.safe_load((ROOT / "claims.yml").read_text())["claims"]
     stated = next(c["stated"] for c in register if c.get("key") == "system_control_total_deficit")

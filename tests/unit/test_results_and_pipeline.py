@@ -8,15 +8,13 @@ from sots import pipeline, results
 pytestmark = pytest.mark.unit
 
 
-def test_recorder_writes_each_figure_with_unit_method_and_inputs(tmp_path, monkeypatch):
-    glued = {}
-    monkeypatch.setattr(results.Recorder, "glue", staticmethod(lambda name, value: glued.__setitem__(name, value)))
+def test_recorder_writes_each_figure_with_unit_method_and_inputs(tmp_path):
     rec = results.Recorder(tmp_path / "f.json", edition="2023-24", icb="QE1", inputs=lambda: {"t": "sha256:x"})
     rec.figure("a_gbp_2023_24", 12.5, unit="GBP", method="m", year="2023/24")
     written = json.loads((tmp_path / "f.json").read_text())
     assert written == {"a_gbp_2023_24": {"value": 12.5, "unit": "GBP", "edition": "2023-24", "icb": "QE1",
                                          "inputs": {"t": "sha256:x", "year": "2023/24"}, "method": "m"}}
-    assert glued == {"a_gbp_2023_24": 12.5}
+    assert rec.glued == {"a_gbp_2023_24": 12.5}
     with pytest.raises(ValueError, match="recorded twice"):
         rec.figure("a_gbp_2023_24", 1, unit="GBP", method="m")
     with pytest.raises(ValueError, match="not a finite number"):
