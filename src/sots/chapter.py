@@ -45,6 +45,7 @@ class Chapter:
     _hashes: dict[str, str] | None = None
     _charts_shown: int = 0
     _register: dict[str, dict] | None = None
+    _report: dict | None = None
 
     # --- The focal ICB ---------------------------------------------------------------------------------------------
 
@@ -113,6 +114,19 @@ class Chapter:
         if self._register is None:
             self._register = claims.load()
         return self._register
+
+    @property
+    def report(self) -> dict:
+        """The report the claims are from (the register's ``report``: edition, icb_code, title, publisher, period)."""
+        if self._report is None:
+            self._report = claims.report()
+        return self._report
+
+    @property
+    def reported_about(self) -> str:
+        """The short name of the ICB the report is about, e.g. "Lancashire and South Cumbria"."""
+        lookup = self.table("icb_lookup")
+        return lookup.loc[lookup["icb_code"] == self.report["icb_code"], "short_name"].iloc[0]
 
     def claims(self) -> list[dict]:
         """The register's claims whose evidence is this chapter, in register order."""

@@ -29,6 +29,12 @@ def test_tables_are_loaded_once_and_recorded_with_their_hash():
     assert "provenance" not in ch.figures["x_gbp"]  # by hand: no build, no provenance
 
 
+def test_the_report_and_the_icb_it_is_about_come_from_the_register():
+    ch = chapter.open("finance", edition="2024-25", icb="QWE", data_dir=DATA)
+    assert ch.report == claims.report() and ch.report["icb_code"] == "QE1"
+    assert (ch.who, ch.reported_about) == ("South West London", "Lancashire and South Cumbria")
+
+
 def test_an_unknown_icb_is_refused_with_suggestions():
     with pytest.raises(InputError, match="unknown ICB 'QE2'.*did you mean"):
         chapter.open("finance", edition="2023-24", icb="QE2", data_dir=DATA)

@@ -88,7 +88,7 @@ def record(ch: Chapter, year: str, unit_cost_year: str, population_year: int) ->
     # The report states a rank for its own ICB only; for any other there is no claim to check.
     claimed = int(claims.by_key(ch.register, KEY)["stated"]) if report.icb_code == ch.icb else None
     verdict = ch.verdict(KEY) if claimed is not None else None
-    reported_about = lookup.set_index("icb_code").loc[report.icb_code, "short_name"]
+    reported_about = ch.reported_about
 
     ch.glue("report_claim", Markdown(f"The report this book checks, {report.citation()}, says:\n\n"
                                      + finance.claims_markdown(report, tuple(c["id"] for c in ch.claims()))))

@@ -32,7 +32,6 @@ HEADINGS = {
     "budget_claims": ("budget",),
 }
 HOLDS = (claims.REPRODUCED, claims.CONSISTENT)  # the statuses under which the prose says the report's figure holds
-REPORT_ICB = "Lancashire and South Cumbria"  # the report's ICB, the only one published pages give figures for
 
 
 @dataclass
@@ -83,12 +82,13 @@ def why(verdict: claims.Verdict) -> str:
     return f" ({reason})"
 
 
-def unpublished(figures: pd.DataFrame, icb_code: str, who: str, year: str) -> str:
-    """The sentence that stands for a published figure the ICB lacks in ``year``."""
+def unpublished(figures: pd.DataFrame, icb_code: str, who: str, year: str, reported_about: str) -> str:
+    """The sentence that stands for a published figure the ICB lacks in ``year``; published pages give figures
+    for the ICB the report is about (``reported_about``) only."""
     if (figures["icb_code"] == icb_code).any():
         return f"No published figure gives this for {who} in {year}."
     return (f"No published figure gives this for {who}: the figures in this book taken from published pages are "
-            f"for {REPORT_ICB} only.")
+            f"for {reported_about} only.")
 
 
 def intro(ch: Chapter, report: finance.ReportFigures | None) -> str:
@@ -97,8 +97,8 @@ def intro(ch: Chapter, report: finance.ReportFigures | None) -> str:
     text = (f"The report this book checks, {stated.citation()} ({stated.period}), says:\n\n"
             + finance.claims_markdown(stated, tuple(c["id"] for c in ch.claims())))
     if report is None:
-        text += (f"\n\nThose figures are for {REPORT_ICB}. This page is built for {ch.who}: it shows what the public "
-                 f"data give for it, and says where a figure exists only for {REPORT_ICB}.")
+        text += (f"\n\nThose figures are for {ch.reported_about}. This page is built for {ch.who}: it shows what the "
+                 f"public data give for it, and says where a figure exists only for {ch.reported_about}.")
     return text
 
 
@@ -108,7 +108,7 @@ def record(ch: Chapter, year: str) -> Finance:
     allocations, figures, opex = (ch.table(name) for name in
                                   ("icb_allocations", "published_figures", "trust_operating_expenditure"))
     report = finance.report_figures(ch.edition, ch.icb)
-    quoted, missing = Quoted(figures, ch.icb), unpublished(figures, ch.icb, ch.who, year)
+    quoted, missing = Quoted(figures, ch.icb), unpublished(figures, ch.icb, ch.who, year, ch.reported_about)
     ch.glue("report_intro", Markdown(intro(ch, report)))
     ch.glue("icb_name", ch.focal["icb_name"])
     ch.glue("outturn_year", year)
@@ -234,7 +234,7 @@ def base_findings(shares: pd.DataFrame, delivered_gbp_m: float, stated_pct: floa
 def record_agency(ch: Chapter, report: finance.ReportFigures | None) -> str:
     """Record the report's agency saving annualised (£ millions a year); return the finding."""
     if report is None:
-        return f"The report's agency saving is for {REPORT_ICB}; none is stated for {ch.who}."
+        return f"The report's agency saving is for {ch.reported_about}; none is stated for {ch.who}."
     agency, saving = report.figures["agency_savings"], report.gbp_m("agency_savings")
     annual = ch.figure("agency_savings_annualised_gbp_m", finance.annualise(saving, agency["months"]),
                        unit="GBP million per year", method=f"The report's agency saving over {agency['months']} "
