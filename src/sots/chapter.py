@@ -36,8 +36,8 @@ class Chapter:
     name: str
     edition: str
     data_dir: Path
-    recorder: Recorder
-    focal: pd.Series | None = None
+    focal: pd.Series | None = None  # the ICB's lookup row: set by open(), which reads the lookup through table()
+    recorder: Recorder | None = None  # made by open() once the ICB is known
     provenance: dict | None = None  # edition, commit, parameters_sha256: set by a build
     chart_data: Path | None = None  # the folder each chart's rows are written to as CSV: set by a build
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -156,9 +156,7 @@ def open(
     ``build`` is the JSON text :func:`sots.pipeline.build_parameter` writes, or "" outside a build.
     """
     made = json.loads(build) if build else {}
-    chapter = Chapter(name=name, edition=edition, data_dir=Path(data_dir),
-                      recorder=Recorder(None, edition=edition, icb=""),
-                      provenance=made.get("provenance"),
+    chapter = Chapter(name=name, edition=edition, data_dir=Path(data_dir), provenance=made.get("provenance"),
                       chart_data=Path(made["chart_data"]) if made.get("chart_data") else None)
     chapter.focal = geography.resolve_icb(icb, chapter.table("icb_lookup"))
     chapter.recorder = Recorder(results_fragment, edition=edition, icb=chapter.icb,
