@@ -40,6 +40,10 @@ def test_no_claim_id_is_typed_in_a_notebook(name):
     ids = "|".join(re.escape(cid) for cid in claims.load())
     typed = [line for line in code(name) if re.search(rf"[\"']({ids})[\"']", line)]
     assert typed == []
+    # Nor in its prose: a heading's or sentence's claim ids are glued from the register.
+    nb = nbformat.read(ROOT / f"{name}.ipynb", as_version=4)
+    prose = [cell.source for cell in nb.cells if cell.cell_type == "markdown"]
+    assert [m.group(0) for text in prose for m in re.finditer(rf"\b({ids})\b", text)] == []
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

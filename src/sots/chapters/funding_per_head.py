@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sots import benchmark
+from sots import benchmark, claims
 from sots.chapter import Chapter
 from sots.errors import InputError
 from sots.results import year_suffix
 
 RANK_UNIT = "rank of ICBs (1 = highest)"
+PROXY_FOR = "acute_spend_per_weighted_head_rank"  # the register's key of the claim these measures are proxies for
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ def glue_prose(ch: Chapter, focal: pd.DataFrame, england: pd.DataFrame, year: st
                n_icbs: int) -> None:
     """Glue the values the key findings quote, for the edition's year (``this_``) and the other year (``other_``)."""
     ch.glue("icb_name", ch.focal["icb_name"])
+    ch.glue("proxy_claim", claims.by_key(ch.register, PROXY_FOR)["id"])
     ch.glue("year", year)
     ch.glue("other_year", compared)
     ch.glue("n_icbs", n_icbs)
