@@ -91,12 +91,11 @@ def unpublished(figures: pd.DataFrame, icb_code: str, who: str, year: str, repor
             f"for {reported_about} only.")
 
 
-def intro(ch: Chapter, report: finance.ReportFigures | None) -> str:
+def intro(ch: Chapter, stated: finance.ReportFigures) -> str:
     """The report's own words for the chapter's claims (from the register), and whom the page is built for."""
-    stated = finance.edition_report(ch.edition)
     text = (f"The report this book checks, {stated.citation()} ({stated.period}), says:\n\n"
             + finance.claims_markdown(stated, tuple(c["id"] for c in ch.claims())))
-    if report is None:
+    if stated.icb_code != ch.icb:
         text += (f"\n\nThose figures are for {ch.reported_about}. This page is built for {ch.who}: it shows what the "
                  f"public data give for it, and says where a figure exists only for {ch.reported_about}.")
     return text
@@ -107,14 +106,15 @@ def record(ch: Chapter, year: str) -> Finance:
     # Every table the page draws on is read first, so each figure names them all as its inputs.
     allocations, figures, opex = (ch.table(name) for name in
                                   ("icb_allocations", "published_figures", "trust_operating_expenditure"))
-    report = finance.report_figures(ch.edition, ch.icb)
+    stated = finance.edition_report(ch.edition)
+    report = stated if stated.icb_code == ch.icb else None  # as finance.report_figures, from the one read
     quoted, missing = Quoted(figures, ch.icb), unpublished(figures, ch.icb, ch.who, year, ch.reported_about)
-    ch.glue("report_intro", Markdown(intro(ch, report)))
+    ch.glue("report_intro", Markdown(intro(ch, stated)))
     ch.glue("icb_name", ch.focal["icb_name"])
     ch.glue("outturn_year", year)
     for name, keys in HEADINGS.items():
         ch.glue(name, ", ".join(claims.by_key(ch.register, key)["id"] for key in keys))
-    ch.glue("stated_share", finance.edition_report(ch.edition).value("savings_share_of_funding_pct"))
+    ch.glue("stated_share", stated.value("savings_share_of_funding_pct"))
 
     bases = finance.funding_bases(allocations, ch.icb, year)
     total = ch.figure("icb_total_allocation_gbp_m", finance.total_allocation_gbp_m(allocations, ch.icb, year),
