@@ -14,8 +14,8 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 import pandera.pandas as pa
@@ -428,8 +428,17 @@ def project_root() -> Path:
 
 @cache
 def sources() -> dict[str, dict]:
-    """The public sources, keyed by id, from the package's ``sources.yml``."""
-    return yaml.safe_load(resources.files("sots").joinpath("sources.yml").read_text())
+    """The public sources, keyed by id, from the project's catalogue of publications (``sources/sources.yml``)."""
+    return yaml.safe_load((project_root() / "sources" / "sources.yml").read_text(encoding="utf-8"))
+
+
+class RawInput(NamedTuple):
+    """A publisher's file a table was made from: its path under the upstream folder, its sha256 and, for a file read
+    through a layout, the layout's path in the project."""
+
+    path: str
+    sha256: str
+    layout: str | None = None
 
 
 def source_table(table_names: list[str]) -> pd.DataFrame:
@@ -563,11 +572,12 @@ def _field(name: str, column: pa.Column) -> dict:
     return field
 
 
-def datapackage(data_dir: Path, raw_files: dict[str, list[tuple[str, str]]]) -> dict:
+def datapackage(data_dir: Path, raw_files: dict[str, list[RawInput]], cited: dict[str, list[dict]]) -> dict:
     """The Frictionless Data Package describing every table in ``data_dir``.
 
-    ``raw_files`` maps table name to the (path relative to the upstream, sha256) of each raw file it was made from.
-    The package carries no timestamp, so preparing the same inputs twice gives byte-identical output.
+    ``raw_files`` maps table name to each publisher's file it was made from; ``cited`` to the publications it is
+    from (each a catalogue entry with its ``id`` and, for a table by financial year, the ``years`` it gives). The
+    package carries no timestamp, so preparing the same inputs twice gives byte-identical output.
     """
     resources_ = []
     for table in TABLES.values():
@@ -583,11 +593,10 @@ def datapackage(data_dir: Path, raw_files: dict[str, list[tuple[str, str]]]) -> 
                 "description": table.description,
                 "bytes": path.stat().st_size,
                 "hash": f"sha256:{sha256(path)}",
-                "sources": [
-                    {k: sources()[s][k] for k in ("title", "publisher", "path", "period")} for s in table.sources
-                ],
+                "sources": cited[table.name],
                 "licenses": list(table.licenses),
-                "raw_inputs": [{"path": p, "sha256": h} for p, h in raw_files.get(table.name, [])],
+                "raw_inputs": [{k: v for k, v in r._asdict().items() if v is not None}
+                               for r in raw_files.get(table.name, [])],
                 "schema": {
                     "fields": [_field(n, c) for n, c in table.schema.columns.items()],
                     "primaryKey": table.schema.unique or [n for n, c in table.schema.columns.items() if c.unique][:1],

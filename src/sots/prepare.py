@@ -1,8 +1,11 @@
 """``sots prepare``: turn the public sources (the upstream folder) into the small tidy tables under ``data/``.
 
-All knowledge of the sources' layouts lives here: file names, header quirks, units. When a publisher changes a
-layout in a new year, this module changes and nothing downstream does. Files are found by pattern, so a folder
-that gains a new year's file is picked up without a code change.
+The publishers' files that arrive year by year (NHS England's allocation workbooks and GP-practice weighted
+populations, the National Cost Collection schedules, the trust accounts) are read as their layouts in the project's
+``sources/`` folder describe them (:mod:`sots.layouts`): a new year, or a layout that drifts, is a new layout file,
+not a code change. The sources published once (population projections and estimates, activity rates, area codes,
+the published figures) are read here by file name. What is computed from the sources (sums over GP practices, the
+unit cost of each activity, the registered population an allocation implies) is code, here.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sots import atomic, data, geography
+from sots import atomic, data, geography, layouts
 from sots.errors import InputError
 from sots.geography import match_icb_codes, short_name
 
@@ -25,16 +28,14 @@ DEFAULT_RAW = Path("../shared/data/raw")
 # The scratch folder under data/ where a run writes its tables before renaming them into place.
 SCRATCH_PREFIX = ".prepare-"
 
-ALLOCATIONS_GLOB = "nhse_icb_allocations_*/icb_allocations_*_tidy_derived.csv"
-PRACTICE_WP_GLOB = "nhse_allocations_gp_weighted_pop/gp_practice_weighted_population_*.csv"
 AREA_CODES = "su_hmhc_2018snpp_activity/area_codes_names.csv"
 SNPP_PRINCIPAL = "su_hmhc_2018snpp_activity/snpp2018b_principal_sya_sex_all_areas_2018_2043.csv"
 SNPP_VARIANTS = "su_hmhc_2018snpp_activity/snpp2018b_11_variants_sya_sex_lsc_areas_2018_2043.csv"
 ACTIVITY_RATES = "su_hmhc_2018snpp_activity/activity_rates_per_person_2022_by_age_sex_icbs_lsc.csv"
 MYE_GLOB = "ons_mye_2019_2020_ltla/ons_mye_mid*_persons_sya_ltla*.csv"
+PUBLISHED_GLOB = "published_figures/figures*.csv"
 NCC_GLOB = "nhse_national_cost_collection/ncc_national_schedule_*_by_department_currency.csv"
 TRUST_OPEX_GLOB = "nhs_trust_accounts_tac_opex/nhs_trust_operating_expenditure_tac_*.csv"
-PUBLISHED_GLOB = "published_figures/figures*.csv"
 
 # Trust accounts columns -> tidy names (money in pounds, as published).
 TRUST_OPEX_COLUMNS = {
@@ -92,47 +93,14 @@ UNIT_COST_BASIS = {
     "non-surg_proc": (["Outpatient Procedures"], ""),
 }
 
-# Raw allocation columns -> tidy names (units in the tidy names; money stays in £ thousands as published).
-ALLOCATION_COLUMNS = {
-    "year": "year",
-    "icb_code": "icb_code",
-    "icb_name": "icb_name",
-    "region_name": "region_name",
-    "core_recurrent_allocation_k": "core_recurrent_allocation_gbp_k",
-    "core_total_allocation_k": "core_total_allocation_gbp_k",
-    "core_combined_allocation_k": "core_combined_allocation_gbp_k",
-    "core_recurrent_allocation_per_head": "core_recurrent_per_head_gbp",
-    "core_dft_pre_convergence": "core_dft_pre_convergence_frac",
-    "core_dft_post_convergence": "core_dft_post_convergence_frac",
-    "core_convergence": "core_convergence_frac",
-    "pmc_recurrent_allocation_k": "pmc_recurrent_allocation_gbp_k",
-    "other_primary_care_k": "other_primary_care_gbp_k",
-    "running_cost_allowance_k": "running_cost_allowance_gbp_k",
-    "registered_population_implied": "registered_population_implied_persons",
-}
-
-# GP-practice weighted population columns -> tidy names. The registered-population header is matched by pattern
-# because the published file mislabels it ("pop 2022/23" holds the allocation year's projected list size).
-PRACTICE_WP_COLUMNS = {
-    "G&A WP": "ga_weighted_persons",
-    "CS WP": "community_weighted_persons",
-    "MH WP": "mental_health_weighted_persons",
-    "Mat WP": "maternity_weighted_persons",
-    "Health Ineq WP": "health_inequalities_weighted_persons",
-    "Prescr WP": "prescribing_weighted_persons",
-    "Final WP": "core_weighted_persons",
-    "Primary Medical Care WP": "pmc_need_weighted_persons",
-    "Final PMC WP": "pmc_weighted_persons",
-}
-POP_HEADER = re.compile(r"^pop \d{4}/\d{2}$")
-
 # Two sources give each ICB's registered population; they must agree to within this many persons.
 REGISTERED_POP_TOLERANCE = 1.0
 
 
-def _read_csv(path: Path, required: list[str]) -> pd.DataFrame:
-    """A publisher's CSV, every cell as text, indexed so that row ``i`` starts on line ``i + 2`` of the file (line 1
-    is the header), whatever blank lines or line breaks inside quoted cells come before it.
+def _read_csv(path: Path, required: list[str], header_row: int = 1) -> pd.DataFrame:
+    """A publisher's CSV, every cell as text, indexed so that row ``i`` starts on line ``i + 2`` of the file (line
+    ``header_row``, 1 unless a layout says otherwise, is the header; lines above it are skipped), whatever blank lines
+    or line breaks inside quoted cells come before it.
 
     InputError in one line for a file that is missing, empty, not UTF-8, cut short (its last line has no line break),
     that has a row with more or fewer fields than its header, or that lacks a ``required`` column.
@@ -146,10 +114,13 @@ def _read_csv(path: Path, required: list[str]) -> pd.DataFrame:
         line = content.count(b"\n", 0, err.start) + 1
         raise InputError(f"{path}: line {line}: expected UTF-8 text, got the byte 0x{content[err.start]:02x} "
                          "(save the file as UTF-8 CSV)") from None
+    skipped = header_row - 1  # lines above the header: a title or notes
+    if skipped:
+        text = "".join(text.splitlines(keepends=True)[skipped:])
     if not text.strip():
         raise InputError(f"{path}: the file is empty (expected a header row naming the columns {required})")
     if not text.endswith("\n"):
-        raise InputError(f"{path}: line {text.count(chr(10)) + 1}: expected a line break at the end of the file, got "
+        raise InputError(f"{path}: line {text.count(chr(10)) + 1 + skipped}: expected a line break at the end of the file, got "
                          "none: the file looks cut short")
     # The csv module counts each row's fields and lines (pandas pads a short row with empty cells, silently).
     reader = csv.reader(io.StringIO(text))
@@ -161,15 +132,15 @@ def _read_csv(path: Path, required: list[str]) -> pd.DataFrame:
             if not row:
                 continue  # a blank line, which pandas skips too
             if len(row) != len(header):
-                raise InputError(f"{path}: line {start}: expected {len(header)} fields, as the header names, got "
+                raise InputError(f"{path}: line {start + skipped}: expected {len(header)} fields, as the header names, got "
                                  f"{len(row)}{': the row is incomplete' if len(row) < len(header) else ''}")
             lines.append(start)
     except csv.Error as err:
-        raise InputError(f"{path}: line {reader.line_num}: cannot be read as CSV ({err})") from None
+        raise InputError(f"{path}: line {reader.line_num + skipped}: cannot be read as CSV ({err})") from None
     df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     if len(lines) != len(df):
         raise InputError(f"{path}: cannot be read as CSV (expected {len(lines)} rows, read {len(df)})")
-    df.index = pd.Index([line - 2 for line in lines])
+    df.index = pd.Index([line + skipped - 2 for line in lines])
     missing = [c for c in required if c not in df.columns]
     if missing:
         raise InputError(f"{path}: missing column '{missing[0]}' (expected columns {required})")
@@ -226,41 +197,171 @@ def _year_from_name(path: Path) -> str:
     return f"{m[1]}/{m[2]}"
 
 
-def read_allocations(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
-    """NHS England ICB allocations for every year found, in £ thousands and fractions, one row per ICB and year."""
-    paths = _glob(raw, ALLOCATIONS_GLOB)
-    frames = []
-    for path in paths:
-        df = _read_csv(path, list(ALLOCATION_COLUMNS))[list(ALLOCATION_COLUMNS)]
-        geography.check_icb_codes(df, path, "icb_code", "icb_name")
-        df = _numeric(df, list(ALLOCATION_COLUMNS)[4:], path).rename(columns=ALLOCATION_COLUMNS)
-        frames.append(_validate_raw(df, "icb_allocations", path, ALLOCATION_COLUMNS))
-    return _one_row_each(pd.concat(frames, ignore_index=True), ["year", "icb_code"], raw / ALLOCATIONS_GLOB), paths
+def _cell_text(value: object) -> str:
+    """A workbook cell as the text a CSV would hold: empty for a blank, the shortest text that reads back as the same
+    number for a number (so a value is never rounded on its way in)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
-def read_weighted_population(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
-    """Registered and need-weighted populations per ICB and year, summed over GP practices (persons)."""
-    paths = _glob(raw, PRACTICE_WP_GLOB)
+def _read_sheet(path: Path, sheet: str, header_row: int) -> pd.DataFrame:
+    """One sheet of a publisher's workbook, every cell as text, headers white-space-normalised, indexed so that the
+    row on sheet row ``r`` has label ``r - 2`` (errors then say "line r", the row the spreadsheet shows)."""
+    import openpyxl
+
+    if not path.is_file():
+        raise InputError(f"{path}: file not found")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises several kinds for a file that is not a workbook
+        raise InputError(f"{path}: cannot be read as an Excel workbook ({type(err).__name__}: {err})") from None
+    try:
+        if sheet not in book.sheetnames:
+            raise InputError(f"{path}: no sheet '{sheet}' (the workbook has {book.sheetnames})")
+        rows = list(book[sheet].iter_rows(min_row=header_row, values_only=True))
+    finally:
+        book.close()
+    if not rows:
+        raise InputError(f"{path}, sheet '{sheet}': row {header_row}: expected the header row, got nothing")
+    header = [layouts.normalise_header(h) for h in rows[0]]
+    body = [(n, [_cell_text(v) for v in row]) for n, row in enumerate(rows[1:], header_row + 1) if any(
+        v is not None and str(v).strip() for v in row)]
+    frame = pd.DataFrame([cells for _, cells in body], columns=range(len(header)), dtype=str)
+    frame.index = pd.Index([n - 2 for n, _ in body])
+    named = {i: h for i, h in enumerate(header) if h}
+    duplicated = [h for h in named.values() if list(named.values()).count(h) > 1]
+    frame = frame[list(named)].rename(columns=named)
+    if duplicated:  # a layout names a header; two columns under it would be a guess
+        frame = frame.loc[:, ~frame.columns.duplicated(keep=False)]
+    return frame
+
+
+def _read_part(layout: layouts.Layout, part: layouts.Part, raw: Path) -> tuple[pd.DataFrame, str]:
+    """The columns of ``part`` of a layout's file, as text, under the publisher's headers; and how errors name the
+    file (with its sheet)."""
+    path = raw / layout.file
+    if part.sheet is not None:
+        frame, where = _read_sheet(path, part.sheet, part.header_row), f"{path}, sheet '{part.sheet}'"
+    else:
+        frame, where = _read_csv(path, [], part.header_row), str(path)
+        frame.columns = [layouts.normalise_header(c) for c in frame.columns]
+    missing = [(c, h) for c, h in part.headers.items() if h not in frame.columns]
+    if missing:
+        column, header = missing[0]
+        raise InputError(f"{where}: no column '{header}' (the layout {layout.path} reads it as '{column}'; the file's "
+                         f"headers on row {part.header_row} are {list(frame.columns)})")
+    return frame[list(dict.fromkeys(part.headers.values()))], where
+
+
+def read_layout(layout: layouts.Layout, raw: Path, keep=None, key: tuple[str, ...] = (),
+                bounds: data.Bounds | None = None) -> pd.DataFrame:
+    """The rows a layout's file gives its table: the table's columns (those the layout names), numbers parsed and
+    converted to the table's units, each value checked by the table's own checks under the file's column and line;
+    or, for rows that are summed into the table's (``bounds`` given), each number checked to be within ``bounds``.
+
+    ``keep`` (a function of a part's frame, under the table's names) picks the data rows of a sheet that also holds
+    totals or notes. A layout of several sheets is joined on ``key``; InputError if a key is in one sheet and not
+    another. A column of the table the layout does not name (a measure not published that year) is left empty.
+    """
+    table = data.TABLES[layout.table]
+    numeric = [c for c, col in table.schema.columns.items() if str(col.dtype) in ("float64", "int64")]
     frames = []
-    for path in paths:
-        df = _read_csv(path, ["ICS22", *PRACTICE_WP_COLUMNS])
-        pop = [c for c in df.columns if POP_HEADER.match(c)]
-        if len(pop) != 1:
-            raise InputError(f"{path}: expected one registered-population column named like 'pop 2023/24', got {pop}")
-        geography.check_icb_codes(df, path, "ICS22", "ICS22name" if "ICS22name" in df.columns else None)
-        # Each practice's populations, before they are summed: a negative one would silently shrink its ICB's.
-        df = _numeric(df, [pop[0], *PRACTICE_WP_COLUMNS], path, data.PERSONS)
-        summed = (
-            df.rename(columns={"ICS22": "icb_code", pop[0]: "registered_population_persons", **PRACTICE_WP_COLUMNS})
-            .groupby("icb_code")[["registered_population_persons", *PRACTICE_WP_COLUMNS.values()]]
-            .sum()
-            .assign(n_practices=df.groupby("ICS22").size())
-            .reset_index()
-        )
-        frames.append(summed.assign(year=_year_from_name(path)))
+    for part in layout.parts:
+        frame, where = _read_part(layout, part, raw)
+        columns = {c: h for c, h in part.headers.items()}
+        by_header = {h: c for c, h in columns.items()}
+        frame = frame.rename(columns=by_header)[list(columns)]
+        if keep is not None:
+            frame = frame[keep(frame)]
+        for column in [c for c in columns if c in numeric]:
+            frame = _numeric(frame.rename(columns={column: columns[column]}), [columns[column]], where, bounds
+                             ).rename(columns={columns[column]: column})
+            if column in part.factors:
+                factor = part.factors[column]
+                frame[column] = frame[column] * factor.numerator / factor.denominator
+        if bounds is None:
+            data.validate_columns(frame.rename(columns=columns), table, where, {h: c for c, h in columns.items()})
+        frames.append((frame, where))
+    joined, first_where = frames[0]
+    for frame, where in frames[1:]:
+        both = joined.merge(frame, on=list(key), how="outer", indicator=True, suffixes=("", "_again"))
+        lone = both[both["_merge"] != "both"]
+        if len(lone):
+            row = lone.iloc[0]
+            has, lacks = (first_where, where) if row["_merge"] == "left_only" else (where, first_where)
+            named = ", ".join(f"{k} {row[k]}" for k in key)
+            raise InputError(f"{lacks}: no row for {named}, which {has} has (expected the same rows in every sheet "
+                             f"of {layout.path})")
+        joined = both.drop(columns=["_merge", *[c for c in both.columns if c.endswith("_again")]])
+    for column in table.schema.columns:
+        if column not in joined.columns and column != "year":
+            joined[column] = np.nan
+    return joined
+
+
+def _icb_rows(frame: pd.DataFrame) -> pd.Series:
+    """The rows of an allocations sheet that are an ICB's: its code is an ODS ICB code. Region and England totals, a
+    second header and notes below the ICBs have another code or none."""
+    return frame["icb_code"].str.strip().str.match(data.ODS_ICB_PATTERN)
+
+
+def _one_year(layout: layouts.Layout, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the layout's year on every row, or, from a file of several years, its year column checked
+    against the years the layout declares."""
+    if "year" not in frame.columns or frame["year"].isna().all():
+        return frame.assign(year=layout.years[0])
+    stray = ~frame["year"].isin(layout.years)
+    if stray.any():
+        i = stray.idxmax()
+        raise InputError(f"{layout.path}: field 'years': the file {layout.file} has a row for {frame['year'][i]!r} "
+                         f"(line {i + 2}); expected only {list(layout.years)}")
+    return frame
+
+
+def read_allocations(raw: Path, sources: Path) -> tuple[pd.DataFrame, list[layouts.Layout]]:
+    """NHS England ICB allocations for every year a layout gives, one row per ICB and year (£ thousands, £ per
+    registered head and fractions, as the table's column names say).
+
+    The registered population an allocation implies is the core recurrent allocation over its £ per head, where a
+    layout does not give it.
+    """
+    frames, used = [], layouts.of_table(sources, "icb_allocations")
+    for layout in used:
+        frame = read_layout(layout, raw, keep=_icb_rows, key=("icb_code",))
+        frame["icb_code"] = frame["icb_code"].str.strip()
+        geography.check_icb_codes(frame, raw / layout.file, "icb_code", "icb_name")
+        implied = "registered_population_implied_persons"
+        if frame[implied].isna().all():
+            frame[implied] = frame["core_recurrent_allocation_gbp_k"] * 1000 / frame["core_recurrent_per_head_gbp"]
+        frames.append(_one_year(layout, frame)[list(data.ALLOCATIONS.columns)])
     out = pd.concat(frames, ignore_index=True)
-    columns = list(data.WEIGHTED_POPULATION.columns)
-    return out[columns].sort_values(["year", "icb_code"], ignore_index=True), paths
+    return _one_row_each(out, ["year", "icb_code"], _layout_folder(sources, "icb_allocations")), used
+
+
+def read_weighted_population(raw: Path, sources: Path) -> tuple[pd.DataFrame, list[layouts.Layout]]:
+    """Registered and need-weighted populations per ICB and year, summed over GP practices (persons).
+
+    A component the year's file does not publish stays empty for that year (not zero, not another component).
+    """
+    frames, used = [], layouts.of_table(sources, "icb_weighted_population")
+    persons = [c for c in data.WEIGHTED_POPULATION.columns if c.endswith("_persons")]
+    for layout in used:
+        # Each practice's populations, before they are summed: a negative one would silently shrink its ICB's.
+        frame = read_layout(layout, raw, bounds=data.PERSONS)
+        geography.check_icb_codes(frame, raw / layout.file, "icb_code")
+        given = [c for c in persons if frame[c].notna().any()]
+        summed = frame.groupby("icb_code")[given].sum().reindex(columns=persons)
+        summed["n_practices"] = frame.groupby("icb_code").size()
+        frames.append(_one_year(layout, summed.reset_index()))
+    out = pd.concat(frames, ignore_index=True)[list(data.WEIGHTED_POPULATION.columns)]
+    return _one_row_each(out, ["year", "icb_code"], _layout_folder(sources, "icb_weighted_population")), used
+
+
+def _layout_folder(sources: Path, table: str) -> Path:
+    return sources / layouts.LAYOUTS / table
 
 
 def build_icb_lookup(allocations: pd.DataFrame, raw: Path) -> tuple[pd.DataFrame, list[Path]]:
@@ -485,16 +586,22 @@ def read_areas(raw: Path, codes: set[str]) -> tuple[pd.DataFrame, list[Path]]:
     return df[df["area_code"].isin(codes)].sort_values("area_code", ignore_index=True), [path]
 
 
-def check_registered_populations(allocations: pd.DataFrame, weighted: pd.DataFrame) -> None:
-    """The allocation workbook's implied list size and the practice file's must agree (same NHS England data)."""
+def check_registered_populations(allocations: pd.DataFrame, weighted: pd.DataFrame,
+                                  read: dict[str, list[layouts.Layout]]) -> None:
+    """The allocation workbook's implied list size and the practice file's must agree (same NHS England data).
+
+    ``read`` gives each table's layouts, so a year one source has and the other lacks names the layout to add.
+    """
     both = allocations.merge(weighted, on=["year", "icb_code"], how="outer", indicator=True)
     orphan = both[both["_merge"] != "both"]
     if len(orphan):
         row = orphan.iloc[0]
-        has, lacks = ((ALLOCATIONS_GLOB, PRACTICE_WP_GLOB) if row._merge == "left_only" else
-                      (PRACTICE_WP_GLOB, ALLOCATIONS_GLOB))
-        raise InputError(f"{row.icb_code} {row.year}: in {has} but not in {lacks} (expected both sources for every "
-                         "ICB and year; add the year's file to the folder that lacks it)")
+        has, lacks = (("icb_allocations", "icb_weighted_population") if row._merge == "left_only" else
+                      ("icb_weighted_population", "icb_allocations"))
+        given = next(layout for layout in read[has] if row.year in layout.years)
+        raise InputError(f"{given.path}: gives {row.year} ({row.icb_code} and others) from {given.file}, but no "
+                         f"layout in {given.path.parent.parent / lacks} gives {row.year} (expected both sources for "
+                         f"every year: add a layout for the year's {_WHAT[lacks]})")
     gap = (both["registered_population_implied_persons"] - both["registered_population_persons"]).abs()
     if (gap > REGISTERED_POP_TOLERANCE).any():
         row = both.loc[gap.idxmax()]
@@ -505,28 +612,64 @@ def check_registered_populations(allocations: pd.DataFrame, weighted: pd.DataFra
         )
 
 
-def _whole_numbers_as_integers(frame: pd.DataFrame) -> pd.DataFrame:
-    """Write a float column whose values are all whole as integers ("1010", not "1010.0"): same values, smaller
-    files."""
+_WHAT = {"icb_allocations": "ICB allocations workbook", "icb_weighted_population": "GP-practice weighted populations"}
+
+
+def number_text(value: float) -> str:
+    """How a prepared table writes a number: a whole number without a decimal point ("1010"), any other in the
+    shortest form that reads back as the same float, an empty cell for a missing value. Each value is written on
+    its own, so adding rows never rewrites an existing row (as a column-wide format would)."""
+    if value != value:  # NaN
+        return ""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def table_text(frame: pd.DataFrame) -> str:
+    """A prepared table as CSV text, its numbers written by :func:`number_text`."""
     out = frame.copy()
     for column in out.select_dtypes("float").columns:
-        if out[column].notna().all() and (out[column] % 1 == 0).all():
-            out[column] = out[column].astype("int64")
+        out[column] = out[column].map(number_text)
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def _cited(sources: dict[str, dict], years_by_source: dict[str, list[str]] | list[str]) -> list[dict]:
+    """The data package's entry for each publication a table is made from: its catalogue entry, id, and the
+    financial years it gives the table (``years_by_source``: id -> years; or a list of ids for a table that is not
+    by financial year)."""
+    items = years_by_source.items() if isinstance(years_by_source, dict) else ((i, None) for i in years_by_source)
+    out = []
+    for source_id, years in items:
+        if source_id not in sources:
+            raise InputError(f"{layouts.CATALOGUE}: no publication '{source_id}' (expected an entry for each "
+                             "source a table is made from)")
+        entry = {"id": source_id, **{f: sources[source_id][f] for f in layouts.CATALOGUE_FIELDS}}
+        out.append(entry | ({"years": sorted(years)} if years is not None else {}))
     return out
 
 
-def prepare(raw: Path, out: Path) -> dict[str, int]:
-    """Read the upstream folder ``raw``, validate, and write every tidy table and ``datapackage.json`` to ``out``.
+def _by_source(used: list[layouts.Layout]) -> dict[str, list[str]]:
+    years: dict[str, set[str]] = {}
+    for layout in used:
+        years.setdefault(layout.source, set()).update(layout.years)
+    return {k: sorted(v) for k, v in years.items()}
+
+
+def prepare(raw: Path, out: Path, sources: Path | None = None) -> dict[str, int]:
+    """Read the upstream folder ``raw`` as the layouts in ``sources`` (default: the project's ``sources/``) describe
+    it, validate, and write every tidy table and ``datapackage.json`` to ``out``.
 
     Nothing is written unless every table validates. Returns the row count of each table written.
     """
     raw, out = Path(raw), Path(out)
     if not raw.is_dir():
         raise InputError(f"{raw}: folder not found (expected the upstream raw data; pass --raw DIR)")
-    allocations, alloc_paths = read_allocations(raw)
-    weighted, wp_paths = read_weighted_population(raw)
+    sources = Path(sources) if sources is not None else layouts.folder()
+    catalogue = layouts.catalogue(sources)
+    allocations, alloc_layouts = read_allocations(raw, sources)
+    weighted, wp_layouts = read_weighted_population(raw, sources)
     lookup, lookup_paths = build_icb_lookup(allocations, raw)
-    check_registered_populations(allocations, weighted)
+    check_registered_populations(allocations, weighted,
+                                 {"icb_allocations": alloc_layouts, "icb_weighted_population": wp_layouts})
     projection, projection_paths = read_population_projection(raw)
     estimates, estimate_paths = read_population_estimates(raw)
     rates, rate_paths = read_activity_rates(raw)
@@ -540,22 +683,44 @@ def prepare(raw: Path, out: Path) -> dict[str, int]:
         "population_projection": projection, "population_estimates": estimates, "activity_rates": rates,
         "unit_costs": costs, "trust_operating_expenditure": opex, "published_figures": published,
     }
+    read_by_layout = {"icb_allocations": alloc_layouts, "icb_weighted_population": wp_layouts}
     raw_used = {
-        "icb_allocations": alloc_paths, "icb_weighted_population": wp_paths, "icb_lookup": lookup_paths,
-        "areas": area_paths, "population_projection": projection_paths, "population_estimates": estimate_paths,
-        "activity_rates": rate_paths, "unit_costs": cost_paths, "trust_operating_expenditure": opex_paths,
-        "published_figures": published_paths,
+        "icb_lookup": lookup_paths, "areas": area_paths, "population_projection": projection_paths,
+        "population_estimates": estimate_paths, "activity_rates": rate_paths, "unit_costs": cost_paths,
+        "trust_operating_expenditure": opex_paths, "published_figures": published_paths,
     }
     for name, frame in frames.items():
         frames[name] = data.validate(frame, data.TABLES[name], f"{name} (prepared from {raw})")
-    raw_files = {
-        name: [(p.relative_to(raw).as_posix(), data.sha256(p)) for p in paths] for name, paths in raw_used.items()
-    }
-    write_tables(frames, raw_files, out)
+    raw_files = {name: [data.RawInput(p.relative_to(raw).as_posix(), data.sha256(p)) for p in paths]
+                 for name, paths in raw_used.items()}
+    project = sources.parent
+    for name, used in read_by_layout.items():
+        raw_files[name] = [data.RawInput(layout.file, data.sha256(raw / layout.file), _relative(layout.path, project))
+                           for layout in used]
+    latest = max(allocations["year"])
+    cited = {name: _cited(catalogue, _by_source(used)) for name, used in read_by_layout.items()}
+    cited["icb_lookup"] = _cited(catalogue, [*_by_source([u for u in alloc_layouts if latest in u.years]),
+                                             *data.TABLES["icb_lookup"].sources])
+    for name in raw_used:
+        if name in cited:
+            continue
+        ids = data.TABLES[name].sources
+        year_keyed = "year" in frames[name].columns and frames[name]["year"].dtype == object
+        cited[name] = _cited(catalogue, {i: sorted(frames[name]["year"].dropna().unique()) for i in ids}
+                             if year_keyed else list(ids))
+    write_tables(frames, raw_files, cited, out)
     return {name: len(frame) for name, frame in frames.items()}
 
 
-def write_tables(frames: dict[str, pd.DataFrame], raw_files: dict[str, list[tuple[str, str]]], out: Path) -> None:
+def _relative(path: Path, project: Path) -> str:
+    try:
+        return path.resolve().relative_to(project.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def write_tables(frames: dict[str, pd.DataFrame], raw_files: dict[str, list[data.RawInput]],
+                 cited: dict[str, list[dict]], out: Path) -> None:
     """Write every table and the data package to ``out``, all or none.
 
     Each file is written in full to a scratch folder inside ``out`` first; only when all are written are they renamed
@@ -567,9 +732,7 @@ def write_tables(frames: dict[str, pd.DataFrame], raw_files: dict[str, list[tupl
     with atomic.scratch(out, SCRATCH_PREFIX) as work:
         names = [data.TABLES[name].filename for name in frames]
         for name, frame in frames.items():
-            _whole_numbers_as_integers(frame).to_csv(
-                work / data.TABLES[name].filename, index=False, lineterminator="\n",
-            )
-        package = data.datapackage(work, raw_files)
+            (work / data.TABLES[name].filename).write_text(table_text(frame), encoding="utf-8")
+        package = data.datapackage(work, raw_files, cited)
         (work / data.DATAPACKAGE).write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n")
         atomic.replace_together([(work / f, out / f) for f in [*names, data.DATAPACKAGE]], backups=work)

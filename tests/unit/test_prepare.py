@@ -1,14 +1,65 @@
 """`prepare` on a tiny upstream laid out like the real one: known sums, and a clear error for each bad input."""
 
+import shutil
+from pathlib import Path
+
 import pandas as pd
 import pytest
+import yaml
 
-from sots import data, prepare
+from helpers import ROOT
+from sots import data, layouts, prepare
 from sots.errors import InputError
 
 pytestmark = pytest.mark.unit
 
 ICBS = {"QE1": ("NHS Lancashire and South Cumbria ICB", "E54000048"), "QWE": ("NHS South West London ICB", "E54000031")}
+
+
+# The tiny upstream's allocations CSV: its headers -> the table's columns, for its layout.
+ALLOCATION_HEADERS = {
+    "icb_code": "icb_code", "icb_name": "icb_name", "region_name": "region_name",
+    "core_recurrent_allocation_gbp_k": "core_recurrent_allocation_k",
+    "core_total_allocation_gbp_k": "core_total_allocation_k",
+    "core_combined_allocation_gbp_k": "core_combined_allocation_k",
+    "core_recurrent_per_head_gbp": "core_recurrent_allocation_per_head",
+    "core_dft_pre_convergence_frac": "core_dft_pre_convergence",
+    "core_dft_post_convergence_frac": "core_dft_post_convergence", "core_convergence_frac": "core_convergence",
+    "pmc_recurrent_allocation_gbp_k": "pmc_recurrent_allocation_k", "other_primary_care_gbp_k": "other_primary_care_k",
+    "running_cost_allowance_gbp_k": "running_cost_allowance_k",
+    "registered_population_implied_persons": "registered_population_implied",
+}
+PRACTICE_HEADERS = {
+    "ga_weighted_persons": "G&A WP", "community_weighted_persons": "CS WP", "mental_health_weighted_persons": "MH WP",
+    "maternity_weighted_persons": "Mat WP", "health_inequalities_weighted_persons": "Health Ineq WP",
+    "prescribing_weighted_persons": "Prescr WP", "core_weighted_persons": "Final WP",
+    "pmc_need_weighted_persons": "Primary Medical Care WP", "pmc_weighted_persons": "Final PMC WP",
+}
+
+
+def write_layout(sources, table, name, layout):
+    folder = sources / "layouts" / table
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.yml").write_text(yaml.safe_dump(layout, sort_keys=False, allow_unicode=True))
+
+
+@pytest.fixture(autouse=True)
+def tiny_sources(tmp_path, monkeypatch):
+    """The layouts of the tiny upstream, in ``tmp_path/sources``, with the project's catalogue of publications;
+    ``sots prepare`` reads them as it reads the project's."""
+    sources = tmp_path / "sources"
+    (sources / "layouts").mkdir(parents=True)
+    shutil.copyfile(ROOT / "sources" / "sources.yml", sources / "sources.yml")
+    write_layout(sources, "icb_allocations", "2023-24", {
+        "source": "nhse_allocations", "years": ["2023/24"],
+        "file": "nhse_icb_allocations_2023_24_to_2024_25/icb_allocations_2023_24_tidy_derived.csv",
+        "columns": ALLOCATION_HEADERS})
+    write_layout(sources, "icb_weighted_population", "2023-24", {
+        "source": "nhse_weighted_population", "years": ["2023/24"],
+        "file": "nhse_allocations_gp_weighted_pop/gp_practice_weighted_population_2023_24.csv",
+        "columns": {"icb_code": "ICS22", "registered_population_persons": "pop 2022/23", **PRACTICE_HEADERS}})
+    monkeypatch.setattr(layouts, "folder", lambda project=None: sources)
+    return sources
 
 
 def make_raw(root, practices=None):
@@ -35,7 +86,7 @@ def make_raw(root, practices=None):
     for code, pops in practices.items():
         for i, pop in enumerate(pops):
             prows.append({"Practice_Code": f"{code}{i}", "ICS22": code, "pop 2022/23": pop,
-                          **{c: pop * 1.1 for c in prepare.PRACTICE_WP_COLUMNS}})
+                          **{c: pop * 1.1 for c in PRACTICE_HEADERS.values()}})
     pd.DataFrame(prows).to_csv(wp_dir / "gp_practice_weighted_population_2023_24.csv", index=False)
 
     su_dir = root / "su_hmhc_2018snpp_activity"
@@ -158,7 +209,8 @@ def test_a_missing_raw_column_is_named(tmp_path):
     raw = make_raw(tmp_path / "raw")
     path = next((raw / "nhse_icb_allocations_2023_24_to_2024_25").glob("*.csv"))
     pd.read_csv(path).drop(columns="core_total_allocation_k").to_csv(path, index=False)
-    with pytest.raises(InputError, match=r"tidy_derived.csv: missing column 'core_total_allocation_k'"):
+    with pytest.raises(InputError, match=r"tidy_derived.csv: no column 'core_total_allocation_k' \(the layout .*"
+                                         r"2023-24.yml reads it as 'core_total_allocation_gbp_k'"):
         prepare.prepare(raw, tmp_path / "data")
 
 
@@ -176,7 +228,7 @@ def test_a_missing_source_folder_is_named(tmp_path):
     raw = make_raw(tmp_path / "raw")
     for f in (raw / "nhse_allocations_gp_weighted_pop").iterdir():
         f.unlink()
-    with pytest.raises(InputError, match=r"gp_practice_weighted_population_\*.csv: no file matches"):
+    with pytest.raises(InputError, match=r"gp_practice_weighted_population_2023_24.csv: file not found"):
         prepare.prepare(raw, tmp_path / "data")
     with pytest.raises(InputError, match=r"nowhere: folder not found"):
         prepare.prepare(tmp_path / "nowhere", tmp_path / "data")
@@ -287,13 +339,11 @@ def test_a_trust_row_with_a_bad_flag_is_named(tmp_path):
         prepare.prepare(raw, tmp_path / "data")
 
 
-def test_a_year_in_two_allocation_files_is_named(tmp_path):
+def test_a_year_in_two_allocation_files_is_named(tmp_path, tiny_sources):
     raw = make_raw(tmp_path / "raw")
-    source = next((raw / "nhse_icb_allocations_2023_24_to_2024_25").glob("*.csv"))
-    again = raw / "nhse_icb_allocations_2023_24_again"
-    again.mkdir()
-    (again / "icb_allocations_2023_24_tidy_derived.csv").write_bytes(source.read_bytes())
-    with pytest.raises(InputError, match=r"year 2023/24, icb_code QE1 appears more than once"):
+    first = tiny_sources / "layouts" / "icb_allocations" / "2023-24.yml"
+    (first.parent / "2023-24-again.yml").write_bytes(first.read_bytes())
+    with pytest.raises(InputError, match=r"icb_allocations: year 2023/24, icb_code QE1 appears more than once"):
         prepare.prepare(raw, tmp_path / "data")
 
 
@@ -404,15 +454,15 @@ def test_a_write_that_fails_part_way_leaves_every_table_and_the_package_as_they_
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     _set(raw, PRACTICES, 0, "G&A WP", "700.0")  # a real change, so every table would be rewritten
     written = []
-    real = pd.DataFrame.to_csv
+    real = Path.write_text
 
-    def to_csv(frame, path, *args, **kwargs):
+    def write_text(path, *args, **kwargs):
         written.append(path)
         if len(written) == 4:
             raise OSError(28, "No space left on device", str(path))
-        return real(frame, path, *args, **kwargs)
+        return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", to_csv)
+    monkeypatch.setattr(Path, "write_text", write_text)
     with pytest.raises(OSError, match="No space left"):
         prepare.prepare(raw, out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -1,0 +1,173 @@
+"""Source layouts: how each publisher's file is read, as data, so a layout that drifts is a data change.
+
+The project's ``sources/`` folder holds the catalogue of publications (``sources.yml``: id -> title, publisher,
+address, period) and one layout per publisher's file, under ``sources/layouts/<table>/``. A layout names the
+publication it is from, the file (by its path under the upstream folder), the financial years it gives, and for
+each sheet read (a CSV has one) the header row and which header holds each of the table's columns, with the
+file's unit where it differs from the table's. ``sots prepare`` reads every layout of a table; a year that
+arrives with renamed headers, another header row, a one-year file or a measure no longer published needs a new
+layout, not new code.
+
+This module reads and checks layouts and the catalogue; :mod:`sots.prepare` reads the files they describe. A
+malformed layout fails with one line naming the layout file and the field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sots import data
+from sots import schema as schemas
+from sots.errors import InputError
+
+SOURCES_DIR = "sources"  # under the project folder
+CATALOGUE = "sources.yml"
+LAYOUTS = "layouts"
+SCHEMA = "layout.schema.json"
+CATALOGUE_FIELDS = ("title", "publisher", "path", "period")
+
+# A file's unit -> the table's unit: the factor a value is multiplied by, exact, so a value in the table's own unit
+# is never touched and one converted is multiplied and divided by whole numbers (no binary rounding of 1e-3).
+CONVERSIONS: dict[tuple[str, str], Fraction] = {
+    ("GBP", "GBP thousands"): Fraction(1, 1000),
+    ("GBP millions", "GBP thousands"): Fraction(1000),
+    ("GBP thousands", "GBP"): Fraction(1000),
+    ("GBP millions", "GBP"): Fraction(1_000_000),
+    ("per cent", "fraction"): Fraction(1, 100),
+    ("thousands of persons", "persons"): Fraction(1000),
+}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One sheet of a workbook (``sheet`` None for a CSV): its header row and the headers of the table's columns."""
+
+    sheet: str | None
+    header_row: int
+    headers: dict[str, str]  # table column -> the publisher's header
+    factors: dict[str, Fraction]  # table column -> factor from the file's unit (only where it differs)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How one publisher's file gives rows of one prepared table."""
+
+    path: Path  # the layout file
+    table: str
+    source: str  # the publication's id in the catalogue
+    file: str  # under the upstream folder
+    years: tuple[str, ...]
+    parts: tuple[Part, ...]
+
+    @property
+    def columns(self) -> list[str]:
+        """The table's columns this layout gives, in the order the parts name them, once each."""
+        return list(dict.fromkeys(c for part in self.parts for c in part.headers))
+
+
+def folder(project: Path | None = None) -> Path:
+    """The project's ``sources/`` folder."""
+    return (project or data.project_root()) / SOURCES_DIR
+
+
+def _yaml(path: Path, what: str) -> Any:
+    if not path.is_file():
+        raise InputError(f"{path}: file not found (expected {what})")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark else ""
+        raise InputError(f"{path}{line}: not valid YAML ({getattr(err, 'problem', err)})") from None
+
+
+def catalogue(sources_dir: Path) -> dict[str, dict[str, str]]:
+    """Every publication, by id: its title, publisher, address and period, from ``sources.yml``."""
+    path = sources_dir / CATALOGUE
+    doc = _yaml(path, "the catalogue of publications")
+    if not isinstance(doc, dict) or not doc:
+        raise InputError(f"{path}: expected a mapping from each publication's id to its {list(CATALOGUE_FIELDS)}")
+    for source_id, entry in doc.items():
+        if not isinstance(entry, dict):
+            raise InputError(f"{path}: publication '{source_id}': expected a mapping with the fields "
+                             f"{list(CATALOGUE_FIELDS)}, got {schemas.got(entry)}")
+        for name in CATALOGUE_FIELDS:
+            if not isinstance(entry.get(name), str) or not entry[name].strip():
+                raise InputError(f"{path}: publication '{source_id}', field '{name}': expected text, "
+                                 f"got {schemas.got(entry.get(name))}")
+    return {str(k): {f: v[f] for f in (*CATALOGUE_FIELDS, "raw_folder") if f in v} for k, v in doc.items()}
+
+
+def _where(doc: Any, error) -> str:
+    return schemas.problem(error, list(error.absolute_path))
+
+
+def _unit(table: data.Table, column: str) -> str | None:
+    return (table.schema.columns[column].metadata or {}).get("unit")
+
+
+def _part(spec: dict, table: data.Table, path: Path, field: str) -> Part:
+    headers, factors = {}, {}
+    for column, given in spec["columns"].items():
+        if column not in table.schema.columns:
+            raise InputError(f"{path}: field '{field}columns.{column}': expected a column of the table "
+                             f"'{table.name}' {list(table.schema.columns)}, got {column!r}")
+        header = given if isinstance(given, str) else given["header"]
+        headers[column] = " ".join(header.split())
+        unit, wanted = (None if isinstance(given, str) else given.get("unit")), _unit(table, column)
+        if unit is not None and unit != wanted:
+            if (unit, wanted) not in CONVERSIONS:
+                known = sorted({f for f, t in CONVERSIONS if t == wanted} | ({wanted} if wanted else set()))
+                raise InputError(f"{path}: field '{field}columns.{column}.unit': expected a unit that converts to "
+                                 f"the table's {wanted!r} (one of {known}), got {unit!r}")
+            factors[column] = CONVERSIONS[(unit, wanted)]
+    return Part(spec.get("sheet"), spec.get("header_row", 1), headers, factors)
+
+
+def parse(doc: Any, path: Path, table: data.Table, sources: dict[str, dict]) -> Layout:
+    """A layout document checked against the layout schema and the table; InputError in one line otherwise."""
+    schemas.check(doc, SCHEMA, path, _where)
+    if ("sheets" in doc) == ("columns" in doc):
+        raise InputError(f"{path}: expected either 'columns' (a CSV, or one sheet) or 'sheets' (a list), not "
+                         f"{'both' if 'sheets' in doc else 'neither'}")
+    if doc["source"] not in sources:
+        raise InputError(f"{path}: field 'source': expected a publication listed in {CATALOGUE} "
+                         f"({', '.join(sources)}), got {doc['source']!r}")
+    years = tuple(doc["years"])
+    for year in years:
+        first, second = (int(part) for part in year.split("/"))
+        if (first + 1) % 100 != second:
+            raise InputError(f"{path}: field 'years': expected financial years such as 2024/25, got {year!r}")
+    specs = doc["sheets"] if "sheets" in doc else [doc]
+    parts = tuple(_part(s, table, path, f"sheets.{n}." if "sheets" in doc else "") for n, s in enumerate(specs))
+    if len(years) > 1 and "year" in table.schema.columns and not any("year" in p.headers for p in parts):
+        raise InputError(f"{path}: field 'columns.year': expected the header of the year column, as the file "
+                         f"gives {len(years)} years")
+    return Layout(path, table.name, doc["source"], doc["file"], years, parts)
+
+
+def of_table(sources_dir: Path, table: str, sources: dict[str, dict] | None = None) -> list[Layout]:
+    """Every layout of ``table``, in file-name order; InputError if there is none."""
+    found = sorted((sources_dir / LAYOUTS / table).glob("*.yml"))
+    if not found:
+        raise InputError(f"{sources_dir / LAYOUTS / table}: no layout (expected one .yml file for each of the "
+                         f"publisher's files; see {sources_dir / 'README.md'})")
+    sources = catalogue(sources_dir) if sources is None else sources
+    return [parse(_yaml(path, "a source layout"), path, data.TABLES[table], sources) for path in found]
+
+
+def normalise_header(header: Any) -> str:
+    """A header as layouts name it: white space (line breaks in a workbook's header cells too) collapsed to one
+    space, ends stripped."""
+    return " ".join(str(header).split()) if header is not None else ""
+
+
+def year_token(year: str) -> str:
+    """'2024/25' -> '2024-25', as a layout's file name gives a year."""
+    return re.sub(r"/", "-", year)
