@@ -14,7 +14,6 @@ malformed layout fails with one line naming the layout file and the field.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -167,7 +166,3 @@ def normalise_header(header: Any) -> str:
     space, ends stripped."""
     return " ".join(str(header).split()) if header is not None else ""
 
-
-def year_token(year: str) -> str:
-    """'2024/25' -> '2024-25', as a layout's file name gives a year."""
-    return re.sub(r"/", "-", year)

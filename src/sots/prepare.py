@@ -120,8 +120,8 @@ def _read_csv(path: Path, required: list[str], header_row: int = 1) -> pd.DataFr
     if not text.strip():
         raise InputError(f"{path}: the file is empty (expected a header row naming the columns {required})")
     if not text.endswith("\n"):
-        raise InputError(f"{path}: line {text.count(chr(10)) + 1 + skipped}: expected a line break at the end of the file, got "
-                         "none: the file looks cut short")
+        raise InputError(f"{path}: line {text.count(chr(10)) + 1 + skipped}: expected a line break at the end of the "
+                         "file, got none: the file looks cut short")
     # The csv module counts each row's fields and lines (pandas pads a short row with empty cells, silently).
     reader = csv.reader(io.StringIO(text))
     header, lines = next(reader), []
@@ -132,8 +132,8 @@ def _read_csv(path: Path, required: list[str], header_row: int = 1) -> pd.DataFr
             if not row:
                 continue  # a blank line, which pandas skips too
             if len(row) != len(header):
-                raise InputError(f"{path}: line {start + skipped}: expected {len(header)} fields, as the header names, got "
-                                 f"{len(row)}{': the row is incomplete' if len(row) < len(header) else ''}")
+                raise InputError(f"{path}: line {start + skipped}: expected {len(header)} fields, as the header "
+                                 f"names, got {len(row)}{': the row is incomplete' if len(row) < len(header) else ''}")
             lines.append(start)
     except csv.Error as err:
         raise InputError(f"{path}: line {reader.line_num + skipped}: cannot be read as CSV ({err})") from None

@@ -129,7 +129,10 @@ def test_datapackage_describes_every_table_with_source_licence_and_hash(tmp_path
         _write(tmp_path, name, frame)
     for name in set(data.TABLES) - {"icb_lookup", "icb_allocations"}:
         _write(tmp_path, name, pd.DataFrame(columns=list(data.TABLES[name].schema.columns)))
-    package = data.datapackage(tmp_path, {"icb_lookup": [("x/y.csv", "ab" * 32)]})
+    nhse = {"id": "nhse_allocations", "title": "Allocations", "publisher": "NHS England",
+            "path": "https://www.england.nhs.uk/allocations/", "period": "2023/24", "years": ["2023/24"]}
+    cited = {name: [nhse] for name in data.TABLES}
+    package = data.datapackage(tmp_path, {"icb_lookup": [data.RawInput("x/y.csv", "ab" * 32)]}, cited)
     assert package["licenses"][0]["name"] == "OGL-UK-3.0"
     by_name = {r["name"]: r for r in package["resources"]}
     assert set(by_name) == set(data.TABLES)
@@ -138,6 +141,7 @@ def test_datapackage_describes_every_table_with_source_licence_and_hash(tmp_path
     assert {s["publisher"] for s in lookup["sources"]} >= {"NHS England"}
     assert all(s["path"].startswith("https://") for s in lookup["sources"])
     assert lookup["raw_inputs"] == [{"path": "x/y.csv", "sha256": "ab" * 32}]
+    assert by_name["icb_allocations"]["sources"] == [nhse]  # as cited: the publication, its id and years
     assert by_name["icb_allocations"]["schema"]["primaryKey"] == ["year", "icb_code"]
     units = {f["name"]: f.get("unit") for f in by_name["icb_allocations"]["schema"]["fields"]}
     assert units["core_recurrent_allocation_gbp_k"] == "GBP thousands"
