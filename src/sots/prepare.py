@@ -257,7 +257,7 @@ def _read_part(layout: layouts.Layout, part: layouts.Part, raw: Path) -> tuple[p
 
 
 def read_layout(layout: layouts.Layout, raw: Path, keep=None, key: tuple[str, ...] = (),
-                bounds: data.Bounds | None = None) -> pd.DataFrame:
+                bounds: data.Bounds | None = None, icb_code: str | None = None) -> pd.DataFrame:
     """The rows a layout's file gives its table: the table's columns (those the layout names), numbers parsed and
     converted to the table's units, each value checked by the table's own checks under the file's column and line;
     or, for rows that are summed into the table's (``bounds`` given), each number checked to be within ``bounds``.
@@ -265,6 +265,7 @@ def read_layout(layout: layouts.Layout, raw: Path, keep=None, key: tuple[str, ..
     ``keep`` (a function of a part's frame, under the table's names) picks the data rows of a sheet that also holds
     totals or notes. A layout of several sheets is joined on ``key``; InputError if a key is in one sheet and not
     another. A column of the table the layout does not name (a measure not published that year) is left empty.
+    ``icb_code`` names the column of ICB codes, each checked against the reference list in every sheet.
     """
     table = data.TABLES[layout.table]
     numeric = [c for c, col in table.schema.columns.items() if str(col.dtype) in ("float64", "int64")]
@@ -276,6 +277,8 @@ def read_layout(layout: layouts.Layout, raw: Path, keep=None, key: tuple[str, ..
         frame = frame.rename(columns=by_header)[list(columns)]
         if keep is not None:
             frame = frame[keep(frame)]
+        if icb_code in columns:
+            geography.check_icb_codes(frame.rename(columns=columns), where, columns[icb_code], columns.get("icb_name"))
         for column in [c for c in columns if c in numeric]:
             frame = _numeric(frame.rename(columns={column: columns[column]}), [columns[column]], where, bounds
                              ).rename(columns={columns[column]: column})
@@ -305,7 +308,7 @@ def read_layout(layout: layouts.Layout, raw: Path, keep=None, key: tuple[str, ..
 def _icb_rows(frame: pd.DataFrame) -> pd.Series:
     """The rows of an allocations sheet that are an ICB's: its code is an ODS ICB code. Region and England totals, a
     second header and notes below the ICBs have another code or none."""
-    return frame["icb_code"].str.strip().str.match(data.ODS_ICB_PATTERN)
+    return frame["icb_code"].str.match(data.ODS_ICB_PATTERN)
 
 
 def _one_year(layout: layouts.Layout, frame: pd.DataFrame) -> pd.DataFrame:
@@ -330,9 +333,7 @@ def read_allocations(raw: Path, sources: Path) -> tuple[pd.DataFrame, list[layou
     """
     frames, used = [], layouts.of_table(sources, "icb_allocations")
     for layout in used:
-        frame = read_layout(layout, raw, keep=_icb_rows, key=("icb_code",))
-        frame["icb_code"] = frame["icb_code"].str.strip()
-        geography.check_icb_codes(frame, raw / layout.file, "icb_code", "icb_name")
+        frame = read_layout(layout, raw, keep=_icb_rows, key=("icb_code",), icb_code="icb_code")
         implied = "registered_population_implied_persons"
         if frame[implied].isna().all():
             frame[implied] = frame["core_recurrent_allocation_gbp_k"] * 1000 / frame["core_recurrent_per_head_gbp"]
@@ -350,8 +351,7 @@ def read_weighted_population(raw: Path, sources: Path) -> tuple[pd.DataFrame, li
     persons = [c for c in data.WEIGHTED_POPULATION.columns if c.endswith("_persons")]
     for layout in used:
         # Each practice's populations, before they are summed: a negative one would silently shrink its ICB's.
-        frame = read_layout(layout, raw, bounds=data.PERSONS)
-        geography.check_icb_codes(frame, raw / layout.file, "icb_code")
+        frame = read_layout(layout, raw, bounds=data.PERSONS, icb_code="icb_code")
         given = [c for c in persons if frame[c].notna().any()]
         summed = frame.groupby("icb_code")[given].sum().reindex(columns=persons)
         summed["n_practices"] = frame.groupby("icb_code").size()

@@ -6,14 +6,16 @@ import pandas as pd
 import pytest
 
 from helpers import DATA, sots
-from sots import data, geography, prepare
+from sots import data, geography, layouts, prepare
 
 pytestmark = pytest.mark.integration
 
 
 def _copy_upstream(raw, target):
     """Copy just the files prepare reads, in the upstream layout, to show it works on any such folder."""
-    patterns = (prepare.ALLOCATIONS_GLOB, prepare.PRACTICE_WP_GLOB, prepare.AREA_CODES, prepare.SNPP_PRINCIPAL,
+    read = [layout.file for table in ("icb_allocations", "icb_weighted_population")
+            for layout in layouts.of_table(layouts.folder(), table)]
+    patterns = (*read, prepare.AREA_CODES, prepare.SNPP_PRINCIPAL,
                 prepare.SNPP_VARIANTS, prepare.ACTIVITY_RATES, prepare.MYE_GLOB, prepare.NCC_GLOB,
                 prepare.TRUST_OPEX_GLOB, prepare.PUBLISHED_GLOB)
     for pattern in patterns:

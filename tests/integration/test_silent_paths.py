@@ -23,7 +23,8 @@ pytestmark = pytest.mark.integration
 
 PRACTICES_2324 = "nhse_allocations_gp_weighted_pop/gp_practice_weighted_population_2023_24.csv"
 PRACTICES_2425 = "nhse_allocations_gp_weighted_pop/gp_practice_weighted_population_2024_25.csv"
-ALLOCATIONS = "nhse_icb_allocations_2023_24_to_2024_25/icb_allocations_2023_24_to_2024_25_tidy_derived.csv"
+ALLOCATIONS = "nhse_icb_allocations_2023_24_to_2024_25/nhse_icb_allocations_2023_24_to_2024_25_v1.2.xlsx"
+CORE_2324 = "ICB Core Allocations 2023-24"
 NCC_2324 = "nhse_national_cost_collection/ncc_national_schedule_2023_24_by_department_currency.csv"
 RATES = "su_hmhc_2018snpp_activity/activity_rates_per_person_2022_by_age_sex_icbs_lsc.csv"
 PUBLISHED = "published_figures/figures.csv"
@@ -68,17 +69,10 @@ def edit_csv(path, change):
 # --- Accepted raw values that changed results ---------------------------------------------------------------------
 
 
-def _row_of(path, column, value):
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return int(frame.index[frame[column] == value][0])
-
-
 @pytest.mark.parametrize("relative, column, bad, expected", [
     (PRACTICES_2324, "G&A WP", "-5000", "expected a number from 0 to 100,000,000, got '-5000'"),
     (NCC_2324, "cost", "-2500000", "expected a number from 0 to 200,000,000,000, got '-2500000'"),
-    (ALLOCATIONS, "core_total_allocation_k", "1e300", "expected a number from 0 to 200,000,000, got 1e+300"),
-    (ALLOCATIONS, "core_recurrent_allocation_k", "inf", "expected a finite number, got 'inf'"),
-], ids=["negative-practice-population", "negative-cost", "allocation-1e300", "allocation-inf"])
+], ids=["negative-practice-population", "negative-cost"])
 def test_prepare_refuses_an_impossible_raw_value_naming_its_file_column_and_line(
         project, tmp_path, relative, column, bad, expected):
     raw = upstream(tmp_path / "raw", relative)
@@ -92,10 +86,35 @@ def test_prepare_refuses_an_impossible_raw_value_naming_its_file_column_and_line
     unchanged.check()
 
 
+def _set_cell(path, sheet, row, header, value):
+    """Write ``value`` in the workbook's column under ``header`` (white space ignored) on sheet row ``row``."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    cells = book[sheet][3]  # the allocation sheets' header row
+    column = next(c.column_letter for c in cells if " ".join(str(c.value).split()) == header)
+    book[sheet][f"{column}{row}"] = value
+    book.save(path)
+
+
+@pytest.mark.parametrize("header, bad, expected", [
+    ("2023/24 Total allocation (£k)", 1e300, "expected a number from 0 to 200,000,000, got 1e+300"),
+    ("2023/24 Recurrent allocation (£k)", "inf", "expected a finite number, got 'inf'"),
+], ids=["allocation-1e300", "allocation-inf"])
+def test_prepare_refuses_an_impossible_value_in_the_allocations_workbook_naming_its_sheet_header_and_row(
+        project, tmp_path, header, bad, expected):
+    raw = upstream(tmp_path / "raw", ALLOCATIONS)
+    _set_cell(raw / ALLOCATIONS, CORE_2324, 5, header, bad)
+    unchanged = Unchanged(project)
+    assert_refused(cli("prepare", "--raw", str(raw), cwd=project),
+                   f"{raw / ALLOCATIONS}, sheet '{CORE_2324}': column '{header}', line 5: {expected}")
+    unchanged.check()
+
+
 def test_prepare_refuses_a_file_cut_mid_field(project, tmp_path):
     """A copy cut short in its last number used to be read as a valid, shorter number."""
-    raw = upstream(tmp_path / "raw", ALLOCATIONS)
-    path = raw / ALLOCATIONS
+    raw = upstream(tmp_path / "raw", PRACTICES_2324)
+    path = raw / PRACTICES_2324
     text = path.read_text()
     path.write_text(text[: text.rindex(",") - 3])  # inside the last row's second last field
     unchanged = Unchanged(project)
@@ -105,15 +124,23 @@ def test_prepare_refuses_a_file_cut_mid_field(project, tmp_path):
 
 
 def test_prepare_refuses_an_unknown_icb_code_used_in_every_file(project, tmp_path):
+    import openpyxl
+
     files = (ALLOCATIONS, PRACTICES_2324, PRACTICES_2425)
     raw = upstream(tmp_path / "raw", *files)
-    for relative in files:
+    for relative in files[1:]:
         (raw / relative).write_text((raw / relative).read_text().replace(",QE1,", ",QZZ,"))
-    line = _row_of(raw / ALLOCATIONS, "icb_code", "QZZ") + 2
+    book = openpyxl.load_workbook(raw / ALLOCATIONS)
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                cell.value = "QZZ" if cell.value == "QE1" else cell.value
+    book.save(raw / ALLOCATIONS)
+    line = next(r for r in range(1, 60) if book[CORE_2324][f"C{r}"].value == "QZZ")
     unchanged = Unchanged(project)
     assert_refused(cli("prepare", "--raw", str(raw), cwd=project),
-                   f"{raw / ALLOCATIONS}: column 'icb_code', line {line}: expected one of the 42 ICB codes",
-                   "got 'QZZ'; the ICB it names, NHS Lancashire and South Cumbria ICB, is QE1")
+                   f"{raw / ALLOCATIONS}, sheet '{CORE_2324}': column 'ICB23', line {line}: expected one of the 42 "
+                   "ICB codes", "got 'QZZ'; the ICB it names, NHS Lancashire and South Cumbria ICB, is QE1")
     unchanged.check()
 
 
