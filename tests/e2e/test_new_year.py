@@ -1,25 +1,92 @@
-"""A new year without code: the README's four steps, followed with a synthetic year 2099/00.
+"""A new year with no code change: the README's "Adding a new year", step by step, on a synthetic year whose
+publishers' files have drifted from last year's layout.
 
-The synthetic year's sources are the last real year's (2024/25), copied and scaled: money by MONEY, populations by
-PEOPLE, so per-head figures move by MONEY / PEOPLE and ranks stay put. The upstream folder is the real one, linked
-file by file, plus the new year's files; the project is a copy, so the repository is never changed.
+The synthetic year 2099/00 is the last real year's (2024/25) data, scaled: money by MONEY, populations by PEOPLE, so
+per-head figures move by MONEY / PEOPLE and ranks stay put. Its files are as a publisher might change them:
+- the allocations come as a one-year workbook (not the two-year settlement's), with a title above headers on row 2,
+  renamed sheets and headers (one with a line break), money in pounds rather than thousands, the ICBs in another
+  order on each sheet, an England total below them, and no distance from target (no longer published);
+- the GP-practice file has its registered-population column renamed ("pop 2022/23" was the old, mislabelled one),
+  "Final WP" renamed, and no health-inequalities weighted population.
+The upstream folder is the real one, linked file by file, plus the new files; the project is a copy, so the
+repository is never changed, and nothing under src/ or notebooks/ of the copy is touched.
 """
 
 import json
-import re
-import shutil
 
-import pandas as pd
+import openpyxl
 import pytest
 
-from helpers import RAW, copy_project, snapshot, sots, upstream
-from sots import prepare, publish
+from helpers import DATA, RAW, copy_project, page_text, snapshot, sots, upstream
+from sots import data, editions
 
 pytestmark = pytest.mark.e2e
 
 LAST, NEW, NEW_ID = "2024/25", "2099/00", "2099-00"
 MONEY, PEOPLE = 1.05, 1.02
-WP_FOLDER = "nhse_allocations_gp_weighted_pop"
+ALLOCATIONS_FILE = "nhse_icb_allocations_2099_00/ICB allocations 2099-00.xlsx"
+PRACTICES_FILE = "nhse_gp_weighted_population_2099_00/gp_practice_weighted_population_2099_00.csv"
+
+# Step 2: the new publications, in the catalogue.
+CATALOGUE_ENTRIES = """
+nhse_allocations_2099_00:
+  title: "Allocation of resources 2099/00: ICB allocations (synthetic, for the tests)"
+  publisher: NHS England
+  path: https://www.england.nhs.uk/allocations/
+  period: 2099/00
+nhse_weighted_population_2099_00:
+  title: "Allocations 2099/00: registered and weighted populations by GP practice (synthetic, for the tests)"
+  publisher: NHS England
+  path: https://www.england.nhs.uk/allocations/
+  period: 2099/00
+"""
+
+# Step 3: one layout per file, copied from last year's and changed where the publisher changed.
+ALLOCATIONS_LAYOUT = f"""\
+# NHS England's ICB allocations for 2099/00: a one-year workbook, headers on row 2, money in pounds. Distance from
+# target and the convergence adjustment are no longer published, so they are left out.
+source: nhse_allocations_2099_00
+file: {ALLOCATIONS_FILE}
+years: ["2099/00"]
+sheets:
+  - sheet: Core allocations 2099-00
+    header_row: 2
+    columns:
+      icb_code: ICB code
+      icb_name: ICB name
+      region_name: NHS region
+      core_recurrent_allocation_gbp_k: {{header: "Recurrent allocation (£)", unit: GBP}}
+      core_recurrent_per_head_gbp: Recurrent allocation per head (£)
+      core_total_allocation_gbp_k: {{header: Total allocation (£), unit: GBP}}
+      core_combined_allocation_gbp_k: {{header: Combined allocation (£), unit: GBP}}
+  - sheet: Primary care and running costs
+    header_row: 2
+    columns:
+      icb_code: ICB code
+      pmc_recurrent_allocation_gbp_k: {{header: Primary medical care (£), unit: GBP}}
+      other_primary_care_gbp_k: {{header: Other primary care (£), unit: GBP}}
+      running_cost_allowance_gbp_k: {{header: Running cost allowance (£), unit: GBP}}
+"""
+PRACTICES_LAYOUT = f"""\
+# NHS England's GP-practice registered and weighted populations for 2099/00. The health inequalities weighted
+# population is no longer published.
+source: nhse_weighted_population_2099_00
+file: {PRACTICES_FILE}
+years: ["2099/00"]
+columns:
+  icb_code: ICS22
+  registered_population_persons: Registered patients 2099/00
+  ga_weighted_persons: G&A WP
+  community_weighted_persons: CS WP
+  mental_health_weighted_persons: MH WP
+  maternity_weighted_persons: Mat WP
+  prescribing_weighted_persons: Prescr WP
+  core_weighted_persons: Core services WP
+  pmc_need_weighted_persons: Primary Medical Care WP
+  pmc_weighted_persons: Final PMC WP
+"""
+
+# Step 5: the new edition, current; the one that was current becomes archived.
 NEW_ENTRY = f"""
   - id: "{NEW_ID}"
     title: "2099/00: a synthetic year for the tests"
@@ -32,75 +99,126 @@ NEW_ENTRY = f"""
 """
 
 
-def synthetic_upstream(raw, target):
-    """Step 1: the new year's sources in place, in the upstream layout, made from the last real year's."""
-    upstream(target)  # the real upstream, linked file by file, in folders of its own to add to
-    (allocations_path,) = raw.glob(prepare.ALLOCATIONS_GLOB)
-    alloc = pd.read_csv(allocations_path, dtype=str, keep_default_na=False)
-    alloc = alloc[alloc["year"] == LAST].assign(year=NEW)
-    for column in alloc.columns:
-        if column.endswith("_k"):
-            alloc[column] = alloc[column].astype(float) * MONEY
-        elif column.endswith("_per_head"):
-            alloc[column] = alloc[column].astype(float) * MONEY / PEOPLE
-        elif column == "registered_population_implied":
-            alloc[column] = alloc[column].astype(float) * PEOPLE
-    folder = target / "nhse_icb_allocations_2099_00"
-    folder.mkdir()
-    alloc.to_csv(folder / "icb_allocations_2099_00_tidy_derived.csv", index=False)
+def drifted_workbook(path):
+    """Step 1: NHS England's allocations for 2099/00, as a one-year workbook in a new layout (see the module)."""
+    last = data.load("icb_allocations", DATA).query("year == @LAST").reset_index(drop=True)
+    pounds = {c: last[c] * 1000 * MONEY for c in last.columns if c.endswith("_gbp_k")}
+    book = openpyxl.Workbook()
+    core = book.active
+    core.title = "Core allocations 2099-00"
+    core.append(["NHS England: ICB allocations 2099/00 (synthetic)"])
+    core.append(["ICB code", "ICB name", "NHS region", "Recurrent allocation\n(£)", "Recurrent allocation per head (£)",
+                 "Total allocation (£)", "Combined allocation (£)"])
+    for i, row in last.iterrows():
+        core.append([row.icb_code, row.icb_name, row.region_name, pounds["core_recurrent_allocation_gbp_k"][i],
+                     row.core_recurrent_per_head_gbp * MONEY / PEOPLE, pounds["core_total_allocation_gbp_k"][i],
+                     pounds["core_combined_allocation_gbp_k"][i]])
+    core.append([])
+    core.append(["Total", "ENGLAND", None, pounds["core_recurrent_allocation_gbp_k"].sum()])
+    primary = book.create_sheet("Primary care and running costs")
+    primary.append(["Primary medical care, other primary care and running costs, 2099/00"])
+    primary.append(["ICB code", "Primary medical care (£)", "Other primary care (£)", "Running cost allowance (£)"])
+    for i in reversed(last.index):  # another order than the core sheet's: rows are joined on the code
+        primary.append([last.icb_code[i], pounds["pmc_recurrent_allocation_gbp_k"][i],
+                        pounds["other_primary_care_gbp_k"][i], pounds["running_cost_allowance_gbp_k"][i]])
+    path.parent.mkdir(parents=True)
+    book.save(path)
 
-    practices = pd.read_csv(raw / WP_FOLDER / "gp_practice_weighted_population_2024_25.csv", dtype=str,
-                            keep_default_na=False)
-    for column in [c for c in practices.columns if prepare.POP_HEADER.match(c)] + list(prepare.PRACTICE_WP_COLUMNS):
+
+def drifted_practices(path):
+    """Step 1: the GP-practice file for 2099/00, with renamed and dropped columns (see the module)."""
+    import pandas as pd
+
+    practices = pd.read_csv(RAW / "nhse_allocations_gp_weighted_pop" / "gp_practice_weighted_population_2024_25.csv",
+                            dtype=str, keep_default_na=False)
+    practices = practices.drop(columns="Health Ineq WP").rename(
+        columns={"pop 2022/23": "Registered patients 2099/00", "Final WP": "Core services WP"})
+    for column in [c for c in practices.columns if c.endswith("WP") or c.startswith("Registered patients")]:
         practices[column] = practices[column].astype(float) * PEOPLE
-    practices.to_csv(target / WP_FOLDER / "gp_practice_weighted_population_2099_00.csv", index=False)
-    return target
+    path.parent.mkdir(parents=True)
+    practices.to_csv(path, index=False)
 
 
-def test_a_new_year_builds_from_new_sources_and_one_entry_leaving_published_editions_untouched(built_site, tmp_path):
+def results(site, edition):
+    return json.loads((site / edition / "results.json").read_text())
+
+
+def test_a_drifted_new_year_builds_by_the_runbook_with_no_code_change_and_older_editions_frozen(tmp_path):
     project = copy_project(tmp_path / "project")
+    code_before = {p: snapshot(project / p) for p in ("src", "notebooks")}
+    tables_before = {t.filename: (project / "data" / t.filename).read_text() for t in data.TABLES.values()}
+    archived = editions.current(editions.load(project / "editions.yml"))  # the edition the new one succeeds
     published = project / "_build" / "site"
-    shutil.copytree(built_site, published)  # the site as `make book` left it
-    before = {e: snapshot(published / e) for e in ("2023-24", "2024-25")}
+    done = sots("build", "--edition", archived.id, cwd=project)  # published before the new year
+    assert done.returncode == 0, done.stdout + done.stderr
 
-    # 1. Put the year's sources in place.
-    new_raw = synthetic_upstream(RAW, tmp_path / "upstream")
-    # 2. Run `sots prepare`.
-    done = sots("prepare", "--raw", str(new_raw), cwd=project)
+    # 1. Put the publishers' files in the upstream folder.
+    raw = upstream(tmp_path / "upstream")
+    drifted_workbook(raw / ALLOCATIONS_FILE)
+    drifted_practices(raw / PRACTICES_FILE)
+    # 2. Say where the new publications are from.
+    with open(project / "sources" / "sources.yml", "a") as catalogue:
+        catalogue.write(CATALOGUE_ENTRIES)
+    # 3. One layout per file.
+    (project / "sources" / "layouts" / "icb_allocations" / f"{NEW_ID}.yml").write_text(ALLOCATIONS_LAYOUT)
+    (project / "sources" / "layouts" / "icb_weighted_population" / f"{NEW_ID}.yml").write_text(PRACTICES_LAYOUT)
+    # 4. Run `sots prepare`.
+    done = sots("prepare", "--raw", str(raw), cwd=project)
     assert done.returncode == 0, done.stderr
-    allocations = pd.read_csv(project / "data" / "icb_allocations.csv")
-    assert sorted(allocations["year"].unique()) == ["2023/24", LAST, NEW]
-    # 3. Add one entry to editions.yml, as current; the edition that was current becomes archived.
+
+    # Every earlier row of every table is written byte for byte as before: the diff is the new year's rows.
+    for name, before in tables_before.items():
+        after = (project / "data" / name).read_text().splitlines()
+        added = sorted(set(after) - set(before.splitlines()))
+        assert set(before.splitlines()) <= set(after), name
+        assert all(f",{NEW}," in f",{line}," for line in added), (name, added[:2])
+    allocations = data.load("icb_allocations", project / "data").set_index(["year", "icb_code"])
+    last, new = allocations.loc[(LAST, "QE1")], allocations.loc[(NEW, "QE1")]
+    assert new.core_recurrent_allocation_gbp_k == pytest.approx(last.core_recurrent_allocation_gbp_k * MONEY)
+    assert new.running_cost_allowance_gbp_k == pytest.approx(last.running_cost_allowance_gbp_k * MONEY)
+    assert new[["core_dft_pre_convergence_frac", "core_dft_post_convergence_frac"]].isna().all()  # not published
+    weighted = data.load("icb_weighted_population", project / "data").set_index(["year", "icb_code"])
+    assert weighted.loc[(NEW, "QE1"), "core_weighted_persons"] == pytest.approx(
+        weighted.loc[(LAST, "QE1"), "core_weighted_persons"] * PEOPLE)
+    assert weighted.xs(NEW)["health_inequalities_weighted_persons"].isna().all()
+    package = {r["name"]: r for r in json.loads((project / "data" / data.DATAPACKAGE).read_text())["resources"]}
+    cited = {s["id"]: s.get("years") for s in package["icb_allocations"]["sources"]}
+    assert cited["nhse_allocations_2099_00"] == [NEW]
+
+    # 5. Add the edition, current; archive the one that was.
     register = project / "editions.yml"
-    text = register.read_text().replace("status: current", "status: archived")
-    register.write_text(text + NEW_ENTRY)
-    # 4. Run `sots build`: it builds the current edition.
+    register.write_text(register.read_text().replace("status: current", "status: archived") + NEW_ENTRY)
+    # 6. Run `sots build`: it builds the new edition and publishes it beside the others.
     done = sots("build", cwd=project)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"editions {NEW_ID}" in done.stdout
-
-    # The new edition is published, whole, with its year's figures.
-    assert sorted(p.name for p in published.iterdir()) == ["2023-24", "2024-25", NEW_ID, "index.html", "switcher.json"]
-    assert publish.verify_manifest(published / NEW_ID) == []
-    manifest = json.loads((published / NEW_ID / "manifest.json").read_text())
-    assert manifest["data_years"]["allocation_year"] == NEW
-    assert manifest["commit"] == "unknown"  # the copy is not a git checkout
-    results = json.loads((published / NEW_ID / "results.json").read_text())
-    last = json.loads((built_site / "2024-25" / "results.json").read_text())
-    assert results["core_allocation_per_head_gbp"]["inputs"]["year"] == NEW
-    assert results["core_allocation_per_head_gbp"]["value"] == pytest.approx(
-        last["core_allocation_per_head_gbp"]["value"] * MONEY / PEOPLE)
-    assert results["core_allocation_per_head_gbp_2099_00"]["value"] == results["core_allocation_per_head_gbp"]["value"]
-    for rank in ("core_allocation_per_head_rank", "core_allocation_per_weighted_head_rank",
-                 "distance_from_target_rank"):
-        assert results[rank]["value"] == last[rank]["value"]
-    intro = " ".join(re.sub(r"<[^>]+>", "", (published / NEW_ID / "book" / "intro.html").read_text()).split())
-    assert f"For the ICB in {NEW}" in intro
-
-    # The switcher lists it as current, the front page goes to it, and the older editions are byte-identical.
+    new_results, last_results = results(published, NEW_ID), results(published, archived.id)
+    assert new_results["core_allocation_per_head_gbp"]["value"] == pytest.approx(
+        last_results["core_allocation_per_head_gbp"]["value"] * MONEY / PEOPLE)
+    for rank in ("core_allocation_per_head_rank", "core_allocation_per_weighted_head_rank"):
+        assert new_results[rank]["value"] == last_results[rank]["value"]
+    # Distance from target is not published for 2099/00: said so, not computed from something else.
+    assert new_results["distance_from_target_pct"].get("value") is None
+    funding = page_text(published / NEW_ID / "notebooks" / "funding_per_head.html")
+    assert f"not published for {NEW}" in funding
+    # Citations follow the files read: the new edition cites the new publication; the older one does not.
+    assert "Allocation of resources 2099/00" in funding
     switcher = json.loads((published / "switcher.json").read_text())
-    assert [(e["version"], e.get("preferred", False)) for e in switcher] == [
-        (NEW_ID, True), ("2024-25", False), ("2023-24", False)]
-    assert f"url={NEW_ID}/index.html" in (published / "index.html").read_text()
-    for edition, files in before.items():
-        assert snapshot(published / edition) == files, edition
+    assert switcher[0]["version"] == NEW_ID and switcher[0].get("preferred")
+
+    # Older editions are frozen: rebuilt after the new year's data arrived, their figures are byte-identical.
+    done = sots("build", "--edition", archived.id, "--out", str(tmp_path / "rebuilt"), cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for page in ("results.json", "notebooks/funding_per_head.html", "notebooks/finance.html"):
+        assert (tmp_path / "rebuilt" / archived.id / page).read_bytes() == (
+            published / archived.id / page).read_bytes(), page
+    assert NEW not in page_text(tmp_path / "rebuilt" / archived.id / "notebooks" / "funding_per_head.html")
+
+    # 7. Record the new edition's golden values; from then on `sots check` holds the edition to them.
+    done = sots("check", "--edition", NEW_ID, "--update", cwd=project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (project / "tests" / "golden" / NEW_ID / "QE1.json").is_file()
+    done = sots("check", "--edition", NEW_ID, cwd=project)
+    assert done.returncode == 0 and "figures match" in done.stdout, done.stdout + done.stderr
+
+    # No code changed on the way.
+    assert {p: snapshot(project / p) for p in ("src", "notebooks")} == code_before
