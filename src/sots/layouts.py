@@ -107,19 +107,20 @@ def _where(doc: Any, error) -> str:
     return schemas.problem(error, list(error.absolute_path))
 
 
-def _unit(table: data.Table, column: str) -> str | None:
-    return (table.schema.columns[column].metadata or {}).get("unit")
+def table_columns(table: data.Table) -> dict[str, str | None]:
+    """A table's columns and the unit of each (None for text), as its layouts may name them."""
+    return {c: (col.metadata or {}).get("unit") for c, col in table.schema.columns.items()}
 
 
-def _part(spec: dict, table: data.Table, path: Path, field: str) -> Part:
+def _part(spec: dict, table: str, columns: dict[str, str | None], path: Path, field: str) -> Part:
     headers, factors = {}, {}
     for column, given in spec["columns"].items():
-        if column not in table.schema.columns:
+        if column not in columns:
             raise InputError(f"{path}: field '{field}columns.{column}': expected a column of the table "
-                             f"'{table.name}' {list(table.schema.columns)}, got {column!r}")
+                             f"'{table}' {list(columns)}, got {column!r}")
         header = given if isinstance(given, str) else given["header"]
         headers[column] = " ".join(header.split())
-        unit, wanted = (None if isinstance(given, str) else given.get("unit")), _unit(table, column)
+        unit, wanted = (None if isinstance(given, str) else given.get("unit")), columns[column]
         if unit is not None and unit != wanted:
             if (unit, wanted) not in CONVERSIONS:
                 known = sorted({f for f, t in CONVERSIONS if t == wanted} | ({wanted} if wanted else set()))
@@ -129,8 +130,14 @@ def _part(spec: dict, table: data.Table, path: Path, field: str) -> Part:
     return Part(spec.get("sheet"), spec.get("header_row", 1), headers, factors)
 
 
-def parse(doc: Any, path: Path, table: data.Table, sources: dict[str, dict]) -> Layout:
-    """A layout document checked against the layout schema and the table; InputError in one line otherwise."""
+def parse(doc: Any, path: Path, table: str, sources: dict[str, dict],
+          columns: dict[str, str | None] | None = None) -> Layout:
+    """A layout document checked against the layout schema and its table; InputError in one line otherwise.
+
+    ``columns`` are the names a layout of ``table`` may give, with the unit of each: by default the table's own
+    columns; for a table computed from its files (unit costs from a cost schedule), the files' columns it needs.
+    """
+    columns = table_columns(data.TABLES[table]) if columns is None else columns
     schemas.check(doc, SCHEMA, path, _where)
     if ("sheets" in doc) == ("columns" in doc):
         raise InputError(f"{path}: expected either 'columns' (a CSV, or one sheet) or 'sheets' (a list), not "
@@ -144,21 +151,23 @@ def parse(doc: Any, path: Path, table: data.Table, sources: dict[str, dict]) -> 
         if (first + 1) % 100 != second:
             raise InputError(f"{path}: field 'years': expected financial years such as 2024/25, got {year!r}")
     specs = doc["sheets"] if "sheets" in doc else [doc]
-    parts = tuple(_part(s, table, path, f"sheets.{n}." if "sheets" in doc else "") for n, s in enumerate(specs))
-    if len(years) > 1 and "year" in table.schema.columns and not any("year" in p.headers for p in parts):
+    parts = tuple(_part(s, table, columns, path, f"sheets.{n}." if "sheets" in doc else "")
+                  for n, s in enumerate(specs))
+    if len(years) > 1 and "year" in columns and not any("year" in p.headers for p in parts):
         raise InputError(f"{path}: field 'columns.year': expected the header of the year column, as the file "
                          f"gives {len(years)} years")
-    return Layout(path, table.name, doc["source"], doc["file"], years, parts)
+    return Layout(path, table, doc["source"], doc["file"], years, parts)
 
 
-def of_table(sources_dir: Path, table: str, sources: dict[str, dict] | None = None) -> list[Layout]:
-    """Every layout of ``table``, in file-name order; InputError if there is none."""
+def of_table(sources_dir: Path, table: str, sources: dict[str, dict] | None = None,
+             columns: dict[str, str | None] | None = None) -> list[Layout]:
+    """Every layout of ``table``, in file-name order (``columns``: see :func:`parse`); InputError if there is none."""
     found = sorted((sources_dir / LAYOUTS / table).glob("*.yml"))
     if not found:
         raise InputError(f"{sources_dir / LAYOUTS / table}: no layout (expected one .yml file for each of the "
                          f"publisher's files; see {sources_dir / 'README.md'})")
     sources = catalogue(sources_dir) if sources is None else sources
-    return [parse(_yaml(path, "a source layout"), path, data.TABLES[table], sources) for path in found]
+    return [parse(_yaml(path, "a source layout"), path, table, sources, columns) for path in found]
 
 
 def normalise_header(header: Any) -> str:

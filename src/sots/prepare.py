@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,6 @@ SNPP_VARIANTS = "su_hmhc_2018snpp_activity/snpp2018b_11_variants_sya_sex_lsc_are
 ACTIVITY_RATES = "su_hmhc_2018snpp_activity/activity_rates_per_person_2022_by_age_sex_icbs_lsc.csv"
 MYE_GLOB = "ons_mye_2019_2020_ltla/ons_mye_mid*_persons_sya_ltla*.csv"
 PUBLISHED_GLOB = "published_figures/figures*.csv"
-NCC_GLOB = "nhse_national_cost_collection/ncc_national_schedule_*_by_department_currency.csv"
 TRUST_OPEX_GLOB = "nhs_trust_accounts_tac_opex/nhs_trust_operating_expenditure_tac_*.csv"
 
 # Trust accounts columns -> tidy names (money in pounds, as published).
@@ -76,6 +76,32 @@ PUBLISHED_MEASURES = {
     "deficit_excl_support": "system_deficit_before_support",  # 2024/25: excluding deficit support and winter money
     "control_total_deficit": "system_control_total_deficit",
 }
+
+class Input(NamedTuple):
+    """A column a layout gives for a table computed from its files: its unit, and the range of its numbers (None for
+    text)."""
+
+    unit: str | None
+    bounds: data.Bounds | None
+
+
+# What a National Cost Collection schedule's layout gives: each currency's department, code, activity and total cost.
+SCHEDULE_COLUMNS = {
+    "department_code": Input(None, None),
+    "currency_code": Input(None, None),
+    "activity": Input("events", data.ACTIVITY_COUNT),
+    "cost": Input("GBP", data.GBP),
+}
+
+# The tables computed from their files, and the columns their layouts give.
+COMPUTED_FROM = {"unit_costs": SCHEDULE_COLUMNS}
+
+
+def table_layouts(sources: Path, table: str) -> list[layouts.Layout]:
+    """Every layout of ``table`` in the ``sources`` folder, checked against what the table's layouts may name."""
+    given = COMPUTED_FROM.get(table)
+    return layouts.of_table(sources, table, columns={c: i.unit for c, i in given.items()} if given else None)
+
 
 # Which National Cost Collection departments and currencies price each activity of the activity rates. Bed days are
 # not priced: since 2018/19 a spell's cost includes its bed days. An empty currency pattern takes the whole department.
@@ -189,14 +215,6 @@ def _glob(raw: Path, pattern: str) -> list[Path]:
     return found
 
 
-def _year_from_name(path: Path) -> str:
-    """'..._2023_24.csv' -> '2023/24'."""
-    m = re.search(r"(\d{4})_(\d{2})\.csv$", path.name)
-    if not m:
-        raise InputError(f"{path}: file name does not end in a year such as _2023_24.csv")
-    return f"{m[1]}/{m[2]}"
-
-
 def _cell_text(value: object) -> str:
     """A workbook cell as the text a CSV would hold: empty for a blank, the shortest text that reads back as the same
     number for a number (so a value is never rounded on its way in)."""
@@ -257,7 +275,8 @@ def _read_part(layout: layouts.Layout, part: layouts.Part, raw: Path) -> tuple[p
 
 
 def read_layout(layout: layouts.Layout, raw: Path, keep=None, key: tuple[str, ...] = (),
-                bounds: data.Bounds | None = None, icb_code: str | None = None) -> pd.DataFrame:
+                bounds: data.Bounds | None = None, icb_code: str | None = None,
+                inputs: dict[str, Input] | None = None) -> pd.DataFrame:
     """The rows a layout's file gives its table: the table's columns (those the layout names), numbers parsed and
     converted to the table's units, each value checked by the table's own checks under the file's column and line;
     or, for rows that are summed into the table's (``bounds`` given), each number checked to be within ``bounds``.
@@ -265,10 +284,14 @@ def read_layout(layout: layouts.Layout, raw: Path, keep=None, key: tuple[str, ..
     ``keep`` (a function of a part's frame, under the table's names) picks the data rows of a sheet that also holds
     totals or notes. A layout of several sheets is joined on ``key``; InputError if a key is in one sheet and not
     another. A column of the table the layout does not name (a measure not published that year) is left empty.
-    ``icb_code`` names the column of ICB codes, each checked against the reference list in every sheet.
+    ``icb_code`` names the column of ICB codes, each checked against the reference list in every sheet. For a table
+    computed from its files, ``inputs`` are the columns its layouts give, each number checked against its range.
     """
     table = data.TABLES[layout.table]
-    numeric = [c for c, col in table.schema.columns.items() if str(col.dtype) in ("float64", "int64")]
+    if inputs is None:
+        numeric = [c for c, col in table.schema.columns.items() if str(col.dtype) in ("float64", "int64")]
+    else:
+        numeric = [c for c, given in inputs.items() if given.bounds is not None]
     frames = []
     for part in layout.parts:
         frame, where = _read_part(layout, part, raw)
@@ -280,12 +303,13 @@ def read_layout(layout: layouts.Layout, raw: Path, keep=None, key: tuple[str, ..
         if icb_code in columns:
             geography.check_icb_codes(frame.rename(columns=columns), where, columns[icb_code], columns.get("icb_name"))
         for column in [c for c in columns if c in numeric]:
-            frame = _numeric(frame.rename(columns={column: columns[column]}), [columns[column]], where, bounds
+            within = inputs[column].bounds if inputs is not None else bounds
+            frame = _numeric(frame.rename(columns={column: columns[column]}), [columns[column]], where, within
                              ).rename(columns={columns[column]: column})
             if column in part.factors:
                 factor = part.factors[column]
                 frame[column] = frame[column] * factor.numerator / factor.denominator
-        if bounds is None:
+        if bounds is None and inputs is None:
             data.validate_columns(frame.rename(columns=columns), table, where, {h: c for c, h in columns.items()})
         frames.append((frame, where))
     joined, first_where = frames[0]
@@ -299,7 +323,7 @@ def read_layout(layout: layouts.Layout, raw: Path, keep=None, key: tuple[str, ..
             raise InputError(f"{lacks}: no row for {named}, which {has} has (expected the same rows in every sheet "
                              f"of {layout.path})")
         joined = both.drop(columns=["_merge", *[c for c in both.columns if c.endswith("_again")]])
-    for column in table.schema.columns:
+    for column in inputs or table.schema.columns:
         if column not in joined.columns and column != "year":
             joined[column] = np.nan
     return joined
@@ -331,7 +355,7 @@ def read_allocations(raw: Path, sources: Path) -> tuple[pd.DataFrame, list[layou
     The registered population an allocation implies is the core recurrent allocation over its £ per head, where a
     layout does not give it.
     """
-    frames, used = [], layouts.of_table(sources, "icb_allocations")
+    frames, used = [], table_layouts(sources, "icb_allocations")
     for layout in used:
         frame = read_layout(layout, raw, keep=_icb_rows, key=("icb_code",), icb_code="icb_code")
         implied = "registered_population_implied_persons"
@@ -347,7 +371,7 @@ def read_weighted_population(raw: Path, sources: Path) -> tuple[pd.DataFrame, li
 
     A component the year's file does not publish stays empty for that year (not zero, not another component).
     """
-    frames, used = [], layouts.of_table(sources, "icb_weighted_population")
+    frames, used = [], table_layouts(sources, "icb_weighted_population")
     persons = [c for c in data.WEIGHTED_POPULATION.columns if c.endswith("_persons")]
     for layout in used:
         # Each practice's populations, before they are summed: a negative one would silently shrink its ICB's.
@@ -468,27 +492,27 @@ def read_activity_rates(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
     return out.sort_values(["area_code", "activity", "sex", "age"], ignore_index=True), [path]
 
 
-def read_unit_costs(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
+def read_unit_costs(raw: Path, sources: Path) -> tuple[pd.DataFrame, list[layouts.Layout]]:
     """National average cost per unit of each priced activity (£), by cost-collection year.
 
     Each is total cost over total activity across the departments and currencies in :data:`UNIT_COST_BASIS`. Where
     a year's schedule lacks an activity's currencies (2024/25 has no outpatient attendance currencies), the latest
     earlier year's cost is carried forward unchanged and ``cost_year`` says so.
     """
-    paths = _glob(raw, NCC_GLOB)
+    used = table_layouts(sources, "unit_costs")
     rows = []
-    for path in paths:
-        year = _year_from_name(path.with_name(path.name.replace("_by_department_currency", "")))
-        df = _read_csv(path, ["department_code", "currency_code", "activity", "cost"])
-        df = df[(df["activity"] != "") & (df["cost"] != "")]
-        df = _numeric(_numeric(df, ["activity"], path, data.ACTIVITY_COUNT), ["cost"], path, data.GBP)
-        for activity, (departments, currencies) in UNIT_COST_BASIS.items():
-            chosen = df[df["department_code"].isin(departments) & df["currency_code"].str.match(currencies or ".*")]
-            if chosen["activity"].sum() > 0:
-                basis = " + ".join(departments) + (f" (currencies {currencies})" if currencies else "")
-                rows.append({"year": year, "activity": activity,
-                             "unit_cost_gbp": chosen["cost"].sum() / chosen["activity"].sum(),
-                             "units": chosen["activity"].sum(), "cost_year": year, "basis": basis})
+    for layout in used:
+        df = read_layout(layout, raw, keep=lambda f: (f["activity"] != "") & (f["cost"] != ""),
+                         inputs=SCHEDULE_COLUMNS)
+        for year in layout.years:
+            for activity, (departments, currencies) in UNIT_COST_BASIS.items():
+                chosen = df[df["department_code"].isin(departments)
+                            & df["currency_code"].str.match(currencies or ".*")]
+                if chosen["activity"].sum() > 0:
+                    basis = " + ".join(departments) + (f" (currencies {currencies})" if currencies else "")
+                    rows.append({"year": year, "activity": activity,
+                                 "unit_cost_gbp": chosen["cost"].sum() / chosen["activity"].sum(),
+                                 "units": chosen["activity"].sum(), "cost_year": year, "basis": basis})
     out = pd.DataFrame(rows)
     for year in sorted(out["year"].unique()):
         missing = set(UNIT_COST_BASIS) - set(out.loc[out["year"] == year, "activity"])
@@ -496,13 +520,15 @@ def read_unit_costs(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
             earlier = out[(out["activity"] == activity) & (out["year"] < year)].sort_values("year")
             if earlier.empty:
                 raise InputError(
-                    f"{raw / NCC_GLOB}: no {year} cost for '{activity}' and no earlier year to carry forward"
+                    f"{_layout_folder(sources, 'unit_costs')}: no {year} cost for '{activity}' and no earlier year "
+                    "to carry forward"
                 )
             carried = earlier.iloc[-1].to_dict()
             out = pd.concat(
                 [out, pd.DataFrame([{**carried, "year": year, "basis": carried["basis"] + " (carried forward)"}])]
             )
-    return out[list(data.UNIT_COSTS.columns)].sort_values(["year", "activity"], ignore_index=True), paths
+    out = out[list(data.UNIT_COSTS.columns)].sort_values(["year", "activity"], ignore_index=True)
+    return _one_row_each(out, ["year", "activity"], _layout_folder(sources, "unit_costs")), used
 
 
 def _validate_raw(df: pd.DataFrame, name: str, path: Path, renamed: dict[str, str] | None = None) -> pd.DataFrame:
@@ -673,7 +699,7 @@ def prepare(raw: Path, out: Path, sources: Path | None = None) -> dict[str, int]
     projection, projection_paths = read_population_projection(raw)
     estimates, estimate_paths = read_population_estimates(raw)
     rates, rate_paths = read_activity_rates(raw)
-    costs, cost_paths = read_unit_costs(raw)
+    costs, cost_layouts = read_unit_costs(raw, sources)
     areas, area_paths = read_areas(raw, set(projection["area_code"]) | set(rates["area_code"]))
     opex, opex_paths = read_trust_opex(raw)
     published, published_paths = read_published_figures(raw)
@@ -683,10 +709,11 @@ def prepare(raw: Path, out: Path, sources: Path | None = None) -> dict[str, int]
         "population_projection": projection, "population_estimates": estimates, "activity_rates": rates,
         "unit_costs": costs, "trust_operating_expenditure": opex, "published_figures": published,
     }
-    read_by_layout = {"icb_allocations": alloc_layouts, "icb_weighted_population": wp_layouts}
+    read_by_layout = {"icb_allocations": alloc_layouts, "icb_weighted_population": wp_layouts,
+                      "unit_costs": cost_layouts}
     raw_used = {
         "icb_lookup": lookup_paths, "areas": area_paths, "population_projection": projection_paths,
-        "population_estimates": estimate_paths, "activity_rates": rate_paths, "unit_costs": cost_paths,
+        "population_estimates": estimate_paths, "activity_rates": rate_paths,
         "trust_operating_expenditure": opex_paths, "published_figures": published_paths,
     }
     for name, frame in frames.items():

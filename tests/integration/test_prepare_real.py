@@ -13,10 +13,10 @@ pytestmark = pytest.mark.integration
 
 def _copy_upstream(raw, target):
     """Copy just the files prepare reads, in the upstream layout, to show it works on any such folder."""
-    read = [layout.file for table in ("icb_allocations", "icb_weighted_population")
-            for layout in layouts.of_table(layouts.folder(), table)]
+    read = [layout.file for table in ("icb_allocations", "icb_weighted_population", "unit_costs")
+            for layout in prepare.table_layouts(layouts.folder(), table)]
     patterns = (*read, prepare.AREA_CODES, prepare.SNPP_PRINCIPAL,
-                prepare.SNPP_VARIANTS, prepare.ACTIVITY_RATES, prepare.MYE_GLOB, prepare.NCC_GLOB,
+                prepare.SNPP_VARIANTS, prepare.ACTIVITY_RATES, prepare.MYE_GLOB,
                 prepare.TRUST_OPEX_GLOB, prepare.PUBLISHED_GLOB)
     for pattern in patterns:
         for path in raw.glob(pattern):

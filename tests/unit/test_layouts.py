@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from helpers import ROOT
-from sots import data, layouts, prepare
+from sots import layouts, prepare
 from sots.errors import InputError
 
 pytestmark = pytest.mark.unit
@@ -29,7 +29,7 @@ def workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
 
 
 def layout(doc: dict, path: Path = Path("sources/layouts/icb_allocations/2099-00.yml")) -> layouts.Layout:
-    return layouts.parse(doc, path, data.TABLES["icb_allocations"], SOURCES)
+    return layouts.parse(doc, path, "icb_allocations", SOURCES)
 
 
 CORE = {"icb_code": "ICB code", "icb_name": "ICB name", "region_name": "Region",
@@ -141,7 +141,7 @@ def test_a_layout_that_does_not_fit_its_table_is_one_line_naming_its_file_and_fi
 
 def test_every_layout_of_the_project_names_files_the_upstream_has(tmp_path):
     """The project's own layouts parse, and each names a file of the real upstream layout (by path only)."""
-    for table in ("icb_allocations", "icb_weighted_population"):
-        for read in layouts.of_table(ROOT / "sources", table):
+    for table in ("icb_allocations", "icb_weighted_population", "unit_costs"):
+        for read in prepare.table_layouts(ROOT / "sources", table):
             assert read.source in SOURCES and read.years, read.path
             assert yaml.safe_load(read.path.read_text())["file"] == read.file

@@ -58,6 +58,12 @@ def tiny_sources(tmp_path, monkeypatch):
         "source": "nhse_weighted_population", "years": ["2023/24"],
         "file": "nhse_allocations_gp_weighted_pop/gp_practice_weighted_population_2023_24.csv",
         "columns": {"icb_code": "ICS22", "registered_population_persons": "pop 2022/23", **PRACTICE_HEADERS}})
+    for year in ("2023/24", "2024/25"):
+        token = year.replace("/", "_")
+        write_layout(sources, "unit_costs", token, {
+            "source": "nhse_ncc", "years": [year],
+            "file": f"nhse_national_cost_collection/ncc_national_schedule_{token}_by_department_currency.csv",
+            "columns": {c: c for c in ("department_code", "currency_code", "activity", "cost")}})
     monkeypatch.setattr(layouts, "folder", lambda project=None: sources)
     return sources
 
