@@ -483,3 +483,21 @@ def test_a_bad_code_in_a_reshaped_source_is_named_by_the_publishers_column(tmp_p
         prepare.prepare(raw, tmp_path / "data")
     assert str(err.value) == (f"{path}: column 'group', line 3: expected str_matches('^[a-z_-]+$'), "
                               "got 'Emergency bed days'")
+
+
+def test_a_year_given_by_one_of_the_two_allocation_sources_names_the_layout_to_add(tmp_path, tiny_sources):
+    """A new year's workbook with no GP-practice file: the error names the layout that gives the year and where the
+    missing one goes (it used to say only "in only one of the allocations and weighted-population sources")."""
+    raw = make_raw(tmp_path / "raw")
+    source = next((raw / "nhse_icb_allocations_2023_24_to_2024_25").glob("*.csv"))
+    (raw / "next.csv").write_text(source.read_text())
+    write_layout(tiny_sources, "icb_allocations", "2024-25", {
+        "source": "nhse_allocations", "years": ["2024/25"], "file": "next.csv", "columns": ALLOCATION_HEADERS})
+    layout = tiny_sources / "layouts" / "icb_allocations" / "2024-25.yml"
+    with pytest.raises(InputError) as err:
+        prepare.prepare(raw, tmp_path / "data")
+    assert str(err.value) == (
+        f"{layout}: gives 2024/25 (QE1 and others) from next.csv, but no layout in "
+        f"{tiny_sources / 'layouts' / 'icb_weighted_population'} gives 2024/25 (expected both sources for every year: "
+        "add a layout for the year's GP-practice weighted populations)")
+    assert not (tmp_path / "data").exists()
