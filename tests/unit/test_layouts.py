@@ -55,12 +55,17 @@ def one_year_workbook(tmp_path: Path) -> Path:
     })
 
 
-def test_a_workbook_is_read_from_its_header_row_with_units_converted_exactly_and_totals_skipped(tmp_path):
-    path = one_year_workbook(tmp_path)
-    read = layout({"source": "nhse_allocations", "file": path.name, "years": ["2099/00"], "sheets": [
+def two_sheets(path: Path) -> layouts.Layout:
+    """The layout of :func:`one_year_workbook`'s two sheets, joined on the ICB code."""
+    return layout({"source": "nhse_allocations", "file": path.name, "years": ["2099/00"], "sheets": [
         {"sheet": "Core 2099-00", "header_row": 2, "columns": CORE},
         {"sheet": "Running costs", "header_row": 2,
          "columns": {"icb_code": "ICB code", "running_cost_allowance_gbp_k": "2099/00 £k"}}]})
+
+
+def test_a_workbook_is_read_from_its_header_row_with_units_converted_exactly_and_totals_skipped(tmp_path):
+    path = one_year_workbook(tmp_path)
+    read = two_sheets(path)
     frame = prepare.read_layout(read, tmp_path, keep=prepare._icb_rows, key=("icb_code",)).set_index("icb_code")
     assert sorted(frame.index) == ["QE1", "QF7"]  # the England total is not an ICB
     assert frame.loc["QE1", "core_recurrent_allocation_gbp_k"] == 3_910_716_123 / 1000  # £ -> £k, one division
@@ -99,10 +104,7 @@ def test_a_missing_sheet_and_a_row_in_only_one_sheet_are_named(tmp_path):
     book = openpyxl.load_workbook(path)
     book["Running costs"].delete_rows(3)  # QF7's running costs
     book.save(path)
-    read = layout({"source": "nhse_allocations", "file": path.name, "years": ["2099/00"], "sheets": [
-        {"sheet": "Core 2099-00", "header_row": 2, "columns": CORE},
-        {"sheet": "Running costs", "header_row": 2,
-         "columns": {"icb_code": "ICB code", "running_cost_allowance_gbp_k": "2099/00 £k"}}]})
+    read = two_sheets(path)
     with pytest.raises(InputError, match=r"sheet 'Running costs': no row for icb_code QF7, which .*sheet 'Core "
                                          r"2099-00' has"):
         prepare.read_layout(read, tmp_path, keep=prepare._icb_rows, key=("icb_code",))
