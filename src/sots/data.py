@@ -326,7 +326,11 @@ PUBLISHED_FIGURES = _schema(
 
 @dataclass(frozen=True)
 class Table:
-    """One prepared table: its file under ``data/``, schema, sources (ids in sources.yml) and description."""
+    """One prepared table: its file under ``data/``, schema, sources and description.
+
+    ``sources`` are the ids in ``sources/sources.yml`` of the publications a table read by file name is made from;
+    a table read through layouts is cited from its layouts (``sources/layouts/<table>/``), each with its years.
+    """
 
     name: str
     schema: pa.DataFrameSchema
@@ -345,20 +349,20 @@ TABLES: dict[str, Table] = {
         Table(
             "icb_allocations",
             ALLOCATIONS,
-            ("nhse_allocations",),
+            (),  # cited from its layouts in sources/layouts/, with the years each gives
             "ICB revenue allocations by year for all ICBs: core services, primary care and running costs, with "
             "distance from target.",
         ),
         Table(
             "icb_weighted_population",
             WEIGHTED_POPULATION,
-            ("nhse_weighted_population",),
+            (),  # cited from its layouts in sources/layouts/, with the years each gives
             "Registered and need-weighted populations by ICB and year, summed from the GP-practice file.",
         ),
         Table(
             "icb_lookup",
             ICB_LOOKUP,
-            ("nhse_allocations", "ons_icb_codes"),
+            ("ons_icb_codes",),  # and the latest year's allocations, cited from their layouts
             "Each ICB's ODS code, ONS GSS code, name and region, matched by normalised name.",
         ),
         Table(
@@ -392,7 +396,7 @@ TABLES: dict[str, Table] = {
         Table(
             "unit_costs",
             UNIT_COSTS,
-            ("nhse_ncc",),
+            (),  # cited from its layouts in sources/layouts/, with the years each gives
             "National average unit cost per admission, attendance or appointment, by the activities of "
             "activity_rates, for each National Cost Collection year.",
         ),

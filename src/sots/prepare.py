@@ -726,13 +726,15 @@ def prepare(raw: Path, out: Path, sources: Path | None = None) -> dict[str, int]
                            for layout in used]
     latest = max(allocations["year"])
     cited = {name: _cited(catalogue, _by_source(used)) for name, used in read_by_layout.items()}
-    cited["icb_lookup"] = _cited(catalogue, [*_by_source([u for u in alloc_layouts if latest in u.years]),
-                                             *data.TABLES["icb_lookup"].sources])
+    # The lookup takes ICB names and regions from the latest year's allocations, and ONS codes from the area codes.
+    cited["icb_lookup"] = _cited(catalogue, list(dict.fromkeys(
+        [*_by_source([u for u in alloc_layouts if latest in u.years]), *data.TABLES["icb_lookup"].sources])))
     for name in raw_used:
         if name in cited:
             continue
         ids = data.TABLES[name].sources
-        year_keyed = "year" in frames[name].columns and frames[name]["year"].dtype == object
+        # By financial year ("2023/24"), not by calendar mid-year (population estimates' 2020).
+        year_keyed = "year" in frames[name].columns and not pd.api.types.is_integer_dtype(frames[name]["year"])
         cited[name] = _cited(catalogue, {i: sorted(frames[name]["year"].dropna().unique()) for i in ids}
                              if year_keyed else list(ids))
     write_tables(frames, raw_files, cited, out)
