@@ -3,6 +3,7 @@
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -501,3 +502,14 @@ def test_a_year_given_by_one_of_the_two_allocation_sources_names_the_layout_to_a
         f"{tiny_sources / 'layouts' / 'icb_weighted_population'} gives 2024/25 (expected both sources for every year: "
         "add a layout for the year's GP-practice weighted populations)")
     assert not (tmp_path / "data").exists()
+
+
+def test_adding_rows_never_rewrites_an_existing_row():
+    """Numbers are written one by one: a new year's non-whole value does not turn "1010" into "1010.0" in the rows
+    before it (as a column-wide format did), and a missing value is an empty cell."""
+    old = pd.DataFrame({"year": ["2023/24", "2024/25"], "persons": [1010.0, 2020.0], "share": [0.5, 1.0]})
+    new = pd.concat([old, pd.DataFrame({"year": ["2099/00"], "persons": [3030.25], "share": [np.nan]})])
+    before, after = prepare.table_text(old).splitlines(), prepare.table_text(new).splitlines()
+    assert before == ["year,persons,share", "2023/24,1010,0.5", "2024/25,2020,1"]
+    assert after == [*before, "2099/00,3030.25,"]
+    assert prepare.number_text(0.1 + 0.2) == "0.30000000000000004"  # the shortest text that reads back the same
