@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sots.data import projection_years
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -225,10 +227,11 @@ def activity_cost(
     """
     from sots import budget
 
-    column = str(population_year)
-    if column not in population.columns:
-        raise ValueError(f"no population for {population_year} (columns: {[c for c in population if c.isdigit()]})")
-    pop = population[population["variant"] == variant][["area_code", "sex", "age", column]]
+    column = "persons"
+    if population_year not in projection_years(population):
+        raise ValueError(f"no population for {population_year} (years: {projection_years(population)})")
+    chosen = (population["variant"] == variant) & (population["year"] == population_year)
+    pop = population[chosen][["area_code", "sex", "age", column]]
     per_person = budget.cost_per_person_total(rates, unit_costs, cost_year)
     priced = per_person.merge(pop, on=["area_code", "sex", "age"], how="left", validate="one_to_one")
     if priced[column].isna().any():

@@ -11,6 +11,7 @@ Units are in the column names: ``_gbp_k`` is pounds sterling in thousands, ``_gb
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -174,33 +175,46 @@ ICB_LOOKUP = _schema(
 )
 
 
-PROJECTION_YEARS = [str(y) for y in range(2018, 2044)]  # mid-years of the 2018-based projections
-AREA_CODE = pa.Column(str, pa.Check.str_matches(r"^E\d{8}$"), description="ONS GSS area code")
+def _matches(pattern: str) -> pa.Check:
+    """As ``pa.Check.str_matches(pattern)``, with its error, but each distinct value is matched once: a long table
+    repeats few codes, and matching every row of the population projection took most of its load time."""
+    regex = re.compile(pattern)
+
+    def check(values: pd.Series) -> pd.Series:
+        distinct = values.drop_duplicates()
+        return values.isin(distinct[[isinstance(v, str) and regex.match(v) is not None for v in distinct]])
+
+    return pa.Check(check, name="str_matches", error=f"str_matches('{pattern}')")
+
+
+AREA_CODE = pa.Column(str, _matches(r"^E\d{8}$"), description="ONS GSS area code")
 SEX = pa.Column(str, pa.Check.isin(["f", "m"]), description="Sex: f female, m male")
 OLDEST = 90  # ages are single years; 90 stands for 90 and over, as ONS publishes them
+MID_YEAR = Bounds(2000, 2100)  # a mid-year of an estimate or projection; outside it a column was misread
 
 
 def _age(youngest: int = 0) -> pa.Column:
     return pa.Column(int, pa.Check.in_range(youngest, OLDEST), description=f"Age in years ({OLDEST} = {OLDEST}+)")
 
 
+# Long: one row per area, variant, sex, age and mid-year, so a vintage with other years needs no new columns. The
+# years a table covers, and its vintage, come from the data (projection_years, projection_vintage).
 POPULATION_PROJECTION = _schema(
     "population_projection",
     {
         "area_code": AREA_CODE,
         "variant": pa.Column(
-            str, pa.Check.str_matches(r"^v([1-9]|1[01])$"), description="Projection variant (v1 = principal)",
+            str, _matches(r"^v([1-9]|1[01])$"), description="Projection variant (v1 = principal)",
         ),
         "sex": SEX,
         "age": _age(),
-        **{
-            y: pa.Column(
-                float, PERSONS.check(), description=f"Projected persons at 30 June {y}", metadata={"unit": "persons"},
-            )
-            for y in PROJECTION_YEARS
-        },
+        "year": pa.Column(int, MID_YEAR.check(), description="Mid-year of the projection (persons at 30 June)"),
+        "persons": pa.Column(
+            float, PERSONS.check(), description="Projected persons at 30 June of the year",
+            metadata={"unit": "persons"},
+        ),
     },
-    unique=["area_code", "variant", "sex", "age"],
+    unique=["area_code", "variant", "sex", "age", "year"],
 )
 
 POPULATION_ESTIMATES = _schema(
@@ -375,9 +389,10 @@ TABLES: dict[str, Table] = {
             "population_projection",
             POPULATION_PROJECTION,
             ("ons_snpp_2018",),
-            "2018-based population projections by single year of age (90 = 90+) and sex, 2018-2043: the principal "
-            "projection for every ICB, England, Lancashire and the Lancashire and South Cumbria districts; the ten "
-            "variants for the areas that make up Lancashire and South Cumbria, and for England.",
+            "ONS population projections, persons by single year of age (90 = 90+), sex and mid-year, one row each "
+            "(the vintage is the first year): the principal projection for every ICB, England, Lancashire and the "
+            "Lancashire and South Cumbria districts; the ten variants for the areas that make up Lancashire and South "
+            "Cumbria, and for England.",
         ),
         Table(
             "population_estimates",
@@ -540,7 +555,10 @@ def load(name: str, data_dir: Path | str) -> pd.DataFrame:
         raise InputError(f"{path}: file not found (expected the prepared table '{name}'; run `sots prepare`)")
     # Only an empty cell is missing: text such as "n/a" stays text, so the error can name it.
     # Codes and years are read as text ("2023/24" is not a number); the schema coerces each column to its type.
-    text_columns = {c: str for c in ("year", "icb_code", "icb_gss_code", "cost_year")}
+    # A year the schema takes as a number (a mid-year) is read as one: parsing text is slow on a long table.
+    columns = table.schema.columns
+    text_columns = {c: str for c in ("year", "icb_code", "icb_gss_code", "cost_year")
+                    if c not in columns or not pd.api.types.is_integer_dtype(columns[c].dtype.type)}
     df = pd.read_csv(path, dtype=text_columns, keep_default_na=False, na_values=[""])
     return validate(df, table, path)
 
@@ -639,10 +657,27 @@ def verify(data_dir: Path | str) -> list[str]:
 
 
 def projection_years(projection: pd.DataFrame) -> list[int]:
-    """The mid-years a population projection table covers (its year columns), in order."""
-    return sorted(int(c) for c in projection.columns if str(c).isdigit())
+    """The mid-years a prepared ``population_projection`` table covers (its ``year`` column's values), in order."""
+    return sorted(int(y) for y in projection["year"].unique())
 
 
 def projection_vintage(projection: pd.DataFrame) -> str:
     """The vintage of a population projection table, e.g. "2018-based": ONS names a projection by its first mid-year."""
     return f"{projection_years(projection)[0]}-based"
+
+
+def projection_by_year(projection: pd.DataFrame, area_codes: list[str], variant: str) -> pd.DataFrame:
+    """Persons of some areas on one variant, wide: ``area_code``, ``sex``, ``age`` and one column per mid-year, named
+    by the year as text ("2018"), in the table's order (area, sex, age).
+
+    For the arithmetic that works year by year on whole rows (age bands, activity, growth); ``projection`` is the
+    prepared (long) ``population_projection`` table. A year an area lacks is NaN.
+    """
+    # The table is long and this runs for every footprint and variant: narrow by variant first, comparing a plain
+    # array (several times faster than a pandas string comparison), then by area on what is left, and copy once.
+    chosen = projection["variant"].to_numpy() == variant
+    chosen[chosen] = pd.Index(projection["area_code"].to_numpy()[chosen]).isin(area_codes)
+    rows = projection.loc[chosen, ["area_code", "sex", "age", "year", "persons"]]
+    wide = rows.pivot(index=["area_code", "sex", "age"], columns="year", values="persons")
+    wide.columns = [str(y) for y in wide.columns]
+    return wide.reset_index()

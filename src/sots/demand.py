@@ -1,8 +1,10 @@
 """Population and hospital activity projections: age bands, growth, variants, Monte Carlo and the method search.
 
-Populations are persons at 30 June by single year of age (90 = 90+) and sex, one column per year ("2018".."2043"),
-as in the prepared ``population_projection`` table. Activity is events (or bed days) per year: the 2022 rate per
-person for each age and sex, times the projected population, so the only change over time is demographic.
+Populations are persons at 30 June by single year of age (90 = 90+) and sex, one column per mid-year named by the
+year as text ("2018", ...): the prepared (long) ``population_projection`` table pivoted by
+:func:`sots.data.projection_by_year`, so the years are the projection's own. Activity is events (or bed days) per
+year: the 2022 rate per person for each age and sex, times the projected population, so the only change over time is
+demographic.
 Growth is a fraction (0.21 = +21%) unless a name ends in ``_pct``.
 """
 
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sots.data import PROJECTION_YEARS
+from sots.data import projection_by_year
 from sots.geography import Component
 
 PRINCIPAL = "v1"
@@ -30,44 +32,52 @@ BED_OCCUPANCY = 0.92  # the occupancy at which bed days are turned into beds (a 
 Z80 = 2.563  # width of a normal 80% interval in standard deviations, as in The Strategy Unit's model
 
 
+def year_columns(frame: pd.DataFrame) -> list[str]:
+    """The year columns of a wide frame ("2018", ...), in order."""
+    return sorted((c for c in frame.columns if str(c).isdigit()), key=int)
+
+
 def footprint_population(
     projection: pd.DataFrame, components: list[Component], variant: str = PRINCIPAL,
 ) -> pd.DataFrame:
     """Persons by place, area, sex and age, one column per year, for a footprint's components and one variant.
 
-    Each component's population is scaled by its age share, if it has one. Raises ValueError naming the area if the
-    variant is not available for it.
+    ``projection`` is the prepared (long) ``population_projection`` table. Each component's population is scaled by
+    its age share, if it has one. Raises ValueError naming the area if the variant is not available for it.
     """
+    wide = projection_by_year(projection, [c.area_code for c in components], variant)
+    years = year_columns(wide)
     frames = []
     for c in components:
-        rows = projection[(projection["area_code"] == c.area_code) & (projection["variant"] == variant)]
+        rows = wide[wide["area_code"] == c.area_code]
         if rows.empty:
             raise ValueError(f"no {variant} projection for area {c.area_code}")
-        rows = rows[["area_code", "sex", "age", *PROJECTION_YEARS]].copy()
+        rows = rows[["area_code", "sex", "age", *years]].copy()
         if c.share is not None:
-            rows[PROJECTION_YEARS] = rows[PROJECTION_YEARS].mul(rows["age"].map(c.share).to_numpy(), axis=0)
+            rows[years] = rows[years].mul(rows["age"].map(c.share).to_numpy(), axis=0)
         frames.append(rows.assign(place=c.place))
-    return pd.concat(frames, ignore_index=True)[["place", "area_code", "sex", "age", *PROJECTION_YEARS]]
+    return pd.concat(frames, ignore_index=True)[["place", "area_code", "sex", "age", *years]]
 
 
 def variants_available(projection: pd.DataFrame, components: list[Component]) -> list[str]:
     """Variants projected for every component, principal first (v1, v2, ... v11)."""
-    sets = [set(projection.loc[projection["area_code"] == c.area_code, "variant"]) for c in components]
+    # One pass over the (long) projection for all the components, then each component's variants from what is left.
+    pairs = projection.loc[projection["area_code"].isin([c.area_code for c in components]), ["area_code", "variant"]]
+    pairs = pairs.drop_duplicates()
+    sets = [set(pairs.loc[pairs["area_code"] == c.area_code, "variant"]) for c in components]
     common = set.intersection(*sets) if sets else set()
     return sorted(common, key=lambda v: int(v[1:]))
 
 
 def band_totals(frame: pd.DataFrame, bands: Mapping[str, int] = BANDS, by: Iterable[str] = ()) -> pd.DataFrame:
     """Sum the year columns over ages at or above each band's lower age, plus "All ages": rows ``by`` × band."""
-    by = list(by)
+    by, years = list(by), year_columns(frame)
     out = []
     for band, youngest in {"All ages": 0, **bands}.items():
         part = frame[frame["age"] >= youngest]
-        summed = (
-            part.groupby(by)[PROJECTION_YEARS].sum().reset_index() if by else part[PROJECTION_YEARS].sum().to_frame().T
-        )
+        summed = part.groupby(by)[years].sum().reset_index() if by else part[years].sum().to_frame().T
         out.append(summed.assign(band=band))
-    return pd.concat(out, ignore_index=True)[[*by, "band", *PROJECTION_YEARS]]
+    return pd.concat(out, ignore_index=True)[[*by, "band", *years]]
 
 
 def growth(totals: pd.Series, base_year: int, target_year: int) -> float:
@@ -88,7 +98,8 @@ def activity(population: pd.DataFrame, rates: pd.DataFrame, activities: list[str
     if missing:
         raise ValueError(f"no activity rates for {sorted(missing)} ({', '.join(activities)})")
     merged = population.merge(r, on=["area_code", "sex", "age"], how="inner", validate="many_to_one")
-    merged[PROJECTION_YEARS] = merged[PROJECTION_YEARS].mul(merged["rate"], axis=0)
+    years = year_columns(population)
+    merged[years] = merged[years].mul(merged["rate"], axis=0)
     return merged.drop(columns="rate")
 
 

@@ -157,13 +157,14 @@ def get(editions: tuple[Edition, ...], edition_id: str) -> Edition:
     raise InputError(f"unknown edition '{edition_id}': expected one of the editions in {EDITIONS_FILE} ({ids})")
 
 
-def data_years(table: pd.DataFrame) -> list[str]:
-    """The data years a prepared table holds: its ``year`` column's values, or a projection's vintage."""
-    if "year" in table.columns:
-        return sorted(str(y) for y in table["year"].dropna().unique())
-    from sots.data import projection_vintage
+def data_years(table: pd.DataFrame, field: str) -> list[str]:
+    """The data years a prepared table holds for an edition's input ``field``: a projection's vintage for
+    ``projection_vintage`` (its ``year`` column holds mid-years, not data years), else its ``year`` column's values."""
+    if field == "projection_vintage":
+        from sots.data import projection_vintage
 
-    return [projection_vintage(table)]
+        return [projection_vintage(table)]
+    return sorted(str(y) for y in table["year"].dropna().unique())
 
 
 def missing_data_years(edition: Edition, tables: dict[str, pd.DataFrame]) -> list[str]:
@@ -176,7 +177,7 @@ def missing_data_years(edition: Edition, tables: dict[str, pd.DataFrame]) -> lis
         year = edition.inputs[field]
         kind = "vintages" if field == "projection_vintage" else "years"
         for name in names:
-            present = data_years(tables[name])
+            present = data_years(tables[name], field)
             if year not in present:
                 problems.append(
                     f"edition '{edition.id}', field 'inputs.{field}': no {year} rows in the prepared table '{name}' "

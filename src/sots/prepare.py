@@ -32,6 +32,7 @@ SCRATCH_PREFIX = ".prepare-"
 AREA_CODES = "su_hmhc_2018snpp_activity/area_codes_names.csv"
 SNPP_PRINCIPAL = "su_hmhc_2018snpp_activity/snpp2018b_principal_sya_sex_all_areas_2018_2043.csv"
 SNPP_VARIANTS = "su_hmhc_2018snpp_activity/snpp2018b_11_variants_sya_sex_lsc_areas_2018_2043.csv"
+PROJECTION_YEAR_HEADER = re.compile(r"^\d{4}$")  # a projection file's column of persons at one mid-year, e.g. 2018
 ACTIVITY_RATES = "su_hmhc_2018snpp_activity/activity_rates_per_person_2022_by_age_sex_icbs_lsc.csv"
 MYE_GLOB = "ons_mye_2019_2020_ltla/ons_mye_mid*_persons_sya_ltla*.csv"
 PUBLISHED_GLOB = "published_figures/figures*.csv"
@@ -415,44 +416,66 @@ def _fold_ages(df: pd.DataFrame, values: list[str], keys: list[str]) -> pd.DataF
     return out.groupby(keys, as_index=False, sort=False)[values].sum()
 
 
-def _projection_numbers(df: pd.DataFrame, path: Path) -> pd.DataFrame:
+def _projection_years(df: pd.DataFrame, path: Path) -> list[str]:
+    """The year columns of a projection file, recognised by their header (four digits, e.g. "2018"), in order.
+
+    So a vintage with other years is read without a code change; InputError if the file has none, or one outside
+    the plausible mid-years."""
+    years = [c for c in df.columns if PROJECTION_YEAR_HEADER.match(c)]
+    if not years:
+        raise InputError(f"{path}: no year columns (expected columns of persons headed by a mid-year, e.g. '2018')")
+    bad = [y for y in years if not data.MID_YEAR.low <= int(y) <= data.MID_YEAR.high]
+    if bad:
+        raise InputError(f"{path}: column '{bad[0]}': expected a mid-year header, {data.MID_YEAR.expected}")
+    return sorted(years, key=int)
+
+
+def _projection_numbers(df: pd.DataFrame, path: Path, years: list[str]) -> pd.DataFrame:
     """A projection file's codes, ages and persons checked (by the file's line) and parsed."""
     codes = {"area_code": "area_code", "sex": "sex", **({"variant": "variant"} if "variant" in df.columns else {})}
     data.validate_columns(df, data.TABLES["population_projection"], path, codes)
-    return _numeric(_numeric(df, ["age"], path, data.RAW_AGE), data.PROJECTION_YEARS, path, data.PERSONS)
+    return _numeric(_numeric(df, ["age"], path, data.RAW_AGE), years, path, data.PERSONS)
 
 
 def read_population_projection(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
-    """The 2018-based projections (persons by single year of age, 90 = 90+, and sex) for the areas the book uses.
+    """The population projections (persons by single year of age, 90 = 90+, sex and mid-year) for the areas the book
+    uses, long: one row per area, variant, sex, age and year, sorted in that order (variants by number: v2 before
+    v10).
 
     The principal projection for every ICB, England, Lancashire and the Lancashire and South Cumbria districts;
     variants 2 to 11 for the areas that make up Lancashire and South Cumbria, its published ICB series and England.
-    Checks that the variants file's principal (v1) equals the principal file for every area in both.
+    The years are the files' year columns, which must be the same in both. Checks that the variants file's principal
+    (v1) equals the principal file for every area in both.
     """
     principal_path, variants_path = raw / SNPP_PRINCIPAL, raw / SNPP_VARIANTS
     keys = ["area_code", "variant", "sex", "age"]
-    principal = _read_csv(principal_path, ["area_code", "area_type", "sex", "age", *data.PROJECTION_YEARS])
+    principal = _read_csv(principal_path, ["area_code", "area_type", "sex", "age"])
+    years = _projection_years(principal, principal_path)
     wanted = (principal["area_type"].isin(["ICB", "country"])) | principal["area_code"].isin(
         [geography.LANCASHIRE, *geography.LSC_DISTRICTS]
     )
-    principal = _projection_numbers(principal[wanted], principal_path).assign(variant="v1")
-    variants = _projection_numbers(
-        _read_csv(variants_path, ["area_code", "variant", "sex", "age", *data.PROJECTION_YEARS]), variants_path)
+    principal = _projection_numbers(principal[wanted], principal_path, years).assign(variant="v1")
+    variants = _read_csv(variants_path, ["area_code", "variant", "sex", "age"])
+    if (variant_years := _projection_years(variants, variants_path)) != years:
+        raise InputError(f"{variants_path}: year columns {variant_years[0]} to {variant_years[-1]}: expected the "
+                         f"years of {principal_path}, {years[0]} to {years[-1]}")
+    variants = _projection_numbers(variants, variants_path, years)
     # The v1 rows of the variants file must be the principal projection, or one of the two files is not what we think.
     both = variants[variants["variant"] == "v1"].merge(principal, on=["area_code", "sex", "age"], suffixes=("", "_p"))
-    if len(both) == 0 or (both["2043"] - both["2043_p"]).abs().max() > 0.5:
+    last = years[-1]
+    if len(both) == 0 or (both[last] - both[f"{last}_p"]).abs().max() > 0.5:
         raise InputError(
             f"{variants_path}: column 'variant', v1 rows: expected the principal projection of {principal_path}"
         )
     areas = [*geography.LSC_COMPONENTS, geography.LSC_GSS, geography.ENGLAND]
     variants = variants[(variants["variant"] != "v1") & variants["area_code"].isin(areas)]
-    out = pd.concat(
-        [principal[keys + data.PROJECTION_YEARS], variants[keys + data.PROJECTION_YEARS]], ignore_index=True,
-    )
-    out = _fold_ages(out, data.PROJECTION_YEARS, keys)
+    out = pd.concat([principal[keys + years], variants[keys + years]], ignore_index=True)
+    out = _fold_ages(out, years, keys)
+    out = out.melt(id_vars=keys, value_vars=years, var_name="year", value_name="persons")
+    out["year"] = out["year"].astype(int)
     out["_v"] = out["variant"].str[1:].astype(int)
-    out = out.sort_values(["area_code", "_v", "sex", "age"], ignore_index=True).drop(columns="_v")
-    return out, [principal_path, variants_path]
+    out = out.sort_values(["area_code", "_v", "sex", "age", "year"], ignore_index=True).drop(columns="_v")
+    return out[list(data.POPULATION_PROJECTION.columns)], [principal_path, variants_path]
 
 
 def read_population_estimates(raw: Path) -> tuple[pd.DataFrame, list[Path]]:

@@ -33,10 +33,17 @@ def figures(tmp_path_factory):
     return out
 
 
+def principal_projection():
+    """The principal projection by area, sex and age, one column per year ("2018"), pivoted from the long table."""
+    proj = pd.read_csv(DATA / "population_projection.csv")
+    wide = proj[proj["variant"] == "v1"].pivot(index=["area_code", "sex", "age"], columns="year", values="persons")
+    wide.columns = [str(y) for y in wide.columns]
+    return wide.reset_index()
+
+
 def lsc_population():
     """Persons by area, sex and age for the exact footprint (principal), computed without sots."""
-    proj = pd.read_csv(DATA / "population_projection.csv")
-    proj = proj[proj["variant"] == "v1"]
+    proj = principal_projection()
     est = pd.read_csv(DATA / "population_estimates.csv")
     est = est[est["year"] == 2020].pivot(index="age", columns="area_code", values="persons")
     share = (est["E07000027"] + est["E07000031"]) / (est["E07000027"] + est["E07000031"] + est["E07000030"])
@@ -50,8 +57,8 @@ def lsc_population():
 
 
 def icb_population(gss):
-    proj = pd.read_csv(DATA / "population_projection.csv")
-    return proj[(proj["variant"] == "v1") & (proj["area_code"] == gss)]
+    proj = principal_projection()
+    return proj[proj["area_code"] == gss]
 
 
 def with_rates(pop, activities):

@@ -38,7 +38,9 @@ def direct_acute(cost_year=YEAR, population_year="2022"):
     pop = pd.read_csv(DATA / "population_projection.csv")
     lookup = pd.read_csv(DATA / "icb_lookup.csv")
     wp = pd.read_csv(DATA / "icb_weighted_population.csv")
-    pop = pop[pop["variant"] == "v1"]
+    # The long table's persons in the population year, under that year's name.
+    pop = pop[(pop["variant"] == "v1") & (pop["year"] == int(population_year))].rename(
+        columns={"persons": population_year})
     priced = rates.merge(costs[costs["year"] == cost_year], on="activity").merge(pop, on=["area_code", "sex", "age"])
     cost = (priced["rate"] * priced["unit_cost_gbp"] * priced[population_year]).groupby(priced["area_code"]).sum()
     residents = pop.groupby("area_code")[population_year].sum()

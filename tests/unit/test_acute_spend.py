@@ -29,8 +29,11 @@ def _population():
     for area, at17, at0 in (("E54000001", 100.0, 100.0), ("E54000002", 200.0, 0.0)):
         for sex in "fm":
             for age, n in ((0, at0), (17, at17)):
-                rows.append({"area_code": area, "variant": "v1", "sex": sex, "age": age, "2022": n, "2023": 2 * n})
-                rows.append({"area_code": area, "variant": "v2", "sex": sex, "age": age, "2022": 1.0, "2023": 1.0})
+                for year, v1 in ((2022, n), (2023, 2 * n)):
+                    rows.append({"area_code": area, "variant": "v1", "sex": sex, "age": age, "year": year,
+                                 "persons": v1})
+                    rows.append({"area_code": area, "variant": "v2", "sex": sex, "age": age, "year": year,
+                                 "persons": 1.0})
     return pd.DataFrame(rows)
 
 

@@ -1,6 +1,7 @@
 """Chapter assumptions set with -p: every one has a range, the chapters' defaults are inside it, and a value outside
 it (or out of order, or not a finite number) stops the build in one line before any work."""
 
+import pandas as pd
 import pytest
 
 from helpers import DATA, ROOT
@@ -34,6 +35,16 @@ def test_ranges_come_from_the_projection_for_years_and_variants(allowed):
     assert allowed["variant"].choices == tuple(f"v{i}" for i in range(1, 12))
     other = assumptions.limits(data.load("population_projection", DATA), "E54000031")  # South West London
     assert other["variant"].choices == ("v1",)  # variants are published only for Lancashire and South Cumbria
+
+
+def test_a_projection_with_other_years_moves_the_ranges_with_it():
+    """A 2022-based vintage running to 2047 (long, as prepared): no code change, the years come from the table."""
+    later = pd.DataFrame({"area_code": geography.LSC_GSS, "variant": "v1", "sex": "f", "age": 0,
+                          "year": range(2022, 2048), "persons": 1.0})
+    allowed = assumptions.limits(later, geography.LSC_GSS)
+    assert (allowed["population_year"].low, allowed["population_year"].high) == (2022, 2047)
+    assert (allowed["target_year"].low, allowed["target_year"].high) == (2023, 2047)
+    assert allowed["base_year"].low == 2022
 
 
 @pytest.mark.parametrize("values, message", [

@@ -3,22 +3,25 @@
 import pandas as pd
 import pytest
 
-from sots import demand
-from sots.data import PROJECTION_YEARS
+from sots import data, demand
 from sots.geography import Component
 
 pytestmark = pytest.mark.unit
 
+YEARS = [str(y) for y in range(2018, 2044)]  # the mid-years of a 2018-based projection
 
-def _projection():
-    """Two areas, two variants; persons = 10 at every age in 2018, rising by 1 a year, area B twice area A."""
+
+def _projection(first: int = 2018, last: int = 2043):
+    """A prepared (long) projection: two areas, two variants; persons = 10 at every age in the first year, rising by 1
+    a year (2 on v6), area B twice area A."""
     rows = []
     for area, scale in (("A", 1), ("B", 2)):
         for variant, extra in (("v1", 0), ("v6", 1)):
             for sex in "fm":
                 for age in (10, 65, 70, 85, 90):
-                    rows.append({"area_code": area, "variant": variant, "sex": sex, "age": age,
-                                 **{y: scale * (10 + (1 + extra) * (int(y) - 2018)) for y in PROJECTION_YEARS}})
+                    rows += [{"area_code": area, "variant": variant, "sex": sex, "age": age, "year": y,
+                              "persons": float(scale * (10 + (1 + extra) * (y - first)))}
+                             for y in range(first, last + 1)]
     return pd.DataFrame(rows)
 
 
@@ -64,7 +67,7 @@ def test_variants_available_are_those_every_component_has():
 
 
 def _series(v1_2043, v6_2043):
-    base = {y: 100.0 for y in PROJECTION_YEARS}
+    base = {y: 100.0 for y in YEARS}
     return {"v1": pd.Series({**base, "2043": v1_2043}), "v6": pd.Series({**base, "2043": v6_2043})}
 
 
@@ -99,3 +102,29 @@ def test_method_grid_closest_and_consistent_methods():
     consistent = demand.consistent_methods({"D1": grid, "D2": grid}, {"D1": 21.0, "D2": 50.0}, ["D1", "D2"])
     # population 2018: gaps 0 and -29; bed days 2018 or 2019: +29 and 0 -> all total 29; population 2019: 11 + 40
     assert consistent["total_gap_pp"].tolist() == pytest.approx([29.0, 29.0, 29.0, 51.0])
+
+
+def test_a_projection_with_other_years_needs_no_code_change():
+    """A 2022-based vintage running to 2047: its years and vintage come from the table, and the demand functions
+    give the years it has, worked out by hand as for 2018-based."""
+    proj = _projection(2022, 2047)
+    assert data.projection_years(proj) == list(range(2022, 2048))
+    assert data.projection_vintage(proj) == "2022-based"
+    pop = demand.footprint_population(proj, [Component("A", "North"), Component("B", "South")], "v6")
+    assert demand.year_columns(pop) == [str(y) for y in range(2022, 2048)]
+    totals = demand.band_totals(pop).set_index("band")
+    assert list(totals.columns) == demand.year_columns(pop)
+    # v6 rises by 2 a year: 85+ of A is 2 sexes x 2 ages x (10 + 2 x 25) = 240 in 2047, B twice that.
+    assert totals.loc["85+", "2047"] == 240 + 480
+    assert demand.growth(totals.loc["85+"], 2022, 2047) == pytest.approx(5.0)  # 10 -> 60 persons each
+    rates = pd.DataFrame({"area_code": ["A", "B"], "activity": "emer_bds", "sex": "f", "age": 85, "rate": 2.0})
+    bd = demand.activity(pop, rates, ["emer_bds"]).set_index("place")
+    assert bd.loc["North", "2047"] == 2.0 * 60 and bd.loc["South", "2022"] == 2.0 * 20
+    assert demand.variants_available(proj, [Component("A", "x")]) == ["v1", "v6"]
+
+
+def test_projection_by_year_pivots_the_long_table_for_some_areas_and_one_variant():
+    wide = data.projection_by_year(_projection(), ["B"], "v6")
+    assert wide.columns.tolist() == ["area_code", "sex", "age", *YEARS]
+    assert wide[["sex", "age"]].values.tolist() == [[s, a] for s in "fm" for a in (10, 65, 70, 85, 90)]
+    assert wide["2018"].tolist() == [20.0] * 10 and wide["2043"].tolist() == [2 * (10 + 2 * 25)] * 10

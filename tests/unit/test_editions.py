@@ -157,7 +157,9 @@ def test_missing_data_years_name_the_edition_field_table_and_years_present():
     (e,) = editions.parse(doc(dict(ENTRY, inputs=dict(ENTRY["inputs"], allocation_year="2030/31"))))
     tables = {name: pd.DataFrame({"year": ["2023/24", "2024/25"]}) for names in editions.INPUT_TABLES.values()
               for name in names}
-    tables["population_projection"] = pd.DataFrame(columns=["area_code", "age", "2018", "2019"])  # 2018-based
+    # Long, as prepared: its year column holds mid-years, and its vintage is the first (2018-based).
+    tables["population_projection"] = pd.DataFrame({"area_code": "E92000001", "age": 0, "year": [2018, 2019],
+                                                    "persons": 1.0})
     problems = editions.missing_data_years(e, tables)
     assert len(problems) == 2
     assert problems[0].startswith("edition '2024-25', field 'inputs.allocation_year': no 2030/31 rows in the "

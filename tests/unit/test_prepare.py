@@ -69,8 +69,9 @@ def tiny_sources(tmp_path, monkeypatch):
     return sources
 
 
-def make_raw(root, practices=None):
-    """Write a two-ICB upstream: allocations, two practices per ICB, and ONS area codes."""
+def make_raw(root, practices=None, projection_years=range(2018, 2044)):
+    """Write a two-ICB upstream: allocations, two practices per ICB, and ONS area codes; projections for
+    ``projection_years`` (the 2018-based years by default)."""
     alloc_dir = root / "nhse_icb_allocations_2023_24_to_2024_25"
     alloc_dir.mkdir(parents=True)
     practices = practices or {"QE1": [600.0, 400.0], "QWE": [1500.0, 500.0]}
@@ -105,14 +106,14 @@ def make_raw(root, practices=None):
               {"area_code": "E07000999", "area_name": "Elsewhere", "area_type": "LAD (non-metropolitan district)"}]
     pd.DataFrame(areas).to_csv(su_dir / "area_codes_names.csv", index=False)
 
-    # Projections: ages 0, 90 and 95 (which folds into 90+); persons = age + 1 in 2018, +10 per year after.
-    years = [str(y) for y in range(2018, 2044)]
+    # Projections: ages 0, 90 and 95 (which folds into 90+); persons = age + 1 in the first year, +10 per year after.
+    years = [str(y) for y in projection_years]
     def rows(code, area_type, variant=None):
         for sex in "fm":
             for age in (0, 90, 95):
                 yield {"area_code": code, "area_name": "x", "area_type": area_type,
                        **({"variant": variant} if variant else {}),
-                       "sex": sex, "age": age, **{y: age + 1 + 10 * (int(y) - 2018) for y in years}}
+                       "sex": sex, "age": age, **{y: age + 1 + 10 * (int(y) - int(years[0])) for y in years}}
     principal = [r for code, t in (("E54000048", "ICB"), ("E10000017", "county"),
                                    ("E07000999", "LAD (non-metropolitan district)"))
                  for r in rows(code, t)]
@@ -258,10 +259,58 @@ def test_projection_folds_ages_over_90_and_keeps_only_the_areas_used(tmp_path):
     # E07000999 is not an L&SC district and not an ICB: dropped. The county has v1 and v2.
     assert sorted(pop.groupby(["area_code", "variant"]).size().index) == [
         ("E10000017", "v1"), ("E10000017", "v2"), ("E54000048", "v1")]
-    row = pop[(pop.area_code == "E54000048") & (pop.sex == "f")].set_index("age")
-    assert row.index.tolist() == [0, 90]
-    assert row.loc[90, "2018"] == 91 + 96  # ages 90 and 95 folded into 90+
-    assert row.loc[0, "2043"] == 1 + 250
+    row = pop[(pop.area_code == "E54000048") & (pop.sex == "f")].set_index(["age", "year"])["persons"]
+    assert row.index.get_level_values("age").unique().tolist() == [0, 90]
+    assert row.loc[90, 2018] == 91 + 96  # ages 90 and 95 folded into 90+
+    assert row.loc[0, 2043] == 1 + 250
+
+
+def test_projection_is_long_sorted_and_written_as_short_numbers(tmp_path):
+    raw, out = make_raw(tmp_path / "raw"), tmp_path / "data"
+    prepare.prepare(raw, out)
+    pop = data.load("population_projection", out)
+    assert pop.columns.tolist() == ["area_code", "variant", "sex", "age", "year", "persons"]
+    # 3 area-variant pairs x 2 sexes x 2 ages (0, 90+) x 26 mid-years, one row each, sorted by the keys
+    assert len(pop) == 3 * 2 * 2 * 26
+    assert pop.equals(pop.sort_values(["area_code", "variant", "sex", "age", "year"], ignore_index=True))
+    lines = (out / "population_projection.csv").read_text().splitlines()
+    # Whole persons are written as integers ("11", not "11.0"): the file is read back to the same values.
+    assert lines[:3] == ["area_code,variant,sex,age,year,persons", "E10000017,v1,f,0,2018,1",
+                         "E10000017,v1,f,0,2019,11"]
+
+
+def test_projection_variants_sort_by_number(tmp_path):
+    raw, out = make_raw(tmp_path / "raw"), tmp_path / "data"
+    path = raw / prepare.SNPP_VARIANTS
+    variants = pd.read_csv(path)
+    pd.concat([variants, variants[variants.variant == "v2"].assign(variant="v10")]).to_csv(path, index=False)
+    prepare.prepare(raw, out)
+    pop = data.load("population_projection", out)
+    assert pop["variant"].drop_duplicates().tolist() == ["v1", "v2", "v10"]  # by number, not as text
+
+
+def test_a_projection_with_other_years_is_read_with_no_code_change(tmp_path):
+    raw, out = make_raw(tmp_path / "raw", projection_years=range(2022, 2048)), tmp_path / "data"
+    prepare.prepare(raw, out)
+    pop = data.load("population_projection", out)
+    assert data.projection_years(pop) == list(range(2022, 2048))
+    assert data.projection_vintage(pop) == "2022-based"
+    row = pop[(pop.area_code == "E54000048") & (pop.sex == "f") & (pop.age == 0)].set_index("year")["persons"]
+    assert row[2022] == 1 and row[2047] == 1 + 250
+
+
+def test_projection_files_must_share_their_years(tmp_path):
+    raw = make_raw(tmp_path / "raw")
+    path = raw / prepare.SNPP_VARIANTS
+    pd.read_csv(path).drop(columns="2043").to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"snpp2018b_11_variants.*: year columns 2018 to 2042: expected the years of "
+                                         r".*snpp2018b_principal.*, 2018 to 2043"):
+        prepare.prepare(raw, tmp_path / "data")
+    path = raw / prepare.SNPP_PRINCIPAL
+    df = pd.read_csv(path)
+    df[[c for c in df.columns if not c.isdigit()]].to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"snpp2018b_principal.*: no year columns \(expected columns of persons"):
+        prepare.prepare(raw, tmp_path / "data")
 
 
 def test_estimates_rates_and_unit_costs(tmp_path):

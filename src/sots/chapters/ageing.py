@@ -11,12 +11,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sots import claims, data, demand, geography
+from sots import claims, demand, geography
 from sots.chapter import Chapter
 from sots.geography import Component
 
 TARGETS = (2033, 2043)
-FIRST_YEAR, LAST_YEAR = int(data.PROJECTION_YEARS[0]), int(data.PROJECTION_YEARS[-1])
 MULTIMORBID_KEY = "multimorbid_85plus_growth_pct"  # the claim that over-85s with several conditions double
 SERVED_KEY = "population_served_m"  # the claim on the population the system serves
 
@@ -36,6 +35,16 @@ class Population:
         """Growth (per cent) of the band's persons from ``base`` (default: the base year) to ``target``."""
         totals = self.published if published else self.totals
         return demand.growth(totals.loc[band], self.base_year if base is None else base, target) * 100
+
+    @property
+    def first_year(self) -> int:
+        """The projection's first mid-year (its vintage)."""
+        return int(demand.year_columns(self.totals)[0])
+
+    @property
+    def last_year(self) -> int:
+        """The projection's last mid-year."""
+        return int(demand.year_columns(self.totals)[-1])
 
     def residents(self, published: bool = False) -> float:
         """Residents of all ages in the base year (persons)."""
@@ -64,8 +73,9 @@ def project(ch: Chapter, base_year: int, variant: str) -> Population:
         for target in TARGETS:
             ch.figure(f"pop_{part}_growth_{target}_pct", people.growth_pct(band, target), unit="per cent growth",
                       method=people.method, base_year=base_year, target_year=target, variant=variant)
-    ch.figure("pop_85plus_growth_25y_pct", people.growth_pct("85+", LAST_YEAR, base=FIRST_YEAR),
-              unit="per cent growth", method=people.method, base_year=FIRST_YEAR, target_year=LAST_YEAR,
+    first, last = people.first_year, people.last_year
+    ch.figure("pop_85plus_growth_25y_pct", people.growth_pct("85+", last, base=first),
+              unit="per cent growth", method=people.method, base_year=first, target_year=last,
               variant=variant)
     glue_findings(ch, people)
     return people
@@ -76,9 +86,9 @@ def glue_findings(ch: Chapter, people: Population) -> None:
     totals, base = people.totals, str(people.base_year)
     ch.glue("icb_name", ch.focal["icb_name"])
     ch.glue("base_year", people.base_year)
-    ch.glue("first_year", FIRST_YEAR)
-    ch.glue("last_year", LAST_YEAR)
-    ch.glue("span_years", LAST_YEAR - FIRST_YEAR)
+    ch.glue("first_year", people.first_year)
+    ch.glue("last_year", people.last_year)
+    ch.glue("span_years", people.last_year - people.first_year)
     for band, part in (("All ages", "all"), ("65+", "65plus"), ("75+", "75plus"), ("85+", "85plus")):
         ch.glue(f"n_{part}_base", totals.loc[band, base])
         ch.glue(f"share_{part}_base_pct", totals.loc[band, base] / totals.loc["All ages", base] * 100)
@@ -148,7 +158,7 @@ def localities(ch: Chapter, people: Population) -> tuple[pd.DataFrame, dict[str,
 def pyramid(people: Population) -> pd.DataFrame:
     """Persons by sex and age in the base year and the projection's last year: ``sex``, ``age``, ``year`` (int),
     ``persons``."""
-    years = [str(people.base_year), str(LAST_YEAR)]
+    years = [str(people.base_year), str(people.last_year)]
     return (people.persons.groupby(["sex", "age"], as_index=False)[years].sum()
             .melt(id_vars=["sex", "age"], var_name="year", value_name="persons").astype({"year": int}))
 

@@ -9,11 +9,11 @@ searches the methods the report may have used (measure, base year, projection va
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from sots import claims, data, demand, geography
+from sots import claims, demand, geography
 from sots.chapter import Chapter
 from sots.geography import Component
 
@@ -28,7 +28,13 @@ METHOD = ("2022 unplanned plus elective bed days per person, by single year of a
 # The measures the method search tries: what is projected (None: persons) -> the activities summed.
 MEASURES = {"population": None, "unplanned bed days": demand.BED_DAYS["unplanned"],
             "all bed days": demand.BED_DAYS["all"]}
-GRID_BASES = range(int(data.PROJECTION_YEARS[0]), 2024)  # every base year up to the report's publication year
+# The method search tries every base year from the projection's first up to the report's publication year (2024).
+GRID_BASES_END = 2024
+
+
+def years_after(totals: pd.DataFrame, base_year: int) -> list[int]:
+    """The mid-years of ``totals`` (one column per year) after ``base_year``."""
+    return [int(y) for y in demand.year_columns(totals) if int(y) > base_year]
 
 
 @dataclass(frozen=True)
@@ -38,11 +44,21 @@ class Footprints:
     projection: pd.DataFrame
     rates: pd.DataFrame
     parts: Mapping[str, list[Component]]
+    # Persons by (footprint, variant), made once: the method search asks for each several times, and each is a pass
+    # over the whole (long) projection.
+    _persons: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def persons(self, footprint: str, variant: str) -> pd.DataFrame:
+        """Persons by place, area, sex and age, one column per year (:func:`sots.demand.footprint_population`)."""
+        if (footprint, variant) not in self._persons:
+            self._persons[footprint, variant] = demand.footprint_population(self.projection, self.parts[footprint],
+                                                                            variant)
+        return self._persons[footprint, variant]
 
     def totals(self, footprint: str, variant: str, activities: list[str] | None,
                bands: Mapping[str, int] = demand.BANDS) -> pd.DataFrame:
         """Bed days a year (persons, if ``activities`` is None) by band (rows, "All ages" first) and year (columns)."""
-        pop = demand.footprint_population(self.projection, self.parts[footprint], variant)
+        pop = self.persons(footprint, variant)
         frame = pop if activities is None else demand.activity(pop, self.rates, activities)
         return demand.band_totals(frame, bands).set_index("band")
 
@@ -64,7 +80,12 @@ class BedDays:
     @property
     def years_after(self) -> list[int]:
         """The projection's years after the base year."""
-        return list(range(self.base_year + 1, int(data.PROJECTION_YEARS[-1]) + 1))
+        return years_after(self.principal, self.base_year)
+
+    @property
+    def grid_bases(self) -> range:
+        """The base years the method search tries: from the projection's first year to the report's."""
+        return range(int(demand.year_columns(self.principal)[0]), GRID_BASES_END)
 
     def growth_pct(self, band: str, target: int, base: int | None = None) -> float:
         """Growth (per cent) of the band's bed days on the principal projection, from ``base`` (default: the base
@@ -84,10 +105,10 @@ def project(ch: Chapter, base_year: int, runs: int, seed: int) -> BedDays:
                "published": geography.footprint(focal, exact=False)})
     variants = demand.variants_available(footprints.projection, footprints.parts["exact"])
     by_variant = {v: footprints.totals("exact", v, demand.BED_DAYS["all"]) for v in variants}
-    years_after = list(range(base_year + 1, int(data.PROJECTION_YEARS[-1]) + 1))
+    after = years_after(by_variant[demand.PRINCIPAL], base_year)
     mc = demand.MonteCarlo(runs=runs, seed=seed)
     intervals = {band: demand.percentiles(mc.growth({v: t.loc[band] for v, t in by_variant.items()}, base_year,
-                                                    years_after), years_after) * 100 for band in BANDS}
+                                                    after), after) * 100 for band in BANDS}
     bd = BedDays(footprints=footprints, base_year=base_year, by_variant=by_variant, intervals=intervals)
     for (band, target), figure in FIGURES.items():
         p = intervals[band].loc[target]
@@ -186,12 +207,12 @@ def search(ch: Chapter, bd: BedDays) -> Search:
     register compares (:func:`sots.claims.within`).
     """
     series = method_series(bd)
-    ch.glue("grid_first_base", GRID_BASES[0])
-    ch.glue("grid_last_base", GRID_BASES[-1])
+    ch.glue("grid_first_base", bd.grid_bases[0])
+    ch.glue("grid_last_base", bd.grid_bases[-1])
     four = {key: claims.by_key(ch.register, figure) for key, figure in FIGURES.items()}
     grids, found = {}, []
     for (band, target), claim in four.items():
-        grid = demand.method_grid(series, GRID_BASES, target)
+        grid = demand.method_grid(series, bd.grid_bases, target)
         grids[claim["id"]] = grid[grid["band"] == band]
         near = demand.closest_methods(grid, band, claim["stated"])
         near.insert(0, "Claim", claim["id"])
