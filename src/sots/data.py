@@ -95,16 +95,24 @@ RAW_AGE = Bounds(0, 120)  # single years of age as sources publish them, before 
 PUBLISHED_VALUE = Bounds(-1e12, 1e12)
 
 
-def _money(description: str, *checks: pa.Check) -> pa.Column:
-    return pa.Column(float, [GBP_K.check(), *checks], description=description, metadata={"unit": "GBP thousands"})
+# A measure a publisher may stop publishing for a year (a distance from target, a weighted-population component) is
+# ``nullable``: its empty cells are that year's "not published", which chapters record as not computed. The keys,
+# names and the figures every chapter rests on stay required.
 
 
-def _persons(description: str) -> pa.Column:
-    return pa.Column(float, [pa.Check.gt(0), PERSONS.check()], description=description, metadata={"unit": "persons"})
+def _money(description: str, *checks: pa.Check, nullable: bool = False) -> pa.Column:
+    return pa.Column(float, [GBP_K.check(), *checks], nullable=nullable, description=description,
+                     metadata={"unit": "GBP thousands"})
 
 
-def _fraction(description: str) -> pa.Column:
-    return pa.Column(float, FRACTION.check(), description=description, metadata={"unit": "fraction"})
+def _persons(description: str, nullable: bool = False) -> pa.Column:
+    return pa.Column(float, [pa.Check.gt(0), PERSONS.check()], nullable=nullable, description=description,
+                     metadata={"unit": "persons"})
+
+
+def _fraction(description: str, nullable: bool = False) -> pa.Column:
+    return pa.Column(float, FRACTION.check(), nullable=nullable, description=description,
+                     metadata={"unit": "fraction"})
 
 
 def _schema(name: str, columns: dict[str, pa.Column], unique: list[str] | None = None) -> pa.DataFrameSchema:
@@ -124,18 +132,23 @@ ALLOCATIONS = _schema(
         "icb_name": pa.Column(str, pa.Check.str_length(min_value=3), description="ICB name as NHS England gives it"),
         "region_name": pa.Column(str, description="NHS England region"),
         "core_recurrent_allocation_gbp_k": _money("Core services recurrent allocation", pa.Check.gt(0)),
-        "core_total_allocation_gbp_k": _money("Core services total allocation (recurrent plus elective recovery)"),
-        "core_combined_allocation_gbp_k": _money("Core total plus discharge (2023/24: also COVID and capacity)"),
+        "core_total_allocation_gbp_k": _money("Core services total allocation (recurrent plus elective recovery)",
+                                              nullable=True),
+        "core_combined_allocation_gbp_k": _money("Core total plus discharge (2023/24: also COVID and capacity)",
+                                                 nullable=True),
         "core_recurrent_per_head_gbp": pa.Column(
             float, PER_HEAD_GBP.check(), description="Core recurrent allocation per registered patient, as "
             "published", metadata={"unit": "GBP per registered person"}
         ),
-        "core_dft_pre_convergence_frac": _fraction("Distance from target before convergence (+ = above target)"),
-        "core_dft_post_convergence_frac": _fraction("Distance from target after convergence (+ = above target)"),
-        "core_convergence_frac": _fraction("Convergence adjustment applied to the baseline"),
-        "pmc_recurrent_allocation_gbp_k": _money("Primary medical care recurrent allocation"),
-        "other_primary_care_gbp_k": _money("Other primary care (dental, pharmacy, optometry) allocation"),
-        "running_cost_allowance_gbp_k": _money("Running cost allowance"),
+        "core_dft_pre_convergence_frac": _fraction("Distance from target before convergence (+ = above target)",
+                                                   nullable=True),
+        "core_dft_post_convergence_frac": _fraction("Distance from target after convergence (+ = above target)",
+                                                    nullable=True),
+        "core_convergence_frac": _fraction("Convergence adjustment applied to the baseline", nullable=True),
+        "pmc_recurrent_allocation_gbp_k": _money("Primary medical care recurrent allocation", nullable=True),
+        "other_primary_care_gbp_k": _money("Other primary care (dental, pharmacy, optometry) allocation",
+                                           nullable=True),
+        "running_cost_allowance_gbp_k": _money("Running cost allowance", nullable=True),
         "registered_population_implied_persons": _persons("Registered population implied by core £ / £ per head"),
     },
     unique=["year", "icb_code"],
@@ -146,15 +159,16 @@ WEIGHTED_POPULATION = _schema(
     {
         **_KEYS,
         "registered_population_persons": _persons("Projected GP-registered population for the allocation year"),
-        "ga_weighted_persons": _persons("General and acute need-weighted population"),
-        "community_weighted_persons": _persons("Community services need-weighted population"),
-        "mental_health_weighted_persons": _persons("Mental health need-weighted population"),
-        "maternity_weighted_persons": _persons("Maternity need-weighted population"),
-        "health_inequalities_weighted_persons": _persons("Health inequalities weighted population"),
-        "prescribing_weighted_persons": _persons("Prescribing need-weighted population"),
+        "ga_weighted_persons": _persons("General and acute need-weighted population", nullable=True),
+        "community_weighted_persons": _persons("Community services need-weighted population", nullable=True),
+        "mental_health_weighted_persons": _persons("Mental health need-weighted population", nullable=True),
+        "maternity_weighted_persons": _persons("Maternity need-weighted population", nullable=True),
+        "health_inequalities_weighted_persons": _persons("Health inequalities weighted population", nullable=True),
+        "prescribing_weighted_persons": _persons("Prescribing need-weighted population", nullable=True),
         "core_weighted_persons": _persons("Overall core services weighted population ('Final WP')"),
-        "pmc_need_weighted_persons": _persons("Primary medical care need-weighted population"),
-        "pmc_weighted_persons": _persons("Overall primary medical care weighted population ('Final PMC WP')"),
+        "pmc_need_weighted_persons": _persons("Primary medical care need-weighted population", nullable=True),
+        "pmc_weighted_persons": _persons("Overall primary medical care weighted population ('Final PMC WP')",
+                                         nullable=True),
         "n_practices": pa.Column(int, PRACTICES.check(), description="GP practices summed", metadata={"unit": "count"}),
     },
     unique=["year", "icb_code"],
@@ -432,25 +446,51 @@ def sources() -> dict[str, dict]:
     return yaml.safe_load(resources.files("sots").joinpath("sources.yml").read_text())
 
 
-def source_table(table_names: list[str]) -> pd.DataFrame:
-    """The public sources behind the named tables, once each: publisher, title, address (as text) and period.
+def year_keyed(name: str) -> bool:
+    """Whether a table is keyed by financial year: its ``year`` column holds financial years such as "2024/25".
+
+    An edition reads only some years of such a table (:func:`sots.editions.window`); any other table is read whole.
+    """
+    column = TABLES[name].schema.columns.get("year")
+    return column is not None and any(check.statistics.get("pattern") == YEAR_PATTERN for check in column.checks)
+
+
+def registered_sources(table_names: list[str]) -> list[dict]:
+    """The sources.yml entries (with their ``id``) that :data:`TABLES` names for the given tables, once each, in the
+    order first met."""
+    ids = dict.fromkeys(s for name in table_names for s in TABLES[name].sources)
+    return [{"id": i, **sources()[i]} for i in ids]
+
+
+def source_rows(entries: list[dict]) -> pd.DataFrame:
+    """Publisher, title, address (as text) and period of each source entry (a sources.yml or data package entry).
 
     For a chapter's list of sources; the book shows the address as plain text, never as a link.
     """
-    ids = list(dict.fromkeys(s for name in table_names for s in TABLES[name].sources))
     return pd.DataFrame(
-        [{"Publisher": sources()[i]["publisher"], "Title": sources()[i]["title"], "Address": sources()[i]["path"],
-          "Period": sources()[i]["period"]} for i in ids]
+        [{"Publisher": s["publisher"], "Title": s["title"], "Address": s["path"], "Period": s["period"]}
+         for s in entries], columns=["Publisher", "Title", "Address", "Period"],
     )
 
 
+def source_table(table_names: list[str]) -> pd.DataFrame:
+    """The public sources :data:`TABLES` names for the given tables, once each (see :func:`source_rows`).
+
+    Every source of a table, whatever years an edition reads; a chapter lists only the sources of the rows it read
+    with :meth:`sots.chapter.Chapter.source_table`.
+    """
+    return source_rows(registered_sources(table_names))
+
+
+def citation(entry: dict) -> str:
+    """"Publisher, title (period)" of one source entry."""
+    return f"{entry['publisher']}, {entry['title']} ({entry['period']})"
+
+
 def citations(names: list[str]) -> list[str]:
-    """"Publisher, title (period)" for each distinct public source of the given tables, in the order first met."""
-    seen: dict[str, dict] = {}
-    for name in names:
-        for source_id in TABLES[name].sources:
-            seen.setdefault(source_id, sources()[source_id])
-    return [f"{s['publisher']}, {s['title']} ({s['period']})" for s in seen.values()]
+    """"Publisher, title (period)" for each distinct public source :data:`TABLES` names for the given tables, in the
+    order first met (a chapter cites only the sources of the rows it read: :meth:`sots.chapter.Chapter.citations`)."""
+    return [citation(s) for s in registered_sources(names)]
 
 
 def sha256(path: Path) -> str:
@@ -563,10 +603,52 @@ def _field(name: str, column: pa.Column) -> dict:
     return field
 
 
-def datapackage(data_dir: Path, raw_files: dict[str, list[tuple[str, str]]]) -> dict:
+def table_years(path: Path) -> list[str]:
+    """The financial years in a prepared year-keyed table's ``year`` column, sorted, empty cells left out."""
+    years = pd.read_csv(path, usecols=["year"], dtype=str, keep_default_na=False)["year"]
+    return sorted(set(years) - {""})
+
+
+def _source_entries(table: Table, path: Path, given: Mapping[str, list[str]] | None) -> list[dict]:
+    """The data package's sources of one table: each with its sources.yml ``id`` and, for a year-keyed table, the
+    financial ``years`` that publication gives it.
+
+    ``given`` maps source id -> years; without it the table's sources in :data:`TABLES` each give every year the
+    table holds (one source each today). InputError for an id sources.yml lacks or a year of the table that no source
+    gives; ValueError for years given for a table without financial years.
+    """
+    keyed = year_keyed(table.name)
+    if given is None:
+        years = table_years(path) if keyed else None
+        given = {source_id: years for source_id in table.sources}
+    elif not keyed:
+        raise ValueError(f"source years given for the table '{table.name}', which has no financial years")
+    else:
+        unsourced = sorted(set(table_years(path)) - {y for ys in given.values() for y in ys})
+        if unsourced:
+            raise InputError(f"{path}: no source gives the years {', '.join(unsourced)} (sources given: "
+                             f"{', '.join(given)}); name the publication of each year")
+    entries = []
+    for source_id, years in given.items():
+        if source_id not in sources():
+            raise InputError(f"{path}: source '{source_id}' is not in src/sots/sources.yml (add its publisher, title, "
+                             "address and period there)")
+        entry = {"id": source_id, **{k: sources()[source_id][k] for k in ("title", "publisher", "path", "period")}}
+        if years is not None:
+            entry["years"] = sorted(set(years))
+        entries.append(entry)
+    return entries
+
+
+def datapackage(data_dir: Path, raw_files: dict[str, list[tuple[str, str]]],
+                source_years: Mapping[str, Mapping[str, list[str]]] | None = None) -> dict:
     """The Frictionless Data Package describing every table in ``data_dir``.
 
     ``raw_files`` maps table name to the (path relative to the upstream, sha256) of each raw file it was made from.
+    ``source_years`` maps a year-keyed table to the financial years each of its publications gives it
+    (``{table: {source_id: [years]}}``); each table's sources are listed with their sources.yml ``id`` and, for a
+    year-keyed table, those ``years``, which decide the rows each edition reads (:func:`sots.editions.window`). A
+    table without an entry comes from its sources in :data:`TABLES`, each giving every year the table holds.
     The package carries no timestamp, so preparing the same inputs twice gives byte-identical output.
     """
     resources_ = []
@@ -583,9 +665,7 @@ def datapackage(data_dir: Path, raw_files: dict[str, list[tuple[str, str]]]) -> 
                 "description": table.description,
                 "bytes": path.stat().st_size,
                 "hash": f"sha256:{sha256(path)}",
-                "sources": [
-                    {k: sources()[s][k] for k in ("title", "publisher", "path", "period")} for s in table.sources
-                ],
+                "sources": _source_entries(table, path, (source_years or {}).get(table.name)),
                 "licenses": list(table.licenses),
                 "raw_inputs": [{"path": p, "sha256": h} for p, h in raw_files.get(table.name, [])],
                 "schema": {
@@ -602,6 +682,27 @@ def datapackage(data_dir: Path, raw_files: dict[str, list[tuple[str, str]]]) -> 
         "attribution": ATTRIBUTION,
         "resources": resources_,
     }
+
+
+def table_sources(data_dir: Path | str) -> dict[str, list[dict]]:
+    """Each table's sources as its data package lists them: ``id``, ``title``, ``publisher``, ``path``, ``period``
+    and, for a year-keyed table, ``years`` (the financial years that publication gives the table).
+
+    InputError, naming the data package, for a source without an id or with years that are not a list of text.
+    """
+    path = Path(data_dir) / DATAPACKAGE
+    found = {}
+    for n, resource in enumerate(read_package(data_dir)["resources"], 1):
+        entries = resource.get("sources", [])
+        for m, entry in enumerate(entries if isinstance(entries, list) else [None], 1):
+            where = f"{path}: resource {n} ('{resource['name']}'), source {m}"
+            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+                raise InputError(f"{where}: missing field 'id' (run `sots prepare`)")
+            years = entry.get("years", [])
+            if not isinstance(years, list) or not all(isinstance(y, str) for y in years):
+                raise InputError(f"{where}: field 'years': expected a list of financial years (run `sots prepare`)")
+        found[resource["name"]] = list(entries)
+    return found
 
 
 def verify(data_dir: Path | str) -> list[str]:
