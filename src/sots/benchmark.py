@@ -98,13 +98,16 @@ def england_values(allocations: pd.DataFrame, weighted: pd.DataFrame) -> pd.Data
     """England's value of each per-head measure by year (totals over all ICBs), for reference lines.
 
     Distance from target for England is the total allocation against the total target implied by each ICB's
-    distance, so it is the allocation-weighted position of the whole country (a per cent).
+    distance, so it is the allocation-weighted position of the whole country (a per cent); NaN for a year in which
+    NHS England did not publish every ICB's distance.
     """
     df = allocations.merge(weighted, on=["year", "icb_code"], validate="one_to_one")
     target = df["core_recurrent_allocation_gbp_k"] / (1 + df["core_dft_post_convergence_frac"])
     g = df.assign(target=target).groupby("year")
     totals = g[["core_recurrent_allocation_gbp_k", "registered_population_persons", "core_weighted_persons", "target"]]
     t = totals.sum()
+    # A year in which any ICB's distance from target is unpublished has no England figure: a partial sum is not one.
+    t["target"] = t["target"].where(~target.isna().groupby(df["year"]).any())
     return pd.DataFrame(
         {
             "core_allocation_per_head_gbp": per_head(
@@ -118,22 +121,32 @@ def england_values(allocations: pd.DataFrame, weighted: pd.DataFrame) -> pd.Data
     ).reset_index()
 
 
-def focal_summary(measures: pd.DataFrame, england: pd.DataFrame, icb_code: str) -> pd.DataFrame:
-    """One row per measure and year for one ICB: its value, its rank (1 = highest) and England's value.
+def not_published(year: str) -> str:
+    """What a table shows for a measure its publisher did not publish for ``year``."""
+    return f"not published for {year}"
 
-    Values are shown as text in each measure's own unit (£ or per cent), ready for a table.
+
+def focal_summary(measures: pd.DataFrame, england: pd.DataFrame, icb_code: str) -> pd.DataFrame:
+    """One row per measure and year for one ICB: its value, its rank (1 = highest) among the ICBs with a value, and
+    England's value.
+
+    Values are shown as text in each measure's own unit (£ or per cent), ready for a table; a value not published
+    for the year shows as "not published for <year>" (:func:`not_published`), with no rank.
     """
     rows = []
     eng = england.set_index("year")
     for _, row in measures[measures["icb_code"] == icb_code].sort_values("year").iterrows():
+        year = measures[measures["year"] == row["year"]]
         for m in MEASURES.values():
+            show = lambda v, m=m: not_published(row["year"]) if pd.isna(v) else m.show(v)  # noqa: E731
+            ranked = int(year[m.key].count())  # the ICBs with a value that year
             rows.append(
                 {
                     "Measure": m.label,
                     "Year": row["year"],
-                    "Value": m.show(row[m.key]),
-                    "Rank": f"{int(row[m.rank_key])} of {int((measures['year'] == row['year']).sum())}",
-                    "England": m.show(eng.loc[row["year"], m.key]),
+                    "Value": show(row[m.key]),
+                    "Rank": "–" if pd.isna(row[m.rank_key]) else f"{int(row[m.rank_key])} of {ranked}",
+                    "England": show(eng.loc[row["year"], m.key]),
                 }
             )
     return pd.DataFrame(rows)
@@ -260,9 +273,11 @@ def acute_spend_measures(cost: pd.DataFrame, lookup: pd.DataFrame, weighted: pd.
     df = lookup[["icb_code", "icb_gss_code"]].merge(
         cost.rename(columns={"area_code": "icb_gss_code"}), on="icb_gss_code", how="left", validate="one_to_one"
     ).merge(wp, on="icb_code", how="left", validate="one_to_one")
-    if df["acute_cost_gbp"].isna().any() or df["ga_weighted_persons"].isna().any():
-        missing = sorted(df.loc[df["acute_cost_gbp"].isna() | df["ga_weighted_persons"].isna(), "icb_code"])
-        raise ValueError(f"no activity-based cost or weighted population for {missing} ({year})")
+    # Every ICB has a cost and a registered population; a G&A weighted population NHS England did not publish leaves
+    # the measure per G&A weighted head missing (and unranked) for that ICB, never filled from another measure.
+    if df["acute_cost_gbp"].isna().any() or df["registered_population_persons"].isna().any():
+        missing = sorted(df.loc[df["acute_cost_gbp"].isna() | df["registered_population_persons"].isna(), "icb_code"])
+        raise ValueError(f"no activity-based cost or registered population for {missing} ({year})")
     df["acute_cost_per_ga_weighted_head_gbp"] = (
         df["acute_cost_per_head_gbp"] * df["registered_population_persons"] / df["ga_weighted_persons"]
     )
@@ -280,7 +295,7 @@ def acute_spend_england(
     """England's activity-based acute cost per head and per G&A weighted head (one row), for reference lines.
 
     Per head is England's cost over its resident population; per G&A weighted head scales it by England's registered
-    over G&A weighted population (totals over all ICBs in ``year``).
+    over G&A weighted population (totals over all ICBs in ``year``; NaN if any is unpublished).
     """
     row = cost.set_index("area_code").loc[england]
     wp = weighted[weighted["year"] == year]
@@ -289,7 +304,8 @@ def acute_spend_england(
         "year": [year],
         "acute_cost_per_head_gbp": [per_head],
         "acute_cost_per_ga_weighted_head_gbp": [
-            per_head * wp["registered_population_persons"].sum() / wp["ga_weighted_persons"].sum()
+            # NaN if any ICB's G&A weighted population is unpublished: a partial sum is not England's
+            per_head * wp["registered_population_persons"].sum() / wp["ga_weighted_persons"].sum(skipna=False)
         ],
     })
 
@@ -318,26 +334,30 @@ def focal_ranks(df: pd.DataFrame, measures: dict[str, Measure], icb_code: str,
     eng = england.set_index("year") if england is not None else None
     rows = []
     for _, row in df[df["icb_code"] == icb_code].sort_values("year").iterrows():
-        n = int((df["year"] == row["year"]).sum())
+        year = df[df["year"] == row["year"]]
         for m in measures.values():
+            published = pd.notna(row[m.key])
             rows.append({
                 "measure": m.key, "label": m.label, "year": row["year"], "basis": basis,
-                "value": float(row[m.key]), "rank": int(row[m.rank_key]), "n": n,
+                "value": float(row[m.key]) if published else float("nan"),
+                "rank": int(row[m.rank_key]) if published else None, "n": int(year[m.key].count()),
                 "england": float(eng.loc[row["year"], m.key]) if eng is not None and m.key in eng else float("nan"),
             })
     return pd.DataFrame(rows, columns=["measure", "label", "year", "basis", "value", "rank", "n", "england"])
 
 
 def rank_table(ranks: pd.DataFrame) -> pd.DataFrame:
-    """:func:`focal_ranks` rows as a readable table, each value in its measure's own unit."""
+    """:func:`focal_ranks` rows as a readable table, each value in its measure's own unit; a value not published
+    for its year shows as "not published for <year>", with no rank."""
     every = {**MEASURES, **ACUTE_MEASURES, **TRUST_MEASURES}
     show = lambda key, v: "" if pd.isna(v) else every[key].show(v)  # noqa: E731
     return pd.DataFrame({
         "Measure": ranks["label"],
         "Year": ranks["year"],
         "Basis": ranks["basis"],
-        "Value": [show(k, v) for k, v in zip(ranks["measure"], ranks["value"])],
-        "Rank": [f"{r} of {n}" for r, n in zip(ranks["rank"], ranks["n"])],
+        "Value": [not_published(y) if pd.isna(v) else show(k, v)
+                  for k, v, y in zip(ranks["measure"], ranks["value"], ranks["year"])],
+        "Rank": ["–" if pd.isna(r) else f"{int(r)} of {n}" for r, n in zip(ranks["rank"], ranks["n"])],
         "England": [show(k, v) for k, v in zip(ranks["measure"], ranks["england"])],
     })
 

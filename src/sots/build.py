@@ -39,7 +39,8 @@ from sots.release import Release
 from sots.render import render
 from sots.results import RESULTS_FILE, merge_fragments
 
-BOOK_SOURCES = ("_toc.yml", "book", "claims.yml")  # notebooks read claims.yml from the staged copy
+# Notebooks read claims.yml, and editions.yml for their edition's data years, from the staged copy.
+BOOK_SOURCES = ("_toc.yml", "book", "claims.yml", editions.EDITIONS_FILE)
 VEGA_BUNDLE = "vega-offline.js"
 STAGING_PREFIX = ".sots-staging-"  # a build's scratch folder, beside the site
 CHART_DATA_FOLDER = "chart-data"  # under _static: each chart's rows as CSV, per notebook

@@ -4,8 +4,10 @@ A chapter's setup line is ``ch = chapter.open("finance", edition=edition, icb=ic
 results_fragment=results_fragment, build=build)``. The :class:`Chapter` it returns gives:
 
 - the focal ICB, resolved once (``ch.focal``, with ``ch.icb`` its ODS code and ``ch.who`` its short name);
-- the prepared tables, loaded on first use (``ch.table(name)``), recording each table read with its sha256
-  (``ch.tables_read``): the figures' inputs, the page's sources, and what a build cache must key a chapter on;
+- the prepared tables, loaded on first use (``ch.table(name)``), each only for the edition's own data years
+  (:func:`sots.editions.window`: the edition's inputs come from ``editions.yml`` by its id), recording each table
+  read with the sha256 of the rows read (``ch.tables_read``): the figures' inputs, the page's sources, and what a
+  build cache must key a chapter on. Adding another year's rows to ``data/`` changes none of them;
 - the :class:`~sots.results.Recorder` (``ch.figure``, ``ch.not_computed``, ``ch.glue``);
 - the claims register's verdicts on this chapter's claims, computed from its own figures by :mod:`sots.claims`
   (``ch.verdict(key)``), so a chapter never decides "reproduced" itself and cannot contradict the claims page;
@@ -25,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from sots import charts, claims, data, geography
+from sots import charts, claims, data, editions, geography, slices
 from sots.results import Recorder
 
 
@@ -36,13 +38,13 @@ class Chapter:
     name: str
     edition: str
     data_dir: Path
+    inputs: dict[str, str] = field(default_factory=dict)  # the edition's data years (field -> year), from editions.yml
     focal: pd.Series | None = None  # the ICB's lookup row: set by open(), which reads the lookup through table()
     recorder: Recorder | None = None  # made by open() once the ICB is known
     provenance: dict | None = None  # edition, commit, parameters_sha256: set by a build
     chart_data: Path | None = None  # the folder each chart's rows are written to as CSV: set by a build
-    _tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    _read: dict[str, str] = field(default_factory=dict)
-    _hashes: dict[str, str] | None = None
+    _slices: dict[str, slices.Slice] = field(default_factory=dict)
+    _sources: dict[str, list[dict]] | None = None
     _charts_shown: int = 0
     _register: dict[str, dict] | None = None
     _report: dict | None = None
@@ -62,22 +64,48 @@ class Chapter:
     # --- Tables ----------------------------------------------------------------------------------------------------
 
     def table(self, name: str) -> pd.DataFrame:
-        """A prepared table, validated, loaded once per chapter and recorded as read (with its sha256)."""
-        if name not in self._tables:
-            self._tables[name] = data.load(name, self.data_dir)
-            if self._hashes is None:
-                self._hashes = data.table_hashes(self.data_dir)
-            self._read[name] = self._hashes[name]
-        return self._tables[name]
+        """A prepared table's rows for this edition, validated, loaded once per chapter and recorded as read.
+
+        A year-keyed table gives only the years of the edition's window (:meth:`years`); any other table is whole.
+        """
+        if name not in self._slices:
+            self._slices[name] = slices.read(name, self.data_dir, self.inputs, self.table_sources)
+        return self._slices[name].rows
+
+    def years(self, name: str) -> tuple[str, ...] | None:
+        """The financial years of table ``name`` this edition reads (:func:`sots.editions.window`); None if whole."""
+        return editions.window(name, self.inputs, self.table_sources)
+
+    @property
+    def table_sources(self) -> dict[str, list[dict]]:
+        """Each table's sources as the data package lists them (:func:`sots.data.table_sources`), read once."""
+        if self._sources is None:
+            self._sources = data.table_sources(self.data_dir)
+        return self._sources
 
     @property
     def tables_read(self) -> dict[str, str]:
-        """Each table this chapter has read so far, in order, with its sha256 (``sha256:<hex>``)."""
-        return dict(self._read)
+        """Each table this chapter has read so far, in order, with the sha256 of the rows it read (``sha256:<hex>``,
+        :func:`sots.slices.digest`)."""
+        return {name: piece.sha256 for name, piece in self._slices.items()}
+
+    def sources(self, names: list[str] | None = None) -> list[dict]:
+        """The public sources of the rows read from the named tables (default: every table read so far), once each in
+        the order first met: a year-keyed table's sources whose years meet the rows read, any other's all."""
+        seen: dict[str, dict] = {}
+        for name in list(self._slices) if names is None else names:
+            for entry in slices.cited(self.table_sources[name], self.table(name)):
+                seen.setdefault(entry["id"], entry)
+        return list(seen.values())
 
     def citations(self) -> list[str]:
-        """'Publisher, title (period)' of every public source of the tables read so far."""
-        return data.citations(list(self._read))
+        """'Publisher, title (period)' of every public source of the rows read so far."""
+        return [data.citation(s) for s in self.sources()]
+
+    def source_table(self, names: list[str] | None = None) -> pd.DataFrame:
+        """The sources of the rows read from the named tables (default: all read so far) as the page lists them:
+        publisher, title, address (as text) and period (:func:`sots.data.source_rows`)."""
+        return data.source_rows(self.sources(names))
 
     # --- Figures ---------------------------------------------------------------------------------------------------
 
@@ -151,12 +179,18 @@ class Chapter:
 def open(
     name: str, *, edition: str, icb: str, data_dir: str | Path, results_fragment: str = "", build: str = "",
 ) -> Chapter:
-    """The context of chapter ``name`` (its notebook's stem) from its parameters; InputError for an unknown ICB.
+    """The context of chapter ``name`` (its notebook's stem) from its parameters; InputError for an unknown ICB or
+    edition.
+
+    The edition's data years come from ``editions.yml`` in the project folder (:func:`sots.data.project_root`; a
+    build stages it beside the notebooks), so a chapter opened by hand reads the same rows as the build.
 
     ``build`` is the JSON text :func:`sots.pipeline.build_parameter` writes, or "" outside a build.
     """
     made = json.loads(build) if build else {}
-    chapter = Chapter(name=name, edition=edition, data_dir=Path(data_dir), provenance=made.get("provenance"),
+    register = editions.load(data.project_root() / editions.EDITIONS_FILE)
+    chapter = Chapter(name=name, edition=edition, data_dir=Path(data_dir),
+                      inputs=editions.get(register, edition).inputs, provenance=made.get("provenance"),
                       chart_data=Path(made["chart_data"]) if made.get("chart_data") else None)
     chapter.focal = geography.resolve_icb(icb, chapter.table("icb_lookup"))
     chapter.recorder = Recorder(results_fragment, edition=edition, icb=chapter.icb,

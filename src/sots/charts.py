@@ -193,11 +193,11 @@ class Table:
     every run; this shows the frame's own text instead.
     """
 
-    def __init__(self, df: pd.DataFrame, formats: dict[str, str], wrap: tuple[str, ...] = ()):
+    def __init__(self, df: pd.DataFrame, formats: dict[str, str], wrap: tuple[str, ...] = (), missing: str = "–"):
         self.df = df
         digest = hashlib.sha256("|".join(map(str, df.columns)).encode()).hexdigest()[:8]
         self.styler = (
-            df.style.format(formats, na_rep="–").hide(axis="index").set_uuid(f"t{digest}")
+            df.style.format(formats, na_rep=missing).hide(axis="index").set_uuid(f"t{digest}")
             .set_table_attributes('class="sots-table"')
         )
         if wrap:  # long unbroken text, such as an address, may break anywhere rather than run off the page
@@ -210,12 +210,13 @@ class Table:
         return self.df.to_string(index=False)
 
 
-def table(df: pd.DataFrame, formats: dict[str, str], wrap: tuple[str, ...] = ()) -> Table:
+def table(df: pd.DataFrame, formats: dict[str, str], wrap: tuple[str, ...] = (), missing: str = "–") -> Table:
     """Show ``df`` as a book table, formatting the columns named in ``formats`` (e.g. ``{"£": "{:,.0f}"}``).
 
-    Text in the columns named in ``wrap`` (e.g. addresses) may break anywhere, so it never runs off the page.
+    Text in the columns named in ``wrap`` (e.g. addresses) may break anywhere, so it never runs off the page. A
+    missing value shows as ``missing`` (e.g. "not published for 2099/00").
     """
-    return Table(df, formats, wrap)
+    return Table(df, formats, wrap, missing)
 
 
 def _year_selector(years: list[str], default: str) -> alt.Parameter:
@@ -237,12 +238,13 @@ def _focal_color(focal_code: str) -> alt.Color:
 
 def ranked_bar(
     df: pd.DataFrame, *, value: str, rank: str, label: str, focal_code: str, default_year: str,
-    fmt: str = ",.0f", reference: pd.DataFrame | None = None, which: str = "all ICBs",
+    fmt: str = ",.0f", reference: pd.DataFrame | None = None, which: str = "all ICBs", note: str = "",
 ) -> alt.LayerChart:
     """Every ICB's ``value`` as a bar, sorted highest first, the focal ICB in blue and labelled, with a year choice.
 
     ``df`` has ``year``, ``icb_code``, ``short_name``, ``value`` and ``rank``; ``reference`` (optional) has ``year`` and
-    ``value``, drawn as a dashed England line. ``which`` names the ICBs shown, for the subtitle.
+    ``value``, drawn as a dashed England line. ``which`` names the ICBs shown, for the subtitle; ``note`` (e.g. the
+    years a measure was not published for) ends the subtitle.
     """
     years = sorted(df["year"].unique())
     year = _year_selector(years, default_year)
@@ -278,7 +280,7 @@ def ranked_bar(
         width=360,
         height=alt.Step(BAR_STEP),
         title=alt.Title(label, subtitle=f"{which[:1].upper() + which[1:]}, highest first; {focal_name} in blue"
-                        + ("; dashed line: England" if reference is not None else "")),
+                        + ("; dashed line: England" if reference is not None else "") + (f"; {note}" if note else "")),
         description=f"Ranked bar chart of {label[:1].lower() + label[1:]} for {which}, "
         f"with {focal_name} highlighted.",
     )

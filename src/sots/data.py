@@ -14,13 +14,11 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
 import pandera.pandas as pa
-import yaml
 
 from sots.errors import InputError, read_json
 
@@ -96,16 +94,24 @@ RAW_AGE = Bounds(0, 120)  # single years of age as sources publish them, before 
 PUBLISHED_VALUE = Bounds(-1e12, 1e12)
 
 
-def _money(description: str, *checks: pa.Check) -> pa.Column:
-    return pa.Column(float, [GBP_K.check(), *checks], description=description, metadata={"unit": "GBP thousands"})
+# A measure a publisher may stop publishing for a year (a distance from target, a weighted-population component) is
+# ``nullable``: its empty cells are that year's "not published", which chapters record as not computed. The keys,
+# names and the figures every chapter rests on stay required.
 
 
-def _persons(description: str) -> pa.Column:
-    return pa.Column(float, [pa.Check.gt(0), PERSONS.check()], description=description, metadata={"unit": "persons"})
+def _money(description: str, *checks: pa.Check, nullable: bool = False) -> pa.Column:
+    return pa.Column(float, [GBP_K.check(), *checks], nullable=nullable, description=description,
+                     metadata={"unit": "GBP thousands"})
 
 
-def _fraction(description: str) -> pa.Column:
-    return pa.Column(float, FRACTION.check(), description=description, metadata={"unit": "fraction"})
+def _persons(description: str, nullable: bool = False) -> pa.Column:
+    return pa.Column(float, [pa.Check.gt(0), PERSONS.check()], nullable=nullable, description=description,
+                     metadata={"unit": "persons"})
+
+
+def _fraction(description: str, nullable: bool = False) -> pa.Column:
+    return pa.Column(float, FRACTION.check(), nullable=nullable, description=description,
+                     metadata={"unit": "fraction"})
 
 
 def _schema(name: str, columns: dict[str, pa.Column], unique: list[str] | None = None) -> pa.DataFrameSchema:
@@ -125,18 +131,23 @@ ALLOCATIONS = _schema(
         "icb_name": pa.Column(str, pa.Check.str_length(min_value=3), description="ICB name as NHS England gives it"),
         "region_name": pa.Column(str, description="NHS England region"),
         "core_recurrent_allocation_gbp_k": _money("Core services recurrent allocation", pa.Check.gt(0)),
-        "core_total_allocation_gbp_k": _money("Core services total allocation (recurrent plus elective recovery)"),
-        "core_combined_allocation_gbp_k": _money("Core total plus discharge (2023/24: also COVID and capacity)"),
+        "core_total_allocation_gbp_k": _money("Core services total allocation (recurrent plus elective recovery)",
+                                              nullable=True),
+        "core_combined_allocation_gbp_k": _money("Core total plus discharge (2023/24: also COVID and capacity)",
+                                                 nullable=True),
         "core_recurrent_per_head_gbp": pa.Column(
             float, PER_HEAD_GBP.check(), description="Core recurrent allocation per registered patient, as "
             "published", metadata={"unit": "GBP per registered person"}
         ),
-        "core_dft_pre_convergence_frac": _fraction("Distance from target before convergence (+ = above target)"),
-        "core_dft_post_convergence_frac": _fraction("Distance from target after convergence (+ = above target)"),
-        "core_convergence_frac": _fraction("Convergence adjustment applied to the baseline"),
-        "pmc_recurrent_allocation_gbp_k": _money("Primary medical care recurrent allocation"),
-        "other_primary_care_gbp_k": _money("Other primary care (dental, pharmacy, optometry) allocation"),
-        "running_cost_allowance_gbp_k": _money("Running cost allowance"),
+        "core_dft_pre_convergence_frac": _fraction("Distance from target before convergence (+ = above target)",
+                                                   nullable=True),
+        "core_dft_post_convergence_frac": _fraction("Distance from target after convergence (+ = above target)",
+                                                    nullable=True),
+        "core_convergence_frac": _fraction("Convergence adjustment applied to the baseline", nullable=True),
+        "pmc_recurrent_allocation_gbp_k": _money("Primary medical care recurrent allocation", nullable=True),
+        "other_primary_care_gbp_k": _money("Other primary care (dental, pharmacy, optometry) allocation",
+                                           nullable=True),
+        "running_cost_allowance_gbp_k": _money("Running cost allowance", nullable=True),
         "registered_population_implied_persons": _persons("Registered population implied by core £ / £ per head"),
     },
     unique=["year", "icb_code"],
@@ -147,15 +158,16 @@ WEIGHTED_POPULATION = _schema(
     {
         **_KEYS,
         "registered_population_persons": _persons("Projected GP-registered population for the allocation year"),
-        "ga_weighted_persons": _persons("General and acute need-weighted population"),
-        "community_weighted_persons": _persons("Community services need-weighted population"),
-        "mental_health_weighted_persons": _persons("Mental health need-weighted population"),
-        "maternity_weighted_persons": _persons("Maternity need-weighted population"),
-        "health_inequalities_weighted_persons": _persons("Health inequalities weighted population"),
-        "prescribing_weighted_persons": _persons("Prescribing need-weighted population"),
+        "ga_weighted_persons": _persons("General and acute need-weighted population", nullable=True),
+        "community_weighted_persons": _persons("Community services need-weighted population", nullable=True),
+        "mental_health_weighted_persons": _persons("Mental health need-weighted population", nullable=True),
+        "maternity_weighted_persons": _persons("Maternity need-weighted population", nullable=True),
+        "health_inequalities_weighted_persons": _persons("Health inequalities weighted population", nullable=True),
+        "prescribing_weighted_persons": _persons("Prescribing need-weighted population", nullable=True),
         "core_weighted_persons": _persons("Overall core services weighted population ('Final WP')"),
-        "pmc_need_weighted_persons": _persons("Primary medical care need-weighted population"),
-        "pmc_weighted_persons": _persons("Overall primary medical care weighted population ('Final PMC WP')"),
+        "pmc_need_weighted_persons": _persons("Primary medical care need-weighted population", nullable=True),
+        "pmc_weighted_persons": _persons("Overall primary medical care weighted population ('Final PMC WP')",
+                                         nullable=True),
         "n_practices": pa.Column(int, PRACTICES.check(), description="GP practices summed", metadata={"unit": "count"}),
     },
     unique=["year", "icb_code"],
@@ -445,12 +457,6 @@ def project_root() -> Path:
     raise InputError("cannot find the project folder (one holding _toc.yml and notebooks/); run from inside it")
 
 
-@cache
-def sources() -> dict[str, dict]:
-    """The public sources, keyed by id, from the project's catalogue of publications (``sources/sources.yml``)."""
-    return yaml.safe_load((project_root() / "sources" / "sources.yml").read_text(encoding="utf-8"))
-
-
 class RawInput(NamedTuple):
     """A publisher's file a table was made from: its path under the upstream folder, its sha256 and, for a file read
     through a layout, the layout's path in the project."""
@@ -460,25 +466,29 @@ class RawInput(NamedTuple):
     layout: str | None = None
 
 
-def source_table(table_names: list[str]) -> pd.DataFrame:
-    """The public sources behind the named tables, once each: publisher, title, address (as text) and period.
+def year_keyed(name: str) -> bool:
+    """Whether a table is keyed by financial year: its ``year`` column holds financial years such as "2024/25".
+
+    An edition reads only some years of such a table (:func:`sots.editions.window`); any other table is read whole.
+    """
+    column = TABLES[name].schema.columns.get("year")
+    return column is not None and any(check.statistics.get("pattern") == YEAR_PATTERN for check in column.checks)
+
+
+def source_rows(entries: list[dict]) -> pd.DataFrame:
+    """Publisher, title, address (as text) and period of each source entry (a data package entry).
 
     For a chapter's list of sources; the book shows the address as plain text, never as a link.
     """
-    ids = list(dict.fromkeys(s for name in table_names for s in TABLES[name].sources))
     return pd.DataFrame(
-        [{"Publisher": sources()[i]["publisher"], "Title": sources()[i]["title"], "Address": sources()[i]["path"],
-          "Period": sources()[i]["period"]} for i in ids]
+        [{"Publisher": s["publisher"], "Title": s["title"], "Address": s["path"], "Period": s["period"]}
+         for s in entries], columns=["Publisher", "Title", "Address", "Period"],
     )
 
 
-def citations(names: list[str]) -> list[str]:
-    """"Publisher, title (period)" for each distinct public source of the given tables, in the order first met."""
-    seen: dict[str, dict] = {}
-    for name in names:
-        for source_id in TABLES[name].sources:
-            seen.setdefault(source_id, sources()[source_id])
-    return [f"{s['publisher']}, {s['title']} ({s['period']})" for s in seen.values()]
+def citation(entry: dict) -> str:
+    """"Publisher, title (period)" of one source entry."""
+    return f"{entry['publisher']}, {entry['title']} ({entry['period']})"
 
 
 def sha256(path: Path) -> str:
@@ -633,6 +643,27 @@ def datapackage(data_dir: Path, raw_files: dict[str, list[RawInput]], cited: dic
         "attribution": ATTRIBUTION,
         "resources": resources_,
     }
+
+
+def table_sources(data_dir: Path | str) -> dict[str, list[dict]]:
+    """Each table's sources as its data package lists them: ``id``, ``title``, ``publisher``, ``path``, ``period``
+    and, for a year-keyed table, ``years`` (the financial years that publication gives the table).
+
+    InputError, naming the data package, for a source without an id or with years that are not a list of text.
+    """
+    path = Path(data_dir) / DATAPACKAGE
+    found = {}
+    for n, resource in enumerate(read_package(data_dir)["resources"], 1):
+        entries = resource.get("sources", [])
+        for m, entry in enumerate(entries if isinstance(entries, list) else [None], 1):
+            where = f"{path}: resource {n} ('{resource['name']}'), source {m}"
+            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+                raise InputError(f"{where}: missing field 'id' (run `sots prepare`)")
+            years = entry.get("years", [])
+            if not isinstance(years, list) or not all(isinstance(y, str) for y in years):
+                raise InputError(f"{where}: field 'years': expected a list of financial years (run `sots prepare`)")
+        found[resource["name"]] = list(entries)
+    return found
 
 
 def verify(data_dir: Path | str) -> list[str]:

@@ -37,6 +37,48 @@ INPUT_TABLES: dict[str, tuple[str, ...]] = {
 }
 
 
+# The rows of a year-keyed table (one with a ``year`` column of financial years) that an edition reads: the years of
+# the publications that give the data years of the edition inputs governing the table. A publication giving two
+# years (NHS England's two-year allocations) gives an edition both, so comparisons within a settlement stay; a later
+# publication never reaches an edition whose inputs it does not give. Every year-keyed table is listed here or in
+# CUT_OFF_TABLES (a unit test checks); every other table (projections, activity rates, estimates, lookup, areas) is
+# read whole.
+GOVERNING_INPUTS: dict[str, tuple[str, ...]] = {
+    "icb_allocations": ("allocation_year", "outturn_year"),
+    "icb_weighted_population": ("allocation_year",),
+    "unit_costs": ("unit_cost_year",),
+    "trust_operating_expenditure": ("allocation_year", "outturn_year"),
+}
+# Tables of figures gathered by hand, each row citing its own source, that no one input governs: an edition reads
+# their rows with no year and those of a year no later than the latest year of its other windows, so a figure added
+# for a later year never reaches an edition already published.
+CUT_OFF_TABLES: tuple[str, ...] = ("published_figures",)
+
+
+def window(table: str, inputs: dict[str, str], sources: dict[str, list[dict]]) -> tuple[str, ...] | None:
+    """The financial years of ``table`` that an edition with these ``inputs`` (field -> data year) reads, sorted;
+    None for a table it reads whole.
+
+    ``sources`` is each table's sources as the data package lists them (:func:`sots.data.table_sources`), each with
+    the ``years`` its publication gives the table. For a table in :data:`GOVERNING_INPUTS`: every year of every source
+    whose years include one of the edition's governing input years (empty if none does). For a table in
+    :data:`CUT_OFF_TABLES`: its sources' years no later than the latest year of the edition's other windows and of its
+    own data years; its rows with no year are read too. A table not listed, or one whose data package does not say
+    which years a source gives, is read whole. Pure: the same inputs and data package always give the same window.
+    """
+    listed = sources.get(table, [])
+    if (table not in GOVERNING_INPUTS and table not in CUT_OFF_TABLES) or any("years" not in s for s in listed):
+        return None
+    if table in GOVERNING_INPUTS:
+        wanted = {inputs[field] for field in GOVERNING_INPUTS[table]}
+        return tuple(sorted({y for s in listed if wanted & set(s["years"]) for y in s["years"]}))
+    others = [window(name, inputs, sources) for name in GOVERNING_INPUTS]
+    known = [y for years in others if years for y in years]
+    known += [year for year in inputs.values() if YEAR_PATTERN.match(year)]
+    latest = max(known, default="")
+    return tuple(sorted({y for s in listed for y in s["years"] if y <= latest}))
+
+
 @dataclass(frozen=True)
 class Edition:
     """One edition: its id (``2024-25``), title, status, and the data year of each input (field -> value)."""

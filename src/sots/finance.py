@@ -185,10 +185,35 @@ FUNDING_BASES = (
 )
 
 
+# What each allocation column of icb_allocations is, for the sentence saying NHS England did not publish it.
+ALLOCATION_NAMES = {
+    "core_recurrent_allocation_gbp_k": "the core services recurrent allocation",
+    "core_total_allocation_gbp_k": "the core services total allocation",
+    "core_combined_allocation_gbp_k": "the core services combined allocation",
+    "pmc_recurrent_allocation_gbp_k": "the primary medical care allocation",
+    "other_primary_care_gbp_k": "the other primary care allocation",
+    "running_cost_allowance_gbp_k": "the running cost allowance",
+}
+
+
+def unpublished_bases(allocations: pd.DataFrame, icb_code: str, year: str) -> dict[str, str]:
+    """Each allocation base of :data:`FUNDING_BASES` that cannot be summed for one ICB in one year, with why: "NHS
+    England did not publish <the allocations it lacks> for <year>." Empty if every base can be."""
+    row = allocations[(allocations["icb_code"] == icb_code) & (allocations["year"] == year)].iloc[0]
+    why = {}
+    for key, _, columns in FUNDING_BASES:
+        lacking = [ALLOCATION_NAMES[c] for c in columns if pd.isna(row[c])]
+        if lacking:
+            names = lacking[0] if len(lacking) == 1 else ", ".join(lacking[:-1]) + " and " + lacking[-1]
+            why[key] = f"NHS England did not publish {names} for {year}."
+    return why
+
+
 def funding_bases(allocations: pd.DataFrame, icb_code: str, year: str) -> pd.DataFrame:
     """Each published allocation base of one ICB in one year: ``base``, ``label``, ``amount_gbp_m`` (£ millions).
 
-    ``allocations`` is the prepared ``icb_allocations`` table (£ thousands). Raises ValueError if the ICB or year is
+    ``allocations`` is the prepared ``icb_allocations`` table (£ thousands). A base with an allocation NHS England
+    did not publish for the year is NaN (:func:`unpublished_bases` says why). Raises ValueError if the ICB or year is
     missing.
     """
     row = allocations[(allocations["icb_code"] == icb_code) & (allocations["year"] == year)]
@@ -202,7 +227,8 @@ def funding_bases(allocations: pd.DataFrame, icb_code: str, year: str) -> pd.Dat
 
 
 def total_allocation_gbp_m(allocations: pd.DataFrame, icb_code: str, year: str) -> float:
-    """The sum of an ICB's allocations in a year (£ millions): core combined, primary care and running costs."""
+    """The sum of an ICB's allocations in a year (£ millions): core combined, primary care and running costs; NaN if
+    NHS England did not publish one of them for the year."""
     bases = funding_bases(allocations, icb_code, year).set_index("base")
     return float(bases.loc["total_allocation", "amount_gbp_m"])
 

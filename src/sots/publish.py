@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sots import data, editions
+from sots import data, editions, slices
 from sots.atomic import write_atomic
 from sots.editions import Edition
 from sots.release import Release
@@ -83,9 +83,10 @@ def file_hashes(folder: Path, prefix: str = "", exclude: frozenset[str] = frozen
 
 
 def manifest(edition: Edition, focal, rel: Release, inputs_dir: Path, html_dir: Path, sources: dict[str, str]) -> dict:
-    """What one edition was built from and what it publishes: edition, release, commit, build time, and the sha256
-    of every input table (``data/...``), of the book's sources (``sources``: path -> sha256, as the commit may be
-    dirty) and of every output file (paths relative to the edition), except the manifest itself."""
+    """What one edition was built from and what it publishes: edition, release, commit, build time, what the edition
+    read of each input table (the sha256 of its rows and the years read, :func:`sots.slices.edition_inputs`: the
+    same whatever other years ``data/`` holds), the sha256 of the book's sources (``sources``: path -> sha256, as
+    the commit may be dirty) and of every output file (paths relative to the edition), except the manifest itself."""
     return {
         "edition": edition.id,
         "title": edition.title,
@@ -95,7 +96,7 @@ def manifest(edition: Edition, focal, rel: Release, inputs_dir: Path, html_dir: 
         "commit": rel.commit,
         "build_time": rel.build_time,
         "build_time_source": rel.build_time_source,
-        "inputs": file_hashes(inputs_dir, prefix="data/"),
+        "inputs": slices.edition_inputs(inputs_dir, edition.inputs),
         "sources": sources,
         "outputs": file_hashes(html_dir, exclude=frozenset({MANIFEST_FILE})),
     }

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from helpers import ROOT
-from sots import chapter, charts, claims, data
+from sots import chapter, charts, claims, data, editions, slices
 from sots.errors import InputError
 
 pytestmark = pytest.mark.unit
@@ -19,11 +19,14 @@ def test_open_resolves_the_icb_once_and_reads_only_the_lookup():
     assert list(ch.tables_read) == ["icb_lookup"]  # nothing else until a chapter asks for it
 
 
-def test_tables_are_loaded_once_and_recorded_with_their_hash():
+def test_tables_are_loaded_once_and_recorded_with_the_hash_of_the_rows_read():
     ch = chapter.open("funding_per_head", edition="2024-25", icb="QE1", data_dir=DATA)
     first = ch.table("icb_allocations")
     assert ch.table("icb_allocations") is first
-    assert ch.tables_read == {name: data.table_hashes(DATA)[name] for name in ("icb_lookup", "icb_allocations")}
+    assert ch.inputs == editions.get(editions.load(ROOT / "editions.yml"), "2024-25").inputs
+    assert ch.tables_read == {name: slices.digest(ch.table(name)) for name in ("icb_lookup", "icb_allocations")}
+    # A table read whole is hashed as its canonical CSV, which for a prepared table is the file itself.
+    assert ch.tables_read["icb_lookup"] == data.table_hashes(DATA)["icb_lookup"]
     value = ch.figure("x_gbp", 1.5, unit="GBP", method="m")
     assert value == 1.5 and ch.figures["x_gbp"]["inputs"] == ch.tables_read  # a figure names the tables it came from
     assert "provenance" not in ch.figures["x_gbp"]  # by hand: no build, no provenance
@@ -48,10 +51,11 @@ def test_a_build_parameter_gives_provenance_sources_and_chart_files(tmp_path):
     ch.table("icb_allocations")
     ch.figure("y_pct", 2.0, unit="per cent", method="m")
     entry = json.loads((tmp_path / "f.json").read_text())["y_pct"]
-    assert entry["provenance"] == {**made, "sources": data.citations(["icb_lookup", "icb_allocations"])}
+    assert entry["provenance"] == {**made, "sources": ch.citations()}
+    assert ch.citations() == [data.citation(s) for s in ch.sources(["icb_lookup", "icb_allocations"])]
     shown = ch.show(charts.status_bars(charts.pd.DataFrame({"status": ["a"], "claims": [1]}), title="T"))
     assert len(list((tmp_path / "cd").glob("*.csv"))) == 1
-    assert "commit abc1234" in shown.markup and data.citations(["icb_allocations"])[0] in shown.markup
+    assert "commit abc1234" in shown.markup and data.citation(ch.sources(["icb_allocations"])[0]) in shown.markup
 
 
 def test_a_verdict_is_the_registers_on_the_chapters_own_figures():
@@ -65,3 +69,21 @@ def test_a_verdict_is_the_registers_on_the_chapters_own_figures():
         c["id"] for c in ch.register.values() if c["chapter"] == "notebooks/finance"]
     with pytest.raises(InputError, match="no claim with key 'savings'"):
         ch.verdict("savings")
+
+
+def test_an_edition_reads_only_its_years_and_cites_only_the_sources_of_the_rows_read():
+    ch = chapter.open("acute_spend", edition="2024-25", icb="QE1", data_dir=DATA)
+    assert ch.years("trust_operating_expenditure") == ()  # the trust accounts give 2022/23 and 2023/24 only
+    assert ch.table("trust_operating_expenditure").empty
+    assert ch.years("icb_allocations") == ("2023/24", "2024/25") and ch.years("activity_rates") is None
+    ch.table("icb_allocations")
+    cited = [s["id"] for s in ch.sources()]
+    assert cited == ["nhse_allocations", "ons_icb_codes"]  # the trust accounts gave no row, so are not cited
+    assert ch.source_table()["Title"].tolist() == [s["title"] for s in ch.sources()]
+    assert list(ch.source_table(["trust_operating_expenditure"])) == ["Publisher", "Title", "Address", "Period"]
+    assert ch.source_table(["trust_operating_expenditure"]).empty
+
+
+def test_an_unknown_edition_is_refused():
+    with pytest.raises(InputError, match="unknown edition '2030-31'"):
+        chapter.open("finance", edition="2030-31", icb="QE1", data_dir=DATA)

@@ -5,6 +5,7 @@ import json
 import pandas as pd
 import pytest
 
+from helpers import DATA
 from sots import data
 from sots.errors import InputError
 
@@ -150,11 +151,45 @@ def test_datapackage_describes_every_table_with_source_licence_and_hash(tmp_path
 
 def test_an_empty_cell_is_named(tmp_path):
     df = _allocations()
-    df.loc[1, "core_total_allocation_gbp_k"] = None
+    df.loc[1, "core_recurrent_allocation_gbp_k"] = None
     _write(tmp_path, "icb_allocations", df)
     with pytest.raises(InputError,
-                       match=r"column 'core_total_allocation_gbp_k', line 3: expected a value, got an empty cell"):
+                       match=r"column 'core_recurrent_allocation_gbp_k', line 3: expected a value, got an empty cell"):
         data.load("icb_allocations", tmp_path)
+
+
+@pytest.mark.parametrize("name, column", [
+    ("icb_allocations", "core_dft_post_convergence_frac"), ("icb_allocations", "running_cost_allowance_gbp_k"),
+    ("icb_weighted_population", "ga_weighted_persons"), ("icb_weighted_population", "pmc_weighted_persons"),
+])
+def test_a_measure_a_publisher_may_stop_publishing_may_be_empty(name, column):
+    assert data.TABLES[name].schema.columns[column].nullable
+
+
+@pytest.mark.parametrize("name, column", [
+    ("icb_allocations", c) for c in ("year", "icb_code", "icb_name", "core_recurrent_allocation_gbp_k",
+                                     "core_recurrent_per_head_gbp")] + [
+    ("icb_weighted_population", c) for c in ("year", "icb_code", "registered_population_persons",
+                                             "core_weighted_persons")])
+def test_keys_names_and_the_core_figures_stay_required(name, column):
+    assert not data.TABLES[name].schema.columns[column].nullable
+
+
+def test_table_sources_reads_the_data_package_and_refuses_a_source_without_an_id(tmp_path):
+    sources = data.table_sources(DATA)
+    assert set(sources) == set(data.TABLES)
+    assert sources["icb_allocations"][0]["id"] == "nhse_allocations"
+    assert sources["icb_allocations"][0]["years"] == ["2023/24", "2024/25"]
+    package = json.loads((DATA / data.DATAPACKAGE).read_text())
+    del package["resources"][0]["sources"][0]["id"]
+    (tmp_path / data.DATAPACKAGE).write_text(json.dumps(package))
+    with pytest.raises(InputError, match=r"resource 1 \('icb_allocations'\), source 1: missing field 'id'"):
+        data.table_sources(tmp_path)
+
+
+def test_the_year_keyed_tables_are_those_with_financial_years():
+    assert [n for n in data.TABLES if data.year_keyed(n)] == [
+        "icb_allocations", "icb_weighted_population", "unit_costs", "trust_operating_expenditure", "published_figures"]
 
 
 def test_an_extra_column_is_named(tmp_path):

@@ -1,5 +1,6 @@
 """`prepare` on a tiny upstream laid out like the real one: known sums, and a clear error for each bad input."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -562,3 +563,16 @@ def test_adding_rows_never_rewrites_an_existing_row():
     assert before == ["year,persons,share", "2023/24,1010,0.5", "2024/25,2020,1"]
     assert after == [*before, "2099/00,3030.25,"]
     assert prepare.number_text(0.1 + 0.2) == "0.30000000000000004"  # the shortest text that reads back the same
+
+
+def test_the_data_package_cites_each_publication_with_the_years_it_gives_and_each_files_layout(tmp_path):
+    raw, out = make_raw(tmp_path / "raw"), tmp_path / "data"
+    prepare.prepare(raw, out)
+    package = {r["name"]: r for r in json.loads((out / data.DATAPACKAGE).read_text())["resources"]}
+    sources = {name: [(s["id"], s.get("years")) for s in r["sources"]] for name, r in package.items()}
+    assert sources["icb_allocations"] == [("nhse_allocations", ["2023/24"])]
+    assert sources["unit_costs"] == [("nhse_ncc", ["2023/24", "2024/25"])]  # two layouts, one publication
+    assert sources["icb_lookup"] == [("nhse_allocations", None), ("ons_icb_codes", None)]
+    assert sources["population_projection"] == [("ons_snpp_2018", None)]  # not by financial year: read whole
+    assert [r.get("layout") for r in package["unit_costs"]["raw_inputs"]] == [
+        "sources/layouts/unit_costs/2023_24.yml", "sources/layouts/unit_costs/2024_25.yml"]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import Markdown
 
-from sots import benchmark, claims, data, finance, geography
+from sots import benchmark, charts, claims, data, finance, geography
 from sots.chapter import Chapter
 
 KEY = "acute_spend_per_weighted_head_rank"  # the register's key of the claim this chapter checks
@@ -62,8 +62,9 @@ def record(ch: Chapter, year: str, unit_cost_year: str, population_year: int) ->
     acute = benchmark.acute_spend_measures(cost, lookup, weighted, year).merge(short_names, on="icb_code")
     england = benchmark.acute_spend_england(cost, weighted, year)
     row = acute.set_index("icb_code").loc[ch.icb]
-    record_estimate(ch, row, len(acute), dict(unit_cost_year=unit_cost_year, population_year=population_year,
-                                              weighted_population_year=year))
+    no_ga = ga_unpublished(weighted, ch.icb, ch.who, year)
+    record_estimate(ch, row, acute, dict(unit_cost_year=unit_cost_year, population_year=population_year,
+                                         weighted_population_year=year), no_ga)
 
     opex = ch.table("trust_operating_expenditure")
     trust_totals = finance.trust_opex_by_icb(opex, year, list(lookup["icb_code"]))
@@ -72,7 +73,7 @@ def record(ch: Chapter, year: str, unit_cost_year: str, population_year: int) ->
     trust_comparable = ch.icb in set(trusts["icb_code"])
     trow = trusts.set_index("icb_code").loc[ch.icb] if trust_comparable else None
     covered = year in set(opex["year"])  # whether the trust accounts have the year at all
-    record_trusts(ch, trow, len(trusts), year, covered)
+    record_trusts(ch, trow, len(trusts), year, covered, no_ga)
 
     allocations = ch.table("icb_allocations")
     ranks = pd.concat([
@@ -92,26 +93,48 @@ def record(ch: Chapter, year: str, unit_cost_year: str, population_year: int) ->
 
     ch.glue("report_claim", Markdown(f"The report this book checks, {report.citation()}, says:\n\n"
                                      + finance.claims_markdown(report, tuple(c["id"] for c in ch.claims()))))
-    glue_prose(ch, row, england.iloc[0], year, unit_cost_year, population_year, len(acute))
+    glue_prose(ch, row, england.iloc[0], year, unit_cost_year, population_year, len(acute), no_ga)
     glue_method(ch, cost, ch.table("population_estimates"), ch.table("activity_rates"), ch.table("unit_costs"),
                 unit_cost_year)
     ch.glue("verdict", Markdown(verdict_text(ch.who, verdict, acute, england.iloc[0], ranks, ch.icb, reported_about)))
-    ch.glue("trust_findings", Markdown(trust_text(ch.who, year, trow, len(focal_trusts), len(trusts), covered)))
+    ch.glue("trust_findings", Markdown(trust_text(ch.who, year, trow, len(focal_trusts), len(trusts), covered,
+                                                  no_ga)))
     ch.glue("n_trust_icbs", len(trusts))
     return AcuteSpend(acute=acute, england=england, trusts=trusts, focal_trusts=focal_trusts,
                       trust_comparable=trust_comparable, ranks=ranks, year=year, claimed=claimed)
 
 
-def record_estimate(ch: Chapter, row: pd.Series, n_icbs: int, settings: dict) -> None:
+GA_MEASURES = ("acute_cost_per_ga_weighted_head_gbp", "acute_trust_opex_per_ga_weighted_head_gbp")  # need G&A WP
+
+
+def ga_unpublished(weighted: pd.DataFrame, icb: str, who: str, year: str) -> str | None:
+    """Why there is no measure per G&A weighted head for the ICB ``icb`` (named ``who``) in ``year``: NHS England did
+    not publish the general and acute weighted population (``icb_weighted_population``) for the year, or for the
+    ICB; None if it did."""
+    one = weighted[weighted["year"] == year]
+    if one.loc[one["icb_code"] == icb, "ga_weighted_persons"].notna().all():
+        return None
+    if one["ga_weighted_persons"].isna().all():
+        return f"NHS England did not publish the general and acute weighted population for {year}."
+    return f"NHS England did not publish the general and acute weighted population for {who} in {year}."
+
+
+def record_estimate(ch: Chapter, row: pd.Series, acute: pd.DataFrame, settings: dict, no_ga: str | None) -> None:
     """Record the focal ICB's activity-based estimate (£ million a year), each measure of it and its rank.
 
-    ``row`` is the focal ICB's row of :func:`sots.benchmark.acute_spend_measures`; ``settings`` the figures' inputs
-    (unit cost year, population year, weighted population year).
+    ``row`` is the focal ICB's row of ``acute`` (:func:`sots.benchmark.acute_spend_measures`); ``settings`` the
+    figures' inputs (unit cost year, population year, weighted population year); ``no_ga`` why there is no measure
+    per G&A weighted head (recorded as not computed), None if there is.
     """
     ch.figure("acute_cost_gbp_m", row["acute_cost_gbp"] / 1e6, unit="GBP million per year",
               method="Σ over age (17 to 90+), sex and priced activity of 2022 activity per person × ONS resident "
               "population × national average unit cost, for the ICB's ONS series.", **settings)
     for m in benchmark.ACUTE_MEASURES.values():
+        if m.key in GA_MEASURES and no_ga:
+            ch.not_computed(m.key, no_ga)
+            ch.not_computed(m.rank_key, no_ga)
+            continue
+        n_icbs = int(acute[m.key].count())
         ch.figure(m.key, row[m.key], unit=m.unit, method=m.method, **settings)
         ch.figure(m.rank_key, row[m.rank_key], unit=RANK_UNIT,
                   method=f"Rank of {m.label.lower()} among the {n_icbs} ICBs; ties share the best rank.",
@@ -125,14 +148,17 @@ def no_trust_measure(who: str, year: str, year_covered: bool) -> str:
     return f"The trust file assigns {who}'s trusts to a 2026 merged-ICB code."
 
 
-def record_trusts(ch: Chapter, trow: pd.Series | None, n_icbs: int, year: str, year_covered: bool) -> None:
+def record_trusts(ch: Chapter, trow: pd.Series | None, n_icbs: int, year: str, year_covered: bool,
+                  no_ga: str | None = None) -> None:
     """Record the acute trusts' spend per head and its rank among ``n_icbs`` ICBs, or each as not computed, and why.
 
-    ``trow`` is the focal ICB's row of :func:`sots.benchmark.acute_trust_measures`, None if it is not there.
+    ``trow`` is the focal ICB's row of :func:`sots.benchmark.acute_trust_measures`, None if it is not there; ``no_ga``
+    why there is no measure per G&A weighted head, None if there is.
     """
     for m in benchmark.TRUST_MEASURES.values():
-        if trow is None:
-            why = no_trust_measure(ch.who, year, year_covered)
+        why = no_trust_measure(ch.who, year, year_covered) if trow is None else \
+            no_ga if m.key in GA_MEASURES else None
+        if why:
             ch.not_computed(m.key, why)
             ch.not_computed(m.rank_key, why)
             continue
@@ -143,8 +169,9 @@ def record_trusts(ch: Chapter, trow: pd.Series | None, n_icbs: int, year: str, y
 
 
 def glue_prose(ch: Chapter, row: pd.Series, england: pd.Series, year: str, unit_cost_year: str, population_year: int,
-               n_icbs: int) -> None:
-    """Glue the key findings' and method's values: names, years, ordinals, England's values and the populations."""
+               n_icbs: int, no_ga: str | None = None) -> None:
+    """Glue the key findings' and method's values: names, years, ordinals, England's values and the populations, and
+    the finding per G&A weighted head (``ga_finding``; ``no_ga`` why there is none, None if there is)."""
     ch.glue("icb_name", ch.focal["icb_name"])
     ch.glue("short_name", ch.who)
     ch.glue("year", year)
@@ -152,13 +179,30 @@ def glue_prose(ch: Chapter, row: pd.Series, england: pd.Series, year: str, unit_
     ch.glue("population_year", str(population_year))
     ch.glue("n_icbs", n_icbs)
     for m in benchmark.ACUTE_MEASURES.values():
-        ch.glue(f"{m.rank_key}_ord", benchmark.ordinal(int(row[m.rank_key])))
-        ch.glue(f"england_{m.key}", england[m.key])
+        if pd.notna(row[m.key]):
+            ch.glue(f"{m.rank_key}_ord", benchmark.ordinal(int(row[m.rank_key])))
+        if pd.notna(england[m.key]):
+            ch.glue(f"england_{m.key}", england[m.key])
     ch.glue("resident_population", row["resident_population_persons"])
     ch.glue("registered_population", row["registered_population_persons"])
-    ch.glue("ga_weighted_population", row["ga_weighted_persons"])
-    ch.glue("ga_need_index", row["ga_weighted_persons"] / row["registered_population_persons"])
-    ch.glue("weighting_effect", weighting_effect(row["ga_weighted_persons"], row["registered_population_persons"]))
+    ga = row["ga_weighted_persons"]
+    ch.glue("ga_weighted_population", benchmark.not_published(year) if pd.isna(ga) else f"{ga:,.0f}")
+    ch.glue("ga_finding", Markdown(ga_finding(row, england, no_ga)))
+
+
+def ga_finding(row: pd.Series, england: pd.Series, no_ga: str | None) -> str:
+    """The key finding per G&A weighted head (Markdown): the focal ICB's estimate (£), rank and England's, and its
+    G&A need index; or why there is none (``no_ga``). ``row`` is its :func:`sots.benchmark.acute_spend_measures`
+    row, ``england`` England's :func:`sots.benchmark.acute_spend_england` row."""
+    if no_ga:
+        return f"{no_ga[:-1]}, so there is no estimate per general and acute (G&A) need-weighted head."
+    m = NAMED
+    index = row["ga_weighted_persons"] / row["registered_population_persons"]
+    england_text = f"£{england[m.key]:,.0f}" if pd.notna(england[m.key]) else "not published"
+    return (f"Per general and acute (G&A) need-weighted head it is **£{row[m.key]:,.0f}**, the "
+            f"{benchmark.ordinal(int(row[m.rank_key]))} highest (England {england_text}). Its G&A need index (G&A "
+            f"weighted ÷ registered population) is {index:.3f}, so weighting for need "
+            f"{weighting_effect(row['ga_weighted_persons'], row['registered_population_persons'])} its figure.")
 
 
 def weighting_effect(ga_weighted: float, registered: float) -> str:
@@ -228,7 +272,7 @@ def verdict_text(who: str, verdict: claims.Verdict | None, acute: pd.DataFrame, 
 def measures_at_rank(ranks: pd.DataFrame, check: claims.Check) -> pd.Series:
     """The years (joined by "and") of each measure other than the claim's own on which the focal ICB holds the
     stated rank, by label; "holds" is the register's comparison, with the claim's tolerance."""
-    others = ranks[ranks["measure"] != NAMED.key]
+    others = ranks[(ranks["measure"] != NAMED.key) & ranks["rank"].notna()]
     at = others[[claims.within(r, check.stated, check.tolerance) for r in others["rank"]]]
     return at.groupby("label", sort=False)["year"].apply(lambda years: " and ".join(years))
 
@@ -246,17 +290,22 @@ def other_measures_text(ranks: pd.DataFrame, check: claims.Check) -> str:
     return text
 
 
-def trust_text(who: str, year: str, trow: pd.Series | None, n_trusts: int, n_icbs: int, year_covered: bool) -> str:
+def trust_text(who: str, year: str, trow: pd.Series | None, n_trusts: int, n_icbs: int, year_covered: bool,
+               no_ga: str | None = None) -> str:
     """The acute trusts' finding: their spend in ``year`` (£ million, £ per head, ranks among ``n_icbs`` ICBs), or why
-    there is none. ``trow`` as for :func:`record_trusts`; ``n_trusts`` how many acute trusts the ICB hosts."""
+    there is none. ``trow`` as for :func:`record_trusts`; ``n_trusts`` how many acute trusts the ICB hosts; ``no_ga``
+    why there is no measure per G&A weighted head, None if there is."""
     if trow is not None:
-        return (
+        text = (
             f"The {n_trusts} acute trusts {who} hosts spent £{trow['acute_trust_opex_gbp'] / 1e6:,.1f}m in {year}: "
             f"£{trow['acute_trust_opex_per_head_gbp']:,.0f} per registered head, the "
             f"{benchmark.ordinal(int(trow['acute_trust_opex_per_head_rank']))} highest of the {n_icbs} ICBs the trust "
-            f"file names by their own code, and £{trow['acute_trust_opex_per_ga_weighted_head_gbp']:,.0f} per G&A "
-            f"weighted head ({benchmark.ordinal(int(trow['acute_trust_opex_per_ga_weighted_head_rank']))})."
+            "file names by their own code"
         )
+        if no_ga:
+            return f"{text}. {no_ga}"
+        return (f"{text}, and £{trow['acute_trust_opex_per_ga_weighted_head_gbp']:,.0f} per G&A weighted head "
+                f"({benchmark.ordinal(int(trow['acute_trust_opex_per_ga_weighted_head_rank']))}).")
     if not year_covered:
         return f"The trust accounts here do not cover {year}, so there is no acute trust measure for it."
     return (f"The trust file assigns {who}'s trusts to a 2026 merged-ICB code, so their spending cannot be set against "
@@ -269,7 +318,9 @@ def claim_label(claimed: int | None) -> str:
 
 
 def rank_dots(ranks: pd.DataFrame) -> pd.DataFrame:
-    """:func:`sots.benchmark.focal_ranks` rows with the chart's axis label (``row``) and ``rank_text`` ("2nd of 42")."""
+    """:func:`sots.benchmark.focal_ranks` rows with the chart's axis label (``row``) and ``rank_text`` ("2nd of 42");
+    a measure not published for its year has no rank, so no dot (the rank table says it was not published)."""
+    ranks = ranks[ranks["rank"].notna()]
     return ranks.assign(
         row=ranks["label"] + ", " + ranks["year"],
         rank_text=[f"{benchmark.ordinal(int(r))} of {int(n)}" for r, n in zip(ranks["rank"], ranks["n"])],
@@ -303,3 +354,22 @@ def league(acute: pd.DataFrame) -> pd.DataFrame:
     """Every ICB's estimate, highest per G&A weighted head first (ties by code), cost in £ million, columns named."""
     ordered = acute.sort_values(["acute_cost_per_ga_weighted_head_rank", "icb_code"])[list(LEAGUE_COLUMNS)]
     return ordered.assign(acute_cost_gbp=ordered["acute_cost_gbp"] / 1e6).rename(columns=LEAGUE_COLUMNS)
+
+
+def league_table(spend: AcuteSpend) -> charts.Table:
+    """Every ICB's estimate (:func:`league`); a measure per G&A weighted head NHS England's weighted populations do
+    not allow shows as "not published for <year>"."""
+    return charts.table(league(spend.acute), formats=LEAGUE_FORMATS, missing=benchmark.not_published(spend.year))
+
+
+def ga_chart(ch: Chapter, spend: AcuteSpend):
+    """Every ICB's estimate per G&A weighted head as a ranked bar chart, drawn through ``ch.show``; a sentence
+    instead if NHS England did not publish the G&A weighted populations for the year."""
+    key = NAMED.key
+    if spend.acute[key].isna().all():
+        return Markdown(f"Not published for {spend.year}: NHS England did not publish the general and acute weighted "
+                        "population for the year.")
+    note = "" if spend.acute[key].notna().all() else f"not published for some ICBs in {spend.year}"
+    return ch.show(charts.ranked_bar(spend.acute, value=key, rank=NAMED.rank_key,
+                                     label="Activity-based acute cost per G&A weighted head (£)", focal_code=ch.icb,
+                                     default_year=spend.year, reference=spend.england, note=note))

@@ -19,7 +19,7 @@ import altair as alt
 import pandas as pd
 from IPython.display import Markdown
 
-from sots import charts, claims, finance
+from sots import benchmark, charts, claims, finance
 from sots.chapter import Chapter
 from sots.results import year_suffix
 
@@ -117,17 +117,26 @@ def record(ch: Chapter, year: str) -> Finance:
     ch.glue("stated_share", stated.value("savings_share_of_funding_pct"))
 
     bases = finance.funding_bases(allocations, ch.icb, year)
-    total = ch.figure("icb_total_allocation_gbp_m", finance.total_allocation_gbp_m(allocations, ch.icb, year),
-                      unit="GBP million", method="Sum of the ICB's allocations: core services combined, primary "
-                      "medical care, other primary care and the running cost allowance.", year=year)
-    totals = {y: finance.total_allocation_gbp_m(allocations, ch.icb, y) for y in sorted(allocations["year"].unique())}
-    savings_text, base_text, shares = record_savings(ch, figures, report, bases, total, year, missing, quoted)
+    unsummed = finance.unpublished_bases(allocations, ch.icb, year)  # base -> why NHS England's figures lack it
+    total = None
+    if "total_allocation" in unsummed:
+        ch.not_computed("icb_total_allocation_gbp_m", unsummed["total_allocation"])
+    else:
+        total = ch.figure("icb_total_allocation_gbp_m", finance.total_allocation_gbp_m(allocations, ch.icb, year),
+                          unit="GBP million", method="Sum of the ICB's allocations: core services combined, primary "
+                          "medical care, other primary care and the running cost allowance.", year=year)
+    # Each year of the edition's window whose allocations can all be summed.
+    totals = {y: t for y in sorted(allocations["year"].unique())
+              if pd.notna(t := finance.total_allocation_gbp_m(allocations, ch.icb, y))}
+    savings_text, base_text, shares = record_savings(ch, figures, report, bases, total, year, missing, quoted,
+                                                     unsummed)
     ch.glue("savings_findings", Markdown(savings_text))
     ch.glue("base_findings", Markdown(base_text))
     ch.glue("agency_findings", Markdown(record_agency(ch, report)))
     deficit_text, deficits = record_deficits(ch, figures, report, year, missing, quoted)
     ch.glue("deficit_findings", Markdown(deficit_text))
-    budget_text, acute_trusts, split = record_budget(ch, opex, figures, report, total, totals, year, quoted)
+    budget_text, acute_trusts, split = record_budget(ch, opex, figures, report, total, totals, year, quoted,
+                                                     unsummed.get("total_allocation"))
     ch.glue("budget_findings", Markdown(budget_text))
     return Finance(year=year, unpublished=missing, report=report, bases=bases, shares=shares, deficits=deficits,
                    support=finance.support_received(figures, ch.icb), acute_trusts=acute_trusts,
@@ -138,11 +147,14 @@ def record(ch: Chapter, year: str) -> Finance:
 
 
 def record_savings(ch: Chapter, figures: pd.DataFrame, report: finance.ReportFigures | None, bases: pd.DataFrame,
-                   total: float, year: str, missing: str, quoted: Quoted) -> tuple[str, str, pd.DataFrame | None]:
+                   total: float | None, year: str, missing: str, quoted: Quoted,
+                   unsummed: dict[str, str] | None = None) -> tuple[str, str, pd.DataFrame | None]:
     """Record the savings figures; return the savings and the funding-base findings and the shares (None if none).
 
-    ``total`` is the sum of the ICB's allocations in ``year`` (£ millions).
+    ``total`` is the sum of the ICB's allocations in ``year`` (£ millions), None if it cannot be summed; ``unsummed``
+    each base NHS England's allocations do not give for the year, with why (:func:`sots.finance.unpublished_bases`).
     """
+    unsummed = unsummed or {}
     sav = finance.savings(figures, ch.icb, year)
     if sav is None:
         for figure_id in ["savings_delivered_gbp_m", "savings_recurrent_pct", "savings_implied_funding_base_gbp_m",
@@ -178,10 +190,13 @@ def record_savings(ch: Chapter, figures: pd.DataFrame, report: finance.ReportFig
                         "funding base the share implies.")
     shares = finance.savings_shares(sav["delivered_gbp_m"], bases, stated_share)
     for _, b in shares.iterrows():
+        if b["base"] in unsummed:
+            ch.not_computed(f"savings_share_of_{b['base']}_pct", unsummed[b["base"]])
+            continue
         ch.figure(f"savings_share_of_{b['base']}_pct", b["share_pct"], unit="per cent", year=year,
                   method=f"Published savings delivered ÷ {b['label'].lower()} ({year}) × 100.")
     return text, base_findings(shares, sav["delivered_gbp_m"], stated_share, implied, total,
-                               ch.verdict("savings_share_of_funding_pct")), shares
+                               ch.verdict("savings_share_of_funding_pct"), unsummed), shares
 
 
 def savings_verdicts(stated_gbp_m: float, delivered_gbp_m: float, stated_pct: float,
@@ -199,12 +214,15 @@ def savings_verdicts(stated_gbp_m: float, delivered_gbp_m: float, stated_pct: fl
 
 
 def base_findings(shares: pd.DataFrame, delivered_gbp_m: float, stated_pct: float, implied_gbp_m: float,
-                  total_gbp_m: float, verdict: claims.Verdict) -> str:
+                  total_gbp_m: float | None, verdict: claims.Verdict, unsummed: dict[str, str] | None = None) -> str:
     """The funding base the report's share implies, set against each published base (£ millions, per cent).
 
     ``shares`` is :func:`sots.finance.savings_shares`; ``verdict`` the register's on the share, whose check names the
-    base it compares (its figure ``savings_share_of_<base>_pct``) and the tolerance a share may differ by.
+    base it compares (its figure ``savings_share_of_<base>_pct``) and the tolerance a share may differ by. A base in
+    ``unsummed`` (NHS England did not publish one of its allocations; the value is why) is NaN in ``shares`` and
+    compared with nothing; ``total_gbp_m`` is None when the allocations cannot all be summed.
     """
+    unsummed = unsummed or {}
     check = verdict.checks[0]
     low = finance.implied_base_gbp_m(delivered_gbp_m, stated_pct + check.tolerance)
     high = finance.implied_base_gbp_m(delivered_gbp_m, stated_pct - check.tolerance)
@@ -215,18 +233,21 @@ def base_findings(shares: pd.DataFrame, delivered_gbp_m: float, stated_pct: floa
         return text + (f"It matches {checked['label'].lower()} (£{checked['amount_gbp_m']:,.1f}m, "
                        f"{checked['share_pct']:.2f}%): **{verdict.status}** on that base.")
     nearest = finance.nearest_base(shares)
-    if nearest["base"] == checked["base"]:  # the closest base misses the register's tolerance, so every base does
+    if checked["base"] in unsummed:
+        text += f"{unsummed[checked['base']]} That leaves no {checked['label'].lower()}, the base the register checks. "
+    elif nearest["base"] == checked["base"]:  # the closest base misses the register's tolerance, so every base does
         text += "**No published allocation base matches.** "
     else:
         text += (f"On {checked['label'].lower()}, the base the claims register checks, the savings are "
                  f"{checked['share_pct']:.2f}%. ")
     difference, gap = nearest["difference_pct_points"], nearest["base_gap_gbp_m"]
+    whole = (f" The sum of all the ICB's allocations (£{total_gbp_m:,.1f}m) gives "
+             f"{delivered_gbp_m / total_gbp_m * 100:.2f}%." if total_gbp_m is not None else "")
     return text + (
         f"The closest is {nearest['label'].lower()}: £{nearest['amount_gbp_m']:,.1f}m, on which the savings are "
         f"{nearest['share_pct']:.2f}%, {abs(difference):.2f} points {'above' if difference > 0 else 'below'} "
         f"{stated_pct:g}%; the implied base is £{abs(gap):,.0f}m ({abs(gap) / nearest['amount_gbp_m'] * 100:.1f}%) "
-        f"{'smaller' if gap > 0 else 'larger'} than that base. The sum of all the ICB's allocations "
-        f"(£{total_gbp_m:,.1f}m) gives {delivered_gbp_m / total_gbp_m * 100:.2f}%. The report's denominator is "
+        f"{'smaller' if gap > 0 else 'larger'} than that base.{whole} The report's denominator is "
         "probably a local figure, such as the system's total income, that no open dataset gives: "
         f"**{verdict.status}**.")
 
@@ -316,27 +337,33 @@ def deficit_sentence(year: str, rows: pd.DataFrame, deficits: pd.DataFrame, gap:
 
 
 def record_budget(ch: Chapter, opex: pd.DataFrame, figures: pd.DataFrame, report: finance.ReportFigures | None,
-                  total: float, totals: dict[str, float], year: str,
-                  quoted: Quoted) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+                  total: float | None, totals: dict[str, float], year: str,
+                  quoted: Quoted, unsummed: str | None = None) -> tuple[str, pd.DataFrame, pd.DataFrame]:
     """Record the acute trusts' spending and its share of the allocations; return the finding, the trusts and the
-    budget chart's bars. ``total`` is the allocations' sum in ``year``, ``totals`` in each year (£ millions)."""
+    budget chart's bars. ``total`` is the allocations' sum in ``year``, ``totals`` in each year that has one
+    (£ millions); without a sum for ``year``, ``total`` is None and ``unsummed`` says why."""
     acute_trusts = finance.host_trusts(opex, ch.icb, year)
     split = [{"label": f"Public data: sum of ICB allocations, {y}", "value_gbp_m": v, "kind": "public data"}
              for y, v in totals.items()]
-    text = f"The ICB's allocations for {year} add up to **£{total:,.1f}m**."
+    text = (f"The ICB's allocations for {year} add up to **£{total:,.1f}m**." if total is not None else
+            f"The ICB's allocations for {year} cannot be summed. {unsummed}")
     acute_opex = None
     if len(acute_trusts):
         acute_opex = ch.figure("acute_trust_opex_gbp_m", acute_trusts["opex_gbp_m"].sum(), unit="GBP million",
                                year=year, n_trusts=len(acute_trusts),
                                method="Total operating expenditure (TAC EXP0390) of the acute trusts the ICB hosts.")
-        hospital_pct = ch.figure(
-            "hospital_share_of_budget_pct", finance.share_pct(acute_opex, total), unit="per cent", year=year,
-            method="Acute trusts' operating expenditure ÷ the sum of the ICB's allocations × 100. Trust spending "
-            "includes care paid for by NHS England and other ICBs, so this overstates the ICB's own share.")
         split.append({"label": f"Public data: acute trusts' operating expenditure, {year}", "value_gbp_m": acute_opex,
                       "kind": "public data"})
-        text += (f" The {len(acute_trusts)} acute trusts it hosts spent **£{acute_opex:,.1f}m**, "
-                 f"{hospital_pct:.1f}% of that sum.")
+        if total is None:
+            ch.not_computed("hospital_share_of_budget_pct", unsummed)
+            text += f" The {len(acute_trusts)} acute trusts it hosts spent **£{acute_opex:,.1f}m**."
+        else:
+            hospital_pct = ch.figure(
+                "hospital_share_of_budget_pct", finance.share_pct(acute_opex, total), unit="per cent", year=year,
+                method="Acute trusts' operating expenditure ÷ the sum of the ICB's allocations × 100. Trust spending "
+                "includes care paid for by NHS England and other ICBs, so this overstates the ICB's own share.")
+            text += (f" The {len(acute_trusts)} acute trusts it hosts spent **£{acute_opex:,.1f}m**, "
+                     f"{hospital_pct:.1f}% of that sum.")
     else:
         why_not = (f"the trust accounts here do not cover {year}" if year not in set(opex["year"]) else
                    f"the trust file names no acute trust hosted by {ch.who} in {year} (its trusts carry a 2026 "
@@ -350,7 +377,11 @@ def record_budget(ch: Chapter, opex: pd.DataFrame, figures: pd.DataFrame, report
     split[:0] = [{"label": "Report: the budget", "value_gbp_m": budget, "kind": "report"},
                  {"label": f"Report: {pct:g}% of the budget, on hospitals", "value_gbp_m": budget * pct / 100,
                   "kind": "report"}]
-    text += budget_verdict(budget, pct, total, max(totals.values()), year, acute_opex, ch.verdict("budget"))
+    if total is None or not totals:
+        text += (f" Without the allocations' sum for {year}, the report's £{budget / 1000:g}bn budget and {pct:g}% on "
+                 f"hospitals are **{ch.verdict('budget').status}**.")
+    else:
+        text += budget_verdict(budget, pct, total, max(totals.values()), year, acute_opex, ch.verdict("budget"))
     running = finance.published(figures, ch.icb, "running_budget")
     if running is not None:
         share = finance.published(figures, ch.icb, "share_spent_on_hospitals")
@@ -399,14 +430,15 @@ def shares_table(fin: Finance) -> charts.Table:
         "label": "Base", "amount_gbp_m": money, "share_pct": "Savings as a share (%)",
         "difference_pct_points": "Against the report (points)"})
     return charts.table(table, formats={money: "{:,.1f}", "Savings as a share (%)": "{:.2f}",
-                                        "Against the report (points)": "{:+.2f}"})
+                                        "Against the report (points)": "{:+.2f}"},
+                        missing=benchmark.not_published(fin.year))
 
 
 def bases_table(fin: Finance) -> charts.Table:
-    """Each allocation base of the ICB in the year (£ millions)."""
+    """Each allocation base of the ICB in the year (£ millions); one NHS England did not publish shows so."""
     money = f"{fin.year} (£m)"
     return charts.table(fin.bases[["label", "amount_gbp_m"]].rename(columns={"label": "Base", "amount_gbp_m": money}),
-                        formats={money: "{:,.1f}"})
+                        formats={money: "{:,.1f}"}, missing=benchmark.not_published(fin.year))
 
 
 def support_table(fin: Finance) -> charts.Table:
