@@ -8,10 +8,27 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sots import editions
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 # The upstream raw data sit beside the project, as in CI; SOTS_RAW points elsewhere.
 RAW = Path(os.environ.get("SOTS_RAW", ROOT.parent / "shared" / "data" / "raw"))
+
+# The editions, read from the committed register, so that no test types how many there are or which one is current:
+# a new year is one more entry in editions.yml (and its golden file), and every test covers it with no change here.
+REGISTER = editions.load(ROOT / editions.EDITIONS_FILE)  # oldest first
+EDITIONS = tuple(e.id for e in REGISTER)  # every edition's id, oldest first
+CURRENT = editions.current(REGISTER).id
+ARCHIVED = tuple(e.id for e in REGISTER if not e.is_current)  # oldest first
+# The editions with golden values for the default ICB, one folder each: tests/golden/<edition>/QE1.json.
+GOLDEN = ROOT / "tests" / "golden"
+GOLDEN_EDITIONS = tuple(sorted(p.parent.name for p in GOLDEN.glob("*/QE1.json")))
+
+
+def edition_entry(edition_id: str) -> editions.Edition:
+    """The committed register's edition with this id (its title, status and data years)."""
+    return editions.get(REGISTER, edition_id)
 
 
 def sots_exe() -> str:

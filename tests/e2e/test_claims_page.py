@@ -8,11 +8,11 @@ import re
 
 import pytest
 
+from helpers import EDITIONS
 from sots import claims
 
 pytestmark = pytest.mark.e2e
 
-EDITIONS = ("2023-24", "2024-25")
 PAGE = "notebooks/claims.html"
 
 

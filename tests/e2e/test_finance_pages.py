@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from helpers import page_text
+from helpers import CURRENT, page_text
 from sots.charts import FOCAL
 
 pytestmark = pytest.mark.e2e
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 EDITION = "2023-24"  # the edition that reproduces the report
 ACUTE = f"{EDITION}/notebooks/acute_spend.html"
 FINANCE = f"{EDITION}/notebooks/finance.html"
-CURRENT = "2024-25"  # a build for one ICB publishes the current edition only
+# A build for one ICB publishes the current edition only.
 CURRENT_ACUTE = f"{CURRENT}/notebooks/acute_spend.html"
 CURRENT_FINANCE = f"{CURRENT}/notebooks/finance.html"
 CHARTS_JS = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import subprocess
@@ -11,16 +12,16 @@ from urllib.parse import urlparse
 import pandas as pd
 import pytest
 
-from helpers import DATA, ROOT, chapter_pages, page_text, snapshot, sots_exe
+from helpers import ARCHIVED, CURRENT, DATA, EDITIONS, ROOT, chapter_pages, edition_entry, page_text, snapshot, sots_exe
 
 pytestmark = pytest.mark.e2e
 
-ARCHIVED, CURRENT = "2023-24", "2024-25"
-EDITIONS = (ARCHIVED, CURRENT)
-ALLOCATION_YEAR = {ARCHIVED: "2023_24", CURRENT: "2024_25"}
 CHAPTER_PAGE = "notebooks/funding_per_head.html"
 CHAPTER = f"{CURRENT}/{CHAPTER_PAGE}"
-YEARS = ("2023_24", "2024_25")
+# The funding chapter records its figures for every year of allocations in the data (ids end in the year, 2024_25).
+YEARS = tuple(sorted({y.replace("/", "_") for y in pd.read_csv(DATA / "icb_allocations.csv", dtype=str)["year"]}))
+# Known answers: the core allocation per registered head of L&SC in each edition's allocation year, in GBP.
+PER_HEAD_GBP = {"2023-24": 1873.10, "2024-25": 1907.35}
 N_ICBS = len(pd.read_csv(DATA / "icb_lookup.csv"))
 HEADLINES = ["core_allocation_per_head_gbp", "core_allocation_per_head_rank", "core_allocation_per_weighted_head_gbp",
              "core_allocation_per_weighted_head_rank", "distance_from_target_pct", "distance_from_target_rank"]
@@ -39,6 +40,11 @@ CHARTS_JS = (
 def icbs(labels: list[str]) -> list[str]:
     """The ICB each mark names in its accessible label ("...; ICB: name; ..."), in order."""
     return [re.search(r"(?:^|; )ICB: ([^;]+)", label)[1] for label in labels]
+
+
+def allocation_year(edition_id: str) -> str:
+    """The edition's year of allocations, e.g. "2024/25"."""
+    return edition_entry(edition_id).inputs["allocation_year"]
 
 
 def results(site, edition):
@@ -72,7 +78,7 @@ def test_html_has_no_off_site_src_or_href_and_no_cdn_loader(built_site):
     assert "://" not in (built_site / "switcher.json").read_text()
 
 
-def test_site_has_both_editions_and_its_index_redirects_to_the_current_one(built_site):
+def test_site_has_every_edition_and_its_index_redirects_to_the_current_one(built_site):
     assert sorted(p.name for p in built_site.iterdir()) == [*EDITIONS, "index.html", "switcher.json"]
     index = (built_site / "index.html").read_text()
     assert f"url={CURRENT}/index.html" in index
@@ -84,12 +90,13 @@ def test_site_has_both_editions_and_its_index_redirects_to_the_current_one(built
         assert (built_site / edition / "_static" / "favicon.svg").is_file()
     switcher = json.loads((built_site / "switcher.json").read_text())
     assert [(e["version"], e["url"], e.get("preferred", False)) for e in switcher] == [
-        (CURRENT, f"../{CURRENT}/", True), (ARCHIVED, f"../{ARCHIVED}/", False)]
+        (e, f"../{e}/", e == CURRENT) for e in reversed(EDITIONS)]
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_results_json_has_every_funding_figure_and_the_editions_headlines(built_site, edition):
     figures = results(built_site, edition)
+    assert {allocation_year(e).replace("/", "_") for e in EDITIONS} <= set(YEARS)
     names = ["core_allocation_per_head_gbp", "core_allocation_per_head_rank", "core_allocation_per_weighted_head_gbp",
              "core_allocation_per_weighted_head_rank", "distance_from_target_pct"]
     for name in names:
@@ -102,21 +109,27 @@ def test_results_json_has_every_funding_figure_and_the_editions_headlines(built_
             assert entry["provenance"]["edition"] == edition
             assert isinstance(entry["value"], (int, float))
     # The headline figures are the edition's allocation year's.
-    year = ALLOCATION_YEAR[edition]
+    year = allocation_year(edition)
     for name in HEADLINES:
-        assert figures[name]["value"] == figures[f"{name}_{year}"]["value"], name
-        assert figures[name]["inputs"]["year"] == year.replace("_", "/")
+        assert figures[name]["value"] == figures[f"{name}_{year.replace('/', '_')}"]["value"], name
+        assert figures[name]["inputs"]["year"] == year
 
 
 def test_the_editions_headline_figures_differ_as_their_years_do(built_site):
-    old, new = results(built_site, ARCHIVED), results(built_site, CURRENT)
-    assert old["core_allocation_per_head_gbp"]["value"] == pytest.approx(1873.10, abs=0.01)
-    assert new["core_allocation_per_head_gbp"]["value"] == pytest.approx(1907.35, abs=0.01)
+    built = {edition: results(built_site, edition) for edition in EDITIONS}
+    # Known answers: 2023/24 and 2024/25, which differ in each measure.
+    for edition, gbp in PER_HEAD_GBP.items():
+        assert built[edition]["core_allocation_per_head_gbp"]["value"] == pytest.approx(gbp, abs=0.01)
     for name in ("core_allocation_per_head_gbp", "core_allocation_per_weighted_head_gbp", "distance_from_target_pct"):
-        assert old[name]["value"] != new[name]["value"]
-    # Figures by year are the same in both editions: the data are the same, only the edition's year differs.
-    by_year = [k for k in old if k.endswith(YEARS) and old[k]["value"] is not None]
-    assert by_year and all(old[k]["value"] == new[k]["value"] for k in by_year)
+        assert built["2023-24"][name]["value"] != built["2024-25"][name]["value"]
+    # Figures by year are the same in every edition: the data are the same, only the edition's year differs. So each
+    # edition's headline figure is, in every other edition, the figure for its year.
+    for one, other in itertools.permutations(EDITIONS, 2):
+        by_year = [k for k in built[one] if k.endswith(YEARS) and built[one][k]["value"] is not None]
+        assert by_year and all(built[one][k]["value"] == built[other][k]["value"] for k in by_year), (one, other)
+        year = allocation_year(one).replace("/", "_")
+        for name in HEADLINES:
+            assert built[one][name]["value"] == built[other][f"{name}_{year}"]["value"], (one, other, name)
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
@@ -127,7 +140,7 @@ def test_prose_quotes_the_values_in_results_json(built_site, edition):
     per_head = figures["core_allocation_per_head_gbp"]["value"]
     weighted = figures["core_allocation_per_weighted_head_gbp"]["value"]
     dft = figures["distance_from_target_pct"]["value"]
-    year = ALLOCATION_YEAR[edition].replace("_", "/")
+    year = allocation_year(edition)
     assert f"In {year}, NHS Lancashire and South Cumbria ICB received" in text
     assert f"£{per_head:,.0f} of core allocation per registered head" in text
     assert f"£{weighted:,.0f}" in text
@@ -139,7 +152,7 @@ def test_prose_quotes_the_values_in_results_json(built_site, edition):
 
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_each_edition_has_a_manifest_of_every_input_and_output(built_site, edition):
-    from sots import editions, publish, release, slices
+    from sots import publish, release, slices
 
     folder = built_site / edition
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -147,11 +160,11 @@ def test_each_edition_has_a_manifest_of_every_input_and_output(built_site, editi
     assert manifest["edition"] == edition and manifest["version"] == release.version()
     assert manifest["commit"] == release.commit(ROOT)
     assert (manifest["build_time"], manifest["build_time_source"]) == release.build_time(ROOT)
-    assert manifest["data_years"]["allocation_year"] == ALLOCATION_YEAR[edition].replace("_", "/")
+    entry = edition_entry(edition)
+    assert manifest["data_years"] == entry.inputs
     # What the edition read of each table: the sha256 of its rows and, for a table read by years, the years.
-    editions_ = editions.load(ROOT / "editions.yml")
-    assert manifest["inputs"] == slices.edition_inputs(DATA, editions.get(editions_, edition).inputs)
-    assert manifest["inputs"]["icb_allocations"]["years"] == ["2023/24", "2024/25"]
+    assert manifest["inputs"] == slices.edition_inputs(DATA, entry.inputs)
+    assert entry.inputs["allocation_year"] in manifest["inputs"]["icb_allocations"]["years"]
     assert "years" not in manifest["inputs"]["population_projection"]
     assert manifest["sources"]["notebooks/funding_per_head.ipynb"] == publish.sha256_file(
         ROOT / "notebooks" / "funding_per_head.ipynb")
@@ -265,10 +278,11 @@ def test_pages_load_offline_with_no_console_errors_and_every_chart_drawn(built_s
         assert off_site == [], off_site
 
 
+@pytest.mark.parametrize("archived", ARCHIVED)
 @pytest.mark.parametrize("prefix", ["", "reports/"])
 def test_switcher_and_archived_banner_go_to_the_same_page_in_the_other_edition(built_site, serve, visit, tmp_path,
-                                                                                prefix):
-    """Over a loopback server, from the site's root and from a sub-path: every edition is listed on every page, the
+                                                                                prefix, archived):
+    """Over a loopback server, from the site's root and from a sub-path: every edition is listed on every page, each
     archived edition's banner links to the current one, and choosing an edition opens the same page in it."""
     if prefix:
         (tmp_path / prefix).mkdir()
@@ -276,18 +290,18 @@ def test_switcher_and_archived_banner_go_to_the_same_page_in_the_other_edition(b
         base = f"{serve(tmp_path)}/{prefix}site/"
     else:
         base = f"{serve(built_site)}/"
-    v = visit(f"{base}{ARCHIVED}/{CHAPTER_PAGE}")
+    v = visit(f"{base}{archived}/{CHAPTER_PAGE}")
     banner = v.page.locator("#sots-archived-banner")
     banner.wait_for()
-    assert f"This is the {ARCHIVED} edition" in banner.inner_text()
+    assert f"This is the {archived} edition" in banner.inner_text()
     assert banner.locator("a").get_attribute("href") == f"{base}{CURRENT}/{CHAPTER_PAGE}"
     v.page.locator(".version-switcher__button").first.click()
     items = v.page.locator(".version-switcher__menu").first.locator("a")
     items.first.wait_for()
     listed = items.evaluate_all("els => els.map(e => [e.textContent, e.getAttribute('href')])")
-    assert listed == [[f"{CURRENT} (current)", f"{base}{CURRENT}/{CHAPTER_PAGE}"],
-                      [ARCHIVED, f"{base}{ARCHIVED}/{CHAPTER_PAGE}"]]
-    items.first.click()
+    newest_first = list(reversed(EDITIONS))
+    assert listed == [[f"{e} (current)" if e == CURRENT else e, f"{base}{e}/{CHAPTER_PAGE}"] for e in newest_first]
+    items.nth(newest_first.index(CURRENT)).click()
     v.page.wait_for_url(f"{base}{CURRENT}/{CHAPTER_PAGE}")
     v.page.wait_for_load_state("networkidle")
     assert v.page.locator("#sots-archived-banner").count() == 0
@@ -315,7 +329,7 @@ def test_another_icb_builds_with_its_name_and_highlight(another_icb_site, serve,
     charts = v.page.eval_on_selector_all(".sots-chart", CHARTS_JS)
     assert len(charts) == 4 and all("South West London" in c["label"] for c in charts)
     assert [icbs(c["focal"]) for c in charts] == [["South West London"]] * 4, charts  # its highlight, no other
-    assert v.page.get_by_text("In 2024/25, NHS South West London ICB received").count() >= 1
+    assert v.page.get_by_text(f"In {allocation_year(CURRENT)}, NHS South West London ICB received").count() >= 1
     for path in chapter_pages(CURRENT):  # every chapter draws for another ICB too
         other = visit(f"{serve(site)}/{path}")
         other.wait_for_charts()

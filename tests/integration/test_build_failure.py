@@ -5,9 +5,11 @@ import json
 import re
 import shutil
 
+import pandas as pd
 import pytest
+import yaml
 
-from helpers import DATA, copy_project, rehash, snapshot, sots
+from helpers import CURRENT, DATA, EDITIONS, copy_project, rehash, snapshot, sots
 
 pytestmark = pytest.mark.integration
 
@@ -36,16 +38,17 @@ def test_a_bad_input_table_fails_before_any_work_and_publishes_nothing(built_sit
     assert not list(tmp_path.glob(".sots-staging-*")), "staging folders are cleaned up"
 
 
-def test_a_notebook_failing_in_the_second_edition_publishes_neither(built_site, tmp_path):
-    """--all-editions stages every edition before publishing any: the first edition builds, the second fails in
-    its notebook, and the published site (both editions, switcher, front page) stays byte-identical."""
+def test_a_notebook_failing_in_the_last_edition_publishes_none(built_site, tmp_path):
+    """--all-editions stages every edition before publishing any: the editions before the last build, the last fails
+    in its notebook, and the published site (every edition, switcher, front page) stays byte-identical."""
+    *earlier, last = EDITIONS
     project = copy_project(tmp_path / "project")
     notebook = project / "notebooks" / "funding_per_head.ipynb"
     nb = json.loads(notebook.read_text())
     cell = next(i for i, c in enumerate(nb["cells"]) if "parameters" in c.get("metadata", {}).get("tags", []))
     nb["cells"].insert(cell + 1, {
         "cell_type": "code", "execution_count": None, "id": "deliberate-failure", "metadata": {}, "outputs": [],
-        "source": ['if edition == "2024-25":\n', '    raise RuntimeError("a failure in the second edition")'],
+        "source": [f'if edition == "{last}":\n', '    raise RuntimeError("a failure in the last edition")'],
     })
     notebook.write_text(json.dumps(nb, indent=1))
     site = tmp_path / "site"
@@ -54,13 +57,14 @@ def test_a_notebook_failing_in_the_second_edition_publishes_neither(built_site, 
 
     done = sots("build", "--all-editions", "--out", str(site), cwd=project)
     assert done.returncode == 1
-    assert "building edition 2023-24" in done.stdout and "edition 2023-24 ready" in done.stdout
-    assert "building edition 2024-25" in done.stdout
+    for edition in earlier:
+        assert f"building edition {edition}" in done.stdout and f"edition {edition} ready" in done.stdout
+    assert f"building edition {last}" in done.stdout
     assert re.search(r"\[1/\d+\] funding_per_head.ipynb FAILED", done.stdout), done.stdout
     assert "published" not in done.stdout
     assert done.stderr.splitlines()[0].startswith("error: funding_per_head.ipynb: cell")
-    assert "RuntimeError: a failure in the second edition" in done.stderr.splitlines()[0]
-    assert 'raise RuntimeError("a failure in the second edition")' in done.stderr  # the failing cell is shown
+    assert "RuntimeError: a failure in the last edition" in done.stderr.splitlines()[0]
+    assert 'raise RuntimeError("a failure in the last edition")' in done.stderr  # the failing cell is shown
     assert snapshot(site) == before
     assert not list(tmp_path.glob(".sots-staging-*")), "staging folders are cleaned up"
 
@@ -68,20 +72,26 @@ def test_a_notebook_failing_in_the_second_edition_publishes_neither(built_site, 
 def test_a_missing_data_year_fails_before_any_work_naming_the_edition_and_field(tmp_path):
     project = copy_project(tmp_path / "project")
     register = project / "editions.yml"
-    register.write_text(register.read_text().replace('allocation_year: "2024/25"', 'allocation_year: "2030/31"'))
+    before, entry = register.read_text().split(f'id: "{CURRENT}"')  # the current edition's entry, and those before
+    head, line, tail = entry.partition("      allocation_year: ")
+    register.write_text(before + f'id: "{CURRENT}"' + head + line + '"2030/31"' + tail[tail.index("\n"):])
+    present = ", ".join(sorted(pd.read_csv(DATA / "icb_allocations.csv", dtype=str)["year"].unique()))
     done = sots("build", "--all-editions", "--out", str(tmp_path / "site"), cwd=project)
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1
-    assert ("error: editions.yml: edition '2024-25', field 'inputs.allocation_year': no 2030/31 rows in the prepared "
-            "table 'icb_allocations' (years present: 2023/24, 2024/25") in done.stderr
+    assert (f"error: editions.yml: edition '{CURRENT}', field 'inputs.allocation_year': no 2030/31 rows in the "
+            f"prepared table 'icb_allocations' (years present: {present};") in done.stderr
     assert not (tmp_path / "site").exists()
 
 
 def test_a_malformed_register_fails_in_one_line(tmp_path):
     project = copy_project(tmp_path / "project")
     register = project / "editions.yml"
+    entries = yaml.safe_load(register.read_text())["editions"]
+    n = next(n for n, e in enumerate(entries) if e["status"] == "archived")  # the first archived edition in the file
     register.write_text(register.read_text().replace("status: archived", "status: old"))
     done = sots("build", "--out", str(tmp_path / "site"), cwd=project)
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1
-    assert "editions.yml: edition 1 ('2023-24'), field 'status': expected current or archived, got 'old'" in done.stderr
+    assert (f"editions.yml: edition {n + 1} ('{entries[n]['id']}'), field 'status': expected current or archived, got "
+            "'old'") in done.stderr

@@ -6,13 +6,14 @@ import sys
 
 import pytest
 
-from helpers import ROOT
+from helpers import CURRENT, EDITIONS, ROOT
 from sots import publish
 
 pytestmark = pytest.mark.integration
 
-# One process: once both are ready (the start file exists), publish both editions ROUNDS times, each round with
-# files that name the process and round, and a manifest of them, as a real build stages them.
+# One process: once both are ready (the start file exists), publish every edition (the ids after the register's path)
+# ROUNDS times, each round with files that name the process and round, and a manifest of them, as a real build
+# stages them.
 WORKER = """
 import json, sys, tempfile, time
 from pathlib import Path
@@ -25,7 +26,7 @@ while not start.exists():
 for n in range(rounds):
     with tempfile.TemporaryDirectory(prefix=".sots-staging-", dir=out.parent) as tmp:
         staged = {}
-        for edition in ("2023-24", "2024-25"):
+        for edition in sys.argv[5:]:
             folder = Path(tmp) / edition
             (folder / "book").mkdir(parents=True)
             for name in ("index.html", "book/intro.html", "results.json"):
@@ -39,19 +40,19 @@ for n in range(rounds):
 def test_two_processes_publishing_at_once_leave_every_edition_whole(tmp_path):
     out = tmp_path / "site"
     rounds = "150"
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(out), tag, rounds, str(ROOT / "editions.yml")],
-                                stderr=subprocess.PIPE, text=True) for tag in ("a", "b")]
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(out), tag, rounds, str(ROOT / "editions.yml"),
+                                 *EDITIONS], stderr=subprocess.PIPE, text=True) for tag in ("a", "b")]
     (tmp_path / "start").touch()
     for worker in workers:
         _, stderr = worker.communicate(timeout=300)
         assert worker.returncode == 0, stderr
-    assert sorted(p.name for p in out.iterdir()) == ["2023-24", "2024-25", "index.html", "switcher.json"]
-    for edition in ("2023-24", "2024-25"):
+    assert sorted(p.name for p in out.iterdir()) == [*EDITIONS, "index.html", "switcher.json"]
+    for edition in EDITIONS:
         assert publish.verify_manifest(out / edition) == []
         # All of an edition's files come from one process's one round: never a mixture.
         sources = {p.read_text().splitlines()[0].split(" from ")[1] for p in (out / edition).rglob("*")
                    if p.is_file() and p.name != "manifest.json"}
         assert len(sources) == 1, sources
-    assert [e["version"] for e in json.loads((out / "switcher.json").read_text())] == ["2024-25", "2023-24"]
-    assert "url=2024-25/index.html" in (out / "index.html").read_text()
+    assert [e["version"] for e in json.loads((out / "switcher.json").read_text())] == list(reversed(EDITIONS))
+    assert f"url={CURRENT}/index.html" in (out / "index.html").read_text()
     assert not list(tmp_path.glob(".sots-staging-*"))

@@ -16,7 +16,7 @@ import time
 import pandas as pd
 import pytest
 
-from helpers import RAW, assert_refused, cli, copy_project, snapshot, sots_exe, upstream
+from helpers import CURRENT, EDITIONS, RAW, assert_refused, cli, copy_project, snapshot, sots_exe, upstream
 from sots import geography, prepare
 
 pytestmark = pytest.mark.integration
@@ -35,7 +35,7 @@ def project(tmp_path):
     """A copy of the project (its data/, notebooks, registers) and a published site beside it."""
     root = copy_project(tmp_path / "project")
     site = root / "_build" / "site"
-    for edition in ("2023-24", "2024-25"):
+    for edition in EDITIONS:
         (site / edition).mkdir(parents=True)
         (site / edition / "index.html").write_text(f"<p>the published {edition} edition</p>\n")
     (site / "switcher.json").write_text("[]\n")
@@ -246,13 +246,13 @@ def test_an_override_outside_its_range_stops_the_build_before_any_work(project, 
 def test_an_edition_year_the_data_lack_stops_the_build_before_any_work(project, field, value, expected):
     register = project / "editions.yml"
     text = register.read_text()
-    before, entry = text.split('id: "2024-25"')
+    before, entry = text.split(f'id: "{CURRENT}"')  # the current edition's entry
     head, line, tail = entry.partition(f"      {field}: ")
-    register.write_text(before + 'id: "2024-25"' + head + line + f'"{value}"' + tail[tail.index("\n"):])
+    register.write_text(before + f'id: "{CURRENT}"' + head + line + f'"{value}"' + tail[tail.index("\n"):])
     assert f'{field}: "{value}"' in register.read_text()
     unchanged = Unchanged(project)
     result = cli("build", "--all-editions", cwd=project)
-    assert_refused(result, "editions.yml: edition '2024-25', " + expected)
+    assert_refused(result, f"editions.yml: edition '{CURRENT}', " + expected)
     assert "building edition" not in result.stdout
     unchanged.check()
 
@@ -278,10 +278,10 @@ def test_out_pointing_at_a_file_is_refused_before_any_work(project):
 
 
 def test_a_corrupt_results_file_is_one_line_in_sots_check(project):
-    results = project / "_build" / "site" / "2024-25" / "results.json"
+    results = project / "_build" / "site" / CURRENT / "results.json"  # `sots check` checks the current edition
     results.write_text('{"core_allocation_per_head_gbp": {"value": 19')
-    assert_refused(cli("check", cwd=project), "_build/site/2024-25/results.json: not valid JSON",
-                   "rebuild the edition: `sots build --edition 2024-25`")
+    assert_refused(cli("check", cwd=project), f"_build/site/{CURRENT}/results.json: not valid JSON",
+                   f"rebuild the edition: `sots build --edition {CURRENT}`")
 
 
 # --- After the notebooks: a claim naming a figure no chapter records ----------------------------------------------
@@ -310,7 +310,7 @@ def test_a_misspelt_figure_in_the_claims_register_stops_the_build_before_publish
 def test_a_killed_build_leaves_the_site_intact_and_the_next_build_removes_its_staging(project):
     site = project / "_build" / "site"
     before = snapshot(site)
-    runner = subprocess.Popen([sots_exe(), "build", "--edition", "2024-25"], cwd=project, start_new_session=True,
+    runner = subprocess.Popen([sots_exe(), "build", "--edition", CURRENT], cwd=project, start_new_session=True,
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     for line in runner.stdout:  # killed once the first chapter has run, in the middle of the build
         if line.startswith("[1/"):

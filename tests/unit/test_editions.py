@@ -5,7 +5,7 @@ import copy
 import pandas as pd
 import pytest
 
-from helpers import ROOT
+from helpers import GOLDEN_EDITIONS, ROOT
 from sots import editions
 from sots.errors import InputError
 
@@ -31,14 +31,18 @@ def archived(edition_id="2023-24", year="2023/24"):
     return e
 
 
-def test_the_committed_register_has_both_editions_with_2024_25_current():
+def test_the_committed_register_has_golden_values_for_each_edition_and_its_newest_current():
     register = editions.load(ROOT / "editions.yml")
-    assert [e.id for e in register] == ["2023-24", "2024-25"]
-    assert editions.current(register).id == "2024-25"
-    old = editions.get(register, "2023-24")
-    assert old.status == "archived"
-    assert old.inputs == {"allocation_year": "2023/24", "unit_cost_year": "2023/24", "outturn_year": "2023/24",
-                          "projection_vintage": "2018-based"}
+    ids = [e.id for e in register]
+    # Every edition is checked against its golden values (tests/e2e/test_golden_check.py), and none is left over.
+    assert ids == list(GOLDEN_EDITIONS), "each edition needs tests/golden/<edition>/QE1.json: `sots check --update`"
+    # A new year's entry is the current edition; every edition before it is archived.
+    assert editions.current(register).id == ids[-1]
+    assert [e.status for e in register] == ["archived"] * (len(ids) - 1) + ["current"]
+    # The editions committed so far: the one reproducing the 2024 report, and its rerun on 2024/25 data.
+    assert editions.get(register, "2023-24").inputs == {
+        "allocation_year": "2023/24", "unit_cost_year": "2023/24", "outturn_year": "2023/24",
+        "projection_vintage": "2018-based"}
     new = editions.get(register, "2024-25").inputs
     assert (new["allocation_year"], new["unit_cost_year"], new["outturn_year"]) == ("2024/25",) * 3
 

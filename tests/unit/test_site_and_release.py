@@ -9,30 +9,35 @@ import tomllib
 import pytest
 import yaml
 
-from helpers import ROOT
+from helpers import ARCHIVED, CURRENT, EDITIONS, REGISTER, ROOT
 from sots import build, editions, publish, release
 from sots.errors import InputError
 
 pytestmark = pytest.mark.unit
 
-REGISTER = editions.load(ROOT / "editions.yml")
 REL = release.Release(version="2026.1", commit="ab" * 20, build_time="2026-01-01T00:00:00+00:00",
                       build_time_source="commit time")
 
 
 def test_switcher_lists_published_editions_newest_first_with_relative_urls():
-    entries = publish.switcher_entries(REGISTER, {"2023-24", "2024-25"})
+    entries = publish.switcher_entries(REGISTER, set(EDITIONS))
     assert [(e["version"], e["url"], e.get("preferred", False)) for e in entries] == [
-        ("2024-25", "../2024-25/", True), ("2023-24", "../2023-24/", False)]
-    assert entries[0]["name"] == "2024-25 (current)" and entries[1]["status"] == "archived"
+        (e, f"../{e}/", e == CURRENT) for e in reversed(EDITIONS)]
+    assert [e["name"] for e in entries] == [f"{e} (current)" if e == CURRENT else e for e in reversed(EDITIONS)]
+    assert [e["status"] for e in entries] == ["current" if e == CURRENT else "archived" for e in reversed(EDITIONS)]
     assert "://" not in json.dumps(entries)  # no other host
     # An edition in the register but not yet published is not offered.
-    assert [e["version"] for e in publish.switcher_entries(REGISTER, {"2023-24"})] == ["2023-24"]
+    for edition in EDITIONS:
+        assert [e["version"] for e in publish.switcher_entries(REGISTER, {edition})] == [edition]
+    assert [e["version"] for e in publish.switcher_entries(REGISTER, set(ARCHIVED))] == list(reversed(ARCHIVED))
 
 
 def test_the_front_page_goes_to_the_current_edition_else_the_newest_published():
-    assert publish.index_target(REGISTER, {"2023-24", "2024-25"}) == "2024-25"
-    assert publish.index_target(REGISTER, {"2023-24"}) == "2023-24"
+    assert publish.index_target(REGISTER, set(EDITIONS)) == CURRENT
+    for edition in EDITIONS:
+        assert publish.index_target(REGISTER, {edition}) == edition
+    if ARCHIVED:  # the current edition not yet published: the newest that is
+        assert publish.index_target(REGISTER, set(ARCHIVED)) == max(ARCHIVED)
     assert publish.index_target(REGISTER, set()) is None
 
 
