@@ -124,3 +124,10 @@ def test_finance_records_the_allocations_sum_as_not_computed_when_a_line_is_unpu
     page.record(earlier, "2023/24")
     assert earlier.figures["icb_total_allocation_gbp_m"]["value"] == pytest.approx(4087.707, abs=1e-3)
     assert earlier.figures["savings_share_of_total_allocation_pct"]["value"] == pytest.approx(5.888, abs=1e-3)
+
+
+def test_the_front_page_says_distance_from_target_was_not_published_rather_than_lose_its_glue():
+    row = pd.Series({funding_per_head.DFT.key: float("nan"), funding_per_head.DFT.rank_key: pd.NA})
+    assert funding_per_head.dft_headline(row, "2099/00") == "not published for 2099/00"
+    row = pd.Series({funding_per_head.DFT.key: 6.2523, funding_per_head.DFT.rank_key: 4})
+    assert funding_per_head.dft_headline(row, "2023/24") == "+6.25%, rank 4"

@@ -114,6 +114,13 @@ def dft_sentence(row: pd.Series, england: pd.Series, year: str) -> str:
             f"{england_text}).")
 
 
+def dft_headline(row: pd.Series, year: str) -> str:
+    """The front page's distance from target in ``year``: "+6.25%, rank 4", or "not published for 2099/00"."""
+    if pd.isna(row[DFT.key]):
+        return f"not published for {year}"
+    return f"{row[DFT.key]:+.2f}%, rank {int(row[DFT.rank_key])}"
+
+
 def other_year_sentence(row: pd.Series | None, compared: str | None) -> str:
     """The key finding on the other year of the edition's window: the focal ICB's ranks then (``row``), or that there
     is no other year to compare with."""
@@ -133,7 +140,8 @@ def other_year_sentence(row: pd.Series | None, compared: str | None) -> str:
 def glue_prose(ch: Chapter, focal: pd.DataFrame, england: pd.DataFrame, year: str, compared: str | None,
                n_icbs: int) -> None:
     """Glue the values the key findings quote, for the edition's year (``this_``), and the sentences on distance
-    from target (``dft_finding``) and on the other year of the window (``other_finding``)."""
+    from target (``dft_finding``, and ``dft_headline`` for the front page) and on the other year of the window
+    (``other_finding``)."""
     ch.glue("icb_name", ch.focal["icb_name"])
     ch.glue("proxy_claim", claims.by_key(ch.register, PROXY_FOR)["id"])
     ch.glue("year", year)
@@ -146,6 +154,7 @@ def glue_prose(ch: Chapter, focal: pd.DataFrame, england: pd.DataFrame, year: st
             ch.glue(f"this_england_{m.key}", eng[m.key])
     ch.glue("this_need_index", row["need_index"])
     ch.glue("dft_finding", Markdown(dft_sentence(row, eng, year)))
+    ch.glue("dft_headline", dft_headline(row, year))
     ch.glue("other_finding", Markdown(other_year_sentence(focal.loc[compared] if compared else None, compared)))
 
 
