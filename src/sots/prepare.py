@@ -390,14 +390,18 @@ def _layout_folder(sources: Path, table: str) -> Path:
 
 
 def build_icb_lookup(allocations: pd.DataFrame, raw: Path) -> tuple[pd.DataFrame, list[Path]]:
-    """One row per ICB: ODS code, GSS code, NHS England name, short name and region."""
+    """One row per ICB: ODS code, GSS code, NHS England name, short name and region.
+
+    Names and regions come from the first allocation year: every edition reads the whole lookup, so taking them from
+    a year that later data never change keeps adding a year from changing an edition already published.
+    """
     path = raw / AREA_CODES
     if not path.is_file():
         raise InputError(f"{path}: file not found (expected ONS area codes and names)")
     areas = _read_csv(path, ["area_code", "area_name", "area_type"])
     icbs = areas[areas["area_type"] == "ICB"]
-    latest = allocations[allocations["year"] == allocations["year"].max()]
-    matched = match_icb_codes(latest[["icb_code", "icb_name", "region_name"]], icbs)
+    first = allocations[allocations["year"] == allocations["year"].min()]
+    matched = match_icb_codes(first[["icb_code", "icb_name", "region_name"]], icbs)
     reference = geography.icb_reference().set_index("icb_code")["icb_gss_code"]
     wrong = matched[matched["icb_gss_code"] != matched["icb_code"].map(reference)]
     if len(wrong):
@@ -747,11 +751,11 @@ def prepare(raw: Path, out: Path, sources: Path | None = None) -> dict[str, int]
     for name, used in read_by_layout.items():
         raw_files[name] = [data.RawInput(layout.file, data.sha256(raw / layout.file), _relative(layout.path, project))
                            for layout in used]
-    latest = max(allocations["year"])
+    first = min(allocations["year"])
     cited = {name: _cited(catalogue, _by_source(used)) for name, used in read_by_layout.items()}
-    # The lookup takes ICB names and regions from the latest year's allocations, and ONS codes from the area codes.
+    # The lookup takes ICB names and regions from the first year's allocations, and ONS codes from the area codes.
     cited["icb_lookup"] = _cited(catalogue, list(dict.fromkeys(
-        [*_by_source([u for u in alloc_layouts if latest in u.years]), *data.TABLES["icb_lookup"].sources])))
+        [*_by_source([u for u in alloc_layouts if first in u.years]), *data.TABLES["icb_lookup"].sources])))
     for name in raw_used:
         if name in cited:
             continue
