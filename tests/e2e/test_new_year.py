@@ -1,8 +1,9 @@
 """A new year with no code change: the README's "Adding a new year", step by step, on a synthetic year whose
 publishers' files have drifted from last year's layout.
 
-The synthetic year 2099/00 is the last real year's (2024/25) data, scaled: money by MONEY, populations by PEOPLE, so
-per-head figures move by MONEY / PEOPLE and ranks stay put. Its files are as a publisher might change them:
+The synthetic year (2099/00, or the year after the current edition's if that is later) is the current edition's
+allocation year's data, scaled: money by MONEY, populations by PEOPLE, so per-head figures move by MONEY / PEOPLE and
+ranks stay put. Its files are as a publisher might change them:
 - the allocations come as a one-year workbook (not the two-year settlement's), with a title above headers on row 2,
   renamed sheets and headers (one with a line break), money in pounds rather than thousands, the ICBs in another
   order on each sheet, an England total below them, and no distance from target (no longer published);
@@ -18,39 +19,43 @@ import shutil
 import openpyxl
 import pytest
 
-from helpers import DATA, RAW, chapter_pages, copy_project, page_text, snapshot, sots, upstream
-from sots import data, editions
+from helpers import DATA, RAW, ROOT, chapter_pages, copy_project, page_text, snapshot, sots, upstream
+from sots import data, editions, prepare
 
 pytestmark = pytest.mark.e2e
 
-LAST, NEW, NEW_ID = "2024/25", "2099/00", "2099-00"
+CURRENT = editions.current(editions.load(ROOT / editions.EDITIONS_FILE))  # the edition the new one succeeds
+LAST = CURRENT.inputs["allocation_year"]  # the year the synthetic one is made from
+_START = max(2099, int(LAST[:4]) + 1)  # beyond any real year, and after a synthetic year already added
+NEW = f"{_START}/{(_START + 1) % 100:02d}"
+NEW_ID, TOKEN = NEW.replace("/", "-"), NEW.replace("/", "_")
 MONEY, PEOPLE = 1.05, 1.02
-ALLOCATIONS_FILE = "nhse_icb_allocations_2099_00/ICB allocations 2099-00.xlsx"
-PRACTICES_FILE = "nhse_gp_weighted_population_2099_00/gp_practice_weighted_population_2099_00.csv"
+ALLOCATIONS_FILE = f"nhse_icb_allocations_{TOKEN}/ICB allocations {NEW_ID}.xlsx"
+PRACTICES_FILE = f"nhse_gp_weighted_population_{TOKEN}/gp_practice_weighted_population_{TOKEN}.csv"
 
 # Step 2: the new publications, in the catalogue.
-CATALOGUE_ENTRIES = """
-nhse_allocations_2099_00:
-  title: "Allocation of resources 2099/00: ICB allocations (synthetic, for the tests)"
+CATALOGUE_ENTRIES = f"""
+nhse_allocations_{TOKEN}:
+  title: "Allocation of resources {NEW}: ICB allocations (synthetic, for the tests)"
   publisher: NHS England
   path: https://www.england.nhs.uk/allocations/
-  period: 2099/00
-nhse_weighted_population_2099_00:
-  title: "Allocations 2099/00: registered and weighted populations by GP practice (synthetic, for the tests)"
+  period: {NEW}
+nhse_weighted_population_{TOKEN}:
+  title: "Allocations {NEW}: registered and weighted populations by GP practice (synthetic, for the tests)"
   publisher: NHS England
   path: https://www.england.nhs.uk/allocations/
-  period: 2099/00
+  period: {NEW}
 """
 
 # Step 3: one layout per file, copied from last year's and changed where the publisher changed.
 ALLOCATIONS_LAYOUT = f"""\
-# NHS England's ICB allocations for 2099/00: a one-year workbook, headers on row 2, money in pounds. Distance from
+# NHS England's ICB allocations for {NEW}: a one-year workbook, headers on row 2, money in pounds. Distance from
 # target and the convergence adjustment are no longer published, so they are left out.
-source: nhse_allocations_2099_00
+source: nhse_allocations_{TOKEN}
 file: {ALLOCATIONS_FILE}
-years: ["2099/00"]
+years: ["{NEW}"]
 sheets:
-  - sheet: Core allocations 2099-00
+  - sheet: Core allocations {NEW_ID}
     header_row: 2
     columns:
       icb_code: ICB code
@@ -69,14 +74,14 @@ sheets:
       running_cost_allowance_gbp_k: {{header: Running cost allowance (£), unit: GBP}}
 """
 PRACTICES_LAYOUT = f"""\
-# NHS England's GP-practice registered and weighted populations for 2099/00. The health inequalities weighted
+# NHS England's GP-practice registered and weighted populations for {NEW}. The health inequalities weighted
 # population is no longer published.
-source: nhse_weighted_population_2099_00
+source: nhse_weighted_population_{TOKEN}
 file: {PRACTICES_FILE}
-years: ["2099/00"]
+years: ["{NEW}"]
 columns:
   icb_code: ICS22
-  registered_population_persons: Registered patients 2099/00
+  registered_population_persons: Registered patients {NEW}
   ga_weighted_persons: G&A WP
   community_weighted_persons: CS WP
   mental_health_weighted_persons: MH WP
@@ -90,24 +95,24 @@ columns:
 # Step 5: the new edition, current; the one that was current becomes archived.
 NEW_ENTRY = f"""
   - id: "{NEW_ID}"
-    title: "2099/00: a synthetic year for the tests"
+    title: "{NEW}: a synthetic year for the tests"
     status: current
     inputs:
       allocation_year: "{NEW}"
-      unit_cost_year: "{LAST}"
-      outturn_year: "{LAST}"
-      projection_vintage: "2018-based"
+      unit_cost_year: "{CURRENT.inputs['unit_cost_year']}"
+      outturn_year: "{CURRENT.inputs['outturn_year']}"
+      projection_vintage: "{CURRENT.inputs['projection_vintage']}"
 """
 
 
 def drifted_workbook(path):
-    """Step 1: NHS England's allocations for 2099/00, as a one-year workbook in a new layout (see the module)."""
+    """Step 1: NHS England's allocations for the new year, as a one-year workbook in a new layout (see the module)."""
     last = data.load("icb_allocations", DATA).query("year == @LAST").reset_index(drop=True)
     pounds = {c: last[c] * 1000 * MONEY for c in last.columns if c.endswith("_gbp_k")}
     book = openpyxl.Workbook()
     core = book.active
-    core.title = "Core allocations 2099-00"
-    core.append(["NHS England: ICB allocations 2099/00 (synthetic)"])
+    core.title = f"Core allocations {NEW_ID}"
+    core.append([f"NHS England: ICB allocations {NEW} (synthetic)"])
     core.append(["ICB code", "ICB name", "NHS region", "Recurrent allocation\n(£)", "Recurrent allocation per head (£)",
                  "Total allocation (£)", "Combined allocation (£)"])
     for i, row in last.iterrows():
@@ -117,7 +122,7 @@ def drifted_workbook(path):
     core.append([])
     core.append(["Total", "ENGLAND", None, pounds["core_recurrent_allocation_gbp_k"].sum()])
     primary = book.create_sheet("Primary care and running costs")
-    primary.append(["Primary medical care, other primary care and running costs, 2099/00"])
+    primary.append([f"Primary medical care, other primary care and running costs, {NEW}"])
     primary.append(["ICB code", "Primary medical care (£)", "Other primary care (£)", "Running cost allowance (£)"])
     for i in reversed(last.index):  # another order than the core sheet's: rows are joined on the code
         primary.append([last.icb_code[i], pounds["pmc_recurrent_allocation_gbp_k"][i],
@@ -127,13 +132,18 @@ def drifted_workbook(path):
 
 
 def drifted_practices(path):
-    """Step 1: the GP-practice file for 2099/00, with renamed and dropped columns (see the module)."""
+    """Step 1: the GP-practice file for the new year, with renamed and dropped columns (see the module), made from the
+    file the project's layout for the last year reads."""
     import pandas as pd
 
-    practices = pd.read_csv(RAW / "nhse_allocations_gp_weighted_pop" / "gp_practice_weighted_population_2024_25.csv",
-                            dtype=str, keep_default_na=False)
-    practices = practices.drop(columns="Health Ineq WP").rename(
-        columns={"pop 2022/23": "Registered patients 2099/00", "Final WP": "Core services WP"})
+    (read,) = [u for u in prepare.table_layouts(ROOT / "sources", "icb_weighted_population") if LAST in u.years]
+    headers = read.parts[0].headers
+    practices = pd.read_csv(RAW / read.file, dtype=str, keep_default_na=False)
+    practices.columns = [" ".join(c.split()) for c in practices.columns]
+    practices = practices.drop(columns=[headers["health_inequalities_weighted_persons"]] if (
+        "health_inequalities_weighted_persons" in headers) else []).rename(columns={
+            headers["registered_population_persons"]: f"Registered patients {NEW}",
+            headers["core_weighted_persons"]: "Core services WP"})
     for column in [c for c in practices.columns if c.endswith("WP") or c.startswith("Registered patients")]:
         practices[column] = practices[column].astype(float) * PEOPLE
     path.parent.mkdir(parents=True)
@@ -156,7 +166,7 @@ def test_a_drifted_new_year_builds_by_the_runbook_with_no_code_change_and_older_
     project = copy_project(tmp_path / "project")
     code_before = {p: snapshot(project / p) for p in ("src", "notebooks")}
     tables_before = {t.filename: (project / "data" / t.filename).read_text() for t in data.TABLES.values()}
-    archived = editions.current(editions.load(project / "editions.yml"))  # the edition the new one succeeds
+    archived = CURRENT
     published = project / "_build" / "site"
     shutil.copytree(built_site, published)  # the site as `make book` left it, before the new year
 
@@ -191,7 +201,7 @@ def test_a_drifted_new_year_builds_by_the_runbook_with_no_code_change_and_older_
     assert weighted.xs(NEW)["health_inequalities_weighted_persons"].isna().all()
     package = {r["name"]: r for r in json.loads((project / "data" / data.DATAPACKAGE).read_text())["resources"]}
     cited = {s["id"]: s.get("years") for s in package["icb_allocations"]["sources"]}
-    assert cited["nhse_allocations_2099_00"] == [NEW]
+    assert cited[f"nhse_allocations_{TOKEN}"] == [NEW]
 
     # 5. Add the edition, current; archive the one that was.
     register = project / "editions.yml"
@@ -204,12 +214,12 @@ def test_a_drifted_new_year_builds_by_the_runbook_with_no_code_change_and_older_
         last_results["core_allocation_per_head_gbp"]["value"] * MONEY / PEOPLE)
     for rank in ("core_allocation_per_head_rank", "core_allocation_per_weighted_head_rank"):
         assert new_results[rank]["value"] == last_results[rank]["value"]
-    # Distance from target is not published for 2099/00: said so, not computed from something else.
+    # Distance from target is not published for the new year: said so, not computed from something else.
     assert new_results["distance_from_target_pct"].get("value") is None
     funding = page_text(published / NEW_ID / "notebooks" / "funding_per_head.html")
     assert f"not published for {NEW}" in funding
     # Citations follow the files read: the new edition cites the new publication; the older one does not.
-    assert "Allocation of resources 2099/00" in funding
+    assert f"Allocation of resources {NEW}" in funding
     switcher = json.loads((published / "switcher.json").read_text())
     assert switcher[0]["version"] == NEW_ID and switcher[0].get("preferred")
 
