@@ -14,6 +14,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -559,10 +560,18 @@ def load(name: str, data_dir: Path | str) -> pd.DataFrame:
     """Load and validate one prepared table from ``data_dir``.
 
     A chapter reads tables through :meth:`sots.chapter.Chapter.table`, which also records which it read."""
-    table = TABLES[name]
-    path = Path(data_dir) / table.filename
+    path = Path(data_dir) / TABLES[name].filename
     if not path.is_file():
         raise InputError(f"{path}: file not found (expected the prepared table '{name}'; run `sots prepare`)")
+    # The same file's bytes give the same validated table: read and check them once per process (the projection
+    # takes about a second), and hand each caller its own copy to change as it likes.
+    return _load(name, path, sha256(path)).copy()
+
+
+@lru_cache(maxsize=32)
+def _load(name: str, path: Path, content_sha256: str) -> pd.DataFrame:
+    """Read and validate a prepared table; cached by its path and content (``content_sha256``, the key only)."""
+    table = TABLES[name]
     # Only an empty cell is missing: text such as "n/a" stays text, so the error can name it.
     # Codes and years are read as text ("2023/24" is not a number); the schema coerces each column to its type.
     # A year the schema takes as a number (a mid-year) is read as one: parsing text is slow on a long table.

@@ -3,7 +3,8 @@
 An edition reads a year-keyed table only for the years of its window (:func:`sots.editions.window`), so adding a
 year's rows to ``data/`` never changes what an edition already published read. The sha256 recorded for a table read
 is that of the rows read, written as a canonical CSV (:func:`digest`), not of the whole file: it stays the same when
-another year's rows are added, so it can key a figure's inputs and a build cache.
+another year's rows are added, so it can key a figure's inputs and a build cache. A table read whole (one not keyed
+by financial year) is recorded by its file's sha256, which adding a year does not change either.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ class Slice:
     name: str
     rows: pd.DataFrame
     years: tuple[str, ...] | None
-    sha256: str  # "sha256:<hex>" of the rows as a canonical CSV
+    sha256: str  # "sha256:<hex>" of the rows read as a canonical CSV; of the file, for a table read whole
 
 
 def rows(frame: pd.DataFrame, years: tuple[str, ...] | None) -> pd.DataFrame:
@@ -50,7 +51,9 @@ def read(name: str, data_dir: Path | str, inputs: dict[str, str], sources: dict[
     """
     years = editions.window(name, inputs, sources)
     frame = rows(data.load(name, data_dir), years)
-    return Slice(name, frame, years, digest(frame))
+    # A table read whole is the file itself, whose sha256 the data package records (and a build checks first):
+    # writing half a million projection rows out again to hash them would cost a second per chapter.
+    return Slice(name, frame, years, data.table_hashes(data_dir)[name] if years is None else digest(frame))
 
 
 def cited(entries: list[dict], frame: pd.DataFrame) -> list[dict]:
