@@ -59,7 +59,9 @@ def read(name: str, data_dir: Path | str, inputs: dict[str, str], sources: dict[
 def cited(entries: list[dict], frame: pd.DataFrame) -> list[dict]:
     """The source entries (a table's, from the data package) behind the rows read: those whose ``years`` meet the
     years of ``frame``, and every entry that gives no years."""
-    present = set(frame["year"].dropna().astype(str)) if "year" in frame.columns else set()
+    if all("years" not in e for e in entries):  # a table not read by years (the projection's years are mid-years)
+        return list(entries)
+    present = {str(y) for y in frame["year"].dropna().unique()} if "year" in frame.columns else set()
     return [e for e in entries if "years" not in e or present & set(e["years"])]
 
 
