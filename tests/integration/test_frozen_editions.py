@@ -20,13 +20,17 @@ from sots.pipeline import Parameters, execute
 pytestmark = pytest.mark.integration
 
 NOTEBOOKS = [ROOT / "notebooks" / f"{name}.ipynb" for name in ("funding_per_head", "finance", "acute_spend")]
-LAST, NEW = "2024/25", "2099/00"
+LAST = "2024/25"
+# The synthetic year: 2099/00, or the year after the latest in data/ if a synthetic year is there already.
+_START = max(2099, int(max(pd.read_csv(DATA / "icb_allocations.csv", usecols=["year"])["year"])[:4]) + 1)
+NEW = f"{_START}/{(_START + 1) % 100:02d}"
 MONEY, PEOPLE = 1.05, 1.02
 SYNTHETIC = {  # the new year's publications, as sources.yml would list them
-    "nhse_allocations_2099": {"title": "Allocations 2099/00 (synthetic)", "publisher": "NHS England",
-                              "path": "https://example.org/allocations-2099", "period": NEW},
-    "nhse_weighted_population_2099": {"title": "Weighted populations 2099/00 (synthetic)", "publisher": "NHS England",
-                                      "path": "https://example.org/weighted-2099", "period": NEW},
+    "nhse_allocations_synthetic": {"title": f"Allocations {NEW} (synthetic)", "publisher": "NHS England",
+                                   "path": "https://example.org/allocations-synthetic", "period": NEW},
+    "nhse_weighted_population_synthetic": {"title": f"Weighted populations {NEW} (synthetic)",
+                                           "publisher": "NHS England",
+                                           "path": "https://example.org/weighted-synthetic", "period": NEW},
 }
 
 
@@ -52,8 +56,8 @@ def with_new_year(tmp_path_factory):
         pd.concat([frame, scaled(frame)]).to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
     known = data.table_sources(DATA)
     source_years = {name: {**{s["id"]: s["years"] for s in known[name]}, new_id: [NEW]}
-                    for name, new_id in (("icb_allocations", "nhse_allocations_2099"),
-                                         ("icb_weighted_population", "nhse_weighted_population_2099"))}
+                    for name, new_id in (("icb_allocations", "nhse_allocations_synthetic"),
+                                         ("icb_weighted_population", "nhse_weighted_population_synthetic"))}
     catalogue = {**layouts.catalogue(layouts.folder()), **SYNTHETIC}
     cited = {name: [{"id": i, **{f: catalogue[i][f] for f in layouts.CATALOGUE_FIELDS}, **({"years": y} if y else {})}
                     for i, y in source_years.get(name, {s["id"]: s.get("years") for s in known[name]}).items()]
@@ -74,9 +78,10 @@ def fragments(edition_id: str, data_dir, out) -> dict[str, bytes]:
 
 def test_the_new_year_is_there_and_would_reach_an_edition_of_its_own(with_new_year):
     allocations = data.load("icb_allocations", with_new_year)
-    assert sorted(allocations["year"].unique()) == ["2023/24", LAST, NEW]
+    years_before = sorted(data.load("icb_allocations", DATA)["year"].unique())
+    assert sorted(allocations["year"].unique()) == [*years_before, NEW]
     sources = data.table_sources(with_new_year)
-    assert [s["id"] for s in sources["icb_allocations"]] == ["nhse_allocations", "nhse_allocations_2099"]
+    assert [s["id"] for s in sources["icb_allocations"]][-1] == "nhse_allocations_synthetic"
     new_edition = {"allocation_year": NEW, "unit_cost_year": LAST, "outturn_year": LAST}
     assert editions.window("icb_allocations", new_edition, sources) == ("2023/24", LAST, NEW)
     assert editions.window("icb_weighted_population", new_edition, sources) == (NEW,)
@@ -90,5 +95,5 @@ def test_adding_a_year_changes_no_figure_of_an_edition(with_new_year, tmp_path, 
     for name, text in before.items():
         assert after[name] == text, name
     figures = json.loads(after["funding_per_head.json"])
-    assert not [f for f in figures if f.endswith("_2099_00")]  # no figure of the new year reaches the edition
+    assert not [f for f in figures if f.endswith(NEW.replace("/", "_"))]  # no figure of the new year reaches it
     assert figures["core_allocation_per_head_gbp"]["inputs"]["icb_allocations"].startswith("sha256:")

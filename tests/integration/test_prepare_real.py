@@ -74,7 +74,10 @@ def test_weighted_populations_equal_the_publishers_icb_summary(raw_dir):
     summary = pd.read_csv(raw_dir / "nhse_allocations_gp_weighted_pop" / "icb_weighted_population_summary_derived.csv")
     summary = summary.rename(columns={"ICS22": "icb_code"}).set_index(["year", "icb_code"])
     ours = data.load("icb_weighted_population", DATA).set_index(["year", "icb_code"])
-    assert len(ours) == len(summary) == 42 * ours.index.get_level_values("year").nunique()  # every ICB, every year
+    assert len(summary) == 42 * summary.index.get_level_values("year").nunique()  # every ICB, every year it covers
+    # The summary covers the years of the publication it ships with; a later year's file comes without one.
+    ours = ours[ours.index.get_level_values("year").isin(summary.index.get_level_values("year"))]
+    assert len(ours) == len(summary)
     for theirs, mine in (("registered_pop", "registered_population_persons"),
                          ("core_final_wp", "core_weighted_persons"), ("ga_wp", "ga_weighted_persons")):
         assert (ours[mine] - summary.loc[ours.index, theirs]).abs().max() < 1e-3, mine

@@ -88,7 +88,8 @@ def test_the_hash_of_the_rows_read_is_unchanged_when_another_years_rows_are_adde
     window = ("2023/24", "2024/25")
     before = slices.rows(data.load("icb_allocations", DATA), window)
     raw = pd.read_csv(DATA / "icb_allocations.csv", dtype=str, keep_default_na=False)
-    later = raw[raw["year"] == "2024/25"].assign(year="2099/00")
+    start = int(max(raw["year"])[:4]) + 1  # a year after every year in data/
+    later = raw[raw["year"] == "2024/25"].assign(year=f"{start}/{(start + 1) % 100:02d}")
     pd.concat([raw, later]).to_csv(tmp_path / "icb_allocations.csv", index=False, lineterminator="\n")
     after = slices.rows(data.load("icb_allocations", tmp_path), window)
     assert len(data.load("icb_allocations", tmp_path)) == len(before) + len(later)
