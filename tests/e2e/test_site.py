@@ -111,7 +111,7 @@ def test_results_json_has_every_funding_figure_and_the_editions_headlines(built_
                                                      "provenance"} or set(entry) >= {"value", "not_computed"}
             assert entry["edition"] == edition and entry["icb"] == "QE1"
             if entry["value"] is None:
-                assert "not published" in entry["not_computed"]
+                assert "did not publish" in entry["not_computed"]
                 continue
             assert set(entry["provenance"]) == {"edition", "commit", "parameters_sha256", "sources"}
             assert entry["provenance"]["sources"] and all(", " in src for src in entry["provenance"]["sources"])
