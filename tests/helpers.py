@@ -14,6 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 # The upstream raw data sit beside the project, as in CI; SOTS_RAW points elsewhere.
 RAW = Path(os.environ.get("SOTS_RAW", ROOT.parent / "shared" / "data" / "raw"))
+# The project's execution cache, which a build from a copy of the project may share (`--cache`): the package and the
+# pins are the same, and an entry is found only if what its chapter read is unchanged.
+CACHE = ROOT / "_build" / "cache"
 
 # The editions, read from the committed register, so that no test types how many there are or which one is current:
 # a new year is one more entry in editions.yml (and its golden file), and every test covers it with no change here.

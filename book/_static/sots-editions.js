@@ -6,6 +6,9 @@
  * edition's folder; this script resolves each link against the edition's folder, so the switcher works on every
  * page and when the site is served from any sub-path.
  *
+ * An ICB's book built with `sots build --all-icbs` sits in <edition>/icb/<CODE>/: its links go to the same ICB's
+ * book in each edition, resolved against the edition's folder two levels up.
+ *
  * On an edition that switcher.json does not mark current, it shows a banner linking to the same page in the current
  * edition (or to that edition's front page, if the page is not there). Because the banner is drawn from
  * switcher.json when the page is opened, publishing a new edition updates the older editions' banners without
@@ -20,7 +23,11 @@
     if (!options.theme_switcher_json_url || window.location.protocol === "file:") {
       return; // a browser refuses to fetch from file:// pages; serve the site over http
     }
-    var editionRoot = new URL(document.documentElement.dataset.content_root || "./", window.location.href);
+    var bookRoot = new URL(document.documentElement.dataset.content_root || "./", window.location.href);
+    var icbBook = bookRoot.pathname.match(/\/(icb\/[^/]+\/)$/);
+    var bookPath = icbBook ? icbBook[1] : "";  // "icb/QHM/" in an ICB's book, "" in the edition's own
+    var editionRoot = new URL(icbBook ? "../../" : "./", bookRoot);
+    var editionLink = /^(\.\.\/[^/]+\/)/;  // "../2024-25/" at the start of a switcher link
     var pagePath = (options.pagename || "index") + ".html";
     var isAbsolute = /^[a-z][a-z0-9+.-]*:/i;
 
@@ -28,7 +35,7 @@
       menu.querySelectorAll("a[href]").forEach(function (a) {
         var href = a.getAttribute("href");
         if (!isAbsolute.test(href)) {
-          a.setAttribute("href", new URL(href, editionRoot).href);
+          a.setAttribute("href", new URL(href.replace(editionLink, "$1" + bookPath), editionRoot).href);
         }
       });
     }
@@ -50,7 +57,7 @@
       if (!current || current.version === here || document.getElementById("sots-archived-banner")) {
         return;
       }
-      var home = new URL(current.url, editionRoot);
+      var home = new URL(current.url + bookPath, editionRoot);
       var samePage = new URL(pagePath, home);
       var banner = document.createElement("aside");
       banner.id = "sots-archived-banner";
@@ -73,7 +80,7 @@
       }).catch(function () { link.href = home.href; });
     }
 
-    fetch(new URL(options.theme_switcher_json_url, editionRoot).href)
+    fetch(new URL(options.theme_switcher_json_url, bookRoot).href)
       .then(function (response) { return response.ok ? response.json() : []; })
       .then(showBanner)
       .catch(function () { /* no switcher.json: a lone edition, nothing to show */ });

@@ -23,17 +23,30 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from sots import assumptions, charts, claims, data, editions, geography, release
+from sots import (
+    assumptions,
+    charts,
+    claims,
+    data,
+    editions,
+    execcache,
+    execution,
+    executors,
+    geography,
+    national,
+    release,
+)
 from sots.atomic import remove_stale, scratch
 from sots.data import project_root
-from sots.downloads import DOWNLOADS_FOLDER, export_scripts
+from sots.downloads import DOWNLOADS_FOLDER
 from sots.editions import Edition
 from sots.errors import BuildError, InputError, refuse
-from sots.pipeline import Parameters, chapter_overrides, execute, notebooks_in_toc
+from sots.pipeline import Parameters, chapter_overrides, notebooks_in_toc
 from sots.publish import ICON, MANIFEST_FILE, SWITCHER_FILE, manifest, publish, redirect_page, sha256_file
 from sots.release import Release
 from sots.render import render
@@ -47,6 +60,7 @@ CHART_DATA_FOLDER = "chart-data"  # under _static: each chart's rows as CSV, per
 # The switcher's address as each page's script sees it: relative to the edition's folder (pydata-sphinx-theme resolves
 # a relative json_url against the page's documentation root), so the site can be served from any path.
 SWITCHER_URL = f"../{SWITCHER_FILE}"
+ICB_FOLDER = Path("icb")  # under an edition: every ICB's book, icb/<CODE>/, and the national page, icb/index.html
 # Tables whose years editions.missing_data_years checks before a build starts.
 YEAR_TABLES = sorted({name for names in editions.INPUT_TABLES.values() for name in names})
 
@@ -97,8 +111,11 @@ def stage_sources(root: Path, stage: Path, config: dict) -> None:
     (stage / "_static" / VEGA_BUNDLE).write_text(charts.offline_bundle())
 
 
-def run_jupyter_book(stage: Path, log: Callable[[str], None]) -> Path:
-    """Build the staged book to HTML with warnings as errors; return the HTML folder."""
+def run_jupyter_book(stage: Path) -> float:
+    """Build the staged book to HTML (in ``stage/_build/html``) with warnings as errors; return the seconds it took.
+
+    A module-level function of a path, so the executor can run several books' builds at once (:mod:`sots.executors`).
+    """
     command = [
         str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage), "--builder", "html",
         "-W", "-n", "--keep-going", "--all", "-q",
@@ -108,40 +125,90 @@ def run_jupyter_book(stage: Path, log: Callable[[str], None]) -> Path:
     if done.returncode != 0:
         detail = "\n".join(line for line in (done.stdout + done.stderr).splitlines() if line.strip())[-4000:]
         raise BuildError(f"the Jupyter Book build failed (warnings are errors):\n{detail}")
-    log(f"book built in {time.perf_counter() - started:.1f} s")
-    return stage / "_build" / "html"
+    return time.perf_counter() - started
 
 
-def build_edition(
-    edition: Edition, focal, inputs: Path, root: Path, work: Path, rel: Release, log: Callable[[str], None],
-    overrides: Mapping[str, str] | None = None, register: dict[str, dict] | None = None,
-) -> Path:
-    """Execute the notebooks and build the book for one edition in ``work``; return its finished HTML folder.
+@dataclass(eq=False)  # compared by identity: it holds the ICB's lookup row
+class Staged:
+    """One book staged for a run: the edition, the ICB, the book's scratch folder and its chapters to execute."""
 
-    With the claims ``register`` (for a build of the report's ICB), every figure a claim names must be recorded by a
-    chapter, computed or declared not computed, before the book is built.
+    edition: Edition
+    focal: object  # the ICB's lookup row (:func:`sots.geography.resolve_icb`)
+    work: Path  # the book's scratch folder: book/ (the staged sources), results/, reads/
+    book: execution.Book
+    checked: dict | None  # the claims register, for a build of the report's ICB
+
+    @property
+    def stage(self) -> Path:
+        return self.work / "book"
+
+    @property
+    def html(self) -> Path:
+        return self.stage / "_build" / "html"
+
+
+def stage_book(edition: Edition, focal, inputs: Path, root: Path, work: Path, rel: Release, sources: list[Path],
+               overrides: Mapping[str, str] | None, checked: dict | None, depth: int = 0) -> Staged:
+    """Stage one book (the sources, config, vega bundle and the notebooks as written) in ``work/book``.
+
+    ``depth`` is how many folders below its edition's folder the book is published (2 for ``icb/<CODE>/``), so its
+    version switcher finds the site's switcher.json.
     """
     stage = work / "book"
     stage.mkdir(parents=True)
-    log(f"building edition {edition.id} ({edition.title}) for {focal.icb_name} ({focal.icb_code})")
-    stage_sources(root, stage, edition_config(root, edition, focal.icb_name, focal.short_name, rel))
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    sources = [root / f"{name}.ipynb" for name in notebooks_in_toc(toc)]
+    config = edition_config(root, edition, focal.icb_name, focal.short_name, rel)
+    config["sphinx"]["config"]["html_theme_options"]["switcher"]["json_url"] = "../" * depth + SWITCHER_URL
+    stage_sources(root, stage, config)
+    # The notebooks as written, which the executed ones replace: a page that quotes a chapter's title finds it
+    # whether that chapter has run yet or not.
+    (stage / "notebooks").mkdir()
+    for source in sources:
+        shutil.copy2(source, stage / "notebooks" / source.name)
     params = Parameters(edition=edition, icb=focal.icb_code, data_dir=inputs, overrides=dict(overrides or {}))
-    fragments = execute(sources, stage / "notebooks", work / "results", params, log=log,
-                        chart_data=stage / "_static" / CHART_DATA_FOLDER, commit=rel.short_commit)
-    results = merge_fragments(fragments)
-    if register is not None:  # only a build for the report's ICB checks its claims
-        refuse(claims.unrecorded_figures(register, results))
-    export_scripts([stage / "notebooks" / source.name for source in sources], stage / "_static" / DOWNLOADS_FOLDER)
-    html_dir = run_jupyter_book(stage, log)
+    book = execution.Book(label=f"{edition.id} {focal.icb_code}", params=params, sources=sources,
+                          notebooks=stage / "notebooks", results=work / "results",
+                          chart_data=stage / "_static" / CHART_DATA_FOLDER,
+                          scripts=stage / "_static" / DOWNLOADS_FOLDER, code=execcache.code_digest(root))
+    return Staged(edition, focal, work, book, checked)
+
+
+def finish_results(staged: Staged, rel: Release) -> dict:
+    """The book's results.json: its chapters' figures, each with the build's commit in its provenance; for the
+    report's ICB, refused if a figure the claims register names was recorded by no chapter."""
+    results = merge_fragments(staged.book.fragments())
+    for entry in results.values():
+        if "provenance" in entry:
+            entry["provenance"] = {**entry["provenance"], "commit": rel.short_commit}
+    if staged.checked is not None:  # only a build of the report's ICB checks its claims
+        refuse(claims.unrecorded_figures(staged.checked, results))
+    return results
+
+
+def finish_book(staged: Staged, results: dict, root: Path, inputs: Path, rel: Release, toc: dict) -> Path:
+    """Write the built book's front redirect, results.json and manifest.json; return its HTML folder."""
+    html_dir = staged.html
     # Jupyter Book's own redirect to the first page names no icon; replace it with ours, which does.
     (html_dir / "index.html").write_text(redirect_page(toc["root"] + ".html", f"_static/{ICON}"))
     (html_dir / RESULTS_FILE).write_text(json.dumps(results, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-    recorded = manifest(edition, focal, rel, inputs, html_dir, source_hashes(root, sources))
-    (html_dir / MANIFEST_FILE).write_text(json.dumps(recorded, indent=2, ensure_ascii=False) + "\n")
-    log(f"edition {edition.id} ready: {len(results)} figures in {RESULTS_FILE}, {len(recorded['outputs'])} files")
+    write_manifest(staged, root, inputs, rel)
     return html_dir
+
+
+def write_manifest(staged: Staged, root: Path, inputs: Path, rel: Release) -> None:
+    """(Re)write a built book's manifest.json: what it was built from and the sha256 of every file it publishes."""
+    hashes = source_hashes(root, staged.book.sources)
+    recorded = manifest(staged.edition, staged.focal, rel, inputs, staged.html, hashes)
+    (staged.html / MANIFEST_FILE).write_text(json.dumps(recorded, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_national_page(folder: Path, main: Staged, by_icb: Mapping[str, dict], lookup) -> None:
+    """The edition's national page, ``icb/index.html``: every ICB's headline figures, from each book's results,
+    linking to each ICB's book (the focal ICB's is the edition's own, one folder up)."""
+    focal = main.focal.icb_code
+    links = {code: ("../index.html" if code == focal else f"{code}/index.html") for code in by_icb}
+    table = national.rows(by_icb, lookup[lookup["icb_code"].isin(list(by_icb))])
+    (folder / "index.html").write_text(national.page(main.edition.id, main.edition.title, table, focal, links,
+                                                     icon=f"../_static/{ICON}", ranked_among=len(lookup)))
 
 
 def choose(register: tuple[Edition, ...], edition_ids: Sequence[str], all_editions: bool) -> list[Edition]:
@@ -159,17 +226,25 @@ def choose(register: tuple[Edition, ...], edition_ids: Sequence[str], all_editio
 def build(
     edition_ids: Sequence[str] = (), *, all_editions: bool = False, icb: str = geography.DEFAULT_ICB,
     out: Path = Path("_build/site"), data_dir: Path | None = None, root: Path | None = None,
-    log: Callable[[str], None] = print, overrides: Mapping[str, str] | None = None,
+    log: Callable[[str], None] = print, overrides: Mapping[str, str] | None = None, jobs: int | None = None,
+    dask: str | None = None, cache: Path | None = None, use_cache: bool = True, all_icbs: bool = False,
+    also_icbs: Sequence[str] = (), report: execution.Report | None = None,
 ) -> list[Path]:
     """Build the chosen editions (default: the current one) for one ICB and publish them under ``out``.
 
     ``overrides`` (parameter name -> text) change chapter assumptions, e.g. ``{"base_year": "2022"}``; each goes to
-    the chapters that declare it. Returns the published edition folders. Nothing is published unless every chosen
-    edition builds.
+    the chapters that declare it. ``jobs`` parallel workers (default: the cores) or the Dask scheduler at ``dask``
+    execute the chapters and build the books; chapters are looked up in, and stored to, the execution cache
+    ``cache`` (default ``<root>/_build/cache``) unless ``use_cache`` is false. With ``all_icbs``, each edition is also
+    built for every ICB, under ``<edition>/icb/<CODE>/``, with a national page ``<edition>/icb/index.html``;
+    ``also_icbs`` (codes or names) does the same for those ICBs only (a national page of some of them).
+    Returns the published edition folders. Nothing is published unless every chosen edition builds.
     """
+    started = time.perf_counter()
     root = (root or project_root()).resolve()
     data_dir = (data_dir or root / "data").resolve()
     out = out.resolve()
+    cache = (cache or root / execcache.FOLDER).resolve() if use_cache else None
     # Every check that can fail does so here, in one line, before any notebook runs.
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: expected a folder for the site (--out), got a file")
@@ -180,30 +255,75 @@ def build(
     # A table edited by hand, or half-copied, would otherwise be published as if `sots prepare` had made it.
     refuse(data.verify(data_dir))
     claims_path = root / claims.REGISTER
-    claims_register, report = claims.load(claims_path), claims.report(claims_path)
-    focal = geography.resolve_icb(icb, data.load("icb_lookup", data_dir))
+    claims_register, report_about = claims.load(claims_path), claims.report(claims_path)
+    lookup = data.load("icb_lookup", data_dir)
+    focal = geography.resolve_icb(icb, lookup)
     tables = {name: data.load(name, data_dir) for name in YEAR_TABLES}
     refuse([line for e in chosen for line in editions.missing_data_years(e, tables)], f"{editions.EDITIONS_FILE}: ")
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    sources = [root / f"{name}.ipynb" for name in notebooks_in_toc(toc)]
     if overrides:  # a wrong name or value stops the build before any work, like a wrong ICB code
-        toc = yaml.safe_load((root / "_toc.yml").read_text())
-        sources = [root / f"{name}.ipynb" for name in notebooks_in_toc(toc)]
         allowed = assumptions.limits(tables["population_projection"], focal.icb_gss_code)
         chapter_overrides(overrides, sources, Parameters(chosen[0], focal.icb_code, data_dir).reserved(), allowed)
     rel = release.current(root)
+    wanted = list(lookup["icb_code"]) if all_icbs else [geography.resolve_icb(i, lookup).icb_code for i in also_icbs]
+    others = [geography.resolve_icb(code, lookup) for code in dict.fromkeys(wanted) if code != focal.icb_code]
+    all_icbs = bool(all_icbs or also_icbs)
+    executor = executors.make(jobs, dask)
     log(f"release {rel.version}, commit {rel.short_commit}; editions {', '.join(e.id for e in chosen)}"
-        + (f"; chapter parameters {', '.join(f'{k}={v}' for k, v in overrides.items())}" if overrides else ""))
+        + (f" for {focal.icb_code} and every other ICB" if all_icbs else "")
+        + (f"; chapter parameters {', '.join(f'{k}={v}' for k, v in overrides.items())}" if overrides else "")
+        + f"; {executor.workers} workers" + ("" if cache else "; no cache"))
 
     out.parent.mkdir(parents=True, exist_ok=True)
     # Staging sits beside the output so the final moves are renames on one file system; its name is unique, so
     # builds running at once never share one.
-    checked = claims_register if report["icb_code"] == focal.icb_code else None
     with scratch(out.parent, STAGING_PREFIX) as tmp:
         # The build reads its own copy of the (small) tables: inputs cannot change mid-build.
         inputs = Path(shutil.copytree(data_dir, tmp / "data", ignore=shutil.ignore_patterns(".*")))
-        staged = {e.id: build_edition(e, focal, inputs, root, tmp / e.id, rel, log, overrides, checked)
-                  for e in chosen}
+        books: list[tuple[Staged, list[Staged]]] = []
+        for e in chosen:
+            main = stage_book(e, focal, inputs, root, tmp / e.id / focal.icb_code, rel, sources, overrides,
+                              claims_register if report_about["icb_code"] == focal.icb_code else None)
+            icb_books = [stage_book(e, other, inputs, root, tmp / e.id / other.icb_code, rel, sources, overrides,
+                                    claims_register if report_about["icb_code"] == other.icb_code else None,
+                                    depth=len(ICB_FOLDER.parts) + 1)
+                         for other in (others if all_icbs else [])]
+            log(f"staged edition {e.id} ({e.title}) for {focal.icb_name} ({focal.icb_code})"
+                + (f" and {len(icb_books)} other ICBs" if all_icbs else ""))
+            books.append((main, icb_books))
+        every = [b for main, icb_books in books for b in (main, *icb_books)]
+        report = report or execution.LogReport(log)
+        try:
+            stats = execution.run([b.book for b in every], executor, cache, report, root)
+            results = {id(b): finish_results(b, rel) for b in every}  # by identity: a Staged holds a Series
+            keys = {id(b): execcache.folder_digest(b.stage) for b in every} if cache else {}
+            todo = [b for b in every if not (cache and execcache.fetch_book(cache, keys[id(b)], b.html))]
+            for i, seconds in executor.map(run_jupyter_book, [b.stage for b in todo]):
+                log(f"book {todo[i].book.label} built in {seconds:.1f} s")
+                if cache:
+                    execcache.keep_book(cache, keys[id(todo[i])], todo[i].html)
+        finally:
+            executor.close()
+        staged = {}
+        for (main, icb_books) in books:
+            html = finish_book(main, results[id(main)], root, inputs, rel, toc)
+            if all_icbs:
+                by_icb = {main.focal.icb_code: results[id(main)]}
+                (html / ICB_FOLDER).mkdir()
+                for b in icb_books:
+                    finish_book(b, results[id(b)], root, inputs, rel, toc).rename(
+                        html / ICB_FOLDER / b.focal.icb_code)
+                    by_icb[b.focal.icb_code] = results[id(b)]
+                write_national_page(html / ICB_FOLDER, main, by_icb, lookup)
+                write_manifest(main, root, inputs, rel)  # now covering every ICB's book and the national page
+            staged[main.edition.id] = html
+            log(f"edition {main.edition.id} ready: {len(results[id(main)])} figures in {RESULTS_FILE}"
+                + (f", and {len(icb_books)} other ICBs' books" if all_icbs else ""))
         published = publish(staged, out, register)
     for folder in published:
         log(f"published {folder}")
+    log(f"run: {stats.executed} chapters executed, {stats.cached} from the cache, {stats.kernels_started} kernels "
+        f"started, {len(todo)} books built, {len(every) - len(todo)} from the cache, "
+        f"in {time.perf_counter() - started:.1f} s")
     return published
-

@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from sots import charts, claims, data, editions, geography, slices
+from sots import charts, claims, data, editions, execcache, geography, slices
 from sots.results import Recorder
 
 
@@ -43,8 +43,10 @@ class Chapter:
     recorder: Recorder | None = None  # made by open() once the ICB is known
     provenance: dict | None = None  # edition, commit, parameters_sha256: set by a build
     chart_data: Path | None = None  # the folder each chart's rows are written to as CSV: set by a build
+    reads_file: Path | None = None  # where what the chapter reads is recorded for the execution cache: set by a build
     _slices: dict[str, slices.Slice] = field(default_factory=dict)
     _sources: dict[str, list[dict]] | None = None
+    _titles: dict[str, str] = field(default_factory=dict)
     _charts_shown: int = 0
     _register: dict[str, dict] | None = None
     _report: dict | None = None
@@ -70,6 +72,7 @@ class Chapter:
         """
         if name not in self._slices:
             self._slices[name] = slices.read(name, self.data_dir, self.inputs, self.table_sources)
+            self._record_reads()
         return self._slices[name].rows
 
     def years(self, name: str) -> tuple[str, ...] | None:
@@ -88,6 +91,24 @@ class Chapter:
         """Each table this chapter has read so far, in order, with the sha256 of the rows it read (``sha256:<hex>``,
         :func:`sots.slices.digest`)."""
         return {name: piece.sha256 for name, piece in self._slices.items()}
+
+    def chapter_title(self, chapter: str, root: Path = Path("..")) -> str:
+        """The title of ``chapter`` (e.g. ``notebooks/ageing``) in the book at ``root`` (the notebooks' parent),
+        recorded as read: a page that quotes another's title depends on the title, not on the rest of that page."""
+        title = claims.chapter_title(root, chapter)
+        self._titles[chapter] = title
+        self._record_reads()
+        return title
+
+    def _record_reads(self) -> None:
+        """Write what this chapter has read so far (:mod:`sots.execcache`) to :attr:`reads_file`, in a build."""
+        if self.reads_file is None:
+            return
+        reads = {"tables": {name: execcache.table_read(piece, self.table_sources[name])
+                            for name, piece in self._slices.items()},
+                 "titles": {chapter: execcache.title_read(title) for chapter, title in self._titles.items()}}
+        self.reads_file.parent.mkdir(parents=True, exist_ok=True)
+        self.reads_file.write_text(json.dumps(reads, indent=1, sort_keys=True) + "\n")
 
     def sources(self, names: list[str] | None = None) -> list[dict]:
         """The public sources of the rows read from the named tables (default: every table read so far), once each in
@@ -191,7 +212,8 @@ def open(
     register = editions.load(data.project_root() / editions.EDITIONS_FILE)
     chapter = Chapter(name=name, edition=edition, data_dir=Path(data_dir),
                       inputs=editions.get(register, edition).inputs, provenance=made.get("provenance"),
-                      chart_data=Path(made["chart_data"]) if made.get("chart_data") else None)
+                      chart_data=Path(made["chart_data"]) if made.get("chart_data") else None,
+                      reads_file=Path(made["reads"]) if made.get("reads") else None)
     chapter.focal = geography.resolve_icb(icb, chapter.table("icb_lookup"))
     chapter.recorder = Recorder(results_fragment, edition=edition, icb=chapter.icb,
                                 inputs=lambda: chapter.tables_read, provenance=chapter._provenance_entry)

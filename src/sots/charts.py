@@ -8,6 +8,7 @@ into the spec. Altair's own HTML renderer would fetch vega from a CDN, so charts
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -56,11 +57,14 @@ def themed(spec: dict) -> dict:
 
 
 def provenance_text(provenance: dict | None) -> str:
-    """'edition 2023-24 · commit abc123 · parameters 1a2b…' for a build's provenance; '' outside a build."""
+    """'edition 2023-24 · code 1a2b… · parameters 3c4d…' for a build's provenance; '' outside a build.
+
+    The code and parameters hashes say what made the chart (:func:`sots.pipeline.provenance`); the page's footer names
+    the commit of the build that published it."""
     if not provenance:
         return ""
     p = provenance
-    return f"edition {p['edition']} · commit {p['commit']} · parameters {p['parameters_sha256']}"
+    return f"edition {p['edition']} · code {p['code_sha256']} · parameters {p['parameters_sha256']}"
 
 
 def sources_text(cited: list[str]) -> str:
@@ -170,8 +174,11 @@ def render(
     return Rendered(markup, spec)
 
 
+@functools.cache
 def offline_bundle() -> str:
     """vega, vega-lite and vega-embed as one self-contained script for the book's ``_static`` folder.
+
+    Made once per process (it takes about 3 s, and a run of every ICB stages 84 books).
 
     Made from the pinned vl-convert-python at the vega-lite version Altair targets, so it changes with the pins.
     Wrapped in a function because its top-level names (e.g. ``_``) clash with Sphinx's own globals.

@@ -96,14 +96,37 @@ def build(
         typer.Option("--param", "-p", help="A chapter assumption as NAME=VALUE (e.g. base_year=2022), given to the "
                      "chapters that declare it; repeat for several."),
     ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Chapters and books to run at once (default: the cores).")
+    ] = None,
+    all_icbs: Annotated[
+        bool, typer.Option("--all-icbs", help="Also build each edition for every ICB, under <edition>/icb/<CODE>/, "
+                           "with a national page of every ICB's headline figures.")
+    ] = False,
+    also_icb: Annotated[
+        list[str] | None, typer.Option("--also-icb", help="Like --all-icbs, for this ICB only; repeat for several.")
+    ] = None,
+    cache: Annotated[
+        Path | None, typer.Option("--cache", help="Execution cache folder (default: _build/cache in the project).")
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Execute every chapter; neither read nor write the cache.")
+    ] = False,
+    dask: Annotated[
+        str | None, typer.Option("--dask", help="Run the chapters and books on this Dask scheduler (e.g. "
+                                 "tcp://host:8786) instead of local processes; its workers must see this folder.")
+    ] = None,
 ) -> None:
     """Execute every notebook and build the book for each edition; publish only if every edition succeeds."""
     from sots.build import build as build_site  # heavy imports only for the commands that need them
+    from sots.progress import progress_report
 
     try:
         overrides = parse_params(param or [])
-        build_site(edition or (), all_editions=all_editions, icb=icb, out=out_dir, data_dir=data_dir, log=out.print,
-                   overrides=overrides)
+        with progress_report(out) as report:
+            build_site(edition or (), all_editions=all_editions, icb=icb, out=out_dir, data_dir=data_dir,
+                       log=out.print, overrides=overrides, jobs=jobs, dask=dask, cache=cache, use_cache=not no_cache,
+                       all_icbs=all_icbs, also_icbs=also_icb or (), report=report)
     except (SotsError, OSError) as error:
         _fail(error)
 

@@ -21,23 +21,21 @@ import json
 import math
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 import papermill as pm
 
-from sots import assumptions
+from sots import assumptions, kernels
 from sots.assumptions import Assumption
+from sots.downloads import export_scripts
 from sots.editions import Edition
 from sots.errors import BuildError, InputError
+from sots.kernels import KERNEL_ARGS  # noqa: F401  (the tests start kernels as the build does)
 
 CELL_TIMEOUT_S = 600  # per cell, as in the QuantEcon books' CI
-# Silence the kernel's own log (not the notebook's output): at start-up it warns that its local TCP link is
-# unencrypted, and when a cell fails and the kernel is stopped it may log the interrupt. The build reports every
-# failure itself (the failing cell, or papermill's error if the kernel dies), so the first line a user sees is ours.
-KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
 HIDE_INPUT = "hide-input"
 # Cells whose code readers never need, not even folded.
 HIDDEN_FROM_READERS = {"remove-input", "remove-cell", HIDE_INPUT}
@@ -73,20 +71,40 @@ class Parameters:
         }
 
 
-def provenance(edition: str, commit: str, parameters: dict[str, str]) -> dict[str, str]:
-    """What a notebook's figures were made from: the edition, the commit and a short sha256 of its parameters."""
+def provenance(edition: str, code: str, parameters: dict[str, str]) -> dict[str, str]:
+    """What a notebook's figures were made from: the edition, the code (a short sha256 of the notebook, the package and
+    the pins: see :func:`chapter_code`) and a short sha256 of its parameters.
+
+    Not the commit: a chapter's outputs must depend only on what the execution cache keys them on, so that a chapter
+    taken from the cache publishes the same bytes as one run afresh. The build adds the commit to results.json.
+    """
     digest = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode()).hexdigest()[:12]
-    return {"edition": edition, "commit": commit, "parameters_sha256": digest}
+    return {"edition": edition, "code_sha256": code, "parameters_sha256": digest}
 
 
-def build_parameter(provenance: dict[str, str] | None, chart_data: Path | None, cwd: Path) -> str:
-    """The ``build`` parameter of one notebook: JSON of its ``provenance`` and its charts' data folder (relative to
-    the notebook's folder ``cwd``), read by :func:`sots.chapter.open`; "" when there is neither."""
+def chapter_code(notebook: Path, code: str) -> str:
+    """The short sha256 naming a chapter's code: its notebook's bytes and the package's code (``code``,
+    :func:`sots.execcache.code_digest`)."""
+    return hashlib.sha256(f"{sha256_bytes(notebook)} {code}".encode()).hexdigest()[:12]
+
+
+def sha256_bytes(path: Path) -> str:
+    """The hex sha256 of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build_parameter(provenance: dict[str, str] | None, chart_data: Path | None, cwd: Path,
+                    reads: Path | None = None) -> str:
+    """The ``build`` parameter of one notebook: JSON of its ``provenance``, its charts' data folder and the file that
+    records what it reads (both relative to the notebook's folder ``cwd``), read by :func:`sots.chapter.open`; "" when
+    there is none of them."""
     made = {}
     if provenance:
         made["provenance"] = provenance
     if chart_data is not None:
         made["chart_data"] = os.path.relpath(chart_data, cwd)
+    if reads is not None:
+        made["reads"] = os.path.relpath(reads, cwd)
     return json.dumps(made, sort_keys=True) if made else ""
 
 
@@ -191,6 +209,7 @@ def prepare_for_book(path: Path) -> list[str]:
     and build paths, so the same inputs publish a byte-identical notebook.
     """
     nb = nbformat.read(path, as_version=4)
+    renumber(nb)
     for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
         nb.metadata.get("papermill", {}).pop(key, None)
     stderr = []
@@ -213,6 +232,19 @@ def prepare_for_book(path: Path) -> list[str]:
     return stderr
 
 
+def renumber(nb) -> None:
+    """Number the executed code cells 1, 2, ... as a fresh kernel does: a warm kernel (:mod:`sots.kernels`) goes on
+    counting from the chapter it ran before, and the published notebook must not depend on which kernel ran it."""
+    count = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.get("execution_count") is not None:
+            count += 1
+            cell.execution_count = count
+            for output in cell.get("outputs", []):
+                if "execution_count" in output:
+                    output["execution_count"] = count
+
+
 def _failure(name: str, err: pm.PapermillExecutionError) -> BuildError:
     source = "\n".join(f"    {line}" for line in err.source.splitlines())
     return BuildError(
@@ -220,45 +252,44 @@ def _failure(name: str, err: pm.PapermillExecutionError) -> BuildError:
     )
 
 
-def execute(
-    sources: list[Path], out_dir: Path, fragments_dir: Path, params: Parameters,
-    log: Callable[[str], None] = print, chart_data: Path | None = None, commit: str | None = None,
-) -> list[Path]:
-    """Run each notebook in ``sources`` into ``out_dir``; return the results fragments written.
+@dataclass(frozen=True)
+class ChapterRun:
+    """One chapter to execute: a task a worker process (or a Dask worker) runs with :func:`run_chapter`."""
 
-    With ``chart_data``, each notebook's charts write the rows they draw as CSV to ``chart_data/<notebook>/`` and
-    link them under the chart. With ``commit``,
-    each notebook's charts and results.json entries carry its provenance: the edition, the commit and a short hash of
-    the parameters it ran with (:func:`provenance`).
+    label: str  # for progress and errors, e.g. "2024-25 QE1 ageing"
+    source: Path  # the notebook as written
+    target: Path  # the executed notebook, in the staged book's notebooks folder (its working folder)
+    parameters: dict  # papermill's parameters, as injected
+    script: Path | None = None  # where to write the executed chapter as a script for readers to download
 
-    Logs one progress line per notebook with its time. Raises BuildError naming the notebook and showing the failing
-    cell if any cell errors, and InputError for an override no notebook takes.
+
+@dataclass(frozen=True)
+class ChapterDone:
+    """What executing a chapter gave: its time, the kernels started for it (0 in a warm kernel), its stderr lines."""
+
+    seconds: float
+    kernels_started: int
+    stderr: tuple[str, ...]
+
+
+def run_chapter(run: ChapterRun) -> ChapterDone:
+    """Execute one chapter in this process's warm kernel (:mod:`sots.kernels`) and ready it for the book.
+
+    Raises BuildError naming the chapter and showing the failing cell if a cell errors, or naming the chapter and
+    the error if the kernel could not run it (it died, or a cell ran past the time limit).
     """
-    typed = chapter_overrides(params.overrides, sources, params.reserved())
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fragments = []
-    for i, source in enumerate(sources, 1):
-        target = out_dir / source.name
-        fragment = fragments_dir / f"{source.stem}.json"
-        started = time.perf_counter()
-        parameters = {**declared(params.for_notebook(out_dir, fragment), source), **typed[source]}
-        if "build" in parameters:  # its provenance hashes the other parameters, so it is made last
-            del parameters["build"]
-            made = provenance(params.edition.id, commit, parameters) if commit is not None else None
-            parameters["build"] = build_parameter(made, chart_data / source.stem if chart_data else None, out_dir)
-        try:
-            pm.execute_notebook(
-                str(source), str(target), parameters=parameters,
-                kernel_name="python3",
-                cwd=str(out_dir), progress_bar=False, log_output=False, execution_timeout=CELL_TIMEOUT_S,
-                extra_arguments=KERNEL_ARGS,
-            )
-        except pm.PapermillExecutionError as err:
-            log(f"[{i}/{len(sources)}] {source.name} FAILED after {time.perf_counter() - started:.1f} s")
-            raise _failure(source.name, err) from None
-        for text in prepare_for_book(target):
-            log(f"    warning from {source.name}: {text.strip().splitlines()[-1] if text.strip() else text}")
-        log(f"[{i}/{len(sources)}] {source.name} {time.perf_counter() - started:.1f} s")
-        if fragment.exists():
-            fragments.append(fragment)
-    return fragments
+    started, before = time.perf_counter(), kernels.started
+    try:
+        pm.execute_notebook(
+            str(run.source), str(run.target), parameters=run.parameters, engine_name=kernels.ENGINE,
+            kernel_name=kernels.KERNEL_NAME, cwd=str(run.target.parent), progress_bar=False, log_output=False,
+            execution_timeout=CELL_TIMEOUT_S,
+        )
+    except pm.PapermillExecutionError as err:
+        raise _failure(run.label, err) from None
+    except Exception as err:  # a dead kernel, a timeout: name the chapter; the next chapter gets a new kernel
+        raise BuildError(f"{run.label}: the notebook could not be run: {type(err).__name__}: {err}") from None
+    stderr = prepare_for_book(run.target)
+    if run.script is not None:
+        export_scripts([run.target], run.script.parent)
+    return ChapterDone(time.perf_counter() - started, kernels.started - before, tuple(stderr))

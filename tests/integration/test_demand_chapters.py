@@ -12,7 +12,8 @@ import pytest
 
 from helpers import DATA, ROOT
 from sots import editions
-from sots.pipeline import Parameters, execute
+from sots.execution import execute
+from sots.pipeline import Parameters
 
 pytestmark = pytest.mark.integration
 

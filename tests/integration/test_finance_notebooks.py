@@ -9,7 +9,8 @@ import pytest
 
 from helpers import DATA, ROOT
 from sots import editions
-from sots.pipeline import KERNEL_ARGS, Parameters, execute
+from sots.execution import execute
+from sots.pipeline import KERNEL_ARGS, Parameters
 
 pytestmark = pytest.mark.integration
 

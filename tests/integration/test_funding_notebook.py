@@ -7,7 +7,8 @@ import pytest
 
 from helpers import DATA, ROOT, sots
 from sots import editions
-from sots.pipeline import Parameters, execute
+from sots.execution import execute
+from sots.pipeline import Parameters
 
 pytestmark = pytest.mark.integration
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from helpers import ROOT
-from sots import chapter, charts, claims, data, editions, slices
+from sots import chapter, charts, claims, data, editions, execcache, slices
 from sots.errors import InputError
 
 pytestmark = pytest.mark.unit
@@ -46,8 +46,8 @@ def test_an_unknown_icb_is_refused_with_suggestions():
 
 
 def test_a_build_parameter_gives_provenance_sources_and_chart_files(tmp_path):
-    made = {"edition": "2023-24", "commit": "abc1234", "parameters_sha256": "0123456789ab"}
-    build = json.dumps({"provenance": made, "chart_data": str(tmp_path / "cd")})
+    made = {"edition": "2023-24", "code_sha256": "abc1234", "parameters_sha256": "0123456789ab"}
+    build = json.dumps({"provenance": made, "chart_data": str(tmp_path / "cd"), "reads": str(tmp_path / "r.json")})
     ch = chapter.open("claims", edition="2023-24", icb="QE1", data_dir=DATA, build=build,
                       results_fragment=str(tmp_path / "f.json"))
     ch.table("icb_allocations")
@@ -57,7 +57,11 @@ def test_a_build_parameter_gives_provenance_sources_and_chart_files(tmp_path):
     assert ch.citations() == [data.citation(s) for s in ch.sources(["icb_lookup", "icb_allocations"])]
     shown = ch.show(charts.status_bars(charts.pd.DataFrame({"status": ["a"], "claims": [1]}), title="T"))
     assert len(list((tmp_path / "cd").glob("*.csv"))) == 1
-    assert "commit abc1234" in shown.markup and data.citation(ch.sources(["icb_allocations"])[0]) in shown.markup
+    assert "code abc1234" in shown.markup and data.citation(ch.sources(["icb_allocations"])[0]) in shown.markup
+    # What it read, for the execution cache: each table's rows and sources, as the cache recomputes them.
+    reads = json.loads((tmp_path / "r.json").read_text())
+    assert set(reads["tables"]) == {"icb_lookup", "icb_allocations"} and reads["titles"] == {}
+    assert reads == execcache.current_reads(reads, DATA, ch.inputs, ROOT)
 
 
 def test_a_verdict_is_the_registers_on_the_chapters_own_figures():

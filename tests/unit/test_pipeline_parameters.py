@@ -22,9 +22,11 @@ def test_every_parameter_is_a_string_and_paths_are_relative(tmp_path):
 
 
 def test_the_build_parameter_carries_provenance_and_a_relative_chart_folder(tmp_path):
-    made = {"edition": "2024-25", "commit": "abc1234", "parameters_sha256": "0123456789ab"}
-    text = pipeline.build_parameter(made, tmp_path / "_static" / "chart-data" / "finance", tmp_path / "notebooks")
-    assert json.loads(text) == {"provenance": made, "chart_data": "../_static/chart-data/finance"}
+    made = {"edition": "2024-25", "code_sha256": "abc1234", "parameters_sha256": "0123456789ab"}
+    text = pipeline.build_parameter(made, tmp_path / "_static" / "chart-data" / "finance", tmp_path / "notebooks",
+                                    tmp_path / "reads" / "finance.json")
+    assert json.loads(text) == {"provenance": made, "chart_data": "../_static/chart-data/finance",
+                                "reads": "../reads/finance.json"}
     assert pipeline.build_parameter(None, None, tmp_path) == ""  # by hand: the notebook's default
 
 
@@ -46,8 +48,9 @@ def test_the_funding_chapter_declares_the_parameters_it_uses():
     assert names == {"edition", "allocation_year", "icb", "data_dir", "results_fragment", "build"}
 
 
-def test_provenance_names_edition_commit_and_a_hash_of_the_parameters():
+def test_provenance_names_edition_code_and_a_hash_of_the_parameters_not_the_commit():
     one = pipeline.provenance("2023-24", "abc", {"icb": "QE1", "edition": "2023-24"})
     assert one == pipeline.provenance("2023-24", "abc", {"edition": "2023-24", "icb": "QE1"})  # order-free
-    assert set(one) == {"edition", "commit", "parameters_sha256"} and len(one["parameters_sha256"]) == 12
+    # No commit: a chapter's outputs depend only on what the execution cache keys them on (the build adds it).
+    assert set(one) == {"edition", "code_sha256", "parameters_sha256"} and len(one["parameters_sha256"]) == 12
     assert pipeline.provenance("2023-24", "abc", {"icb": "QWE"})["parameters_sha256"] != one["parameters_sha256"]

@@ -76,5 +76,5 @@ def status_counts(page: Page) -> pd.DataFrame:
 def claim_rows(ch: Chapter, page: Page, root: Path = Path("..")) -> pd.DataFrame:
     """The table of every claim (see :func:`sots.claims.rows`), each linked to its chapter, titled from ``root``
     (the project folder, by default the parent of the notebooks' folder the page runs in)."""
-    titles = {c["chapter"]: claims.chapter_title(root, c["chapter"]) for c in ch.register.values()}
+    titles = {c["chapter"]: ch.chapter_title(c["chapter"], root) for c in ch.register.values()}
     return claims.rows(page.verdicts, titles)

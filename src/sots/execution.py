@@ -1,0 +1,205 @@
+"""Execute every chapter of every book in a run: through the execution cache, in parallel, in waves.
+
+A run is one or more books (an edition for an ICB). Their chapters are independent of each other, except that a
+chapter which reads the others' results (it declares ``results_dir``: the claims page) runs after every other
+chapter of its book. So the run goes in two waves, each handed whole to the executor (:mod:`sots.executors`: local
+worker processes, or a Dask cluster), which runs its tasks in any order; nothing here schedules.
+
+Before a wave, each chapter is looked up in the cache (:mod:`sots.execcache`); a hit is copied into the book and
+starts no kernel. A chapter executed is stored in the cache as soon as it finishes. The report (:class:`LogReport`,
+or the command line's progress bar) hears of each chapter as it is done.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from sots import execcache, executors, pipeline
+from sots.downloads import script_name
+from sots.pipeline import ChapterDone, ChapterRun, Parameters
+
+CLAIMS_REGISTER = "claims.yml"  # read by every chapter (the verdicts), from the staged book
+
+
+@dataclass
+class Book:
+    """One book's chapters to execute: its parameters, notebooks (in ``_toc.yml`` order) and folders.
+
+    ``notebooks`` is the staged book's notebooks folder (the chapters' working folder); its parent is the staged
+    book. ``code`` (:func:`sots.execcache.code_digest`), when given, puts provenance on the figures and charts.
+    """
+
+    label: str  # e.g. "2024-25 QE1"
+    params: Parameters
+    sources: list[Path]
+    notebooks: Path
+    results: Path  # the results fragments, one per chapter that records figures
+    chart_data: Path | None = None
+    scripts: Path | None = None  # where each executed chapter is written as a script, for readers to download
+    code: str | None = None
+    typed: dict[Path, dict] = field(default_factory=dict)  # each notebook's typed overrides
+
+    def fragment(self, source: Path) -> Path:
+        return self.results / f"{source.stem}.json"
+
+    def reads(self, source: Path) -> Path:
+        """Where a chapter records what it read: beside the fragments, never published."""
+        return self.results.parent / "reads" / f"{source.stem}.json"
+
+    def fragments(self) -> list[Path]:
+        """The results fragments written, in chapter order."""
+        return [self.fragment(s) for s in self.sources if self.fragment(s).exists()]
+
+    def parameters(self, source: Path) -> dict:
+        """The parameters papermill injects into ``source``: those its parameters cell declares."""
+        params = {**pipeline.declared(self.params.for_notebook(self.notebooks, self.fragment(source)), source),
+                  **self.typed.get(source, {})}
+        if "build" in params:  # its provenance hashes the other parameters, so it is made last
+            del params["build"]
+            made = (pipeline.provenance(self.params.edition.id, pipeline.chapter_code(source, self.code), params)
+                    if self.code is not None else None)
+            chart_data = self.chart_data / source.stem if self.chart_data else None
+            params["build"] = pipeline.build_parameter(made, chart_data, self.notebooks, self.reads(source))
+        return params
+
+    def outputs(self, source: Path) -> dict[str, Path]:
+        """Where a chapter's outputs go, by their names in a cache entry (:data:`sots.execcache.OUTPUTS`)."""
+        made = {"notebook.ipynb": self.notebooks / source.name, "fragment.json": self.fragment(source)}
+        if self.chart_data:
+            made["chart-data"] = self.chart_data / source.stem
+        if self.scripts:
+            made["script.py"] = self.scripts / script_name(source.name)
+        return made
+
+
+@dataclass
+class Stats:
+    """What a run did: chapters executed and taken from the cache, kernels started, and its time."""
+
+    executed: int = 0
+    cached: int = 0
+    kernels_started: int = 0
+    executed_labels: list[str] = field(default_factory=list)
+
+
+class Report(Protocol):
+    def start(self, total: int) -> None: ...
+    def done(self, label: str, seconds: float | None) -> None: ...  # seconds None: from the cache
+    def warn(self, text: str) -> None: ...
+
+
+class LogReport:
+    """A line per chapter, for logs and tests: ``[3/8] 2024-25 QE1 finance 1.2 s`` or ``… from the cache``."""
+
+    def __init__(self, log: Callable[[str], None]):
+        self.log, self.total, self.count = log, 0, 0
+
+    def start(self, total: int) -> None:
+        self.total, self.count = total, 0
+
+    def done(self, label: str, seconds: float | None) -> None:
+        self.count += 1
+        took = "from the cache" if seconds is None else f"{seconds:.1f} s"
+        self.log(f"[{self.count}/{self.total}] {label} {took}")
+
+    def warn(self, text: str) -> None:
+        self.log(text)
+
+
+def _reads_results(params: dict) -> bool:
+    return "results_dir" in params
+
+
+def _extra(book: Book, source: Path, params: dict) -> dict[str, str]:
+    """Inputs the build knows before a chapter runs: the claims register, and the others' results for a page that
+    reads them."""
+    register = book.notebooks.parent / CLAIMS_REGISTER
+    extra = {CLAIMS_REGISTER: execcache.digest(register.read_text()) if register.is_file() else ""}
+    if _reads_results(params):
+        for fragment in sorted(book.results.glob("*.json")):
+            extra[f"results/{fragment.name}"] = execcache.digest(fragment.read_text())
+    return extra
+
+
+def run(books: list[Book], executor, cache: Path | None, report: Report, root: Path | None = None) -> Stats:
+    """Execute every chapter of ``books`` with ``executor``, through the cache folder ``cache`` (None: no cache).
+
+    ``root`` is the project (its requirements.txt is part of the code's key; default: the package's project).
+    Raises the first chapter's BuildError; chapters already stored in the cache stay there.
+    """
+    from sots.data import project_root
+
+    code = execcache.code_digest((root or project_root()).resolve())
+    stats = Stats()
+    for book in books:
+        book.notebooks.mkdir(parents=True, exist_ok=True)
+        book.typed = pipeline.chapter_overrides(book.params.overrides, book.sources, book.params.reserved())
+    report.start(sum(len(b.sources) for b in books))
+    waves = [[(b, s) for b in books for s in b.sources if not _reads_results(b.parameters(s))],
+             [(b, s) for b in books for s in b.sources if _reads_results(b.parameters(s))]]
+    for wave in waves:
+        todo: list[tuple[Book, Path, dict, str]] = []
+        for book, source in wave:
+            params = book.parameters(source)
+            key = execcache.base_key(source, params, code, _extra(book, source, params))
+            # Only a chapter that records what it reads (it takes ``build``) can be found again by its reads.
+            entry = cache and "build" in params and execcache.lookup(cache, key, _current(book))
+            if entry:
+                execcache.restore(entry, book.outputs(source))
+                stats.cached += 1
+                report.done(f"{book.label} {source.stem}", None)
+            else:
+                todo.append((book, source, params, key))
+        runs = [ChapterRun(f"{book.label} {source.stem}", source, book.notebooks / source.name, params,
+                           book.outputs(source).get("script.py")) for book, source, params, _ in todo]
+        for i, done in executor.map(pipeline.run_chapter, runs):
+            book, source, _, key = todo[i]
+            _finish(book, source, key, done, cache, stats, report)
+    return stats
+
+
+def _current(book: Book) -> Callable[[dict], dict]:
+    inputs = dict(book.params.edition.inputs)
+    return lambda reads: execcache.current_reads(reads, book.params.data_dir, inputs, book.notebooks.parent)
+
+
+def _finish(book: Book, source: Path, key: str, done: ChapterDone, cache: Path | None, stats: Stats,
+            report: Report) -> None:
+    stats.executed += 1
+    stats.kernels_started += done.kernels_started
+    stats.executed_labels.append(f"{book.label} {source.stem}")
+    for text in done.stderr:
+        report.warn(f"    warning from {book.label} {source.name}: "
+                    f"{text.strip().splitlines()[-1] if text.strip() else text}")
+    reads_file = book.reads(source)
+    if cache is not None and reads_file.is_file():  # no record of its reads: it cannot be found again safely
+        execcache.store(cache, key, json.loads(reads_file.read_text()), book.outputs(source))
+    report.done(f"{book.label} {source.stem}", done.seconds)
+
+
+def execute(
+    sources: list[Path], out_dir: Path, fragments_dir: Path, params: Parameters,
+    log: Callable[[str], None] = print, chart_data: Path | None = None, code: str | None = None,
+) -> list[Path]:
+    """Run each notebook in ``sources`` into ``out_dir``, in this process, without the cache; return the results
+    fragments written (one book; :func:`run` runs many, in parallel and through the cache).
+
+    With ``chart_data``, each notebook's charts write the rows they draw as CSV to ``chart_data/<notebook>/`` and
+    link them under the chart. With ``code`` (:func:`sots.execcache.code_digest`), each notebook's charts and
+    results.json entries carry its provenance (:func:`provenance`).
+
+    Raises BuildError naming the notebook and showing the failing cell if any cell errors, and InputError for an
+    override no notebook takes.
+    """
+    book = Book(label=params.edition.id, params=params, sources=list(sources), notebooks=out_dir,
+                          results=fragments_dir, chart_data=chart_data, code=code)
+    executor = executors.make(1, None)
+    try:
+        run([book], executor, cache=None, report=LogReport(log))
+    finally:
+        executor.close()
+    return book.fragments()

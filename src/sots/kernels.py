@@ -1,0 +1,88 @@
+"""Warm kernels: one Jupyter kernel per worker process, reused for every chapter that process runs.
+
+A chapter's own computation takes a second or two; starting a kernel and importing pandas, Altair and the package
+into it took about as long again, for every chapter of every book. A worker process therefore starts one kernel and
+runs each notebook in it (papermill's engine :class:`WarmEngine`, registered as ``sots-warm``), after clearing the
+namespace (``%reset -f``) and moving to the notebook's folder. What is kept between chapters is what a fresh kernel
+would rebuild identically: imported modules and the package's caches keyed by content (validated tables,
+:func:`sots.data.load`). The executed notebook's counters are renumbered from 1 (:func:`sots.pipeline.renumber`),
+so a chapter publishes the same bytes whichever kernel ran it (``tests/integration/test_execution_cache.py``).
+
+A kernel that has died (a chapter crashed it) is replaced before the next chapter. :data:`started` counts the kernels
+this process has started, which a build reports ("kernels started").
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+
+import papermill as pm
+from jupyter_client.manager import KernelManager
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+
+ENGINE = "sots-warm"
+# Silence the kernel's own log (not the notebook's output): at start-up it warns that its local TCP link is
+# unencrypted. The build reports every failure itself, so the first line a user sees is ours.
+KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+KERNEL_NAME = "python3"
+START_TIMEOUT_S = 60
+
+started = 0  # kernels started by this process
+_kernel: tuple[KernelManager, object] | None = None  # (manager, client) of this process's warm kernel
+
+
+def _stop() -> None:
+    global _kernel
+    if _kernel is not None:
+        km, kc = _kernel
+        _kernel = None
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def warm(cwd: str) -> tuple[KernelManager, object]:
+    """This process's kernel (started if there is none, or if it died), cleared and moved to ``cwd``."""
+    global _kernel, started
+    if _kernel is not None and not _kernel[0].is_alive():
+        _stop()
+    if _kernel is None:
+        km = KernelManager(kernel_name=KERNEL_NAME)
+        km.start_kernel(cwd=cwd, extra_arguments=KERNEL_ARGS)
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=START_TIMEOUT_S)
+        kc.allow_stdin = False
+        _kernel = (km, kc)
+        started += 1
+        atexit.register(_stop)
+    km, kc = _kernel
+    # Silent, so the notebook's own cells are the only ones it records. json.dumps gives a safe Python literal.
+    reply = kc.execute_interactive(
+        f"get_ipython().run_line_magic('reset', '-f')\nimport os as _os\n_os.chdir({json.dumps(cwd)})\ndel _os",
+        silent=True, store_history=False, timeout=START_TIMEOUT_S,
+    )
+    if reply["content"]["status"] != "ok":
+        _stop()  # a kernel that cannot be cleared is not reused
+        return warm(cwd)
+    return _kernel
+
+
+class WarmEngine(NBClientEngine):
+    """papermill's nbclient engine, run in this process's warm kernel instead of a new one per notebook."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                 start_timeout=START_TIMEOUT_S, execution_timeout=None, **kwargs):
+        km, kc = warm(os.getcwd())  # papermill has moved this process to the notebook's folder (its cwd=)
+        client = PapermillNotebookClient(
+            nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
+            log=pm.log.logger, log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file,
+        )
+        client.kc = kc  # nbclient then neither starts a kernel nor closes this one when the notebook ends
+        return client.execute()
+
+
+papermill_engines.register(ENGINE, WarmEngine)
