@@ -32,6 +32,7 @@ from sots import claims, data, slices
 
 FOLDER = "_build/cache"  # under the project, beside the site
 READS_FILE = "reads.json"
+LABEL_FILE = "chapter.txt"  # which chapter of which book made the entry, for people (and tests) reading the cache
 OUTPUTS = ("notebook.ipynb", "fragment.json", "chart-data", "script.py")  # what a chapter writes, as an entry stores it
 
 
@@ -118,7 +119,7 @@ def lookup(cache_dir: Path, key: str, current: Callable[[dict], dict]) -> Path |
     return None
 
 
-def store(cache_dir: Path, key: str, reads: dict, outputs: Mapping[str, Path]) -> Path:
+def store(cache_dir: Path, key: str, reads: dict, outputs: Mapping[str, Path], label: str = "") -> Path:
     """Keep a chapter's ``outputs`` (name in :data:`OUTPUTS` -> file or folder; missing ones are skipped) under base
     ``key`` and the digest of its ``reads``; return the entry. An entry already there is left as it is (same key,
     same content)."""
@@ -134,6 +135,7 @@ def store(cache_dir: Path, key: str, reads: dict, outputs: Mapping[str, Path]) -
                 shutil.copytree(path, scratch / name)
             elif path.is_file():
                 shutil.copy2(path, scratch / name)
+        (scratch / LABEL_FILE).write_text(label + "\n")
         (scratch / READS_FILE).write_text(json.dumps(reads, indent=1, sort_keys=True) + "\n")
         scratch.rename(entry)
     except OSError:

@@ -177,7 +177,8 @@ def _finish(book: Book, source: Path, key: str, done: ChapterDone, cache: Path |
                     f"{text.strip().splitlines()[-1] if text.strip() else text}")
     reads_file = book.reads(source)
     if cache is not None and reads_file.is_file():  # no record of its reads: it cannot be found again safely
-        execcache.store(cache, key, json.loads(reads_file.read_text()), book.outputs(source))
+        execcache.store(cache, key, json.loads(reads_file.read_text()), book.outputs(source),
+                        label=f"{book.label} {source.stem}")
     report.done(f"{book.label} {source.stem}", done.seconds)
 
 

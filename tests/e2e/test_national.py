@@ -1,0 +1,79 @@
+"""A national build of three ICBs (the report's and two others, `--also-icb`): each ICB's book under
+<edition>/icb/<CODE>/, and the national page of their headline figures, opened in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlparse
+
+import pytest
+
+from helpers import CURRENT, DATA, chapter_pages, sots
+from sots import data, geography, national, publish
+
+pytestmark = pytest.mark.e2e
+
+LOOKUP = data.load("icb_lookup", DATA)
+FOCAL = geography.DEFAULT_ICB
+# Two other ICBs, the first by name: no code is typed here.
+OTHERS = [code for code in LOOKUP.sort_values("icb_name")["icb_code"] if code != FOCAL][:2]
+
+
+@pytest.fixture(scope="module")
+def national_site(tmp_path_factory):
+    site = tmp_path_factory.mktemp("national") / "site"
+    done = sots("build", "--edition", CURRENT, "--also-icb", OTHERS[0], "--also-icb", OTHERS[1], "--out", str(site))
+    assert done.returncode == 0, done.stdout + done.stderr
+    return site
+
+
+def test_each_icbs_book_is_under_icb_with_its_own_figures_and_the_edition_manifest_covers_them(national_site):
+    edition = national_site / CURRENT
+    assert sorted(p.name for p in (edition / "icb").iterdir()) == sorted([*OTHERS, "index.html"])
+    for code in OTHERS:
+        figures = json.loads((edition / "icb" / code / "results.json").read_text())
+        assert {e["icb"] for e in figures.values()} == {code}
+        assert publish.verify_manifest(edition / "icb" / code) == []
+    assert publish.verify_manifest(edition) == []  # the edition's manifest lists every ICB's book too
+
+
+def test_the_national_page_shows_each_icbs_headlines_from_its_results_and_links_to_its_book(national_site, serve,
+                                                                                          visit):
+    base = f"{serve(national_site)}/{CURRENT}/icb/"
+    v = visit(f"{base}index.html")
+    assert v.response.status == 200
+    rows = v.page.locator("tbody tr")
+    assert rows.count() == 1 + len(OTHERS)
+    assert v.page.locator("tbody tr[aria-current]").count() == 1
+    for code in [FOCAL, *OTHERS]:
+        folder = national_site / CURRENT / ("" if code == FOCAL else f"icb/{code}")
+        figures = json.loads((folder / "results.json").read_text())
+        row = rows.filter(has_text=LOOKUP.set_index("icb_code").loc[code, "short_name"])
+        assert row.count() == 1
+        text = row.inner_text()
+        for headline in national.HEADLINES:
+            value = figures[headline.figure_id]["value"]
+            assert (headline.format(value) if value is not None else national.MISSING) in text, (code, headline)
+    assert all(urlparse(url).netloc == urlparse(base).netloc for url in v.requests), v.requests
+    assert v.console == []
+    # The focal ICB's link is the edition's own book; another's opens its book, whose chapters draw.
+    assert v.page.locator("tbody tr[aria-current] a").get_attribute("href") == "../index.html"
+    short = LOOKUP.set_index("icb_code").loc[OTHERS[0], "short_name"]
+    v.page.get_by_role("link", name=short, exact=True).click()
+    v.page.wait_for_url(f"{base}{OTHERS[0]}/**")
+    assert short in v.page.title()
+    for path in chapter_pages(CURRENT):
+        page = visit(f"{base}{OTHERS[0]}/{path.split('/', 1)[1]}")
+        page.wait_for_charts()
+        assert page.console == [], f"{path}: {page.console}"
+        assert all(urlparse(url).netloc == urlparse(base).netloc for url in page.requests), page.requests
+
+
+def test_an_icbs_book_switches_edition_to_the_same_icbs_book(national_site, serve, visit):
+    base = f"{serve(national_site)}/"
+    v = visit(f"{base}{CURRENT}/icb/{OTHERS[1]}/notebooks/funding_per_head.html")
+    v.page.locator(".version-switcher__button").first.click()
+    item = v.page.locator(".version-switcher__menu").first.locator("a").first
+    item.wait_for()
+    assert item.get_attribute("href") == f"{base}{CURRENT}/icb/{OTHERS[1]}/notebooks/funding_per_head.html"
+    assert v.console == []

@@ -1,0 +1,73 @@
+"""The execution cache in real builds: a second build starts no kernel and publishes the same bytes, and a changed
+table re-executes exactly the chapters that read it (and the claims page, which reads their results)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import CURRENT, DATA, edition_entry, rehash, snapshot, sots
+from sots import data, execcache
+
+pytestmark = pytest.mark.integration
+
+RUN = re.compile(r"run: (\d+) chapters executed, (\d+) from the cache, (\d+) kernels started, (\d+) books built, "
+                 r"(\d+) from the cache")
+EXECUTED = re.compile(r"\[\d+/\d+\] (\S+) (\S+) (\S+) \d+\.\d s")  # edition, ICB, chapter, seconds
+
+
+def build(out: Path, cache: Path, data_dir: Path = DATA) -> tuple[dict[str, int], set[str]]:
+    """Build the current edition; return the run's counts and the chapters it executed (not taken from the cache)."""
+    done = sots("build", "--edition", CURRENT, "--out", str(out), "--cache", str(cache), "--data", str(data_dir))
+    assert done.returncode == 0, done.stdout + done.stderr
+    executed, cached, kernels, books, books_cached = map(int, RUN.search(done.stdout).groups())
+    counts = {"executed": executed, "cached": cached, "kernels": kernels, "books": books, "books_cached": books_cached}
+    return counts, {m.group(3) for m in EXECUTED.finditer(done.stdout)}
+
+
+def _tables(entry: Path) -> set[str]:
+    import json
+
+    return set(json.loads(entry.read_text())["tables"])
+
+
+def chapters_reading(cache: Path, table: str) -> set[str]:
+    """The chapters (notebook stems) whose cache entries record reading ``table``."""
+    return {(p.parent / execcache.LABEL_FILE).read_text().split()[-1]
+            for p in cache.glob(f"*/*/{execcache.READS_FILE}") if table in _tables(p)}
+
+
+def test_a_second_build_starts_no_kernel_and_a_changed_table_reexecutes_exactly_its_readers(tmp_path):
+    cache = tmp_path / "cache"
+    first, ran = build(tmp_path / "first", cache)
+    chapters = first["executed"]
+    assert chapters == len(ran) and first["cached"] == 0 and first["kernels"] >= 1 and first["books"] == 1
+
+    # Nothing changed: every chapter and the book come from the cache, no kernel starts, the same bytes publish.
+    second, ran = build(tmp_path / "second", cache)
+    assert second == {"executed": 0, "cached": chapters, "kernels": 0, "books": 0, "books_cached": 1}, second
+    assert snapshot(tmp_path / "second" / CURRENT) == snapshot(tmp_path / "first" / CURRENT)
+
+    # One table changed in a row the current edition reads: its readers run again, and the claims page, whose
+    # inputs are the chapters' results; nothing else.
+    table = "unit_costs"
+    expected = chapters_reading(cache, table)
+    assert expected and len(expected) < chapters - 1, f"the test needs a table only some chapters read: {expected}"
+    changed = tmp_path / "data"
+    shutil.copytree(DATA, changed)
+    path = changed / data.TABLES[table].filename
+    lines = path.read_text().split("\n")
+    header = lines[0].split(",")
+    year = edition_entry(CURRENT).inputs["unit_cost_year"]  # a row of the edition's own year
+    n = next(i for i, line in enumerate(lines[1:], 1) if line.split(",")[header.index("year")] == year)
+    cells = lines[n].split(",")
+    cells[header.index("unit_cost_gbp")] = str(float(cells[header.index("unit_cost_gbp")]) + 1)
+    lines[n] = ",".join(cells)
+    path.write_text("\n".join(lines))
+    rehash(changed)
+    third, ran = build(tmp_path / "third", cache, changed)
+    assert ran == expected | {"claims"}, (ran, expected)
+    assert third["executed"] == len(ran) and third["cached"] == chapters - len(ran) and third["books"] == 1
