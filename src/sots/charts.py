@@ -149,7 +149,10 @@ def render(
     """
     if not isinstance(chart, dict):
         with alt.theme.enable("none"):  # for this call only: Altair's default theme would add its own sizes
-            chart = chart.to_dict()
+            # Not validated against the Vega-Lite schema here: validation gives the same dict or an error, and it
+            # cost more than building the chart, on every chart of every chapter. The unit tests validate each
+            # chart function's spec (tests/unit/test_charts.py), which data cannot make invalid.
+            chart = chart.to_dict(validate=False)
     spec = themed(chart)
     text = json.dumps(spec, sort_keys=True)
     chart_id = f"sots-chart-{order}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"

@@ -95,3 +95,28 @@ def test_importing_charts_leaves_altair_alone_and_render_applies_the_theme():
     assert alt.renderers.active == "default" and alt.theme.active == "default"
     spec = charts.render(charts.status_bars(pd.DataFrame({"status": ["a"], "claims": [1]}), title="T"), order=1).spec
     assert spec["config"]["font"] == charts.FONT and spec["config"]["bar"]["color"] == charts.OTHERS
+
+
+def test_every_chart_function_makes_a_valid_vega_lite_spec():
+    # render does not validate (it cost more than drawing), so each chart function is validated here, on both its
+    # branches where it has them; Altair's to_dict() raises SchemaValidationError for an invalid spec.
+    years = pd.DataFrame({"year": [2023, 2024], "value": [1.0, 2.0]})
+    by_age = pd.DataFrame({"sex": ["f", "m"] * 2, "age": [0, 0, 90, 90], "value": [1.0, 2.0, 3.0, 4.0]})
+    made = [
+        charts.band_lines(years.assign(place="A", band="65+"), title="T", y_title="Persons"),
+        charts.band_lines(years.assign(place="A", band="65+"), title="T", y_title="Persons", base_year=2023),
+        charts.pyramid(pd.concat([by_age.assign(year=2023), by_age.assign(year=2043)]).rename(
+            columns={"value": "persons"}), years=(2023, 2043), title="T"),
+        charts.growth_fan(pd.DataFrame({"series": ["P", "P"], "year": [2024, 2025], "growth_pct": [1.0, 2.0]}),
+                          title="T", highlight="P"),
+        charts.growth_fan(pd.DataFrame({"series": ["P", "P"], "year": [2024, 2025], "growth_pct": [1.0, 2.0]}),
+                          title="T", highlight="P",
+                          band=pd.DataFrame({"year": [2024, 2025], "low": [0.0, 1.0], "high": [2.0, 3.0]})),
+        charts.waterfall(pd.DataFrame({"step": ["a", "b", "c"], "start": [0.0, 10.0, 0.0], "end": [10.0, 12.0, 12.0]}),
+                         title="T"),
+        charts.stacked_years(years.assign(part="Unplanned"), title="T", y_title="Bed days"),
+        charts.age_profile(by_age, title="T", y_title="£"),
+    ]
+    for chart in made:
+        chart.to_dict()  # validates
+        assert charts.render(chart, order=1).spec["description"]

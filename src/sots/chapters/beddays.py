@@ -44,23 +44,51 @@ class Footprints:
     projection: pd.DataFrame
     rates: pd.DataFrame
     parts: Mapping[str, list[Component]]
-    # Persons by (footprint, variant), made once: the method search asks for each several times, and each is a pass
-    # over the whole (long) projection.
-    _persons: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # What the method search asks for many times, made once each: the projection and rates of the footprints' areas
+    # only (every lookup in the whole long projection is a pass over half a million rows), the persons by
+    # (footprint, variant), the rates summed by activities, and the totals.
+    _cache: dict[tuple, object] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def _made(self, key: tuple, make):
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def _near(self, name: str) -> pd.DataFrame:
+        """The rows of ``projection`` or ``rates`` (``name``) for the footprints' areas, in the table's order."""
+        def make() -> pd.DataFrame:
+            table = getattr(self, name)
+            areas = {c.area_code for parts in self.parts.values() for c in parts}
+            return table[table["area_code"].isin(areas)].reset_index(drop=True)
+        return self._made(("near", name), make)
+
+    def variants(self, footprint: str) -> list[str]:
+        """The variants projected for every area of the footprint (:func:`sots.demand.variants_available`)."""
+        return list(self._made(("variants", footprint),
+                               lambda: demand.variants_available(self._near("projection"), self.parts[footprint])))
 
     def persons(self, footprint: str, variant: str) -> pd.DataFrame:
         """Persons by place, area, sex and age, one column per year (:func:`sots.demand.footprint_population`)."""
-        if (footprint, variant) not in self._persons:
-            self._persons[footprint, variant] = demand.footprint_population(self.projection, self.parts[footprint],
-                                                                            variant)
-        return self._persons[footprint, variant]
+        return self._persons(footprint, variant).copy()
+
+    def _persons(self, footprint: str, variant: str) -> pd.DataFrame:
+        # The same rows as from the whole projection, in the same order, so the same pivot.
+        return self._made(("persons", footprint, variant), lambda: demand.footprint_population(
+            self._near("projection"), self.parts[footprint], variant))
 
     def totals(self, footprint: str, variant: str, activities: list[str] | None,
                bands: Mapping[str, int] = demand.BANDS) -> pd.DataFrame:
         """Bed days a year (persons, if ``activities`` is None) by band (rows, "All ages" first) and year (columns)."""
-        pop = self.persons(footprint, variant)
-        frame = pop if activities is None else demand.activity(pop, self.rates, activities)
-        return demand.band_totals(frame, bands).set_index("band")
+        def make() -> pd.DataFrame:
+            pop = self._persons(footprint, variant)
+            if activities is None:
+                return demand.band_totals(pop, bands).set_index("band")
+            # Rates summed over the footprints' areas only: each area's sums are the same rows either way.
+            summed = self._made(("rates", tuple(activities)),
+                                lambda: demand.summed_rates(self._near("rates"), activities))
+            return demand.band_totals(demand.activity_at(pop, summed, activities), bands).set_index("band")
+        key = ("totals", footprint, variant, None if activities is None else tuple(activities), tuple(bands.items()))
+        return self._made(key, make).copy()
 
 
 @dataclass(frozen=True)
@@ -103,7 +131,7 @@ def project(ch: Chapter, base_year: int, runs: int, seed: int) -> BedDays:
         projection=ch.table("population_projection"), rates=ch.table("activity_rates"),
         parts={"exact": geography.footprint(focal, ch.table("population_estimates")),
                "published": geography.footprint(focal, exact=False)})
-    variants = demand.variants_available(footprints.projection, footprints.parts["exact"])
+    variants = footprints.variants("exact")
     by_variant = {v: footprints.totals("exact", v, demand.BED_DAYS["all"]) for v in variants}
     after = years_after(by_variant[demand.PRINCIPAL], base_year)
     mc = demand.MonteCarlo(runs=runs, seed=seed)
@@ -172,8 +200,8 @@ def fan(bd: BedDays) -> tuple[pd.DataFrame, pd.DataFrame]:
 def method_series(bd: BedDays) -> dict[tuple[str, str, str, str], pd.Series]:
     """Every series the method search tries: (footprint, variant, measure, band) -> totals by year."""
     series = {}
-    for footprint, parts in bd.footprints.parts.items():
-        for v in demand.variants_available(bd.footprints.projection, parts):
+    for footprint in bd.footprints.parts:
+        for v in bd.footprints.variants(footprint):
             for measure, activities in MEASURES.items():
                 t = bd.footprints.totals(footprint, v, activities)
                 for band in BANDS:
