@@ -1,0 +1,667 @@
+"""Benchmark `sots build` against a naive build run side by side: wall time and peak memory, per scenario.
+
+Run by hand, not by the test suite; the results are recorded in ``benchmarks/results.md``. See
+``benchmarks/README.md``. Each scenario builds in a fresh ``git clone`` of the commit under test (in a temporary
+folder), so its edits never touch the work tree. Every candidate run is interleaved with a run of the naive baseline
+(stage the book, papermill every notebook one after another in a fresh kernel, ``jupyter-book build``, no cache), so
+machine noise hits both alike; the numbers reported are medians with min and max.
+
+Scenarios (see :data:`SCENARIOS`):
+
+- A: clean build (empty cache);
+- B: no change (a second build with a warm cache);
+- C: one prose page edited (a sentence appended to ``book/intro.md``);
+- D: one input table changed (one value of ``data/unit_costs.csv``, its hash rewritten in ``datapackage.json``);
+- E: every edition for all 42 ICBs (``--all-editions --all-icbs``), clean cache.
+
+The script is importable: :func:`main` (``main(argv) -> int``) and :func:`run_scenario`, one call per scenario, so a
+smoke test can run e.g. ``run_scenario("B", repeat=1, bench=...)``. ``python build_bench.py naive ...`` is the naive
+baseline itself, run as a child process so it is measured exactly like a candidate build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_OUT = HERE / "results.md"
+SCENARIOS = {
+    "A": "clean build (empty cache)",
+    "B": "no change (second build, warm cache)",
+    "C": "one prose page edited (book/intro.md)",
+    "D": "one input table changed (data/unit_costs.csv)",
+    "E": "all editions x all ICBs (--all-editions --all-icbs), clean cache",
+}
+SAMPLE_INTERVAL_SECONDS = 0.1  # how often the process tree's memory is summed
+PROSE_PAGE = "book/intro.md"
+CHANGED_TABLE = "unit_costs"  # small, and read by only some chapters (acute_spend and budget when written)
+CLAIMS_NOTEBOOK = "claims"  # reads every other chapter's figures, so it reruns when any figure changes
+TARGET_E_SECONDS = 6 * 60
+# The summary line the new `sots build` prints at the end, e.g.
+# "run: 8 chapters executed, 0 from the cache, 2 kernels started, 1 books built in 21.3 s".
+RUN_LINE = re.compile(
+    r"run: (?P<executed>\d+) chapters? executed, (?P<cached>\d+) from the cache, "
+    r"(?P<kernels>\d+) kernels? started, (?P<books>\d+) books? built in (?P<seconds>[\d.]+) s"
+)
+# Which `sots build` the commit under test has: "new" (cache, -j, --all-icbs, the run: line) or "current" (none of
+# those; scenarios B-E then measure full rebuilds and E cannot run). "auto" reads `sots build --help`.
+INTERFACES = ("auto", "new", "current")
+
+
+# --- Measuring one run ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """One measured run: its wall time, the peak memory of its whole process tree, and what its run: line said."""
+
+    seconds: float
+    peak_rss_mb: float
+    stdout: str
+    executed: int | None = None
+    cached: int | None = None
+    kernels: int | None = None
+    books: int | None = None
+
+
+def parse_run_line(stdout: str) -> dict[str, int] | None:
+    """The counts from the last ``run: ...`` line of a build's output (None if there is none: the current CLI)."""
+    found = None
+    for line in stdout.splitlines():
+        if m := RUN_LINE.search(line):
+            found = {k: int(v) for k, v in m.groupdict().items() if k != "seconds"}
+    return found
+
+
+def tree_rss_bytes(proc: psutil.Process) -> int:
+    """Resident memory of a process and all its descendants (kernels, jupyter-book, sphinx workers), in bytes."""
+    total = 0
+    try:
+        members = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for p in members:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:  # ended between listing and reading
+            pass
+    return total
+
+
+def measure(command: Sequence[str], cwd: Path, env: dict[str, str], log: Callable[[str], None],
+            output: Path | None = None) -> Run:
+    """Run ``command`` to completion; return its wall time and the peak of its process tree's summed RSS.
+
+    RSS is sampled every :data:`SAMPLE_INTERVAL_SECONDS` by a thread, so a spike shorter than that may be missed: the
+    peak is a lower bound, the same for the baseline and the candidate. Raises RuntimeError with the output's tail
+    if the command fails: a failed build's time means nothing.
+    """
+    out_file = tempfile.TemporaryFile(mode="w+")
+    started = time.perf_counter()
+    child = subprocess.Popen(list(command), cwd=cwd, env=env, stdout=out_file, stderr=subprocess.STDOUT, text=True)
+    watched = psutil.Process(child.pid)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], tree_rss_bytes(watched))
+            done.wait(SAMPLE_INTERVAL_SECONDS)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = child.wait()
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    out_file.seek(0)
+    stdout = out_file.read()
+    out_file.close()
+    if output is not None:  # every run's own log, for a slow or failed run to be looked into (kept by --keep)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(stdout)
+    if code != 0:
+        tail = "\n".join(stdout.splitlines()[-40:])
+        raise RuntimeError(f"{' '.join(command)} exited {code} after {seconds:.1f} s:\n{tail}")
+    run = Run(seconds=seconds, peak_rss_mb=peak[0] / 2**20, stdout=stdout)
+    if counts := parse_run_line(stdout):
+        run.executed, run.cached, run.kernels, run.books = (counts[k] for k in ("executed", "cached", "kernels",
+                                                                                  "books"))
+    log(f"    {seconds:7.1f} s  {run.peak_rss_mb:7.0f} MB"
+        + (f"  executed {run.executed}, cached {run.cached}, kernels {run.kernels}" if counts else ""))
+    return run
+
+
+# --- The clone under test -------------------------------------------------------------------------------------------
+
+
+def git(repo: Path, *args: str) -> str:
+    """Output of a git command in ``repo``; CalledProcessError (with git's message) if it fails."""
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def clone(repo: Path, commit: str, into: Path) -> Path:
+    """A fresh clone of ``repo`` at ``commit`` (any revision ``repo`` knows), detached, in ``into``/sots."""
+    sha = git(repo, "rev-parse", "--verify", f"{commit}^{{commit}}")
+    target = into / "sots"
+    subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(repo), str(target)], check=True)
+    try:
+        git(target, "cat-file", "-e", sha)
+    except subprocess.CalledProcessError:  # a commit on no branch (e.g. a detached HEAD): fetch it by name
+        git(target, "fetch", "--quiet", str(repo), sha)
+    git(target, "checkout", "--quiet", "--detach", sha)
+    return target
+
+
+@dataclass
+class Bench:
+    """One clone under test and how to build it: the shared state of every scenario in one invocation."""
+
+    root: Path  # the clone
+    python: Path  # the venv's interpreter; PYTHONPATH points it (and its kernels) at the clone's src/
+    interface: str  # "new" or "current"
+    edition: str  # the current edition's id
+    editions: list[str]  # every edition's id, oldest first
+    icb: str  # the report's ICB (claims.yml icb_code)
+    icb_count: int  # rows of the ICB lookup: the number of ICBs an --all-icbs build covers
+    jobs: int | None = None  # -j for the new interface (None: the build's default, the number of cores)
+    dask: str | None = None  # --dask ADDRESS for the new interface
+    log: Callable[[str], None] = print
+    logs: Path | None = None  # a folder for each run's output (build-1.log, naive-1.log, ...)
+    warm: bool = field(default=False)  # whether the cache holds a build of the unedited clone
+    edits: int = field(default=0)  # edits made so far: each is different, so an edit is never already cached
+    runs: int = field(default=0)  # runs so far, to name their logs
+
+    def _log_file(self, kind: str) -> Path | None:
+        self.runs += 1
+        return self.logs / f"{self.runs:03d}-{kind}.log" if self.logs else None
+
+    @property
+    def site(self) -> Path:
+        return self.root / "_build" / "site"
+
+    @property
+    def cache(self) -> Path:
+        return self.root / "_build" / "cache"
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment of every run: the clone's sources first on the path, for the build and its kernels."""
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([str(self.root / "src"), *filter(None, [env.get("PYTHONPATH")])])
+        return env
+
+    def build_command(self, all_icbs: bool = False) -> list[str]:
+        """``sots build`` for the current edition and the report's ICB (or, ``all_icbs``, every edition and ICB)."""
+        command = [str(self.python), "-m", "sots.cli", "build", "--icb", self.icb, "--out", str(self.site)]
+        command += ["--all-editions"] if all_icbs else ["--edition", self.edition]
+        if self.interface == "new":
+            command += ["--cache", str(self.cache)]
+            command += ["--all-icbs"] if all_icbs else []
+            command += ["--jobs", str(self.jobs)] if self.jobs else []
+            command += ["--dask", self.dask] if self.dask else []
+        elif all_icbs:
+            raise RuntimeError("scenario E needs `sots build --all-icbs`, which this commit's CLI does not have")
+        return command
+
+    def build(self, all_icbs: bool = False) -> Run:
+        """One measured candidate build."""
+        run = measure(self.build_command(all_icbs), self.root, self.env, self.log, self._log_file("build"))
+        check_site(self, all_icbs)
+        return run
+
+    def naive(self, scratch: Path) -> Run:
+        """One measured naive build of one book (the current edition, the report's ICB) in a fresh folder."""
+        folder = Path(tempfile.mkdtemp(prefix="naive-", dir=scratch))
+        try:
+            command = [str(self.python), str(Path(__file__).resolve()), "naive", "--root", str(self.root),
+                       "--edition", self.edition, "--icb", self.icb, "--work", str(folder)]
+            return measure(command, self.root, self.env, self.log, self._log_file("naive"))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def clear_cache(self) -> None:
+        """Delete the build cache (and the site, so nothing is reused from a previous build)."""
+        shutil.rmtree(self.cache, ignore_errors=True)
+        shutil.rmtree(self.site, ignore_errors=True)
+        self.warm = False
+
+    def warm_up(self) -> None:
+        """Build the unedited clone once, unmeasured, unless the cache already holds it."""
+        if not self.warm:
+            self.log("  warm-up build (not measured)")
+            self.build()
+            self.warm = True
+
+    def undo_edits(self) -> None:
+        """Put every tracked file back as committed (the prose page and the table after C and D)."""
+        git(self.root, "checkout", "--quiet", "--", ".")
+
+
+def check_site(bench: Bench, all_icbs: bool) -> None:
+    """Fail if a build did not leave the pages it should have: a fast run that built nothing is no result."""
+    if not all_icbs:
+        expected = [bench.site / bench.edition / "index.html"]
+    else:
+        expected = [bench.site / e / "icb" / "index.html" for e in bench.editions]
+        for e in bench.editions:
+            pages = [p for p in (bench.site / e / "icb").glob("*/") if p.is_dir()]
+            if len(pages) < bench.icb_count:
+                raise RuntimeError(f"{bench.site / e / 'icb'}: {len(pages)} ICB folders, expected {bench.icb_count}")
+    missing = [str(p) for p in expected if not p.is_file()]
+    if missing:
+        raise RuntimeError(f"the build left no {', '.join(missing)}")
+
+
+def detect_interface(python: Path, root: Path, env: dict[str, str]) -> str:
+    """"new" if the clone's ``sots build --help`` offers ``--cache`` and ``--all-icbs``, else "current"."""
+    done = subprocess.run([str(python), "-m", "sots.cli", "build", "--help"], cwd=root, env={**env, "COLUMNS": "200"},
+                          capture_output=True, text=True)
+    text = done.stdout + done.stderr
+    return "new" if "--cache" in text and "--all-icbs" in text else "current"
+
+
+def open_bench(repo: Path, commit: str, scratch: Path, interface: str = "auto", jobs: int | None = None,
+               dask: str | None = None, log: Callable[[str], None] = print) -> Bench:
+    """Clone ``repo`` at ``commit`` into ``scratch`` and read what a build of it needs (editions, ICB, interface)."""
+    root = clone(repo, commit, scratch)
+    python = Path(sys.executable)
+    env = {**os.environ, "PYTHONPATH": str(root / "src")}
+    facts = subprocess.run([str(python), "-c", FACTS_SCRIPT], cwd=root, env=env, check=True, capture_output=True,
+                           text=True)
+    read = json.loads(facts.stdout)
+    chosen = detect_interface(python, root, env) if interface == "auto" else interface
+    bench = Bench(root=root, python=python, interface=chosen, edition=read["current"], editions=read["editions"],
+                  icb=read["icb"], icb_count=read["icb_count"], jobs=jobs, dask=dask, log=log, logs=scratch / "logs")
+    log(f"clone {git(root, 'rev-parse', '--short', 'HEAD')} in {root}; interface {chosen}; edition {bench.edition}, "
+        f"ICB {bench.icb}")
+    return bench
+
+
+# Run with the clone's sources, so the facts are the commit under test's, not this script's.
+FACTS_SCRIPT = """
+import json
+from pathlib import Path
+from sots import claims, data, editions
+root = Path.cwd()
+register = editions.load(root / editions.EDITIONS_FILE)
+print(json.dumps({
+    "current": editions.current(register).id,
+    "editions": [e.id for e in register],
+    "icb": claims.report(root / claims.REGISTER)["icb_code"],
+    "icb_count": len(data.load("icb_lookup", root / "data")),
+}))
+"""
+
+
+# --- The naive baseline ---------------------------------------------------------------------------------------------
+
+
+def naive_build(root: Path, edition_id: str, icb: str, work: Path) -> None:
+    """Build one book the naive way: stage it as ``sots build`` does, papermill every notebook in ``_toc.yml`` order,
+    one after another, each in a fresh kernel, then ``jupyter-book build``. No cache, no parallelism, no checks.
+
+    Runs in a child process (``build_bench.py naive``) with the clone's ``src/`` on the path, so it imports the
+    commit under test's staging code and its notebooks' kernels import the same package.
+    """
+    import papermill as pm
+    import yaml
+
+    from sots import data, editions, geography, release
+    from sots.build import edition_config, stage_sources
+    from sots.pipeline import Parameters, declared, notebooks_in_toc
+
+    edition = editions.get(editions.load(root / editions.EDITIONS_FILE), edition_id)
+    focal = geography.resolve_icb(icb, data.load("icb_lookup", root / "data"))
+    stage = work / "book"
+    stage.mkdir(parents=True)
+    stage_sources(root, stage, edition_config(root, edition, focal.icb_name, focal.short_name, release.current(root)))
+    cwd = stage / "notebooks"
+    cwd.mkdir()
+    results = work / "results"  # as the build: beside the staged book, read by the claims page via results_dir
+    results.mkdir()
+    params = Parameters(edition=edition, icb=focal.icb_code, data_dir=(root / "data").resolve())
+    for name in notebooks_in_toc(yaml.safe_load((root / "_toc.yml").read_text())):
+        source = root / f"{name}.ipynb"
+        started = time.perf_counter()
+        parameters = declared(params.for_notebook(cwd, results / f"{source.stem}.json"), source)
+        pm.execute_notebook(str(source), str(cwd / source.name), parameters=parameters, kernel_name="python3",
+                            cwd=str(cwd), progress_bar=False, log_output=False)
+        print(f"naive: {source.name} {time.perf_counter() - started:.1f} s", flush=True)
+    started = time.perf_counter()
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    subprocess.run([str(jupyter_book), "build", str(stage), "--builder", "html", "-q"], check=True)
+    print(f"naive: book built in {time.perf_counter() - started:.1f} s", flush=True)
+    if not (stage / "_build" / "html" / "index.html").is_file():
+        raise SystemExit("naive: jupyter-book left no index.html")
+
+
+# --- Edits for C and D ----------------------------------------------------------------------------------------------
+
+
+def edit_prose(bench: Bench) -> str:
+    """Append a sentence to the prose page; each call's sentence differs, so it is never already in the cache."""
+    bench.edits += 1
+    page = bench.root / PROSE_PAGE
+    with page.open("a") as f:
+        f.write(f"\nThis sentence was added by the build benchmark (edit {bench.edits}, {uuid.uuid4().hex[:8]}).\n")
+    return f"appended a sentence to {PROSE_PAGE}"
+
+
+def edit_table(bench: Bench) -> str:
+    """Change one value of :data:`CHANGED_TABLE` in a row of the current edition's year and rewrite its recorded
+    hash (and size) in ``datapackage.json``, so the build's checksum check passes.
+
+    Only the changed line is rewritten, so every other byte of the file is as committed. Each call scales the value
+    by a different factor, so the edited rows are never already in the cache.
+    """
+    bench.edits += 1
+    data_dir = bench.root / "data"
+    package_path = data_dir / "datapackage.json"
+    package = json.loads(package_path.read_text())
+    resource = next(r for r in package["resources"] if r["name"] == CHANGED_TABLE)
+    path = data_dir / resource["path"]
+    lines = path.read_text().splitlines(keepends=True)
+    header = next(csv.reader([lines[0]]))
+    year, value_column = header.index("year"), header.index("unit_cost_gbp")
+    edition_years = set(json.loads(subprocess.run(
+        [str(bench.python), "-c", "import json,sys; from sots import editions; "
+         f"e = editions.get(editions.load('editions.yml'), {bench.edition!r}); print(json.dumps(e.inputs))"],
+        cwd=bench.root, env=bench.env, check=True, capture_output=True, text=True).stdout).values())
+    for i, line in enumerate(lines[1:], 1):
+        row = next(csv.reader([line]))
+        if row[year] in edition_years:
+            old = row[value_column]
+            row[value_column] = repr(float(old) * (1 + 0.01 * bench.edits))
+            text = io.StringIO()
+            csv.writer(text, lineterminator=line[len(line.rstrip("\r\n")):]).writerow(row)
+            lines[i] = text.getvalue()
+            break
+    else:
+        raise RuntimeError(f"{path}: no row of the edition's years {sorted(edition_years)}")
+    path.write_text("".join(lines))
+    resource["hash"] = f"sha256:{sha256_file(path)}"
+    if "bytes" in resource:
+        resource["bytes"] = path.stat().st_size
+    package_path.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n")
+    return f"{resource['path']}: {row[0]} {row[1]} unit_cost_gbp {old} -> {row[value_column]}"
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, as ``sots.data.sha256`` (kept here so the script needs only the standard library)."""
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def table_readers(root: Path, table: str) -> list[str]:
+    """The chapters whose code reads ``table`` (``ch.table("<table>")`` in ``src/sots/chapters``), by name."""
+    readers = []
+    for module in sorted((root / "src" / "sots" / "chapters").glob("*.py")):
+        if re.search(rf"""["']{re.escape(table)}["']""", module.read_text()):
+            readers.append(module.stem)
+    return readers
+
+
+# --- Scenarios ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    """A scenario's measured runs and its baseline's, side by side."""
+
+    scenario: str
+    candidate: list[Run]
+    baseline: list[Run]
+    baseline_books: int = 1  # the baseline is one book; E's is multiplied by its number of books
+    dependent: list[str] | None = None  # D: the chapters that read the changed table
+    notes: list[str] = field(default_factory=list)
+
+    def median_seconds(self) -> float:
+        return statistics.median(r.seconds for r in self.candidate)
+
+    def baseline_median_seconds(self) -> float:
+        return statistics.median(r.seconds for r in self.baseline) * self.baseline_books
+
+
+def run_scenario(name: str, bench: Bench, scratch: Path, repeat: int = 3, baseline_repeat: int | None = None) -> Result:
+    """Run scenario ``name`` (A-E) ``repeat`` times, each after a naive baseline run; return both sets of runs.
+
+    Each repetition starts from the state the scenario needs: A and E with no cache; B after a build; C and D after
+    a build, then the edit, which is undone after the run. ``baseline_repeat`` (default ``repeat``) runs the baseline
+    more often than the candidate: E runs once but its baseline three times.
+    """
+    log = bench.log
+    baseline_repeat = repeat if baseline_repeat is None else baseline_repeat
+    result = Result(name, [], [])
+    if name == "D":
+        result.dependent = table_readers(bench.root, CHANGED_TABLE)
+        result.notes.append(f"chapters that read {CHANGED_TABLE}: {', '.join(result.dependent)} "
+                            f"(+ {CLAIMS_NOTEBOOK} if figures change)")
+    for i in range(max(repeat, baseline_repeat)):
+        if i < baseline_repeat:
+            log(f"  [{name} {i + 1}] naive baseline")
+            result.baseline.append(bench.naive(scratch))
+        if i >= repeat:
+            continue
+        if name in ("A", "E"):
+            bench.clear_cache()
+        else:
+            bench.undo_edits()
+            bench.warm_up()
+        edit = {"C": edit_prose, "D": edit_table}.get(name)
+        if edit:
+            what = edit(bench)
+            log(f"  [{name} {i + 1}] {what}")
+            if i == 0:
+                result.notes.append(f"edit: {what} (a different value each repetition)")
+        log(f"  [{name} {i + 1}] sots build")
+        try:
+            result.candidate.append(bench.build(all_icbs=name == "E"))
+        finally:
+            if edit:
+                bench.undo_edits()  # the cache now holds the edited build; the unedited one is still there
+        bench.warm = name in ("A", "B")  # after C and D the site is the edited build's
+    if name == "E":
+        result.baseline_books = len(bench.editions) * bench.icb_count
+        result.notes.append(f"baseline = median of {len(result.baseline)} naive builds of one book x "
+                            f"{result.baseline_books} books ({len(bench.editions)} editions x {bench.icb_count} ICBs)")
+    if bench.interface == "current":
+        result.notes.append("run with the current CLI (no cache, no -j, no run: line): a full rebuild each time")
+    return result
+
+
+# --- The report -----------------------------------------------------------------------------------------------------
+
+
+def _fmt(values: list[float], digits: int = 1) -> tuple[str, str, str]:
+    return tuple(f"{v:.{digits}f}" for v in (statistics.median(values), min(values), max(values)))
+
+
+def _counts(runs: list[Run], field_name: str) -> str:
+    values = [getattr(r, field_name) for r in runs]
+    if any(v is None for v in values):
+        return "n/a"
+    distinct = sorted(set(values))
+    return str(distinct[0]) if len(distinct) == 1 else "-".join(map(str, (distinct[0], distinct[-1])))
+
+
+def targets(results: dict[str, Result]) -> list[tuple[str, str, str, str]]:
+    """(scenario, target, reached, met?) for each target of the issue whose scenario ran."""
+    rows = []
+    a = results.get("A")
+
+    def ratio_to_a(r: Result) -> float | None:
+        return r.median_seconds() / a.median_seconds() if a else None
+
+    def verdict(ok: bool | None) -> str:
+        return "n/a" if ok is None else ("yes" if ok else "no")
+
+    if a:
+        ratio = a.median_seconds() / a.baseline_median_seconds()
+        rows.append(("A", "<= 0.6 x naive", f"{ratio:.2f} x naive", verdict(ratio <= 0.6)))
+    if b := results.get("B"):
+        ratio, kernels = ratio_to_a(b), _counts(b.candidate, "kernels")
+        reached = (f"{ratio:.1%} of A" if ratio is not None else "A not run") + f", kernels started {kernels}"
+        ok = None if ratio is None or kernels == "n/a" else (ratio <= 0.05 and kernels == "0")
+        rows.append(("B", "<= 5% of A and 0 kernels started", reached, verdict(ok)))
+    if c := results.get("C"):
+        ratio = ratio_to_a(c)
+        rows.append(("C", "<= 25% of A", f"{ratio:.1%} of A" if ratio is not None else "A not run",
+                     verdict(None if ratio is None else ratio <= 0.25)))
+    if d := results.get("D"):
+        executed = _counts(d.candidate, "executed")
+        expected = d.dependent or []
+        allowed = {len(expected), len(expected) + 1}
+        ok = None if executed == "n/a" else all(r.executed in allowed for r in d.candidate)
+        rows.append(("D", f"only the dependent chapters ({len(expected)}, or {len(expected) + 1} with claims)",
+                     f"{executed} chapters executed", verdict(ok)))
+    if e := results.get("E"):
+        rows.append(("E", f"< {TARGET_E_SECONDS / 60:.0f} min", f"{e.median_seconds() / 60:.1f} min",
+                     verdict(e.median_seconds() < TARGET_E_SECONDS)))
+    return rows
+
+
+def report(results: dict[str, Result], bench: Bench, repeat: int) -> str:
+    """``results.md``: the machine and commit, a table per scenario, and the targets next to what was reached."""
+    lines = [
+        "# Build benchmark results",
+        "",
+        "Written by `benchmarks/build_bench.py`; see `benchmarks/README.md`. Times are wall-clock seconds, the median "
+        "of the repetitions with min and max; peak RSS is the largest sum over the build's whole process tree (sampled "
+        f"every {SAMPLE_INTERVAL_SECONDS} s). Each candidate run was interleaved with a naive baseline run.",
+        "",
+        f"- commit: `{git(bench.root, 'rev-parse', '--short', 'HEAD')}`",
+        f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- cores: {os.cpu_count()}",
+        f"- Python: {platform.python_version()}",
+        f"- CLI interface: {bench.interface}"
+        + (" (no cache, -j, --all-icbs or run: line: scenarios B-D are full rebuilds)" if bench.interface == "current"
+           else ""),
+        f"- built: edition {bench.edition}, ICB {bench.icb}; repetitions: {repeat}"
+        + (f"; jobs: {bench.jobs}" if bench.jobs else "") + (f"; dask: {bench.dask}" if bench.dask else ""),
+        "",
+    ]
+    a = results.get("A")
+    for name, r in results.items():
+        secs = _fmt([x.seconds for x in r.candidate])
+        base_secs = _fmt([x.seconds * r.baseline_books for x in r.baseline])
+        rss = _fmt([x.peak_rss_mb for x in r.candidate], 0)
+        base_rss = _fmt([x.peak_rss_mb for x in r.baseline], 0)
+        times_books = f", x {r.baseline_books} books" if r.baseline_books > 1 else ""
+        lines += [f"## {name}: {SCENARIOS[name]}", ""]
+        if len(r.candidate) == 1:
+            lines += [f"Ran once ({'--repeat-e' if name == 'E' else '--repeat'} 1): min = median = max.", ""]
+        lines += [
+            "| | median s | min s | max s | peak RSS MB (median, min, max) | executed | from cache | kernels started |",
+            "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |",
+            f"| sots build ({len(r.candidate)} runs) | {' | '.join(secs)} | {', '.join(rss)} | "
+            + " | ".join(_counts(r.candidate, k) for k in ("executed", "cached", "kernels")) + " |",
+            f"| naive baseline ({len(r.baseline)} runs{times_books}) | {' | '.join(base_secs)} | "
+            f"{', '.join(base_rss)} | all | 0 | one per notebook |",
+            "",
+            f"- candidate / naive baseline (medians): {r.median_seconds() / r.baseline_median_seconds():.2f}",
+        ]
+        if name in ("B", "C"):
+            lines.append(f"- candidate / A (medians): {r.median_seconds() / a.median_seconds():.1%}" if a
+                         else "- candidate / A: n/a (A not run in this invocation)")
+        lines += [f"- {note}" for note in r.notes] + [""]
+    lines += ["## Targets", "", "| scenario | target | reached | met |", "| --- | --- | --- | --- |"]
+    lines += [f"| {s} | {t} | {reached} | {ok} |" for s, t, reached, ok in targets(results)] + [""]
+    return "\n".join(lines)
+
+
+# --- Command line ---------------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenarios", default="A,B,C,D,E", help="comma-separated, of A-E (default: all)")
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions of A-D and of the baseline (default 3)")
+    parser.add_argument("--repeat-e", type=int, default=1, help="repetitions of E (default 1: it is long)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"results file (default {DEFAULT_OUT})")
+    parser.add_argument("--repo", type=Path, default=HERE.parent, help="repository to clone (default: this one)")
+    parser.add_argument("--commit", default="HEAD", help="revision to benchmark (default HEAD)")
+    parser.add_argument("--interface", choices=INTERFACES, default="auto",
+                        help="the CLI the commit has: new (cache, -j, --all-icbs), current, or auto (read --help)")
+    parser.add_argument("--jobs", "-j", type=int, default=None, help="passed to sots build (default: its own)")
+    parser.add_argument("--dask", default=None, help="ADDRESS, passed to sots build --dask")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary clone (its path is printed)")
+    args = parser.parse_args(argv)
+    args.scenarios = [s.strip().upper() for s in args.scenarios.split(",") if s.strip()]
+    unknown = [s for s in args.scenarios if s not in SCENARIOS]
+    if unknown:
+        parser.error(f"--scenarios: unknown {', '.join(unknown)} (choose from {', '.join(SCENARIOS)})")
+    if args.repeat < 1 or args.repeat_e < 1:
+        parser.error("--repeat and --repeat-e must be at least 1")
+    return args
+
+
+def naive_main(argv: Sequence[str]) -> int:
+    """``build_bench.py naive --root R --edition E --icb I --work W``: one naive build (see :func:`naive_build`)."""
+    parser = argparse.ArgumentParser(prog="build_bench.py naive")
+    for name in ("--root", "--edition", "--icb", "--work"):
+        parser.add_argument(name, required=True)
+    args = parser.parse_args(argv)
+    naive_build(Path(args.root), args.edition, args.icb, Path(args.work))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the chosen scenarios in a fresh clone and write the results; 0 on success, 1 if a build failed."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["naive"]:
+        return naive_main(argv[1:])
+    args = parse_args(argv)
+    scratch = Path(tempfile.mkdtemp(prefix="sots-bench-"))
+    results: dict[str, Result] = {}
+    try:
+        bench = open_bench(args.repo.resolve(), args.commit, scratch, args.interface, args.jobs, args.dask)
+        for name in [s for s in SCENARIOS if s in args.scenarios]:  # A first: B and C are compared with it
+            print(f"scenario {name}: {SCENARIOS[name]}", flush=True)
+            if name == "E" and bench.interface == "current":
+                print("  skipped: E needs `sots build --all-icbs`, which this commit's CLI does not have")
+                continue
+            if name == "E":
+                results[name] = run_scenario(name, bench, scratch, repeat=args.repeat_e, baseline_repeat=args.repeat)
+            else:
+                results[name] = run_scenario(name, bench, scratch, repeat=args.repeat)
+        text = report(results, bench, args.repeat)
+        args.out.write_text(text)
+        print(text)
+        print(f"wrote {args.out}")
+        return 0
+    except (RuntimeError, subprocess.CalledProcessError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        if isinstance(err, subprocess.CalledProcessError) and err.stderr:
+            print(err.stderr, file=sys.stderr)
+        return 1
+    finally:
+        if args.keep:
+            print(f"kept {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
