@@ -16,7 +16,10 @@ A figure that the edition does not compute leaves the claim ``stated only`` for 
 
 from __future__ import annotations
 
+import copy
 import difflib
+import functools
+import hashlib
 import html
 import math
 from dataclasses import dataclass, field
@@ -88,7 +91,19 @@ def report(path: Path | None = None) -> dict:
 
 
 def load(path: Path | None = None) -> dict[str, dict]:
-    """Every claim by id, the register checked against the schema; InputError naming the claim and field otherwise."""
+    """Every claim by id, the register checked against the schema; InputError naming the claim and field otherwise.
+
+    Read and checked once per content of the file (every chapter of every book in a warm kernel reads it); each caller
+    gets its own copy.
+    """
+    path = Path(path) if path else project_root() / REGISTER
+    if not path.is_file():
+        raise InputError(f"{path}: file not found (expected the claims register)")
+    return copy.deepcopy(_load(path, hashlib.sha256(path.read_bytes()).hexdigest()))
+
+
+@functools.lru_cache(maxsize=8)
+def _load(path: Path, content_sha256: str) -> dict[str, dict]:
     path, doc = _read(path)
     validate(doc, path)
     claims: dict[str, dict] = {}
