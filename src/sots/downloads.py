@@ -30,18 +30,24 @@ def export_scripts(notebooks: Sequence[Path], folder: Path) -> list[Path]:
     The text depends only on the notebook, so the same build writes the same bytes. BuildError if the notebook's
     kernel is not Python, as a script in another language would be mislabelled ``.py``.
     """
-    from nbconvert import ScriptExporter  # heavy: only a build needs it
-
-    exporter = ScriptExporter()
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for notebook in notebooks:
-        body, resources = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
-        # ScriptExporter follows the kernel's language_info; a chapter whose kernel is not Python gives no .py.
-        if resources.get("output_extension") != ".py":
-            raise BuildError(f"{notebook.name}: nbconvert made a {resources.get('output_extension')!r} file, "
-                             "expected a Python script (.py): is the notebook's kernel Python?")
         target = folder / script_name(notebook.name)
-        target.write_text(body, encoding="utf-8")
+        write_script(nbformat.read(notebook, as_version=4), target, notebook.name)
         written.append(target)
     return written
+
+
+def write_script(nb, target: Path, name: str | None = None) -> None:
+    """Write an executed notebook (in memory) as the Python script ``target``; BuildError naming the notebook
+    (``name``, default the target's stem) if its kernel is not Python."""
+    from nbconvert import ScriptExporter  # heavy: only a build needs it
+
+    body, resources = ScriptExporter().from_notebook_node(nb)
+    # ScriptExporter follows the kernel's language_info; a chapter whose kernel is not Python gives no .py.
+    if resources.get("output_extension") != ".py":
+        raise BuildError(f"{name or target.stem + '.ipynb'}: nbconvert made a {resources.get('output_extension')!r} "
+                         "file, expected a Python script (.py): is the notebook's kernel Python?")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(body, encoding="utf-8")

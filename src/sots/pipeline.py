@@ -30,7 +30,7 @@ import papermill as pm
 
 from sots import assumptions, kernels
 from sots.assumptions import Assumption
-from sots.downloads import export_scripts
+from sots.downloads import write_script
 from sots.editions import Edition
 from sots.errors import BuildError, InputError
 from sots.kernels import KERNEL_ARGS  # noqa: F401  (the tests start kernels as the build does)
@@ -209,6 +209,13 @@ def prepare_for_book(path: Path) -> list[str]:
     and build paths, so the same inputs publish a byte-identical notebook.
     """
     nb = nbformat.read(path, as_version=4)
+    stderr = prepare_notebook(nb)
+    nbformat.write(nb, path)
+    return stderr
+
+
+def prepare_notebook(nb) -> list[str]:
+    """:func:`prepare_for_book` on a notebook in memory (as papermill returns it); return the stderr printed."""
     renumber(nb)
     for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
         nb.metadata.get("papermill", {}).pop(key, None)
@@ -228,7 +235,6 @@ def prepare_for_book(path: Path) -> list[str]:
                 stderr.append(output.get("text", ""))
             for mime in [m for m in output.get("data", {}) if m.startswith("application/vnd.vegalite")]:
                 del output["data"][mime]
-    nbformat.write(nb, path)
     return stderr
 
 
@@ -280,8 +286,9 @@ def run_chapter(run: ChapterRun) -> ChapterDone:
     """
     started, before = time.perf_counter(), kernels.started
     try:
-        pm.execute_notebook(
-            str(run.source), str(run.target), parameters=run.parameters, engine_name=kernels.ENGINE,
+        # No output path: the notebook is readied in memory and written once (a failure shows its cell instead).
+        nb = pm.execute_notebook(
+            str(run.source), None, parameters=run.parameters, engine_name=kernels.ENGINE,
             kernel_name=kernels.KERNEL_NAME, cwd=str(run.target.parent), progress_bar=False, log_output=False,
             execution_timeout=CELL_TIMEOUT_S,
         )
@@ -289,7 +296,8 @@ def run_chapter(run: ChapterRun) -> ChapterDone:
         raise _failure(run.label, err) from None
     except Exception as err:  # a dead kernel, a timeout: name the chapter; the next chapter gets a new kernel
         raise BuildError(f"{run.label}: the notebook could not be run: {type(err).__name__}: {err}") from None
-    stderr = prepare_for_book(run.target)
+    stderr = prepare_notebook(nb)
+    nbformat.write(nb, run.target)
     if run.script is not None:
-        export_scripts([run.target], run.script.parent)
+        write_script(nb, run.script)
     return ChapterDone(time.perf_counter() - started, kernels.started - before, tuple(stderr))
