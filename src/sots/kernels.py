@@ -17,6 +17,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import threading
 
 import papermill as pm
 from jupyter_client.manager import KernelManager
@@ -24,6 +25,7 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
 ENGINE = "sots-warm"
+_count = threading.Lock()
 # Silence the kernel's own log (not the notebook's output): at start-up it warns that its local TCP link is
 # unencrypted. The build reports every failure itself, so the first line a user sees is ours.
 KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
@@ -31,41 +33,44 @@ KERNEL_NAME = "python3"
 START_TIMEOUT_S = 60
 
 started = 0  # kernels started by this process
-_kernel: tuple[KernelManager, object] | None = None  # (manager, client) of this process's warm kernel
+# One kernel per thread: a Dask worker may run tasks in several threads, and a kernel runs one notebook at a time.
+_local = threading.local()
 
 
-def _stop() -> None:
-    global _kernel
-    if _kernel is not None:
-        km, kc = _kernel
-        _kernel = None
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+def _stop(kernel: tuple[KernelManager, object]) -> None:
+    km, kc = kernel
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
 
 
 def warm(cwd: str) -> tuple[KernelManager, object]:
-    """This process's kernel (started if there is none, or if it died), cleared and moved to ``cwd``."""
-    global _kernel, started
-    if _kernel is not None and not _kernel[0].is_alive():
-        _stop()
-    if _kernel is None:
+    """This thread's kernel (started if there is none, or if it died), cleared and moved to ``cwd``."""
+    global started
+    kernel = getattr(_local, "kernel", None)
+    if kernel is not None and not kernel[0].is_alive():
+        _local.kernel = None
+        _stop(kernel)
+        kernel = None
+    if kernel is None:
         km = KernelManager(kernel_name=KERNEL_NAME)
         km.start_kernel(cwd=cwd, extra_arguments=KERNEL_ARGS)
         kc = km.client()
         kc.start_channels()
         kc.wait_for_ready(timeout=START_TIMEOUT_S)
         kc.allow_stdin = False
-        _kernel = (km, kc)
-        started += 1
-        atexit.register(_stop)
-    km, kc = _kernel
+        kernel = _local.kernel = (km, kc)
+        with _count:
+            started += 1
+        atexit.register(_stop, kernel)
+    km, kc = kernel
     # Silent, so the notebook's own cells are the only ones it records. json.dumps gives a safe Python literal.
     reply = kc.execute_interactive(f"__import__('sots.kernels').kernels.clear(get_ipython(), {json.dumps(cwd)})",
                                    silent=True, store_history=False, timeout=START_TIMEOUT_S)
     if reply["content"]["status"] != "ok":
-        _stop()  # a kernel that cannot be cleared is not reused
+        _local.kernel = None
+        _stop(kernel)  # a kernel that cannot be cleared is not reused
         return warm(cwd)
-    return _kernel
+    return kernel
 
 
 def clear(shell, cwd: str) -> None:
@@ -82,12 +87,14 @@ def clear(shell, cwd: str) -> None:
 
 
 class WarmEngine(NBClientEngine):
-    """papermill's nbclient engine, run in this process's warm kernel instead of a new one per notebook."""
+    """papermill's nbclient engine, run in this thread's warm kernel instead of a new one per notebook."""
 
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
                                  start_timeout=START_TIMEOUT_S, execution_timeout=None, **kwargs):
-        km, kc = warm(os.getcwd())  # papermill has moved this process to the notebook's folder (its cwd=)
+        # The notebook's folder comes as an engine argument, not as papermill's cwd=, which would move the whole
+        # process (every thread of a Dask worker) there.
+        km, kc = warm(kwargs["kernel_cwd"])
         client = PapermillNotebookClient(
             nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
             log=pm.log.logger, log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file,

@@ -279,7 +279,7 @@ class ChapterDone:
 
 
 def run_chapter(run: ChapterRun) -> ChapterDone:
-    """Execute one chapter in this process's warm kernel (:mod:`sots.kernels`) and ready it for the book.
+    """Execute one chapter in this thread's warm kernel (:mod:`sots.kernels`) and ready it for the book.
 
     Raises BuildError naming the chapter and showing the failing cell if a cell errors, or naming the chapter and
     the error if the kernel could not run it (it died, or a cell ran past the time limit).
@@ -289,7 +289,7 @@ def run_chapter(run: ChapterRun) -> ChapterDone:
         # No output path: the notebook is readied in memory and written once (a failure shows its cell instead).
         nb = pm.execute_notebook(
             str(run.source), None, parameters=run.parameters, engine_name=kernels.ENGINE,
-            kernel_name=kernels.KERNEL_NAME, cwd=str(run.target.parent), progress_bar=False, log_output=False,
+            kernel_name=kernels.KERNEL_NAME, kernel_cwd=str(run.target.parent), progress_bar=False, log_output=False,
             execution_timeout=CELL_TIMEOUT_S,
         )
     except pm.PapermillExecutionError as err:

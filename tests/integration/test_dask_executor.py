@@ -1,12 +1,15 @@
 """The Dask executor, against a two-worker cluster of real processes started here: every result with its index, a
-task's error re-raised, and a task that starts a subprocess and a Jupyter kernel, as the build's tasks do."""
+task's error re-raised, a task that starts a subprocess and a Jupyter kernel, as the build's tasks do, and a whole
+`sots build --dask` on it."""
 
+import re
 import subprocess
 import sys
 
 import distributed
 import pytest
 
+from helpers import CURRENT, snapshot, sots
 from sots.executors import DaskExecutor
 
 pytestmark = pytest.mark.integration
@@ -67,3 +70,14 @@ def test_a_tasks_exception_is_re_raised(executor):
 def test_a_task_can_start_a_subprocess_and_a_kernel(executor):
     assert sorted(executor.map(run_child, [1, 2])) == [(0, "2"), (1, "3")]
     assert sorted(executor.map(run_in_kernel, [1, 2])) == [(0, "2"), (1, "4")]
+
+
+def test_sots_build_on_the_cluster_publishes_what_a_local_build_does(executor, built_site, tmp_path):
+    """`sots build --dask ADDRESS --no-cache`: every chapter and the book run on the cluster's workers, and the
+    edition is byte-identical to the session's local build (which used the cache and local processes)."""
+    site = tmp_path / "site"
+    done = sots("build", "--edition", CURRENT, "--out", str(site), "--no-cache", "--dask", executor.address)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "; 2 workers; no cache" in done.stdout
+    assert re.search(r"run: (\d+) chapters executed, 0 from the cache, (\d+) kernels started", done.stdout)
+    assert snapshot(site / CURRENT) == snapshot(built_site / CURRENT)
