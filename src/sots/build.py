@@ -197,7 +197,9 @@ def finish_book(staged: Staged, results: dict, root: Path, inputs: Path, rel: Re
 def write_manifest(staged: Staged, root: Path, inputs: Path, rel: Release) -> None:
     """(Re)write a built book's manifest.json: what it was built from and the sha256 of every file it publishes."""
     hashes = source_hashes(root, staged.book.sources)
-    recorded = manifest(staged.edition, staged.focal, rel, inputs, staged.html, hashes)
+    chapters = {stem: {name: read["rows"] for name, read in reads.get("tables", {}).items()}
+                for stem, reads in sorted(staged.book.read.items())}
+    recorded = manifest(staged.edition, staged.focal, rel, inputs, staged.html, hashes, chapters)
     (staged.html / MANIFEST_FILE).write_text(json.dumps(recorded, indent=2, ensure_ascii=False) + "\n")
 
 

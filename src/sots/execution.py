@@ -42,6 +42,7 @@ class Book:
     scripts: Path | None = None  # where each executed chapter is written as a script, for readers to download
     code: str | None = None
     typed: dict[Path, dict] = field(default_factory=dict)  # each notebook's typed overrides
+    read: dict[str, dict] = field(default_factory=dict)  # each chapter's reads (:mod:`sots.execcache`), once run
 
     def fragment(self, source: Path) -> Path:
         return self.results / f"{source.stem}.json"
@@ -150,6 +151,7 @@ def run(books: list[Book], executor, cache: Path | None, report: Report, root: P
             entry = cache and "build" in params and execcache.lookup(cache, key, _current(book))
             if entry:
                 execcache.restore(entry, book.outputs(source))
+                book.read[source.stem] = json.loads((entry / execcache.READS_FILE).read_text())
                 stats.cached += 1
                 report.done(f"{book.label} {source.stem}", None)
             else:
@@ -176,9 +178,10 @@ def _finish(book: Book, source: Path, key: str, done: ChapterDone, cache: Path |
         report.warn(f"    warning from {book.label} {source.name}: "
                     f"{text.strip().splitlines()[-1] if text.strip() else text}")
     reads_file = book.reads(source)
+    if reads_file.is_file():
+        book.read[source.stem] = json.loads(reads_file.read_text())
     if cache is not None and reads_file.is_file():  # no record of its reads: it cannot be found again safely
-        execcache.store(cache, key, json.loads(reads_file.read_text()), book.outputs(source),
-                        label=f"{book.label} {source.stem}")
+        execcache.store(cache, key, book.read[source.stem], book.outputs(source), label=f"{book.label} {source.stem}")
     report.done(f"{book.label} {source.stem}", done.seconds)
 
 

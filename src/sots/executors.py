@@ -17,7 +17,7 @@ import asyncio
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -138,7 +138,9 @@ class DaskExecutor:
             # Try the address with a bare connection first: a Client that fails to connect is left half-made, and at
             # exit its __del__ prints a traceback per failed attempt ("Exception ignored in: Client.__del__ ...
             # TimeoutError") under the one-line error.
-            asyncio.run(_probe(address, timeout))
+            # In a thread of its own: the caller may already run an event loop (a notebook, pytest with Playwright).
+            with ThreadPoolExecutor(max_workers=1) as probe:
+                probe.submit(asyncio.run, _probe(address, timeout)).result()
             # set_as_default=False: this client is the build's own, not one that other dask code in the process
             # (a notebook's, say) should pick up.
             self._client: distributed.Client = distributed.Client(address, timeout=timeout, set_as_default=False)

@@ -29,7 +29,7 @@ def test_every_chart_has_a_working_csv_link_to_the_rows_it_draws(built_site, ser
         link = v.page.locator(f"#{chart_id} + script + p.sots-chart-data a.sots-csv").first
         assert link.inner_text() == "Download data (CSV)", f"{page}: chart {chart_id} has no CSV link"
         made = v.page.locator(f"#{chart_id} + script + p.sots-chart-data .sots-provenance").inner_text()
-        assert re.fullmatch(rf"edition {EDITION} · commit \S+ · parameters [0-9a-f]{{12}}", made), made
+        assert re.fullmatch(rf"edition {EDITION} · code [0-9a-f]{{12}} · parameters [0-9a-f]{{12}}", made), made
         response = v.page.request.get(link.evaluate("a => a.href"))
         assert response.ok, f"{page}: {chart_id}'s CSV does not load"
         rows = list(csv.DictReader(io.StringIO(response.text())))

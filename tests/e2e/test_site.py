@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pandas as pd
@@ -113,7 +114,7 @@ def test_results_json_has_every_funding_figure_and_the_editions_headlines(built_
             if entry["value"] is None:
                 assert "did not publish" in entry["not_computed"]
                 continue
-            assert set(entry["provenance"]) == {"edition", "commit", "parameters_sha256", "sources"}
+            assert set(entry["provenance"]) == {"edition", "code_sha256", "commit", "parameters_sha256", "sources"}
             assert entry["provenance"]["sources"] and all(", " in src for src in entry["provenance"]["sources"])
             assert entry["provenance"]["edition"] == edition
             assert isinstance(entry["value"], (int, float))
@@ -184,6 +185,11 @@ def test_each_edition_has_a_manifest_of_every_input_and_output(built_site, editi
     assert {"_config.yml", "_toc.yml", "book/intro.md", "notebooks/timeline.ipynb"} <= set(manifest["sources"])
     assert {"results.json", "book/intro.html", "notebooks/timeline.html", CHAPTER_PAGE} <= set(manifest["outputs"])
     assert "manifest.json" not in manifest["outputs"]
+    # Which chapter read which table (the rows' sha256 as in "inputs"), as each chapter recorded it.
+    assert set(manifest["chapters"]) == {Path(p).stem for p in chapter_pages()}
+    for tables in manifest["chapters"].values():
+        assert "icb_lookup" in tables  # every chapter resolves its ICB
+        assert all(sha == manifest["inputs"][name]["sha256"] for name, sha in tables.items())
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
