@@ -1,18 +1,21 @@
 """Build editions of the book side by side in a staging folder; :mod:`sots.publish` publishes them.
 
-The flow (:func:`build`), for each edition chosen from ``editions.yml`` (:mod:`sots.editions`):
+The flow (:func:`build`), for the editions chosen from ``editions.yml`` (:mod:`sots.editions`), each for the focal ICB
+and, with ``--all-icbs``, for every other ICB too:
 
-1. Copy the book sources (``_config.yml``, ``_toc.yml``, ``book/``) into a fresh staging folder beside the output,
-   with this edition's title, switcher, footer and data years in the config and the vega bundle in ``_static/``.
-2. Execute every notebook in ``_toc.yml`` with papermill (:mod:`sots.pipeline`), with the edition's parameters,
-   and write each executed chapter as a Python script for readers to download (:mod:`sots.downloads`).
-3. Build the Jupyter Book with execution off and warnings as errors (``-W -n --keep-going``).
-4. Write ``results.json`` and then ``manifest.json`` (edition, release, commit, build time, sha256 of every input
-   table and of every published file) beside the HTML.
+1. Check every input (tables' checksums, the registers, the data years, the ICB, any ``-p``) before any work.
+2. Stage each book (:func:`stage_book`): the book sources, the config with the edition's title, switcher, footer and
+   data years, the vega bundle, and the notebooks as written.
+3. Execute every chapter of every book (:mod:`sots.execution`): through the execution cache (:mod:`sots.execcache`),
+   in warm kernels, ``-j`` at once or on a Dask cluster (:mod:`sots.executors`).
+4. Merge each book's results; for the report's ICB, refuse a figure the claims register names but no chapter
+   recorded. Build each book with Jupyter Book (warnings are errors), or take its HTML from the cache when its staged
+   sources are unchanged. Write ``results.json`` and ``manifest.json``; with ``--all-icbs``, move every other ICB's
+   book under ``<edition>/icb/<CODE>/`` and write the national page.
 
-Only when every chosen edition has got through step 4 are they published (:func:`sots.publish.publish`). Every
-check that can fail on an input runs first, before any notebook; any failure before publishing leaves the published
-site exactly as it was, and staging folders are unique per build, so concurrent builds never share one.
+Only when every chosen edition has got through step 4 are they published (:func:`sots.publish.publish`). Any failure
+before publishing leaves the published site exactly as it was, and staging folders are unique per build, so
+concurrent builds never share one.
 """
 
 from __future__ import annotations

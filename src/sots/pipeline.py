@@ -1,14 +1,16 @@
-"""Execute the book's notebooks with papermill, one edition and ICB at a time.
+"""Execute one chapter notebook with papermill (:func:`run_chapter`), and the parameters every chapter receives.
 
-Each notebook runs in the build's own copy of ``notebooks/``, with its parameters injected, and writes its figures
-to a fragment that :func:`sots.results.merge_fragments` turns into results.json. A failing cell stops the build
-with that cell shown; nothing is published (see :mod:`sots.build` and :mod:`sots.publish`).
+Each notebook runs in the build's own copy of ``notebooks/``, with its parameters injected, in a warm kernel
+(:mod:`sots.kernels`), and writes its figures to a fragment that :func:`sots.results.merge_fragments` turns into
+results.json. :mod:`sots.execution` runs every chapter of a build this way. A failing cell stops the build with that
+cell shown; nothing is published (see :mod:`sots.build` and :mod:`sots.publish`).
 
 A notebook receives the parameters its ``parameters`` cell declares, from: ``edition``, ``edition_title``, each data
 year of the edition (``allocation_year``, ``unit_cost_year``, ``outturn_year``, ``projection_vintage``; see
 :mod:`sots.editions`), ``icb``, ``data_dir``, ``results_fragment``, ``results_dir`` (the folder of every
 notebook's fragment: a chapter listed after the others, such as the claims page, reads their figures there) and
-``build`` (JSON: the notebook's provenance and the folder for its charts' data; see :func:`build_parameter`). All are
+``build`` (JSON: the notebook's provenance, the folder for its charts' data and the file where it records what it
+reads; see :func:`build_parameter`). All are
 plain strings, passed through papermill's Python interface, so no type is guessed from the text. Nothing reaches a
 notebook through the environment: a chapter opened by hand runs as the build runs it, with its defaults.
 """

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,8 @@ def test_a_second_build_starts_no_kernel_and_a_changed_table_reexecutes_exactly_
     year = edition_entry(CURRENT).inputs["unit_cost_year"]  # a row of the edition's own year
     n = next(i for i, line in enumerate(lines[1:], 1) if line.split(",")[header.index("year")] == year)
     cells = lines[n].split(",")
-    cells[header.index("unit_cost_gbp")] = str(float(cells[header.index("unit_cost_gbp")]) + 1)
+    # A value no build has seen (the project's cache outlives test runs), so no entry can already hold it.
+    cells[header.index("unit_cost_gbp")] = str(float(cells[header.index("unit_cost_gbp")]) + 1 + uuid.uuid4().int % 997)
     lines[n] = ",".join(cells)
     path.write_text("\n".join(lines))
     rehash(changed)
