@@ -33,7 +33,6 @@ import yaml
 
 from sots import (
     assumptions,
-    charts,
     claims,
     data,
     editions,
@@ -101,8 +100,9 @@ def source_hashes(root: Path, notebooks: Sequence[Path]) -> dict[str, str]:
     return {p.relative_to(root).as_posix(): sha256_file(p) for p in sorted(set(paths)) if p.is_file()}
 
 
-def stage_sources(root: Path, stage: Path, config: dict) -> None:
-    """Copy the book's prose pages and table of contents, write the config and the offline vega bundle."""
+def stage_sources(root: Path, stage: Path, config: dict, cache: Path | None = None) -> None:
+    """Copy the book's prose pages and table of contents, write the config and the offline vega bundle (kept in the
+    execution cache folder ``cache``, if given)."""
     for name in BOOK_SOURCES:
         source = root / name
         if source.is_dir():
@@ -111,7 +111,7 @@ def stage_sources(root: Path, stage: Path, config: dict) -> None:
             shutil.copy2(source, stage / name)
     (stage / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     (stage / "_static").mkdir(exist_ok=True)
-    (stage / "_static" / VEGA_BUNDLE).write_text(charts.offline_bundle())
+    (stage / "_static" / VEGA_BUNDLE).write_text(execcache.vega_bundle(cache))
 
 
 def run_jupyter_book(stage: Path) -> float:
@@ -151,7 +151,8 @@ class Staged:
 
 
 def stage_book(edition: Edition, focal, inputs: Path, root: Path, work: Path, rel: Release, sources: list[Path],
-               overrides: Mapping[str, str] | None, checked: dict | None, depth: int = 0) -> Staged:
+               overrides: Mapping[str, str] | None, checked: dict | None, depth: int = 0,
+               cache: Path | None = None) -> Staged:
     """Stage one book (the sources, config, vega bundle and the notebooks as written) in ``work/book``.
 
     ``depth`` is how many folders below its edition's folder the book is published (2 for ``icb/<CODE>/``), so its
@@ -161,7 +162,7 @@ def stage_book(edition: Edition, focal, inputs: Path, root: Path, work: Path, re
     stage.mkdir(parents=True)
     config = edition_config(root, edition, focal.icb_name, focal.short_name, rel)
     config["sphinx"]["config"]["html_theme_options"]["switcher"]["json_url"] = "../" * depth + SWITCHER_URL
-    stage_sources(root, stage, config)
+    stage_sources(root, stage, config, cache)
     # The notebooks as written, which the executed ones replace: a page that quotes a chapter's title finds it
     # whether that chapter has run yet or not.
     (stage / "notebooks").mkdir()
@@ -289,18 +290,20 @@ def build(
         books: list[tuple[Staged, list[Staged]]] = []
         for e in chosen:
             main = stage_book(e, focal, inputs, root, tmp / e.id / focal.icb_code, rel, sources, overrides,
-                              claims_register if report_about["icb_code"] == focal.icb_code else None)
+                              claims_register if report_about["icb_code"] == focal.icb_code else None, cache=cache)
             icb_books = [stage_book(e, other, inputs, root, tmp / e.id / other.icb_code, rel, sources, overrides,
                                     claims_register if report_about["icb_code"] == other.icb_code else None,
-                                    depth=len(ICB_FOLDER.parts) + 1)
+                                    depth=len(ICB_FOLDER.parts) + 1, cache=cache)
                          for other in (others if all_icbs else [])]
             log(f"staged edition {e.id} ({e.title}) for {focal.icb_name} ({focal.icb_code})"
                 + (f" and {len(icb_books)} other ICBs" if all_icbs else ""))
             books.append((main, icb_books))
         every = [b for main, icb_books in books for b in (main, *icb_books)]
+        log(f"staged {len(every)} books in {time.perf_counter() - started:.1f} s")
         report = report or execution.LogReport(log)
         try:
             stats = execution.run([b.book for b in every], executor, cache, report, root)
+            log(f"chapters done at {time.perf_counter() - started:.1f} s")
             results = {id(b): finish_results(b, rel) for b in every}  # by identity: a Staged holds a Series
             keys = {id(b): execcache.folder_digest(b.stage) for b in every} if cache else {}
             todo = [b for b in every if not (cache and execcache.fetch_book(cache, keys[id(b)], b.html))]
@@ -308,6 +311,7 @@ def build(
                 log(f"book {todo[i].book.label} built in {seconds:.1f} s")
                 if cache:
                     execcache.keep_book(cache, keys[id(todo[i])], todo[i].html)
+            log(f"books done at {time.perf_counter() - started:.1f} s")
         finally:
             executor.close()
         staged = {}

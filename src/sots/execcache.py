@@ -29,6 +29,7 @@ from pathlib import Path
 
 import sots
 from sots import claims, data, slices
+from sots.atomic import write_atomic
 
 FOLDER = "_build/cache"  # under the project, beside the site
 READS_FILE = "reads.json"
@@ -197,3 +198,25 @@ def keep_book(cache_dir: Path, key: str, html: Path) -> None:
             raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+# --- The vega bundle -----------------------------------------------------------------------------------------------
+
+def vega_bundle(cache_dir: Path | None) -> str:
+    """The book's offline vega script (:func:`sots.charts.offline_bundle`), kept in the cache by the versions it is
+    made from (vl-convert's and Altair's Vega-Lite): making it takes about 3 s, longer than a rebuild with nothing
+    changed takes otherwise."""
+    import altair as alt
+    import vl_convert
+
+    from sots import charts
+
+    if cache_dir is None:
+        return charts.offline_bundle()
+    path = cache_dir / "vega" / f"vl-convert-{vl_convert.__version__}-vega-lite-{alt.VEGALITE_VERSION}.js"
+    if path.is_file():
+        return path.read_text()
+    text = charts.offline_bundle()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, text)
+    return text

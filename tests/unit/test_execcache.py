@@ -126,3 +126,15 @@ def test_a_books_html_is_kept_by_the_digest_of_its_staged_sources_not_of_its_own
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["intro.html", "other.html"]
     (stage / "intro.md").write_text("# B\n")
     assert not execcache.fetch_book(tmp_path / "cache", execcache.folder_digest(stage), tmp_path / "out2")
+
+
+def test_the_vega_bundle_is_kept_by_the_versions_it_is_made_from(tmp_path, monkeypatch):
+    from sots import charts
+
+    made = []
+    monkeypatch.setattr(charts, "offline_bundle", lambda: made.append(1) or "/* vega */")
+    assert execcache.vega_bundle(tmp_path) == "/* vega */" and made == [1]
+    assert execcache.vega_bundle(tmp_path) == "/* vega */" and made == [1]  # read back, not made again
+    (kept,) = (tmp_path / "vega").iterdir()
+    assert kept.name.startswith("vl-convert-") and "vega-lite-" in kept.name
+    assert execcache.vega_bundle(None) == "/* vega */" and made == [1, 1]  # no cache: made
