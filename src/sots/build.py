@@ -332,7 +332,5 @@ def build(
         published = publish(staged, out, register)
     for folder in published:
         log(f"published {folder}")
-    log(f"run: {stats.executed} chapters executed, {stats.cached} from the cache, {stats.kernels_started} kernels "
-        f"started, {len(todo)} books built, {len(every) - len(todo)} from the cache, "
-        f"in {time.perf_counter() - started:.1f} s")
+    log(stats.summary(len(todo), len(every) - len(todo), time.perf_counter() - started))
     return published

@@ -69,8 +69,10 @@ def base_key(notebook: Path, parameters: Mapping[str, object], code: str, extra:
 # --- What a chapter read --------------------------------------------------------------------------------------------
 
 def table_read(piece: slices.Slice, sources: list[dict]) -> dict[str, str]:
-    """What reading one table gave a chapter: the sha256 of its rows and of the source entries cited for them."""
-    return {"rows": piece.sha256, "sources": digest(sources)}
+    """What reading one table gave a chapter: the sha256 of its rows and of the source entries cited for them (of the
+    table's ``sources``, those whose years meet the rows read: a publication added for another year changes
+    nothing)."""
+    return {"rows": piece.sha256, "sources": digest(slices.cited(sources, piece.rows))}
 
 
 def title_read(title: str) -> str:

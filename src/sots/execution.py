@@ -86,6 +86,11 @@ class Stats:
     kernels_started: int = 0
     executed_labels: list[str] = field(default_factory=list)
 
+    def summary(self, books_built: int, books_cached: int, seconds: float) -> str:
+        """The build's last line, which people and the benchmark (``benchmarks/build_bench.py``) read."""
+        return (f"run: {self.executed} chapters executed, {self.cached} from the cache, {self.kernels_started} kernels "
+                f"started, {books_built} books built, {books_cached} from the cache, in {seconds:.1f} s")
+
 
 class Report(Protocol):
     def start(self, total: int) -> None: ...
