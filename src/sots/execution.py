@@ -79,12 +79,11 @@ class Book:
 
 @dataclass
 class Stats:
-    """What a run did: chapters executed and taken from the cache, kernels started, and its time."""
+    """What a run did: chapters executed and taken from the cache, and kernels started."""
 
     executed: int = 0
     cached: int = 0
     kernels_started: int = 0
-    executed_labels: list[str] = field(default_factory=list)
 
     def summary(self, books_built: int, books_cached: int, seconds: float) -> str:
         """The build's last line, which people and the benchmark (``benchmarks/build_bench.py``) read."""
@@ -178,7 +177,6 @@ def _finish(book: Book, source: Path, key: str, done: ChapterDone, cache: Path |
             report: Report) -> None:
     stats.executed += 1
     stats.kernels_started += done.kernels_started
-    stats.executed_labels.append(f"{book.label} {source.stem}")
     for text in done.stderr:
         report.warn(f"    warning from {book.label} {source.name}: "
                     f"{text.strip().splitlines()[-1] if text.strip() else text}")
