@@ -9,10 +9,7 @@ listed in the manifest. :mod:`sots.sphinx_downloads` links it from the chapter's
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-
-import nbformat
 
 from sots.errors import BuildError
 
@@ -22,21 +19,6 @@ DOWNLOADS_FOLDER = "downloads"  # under the book's _static: <notebook>.py for ea
 def script_name(notebook: str) -> str:
     """The script's file name for a notebook's page or file name (``notebooks/finance`` -> ``finance.py``)."""
     return f"{Path(notebook).stem}.py"
-
-
-def export_scripts(notebooks: Sequence[Path], folder: Path) -> list[Path]:
-    """Write each executed notebook in ``notebooks`` as a Python script in ``folder``; return the scripts, in order.
-
-    The text depends only on the notebook, so the same build writes the same bytes. BuildError if the notebook's
-    kernel is not Python, as a script in another language would be mislabelled ``.py``.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for notebook in notebooks:
-        target = folder / script_name(notebook.name)
-        write_script(nbformat.read(notebook, as_version=4), target, notebook.name)
-        written.append(target)
-    return written
 
 
 def write_script(nb, target: Path, name: str | None = None) -> None:

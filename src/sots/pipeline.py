@@ -30,12 +30,11 @@ from pathlib import Path
 import nbformat
 import papermill as pm
 
-from sots import assumptions, kernels
+from sots import assumptions, data, kernels
 from sots.assumptions import Assumption
 from sots.downloads import write_script
 from sots.editions import Edition
 from sots.errors import BuildError, InputError
-from sots.kernels import KERNEL_ARGS  # noqa: F401  (the tests start kernels as the build does)
 
 CELL_TIMEOUT_S = 600  # per cell, as in the QuantEcon books' CI
 HIDE_INPUT = "hide-input"
@@ -87,12 +86,7 @@ def provenance(edition: str, code: str, parameters: dict[str, str]) -> dict[str,
 def chapter_code(notebook: Path, code: str) -> str:
     """The short sha256 naming a chapter's code: its notebook's bytes and the package's code (``code``,
     :func:`sots.execcache.code_digest`)."""
-    return hashlib.sha256(f"{sha256_bytes(notebook)} {code}".encode()).hexdigest()[:12]
-
-
-def sha256_bytes(path: Path) -> str:
-    """The hex sha256 of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(f"{data.sha256(notebook)} {code}".encode()).hexdigest()[:12]
 
 
 def build_parameter(provenance: dict[str, str] | None, chart_data: Path | None, cwd: Path,
@@ -202,22 +196,15 @@ def notebooks_in_toc(toc: dict) -> list[str]:
     return found
 
 
-def prepare_for_book(path: Path) -> list[str]:
-    """Ready an executed notebook for the book; return any stderr the kernel printed.
+def prepare_notebook(nb) -> list[str]:
+    """Ready an executed notebook (in memory, as papermill returns it) for the book; return any stderr the kernel
+    printed.
 
     Folds every code cell's source (readers can unfold it), including papermill's injected parameters. Drops the
     Vega-Lite JSON of each chart: it lets analysts see charts in Jupyter, but the book draws them from the HTML
     output, and myst-nb warns on a mimetype it cannot render. Drops execution timings, which the build log reports,
     and build paths, so the same inputs publish a byte-identical notebook.
     """
-    nb = nbformat.read(path, as_version=4)
-    stderr = prepare_notebook(nb)
-    nbformat.write(nb, path)
-    return stderr
-
-
-def prepare_notebook(nb) -> list[str]:
-    """:func:`prepare_for_book` on a notebook in memory (as papermill returns it); return the stderr printed."""
     renumber(nb)
     for key in ("start_time", "end_time", "duration", "input_path", "output_path"):
         nb.metadata.get("papermill", {}).pop(key, None)

@@ -1,7 +1,7 @@
 """Sphinx extension: each chapter's download menu offers the chapter as a Python script beside its notebook.
 
 sphinx-book-theme fills the download menu (``.ipynb`` from ``_sources/``, and print to PDF) when a page is written;
-this adds a ``.py`` entry after the notebook's, linking the script :func:`sots.downloads.export_scripts` wrote into
+this adds a ``.py`` entry after the notebook's, linking the script :func:`sots.downloads.write_script` wrote into
 ``_static/downloads/``, by an address relative to the page, so it works offline and from any path. A notebook page
 without its script is a warning, which ``sots build`` (warnings as errors) turns into a failed build.
 """

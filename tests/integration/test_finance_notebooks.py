@@ -10,7 +10,8 @@ import pytest
 from helpers import DATA, ROOT
 from sots import editions
 from sots.execution import execute
-from sots.pipeline import KERNEL_ARGS, Parameters
+from sots.kernels import KERNEL_ARGS
+from sots.pipeline import Parameters
 
 pytestmark = pytest.mark.integration
 

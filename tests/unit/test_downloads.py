@@ -27,7 +27,10 @@ def test_each_notebook_becomes_a_script_that_compiles_with_its_prose_as_comments
                      new_code_cell('edition = "2024-25"', metadata={"tags": ["injected-parameters"]}),
                      new_code_cell("%matplotlib inline\ntotal = sum(range(4))"))
     second = notebook(tmp_path / "finance.ipynb", new_code_cell("x = 1"))
-    written = downloads.export_scripts([first, second], tmp_path / "_static" / "downloads")
+    folder = tmp_path / "_static" / "downloads"
+    written = [folder / downloads.script_name(p.name) for p in (first, second)]
+    for path, target in zip((first, second), written):
+        downloads.write_script(nbformat.read(path, as_version=4), target)
     assert [p.name for p in written] == ["funding_per_head.py", "finance.py"]
     text = written[0].read_text()
     compile(text, written[0].name, "exec")
@@ -35,14 +38,15 @@ def test_each_notebook_becomes_a_script_that_compiles_with_its_prose_as_comments
     assert 'edition = "2024-25"' in text and "total = sum(range(4))" in text
     assert "%matplotlib" not in text  # a magic becomes a call to IPython, which compiles
     # The same notebook gives the same bytes, so builds stay byte-identical.
-    again = downloads.export_scripts([first], tmp_path / "again")
-    assert again[0].read_bytes() == written[0].read_bytes()
+    again = tmp_path / "again" / downloads.script_name(first.name)
+    downloads.write_script(nbformat.read(first, as_version=4), again)
+    assert again.read_bytes() == written[0].read_bytes()
 
 
 def test_a_notebook_whose_kernel_is_not_python_is_refused_rather_than_mislabelled(tmp_path):
     r = notebook(tmp_path / "chapter.ipynb", new_code_cell("x <- 1"), language={"name": "R", "file_extension": ".r"})
     with pytest.raises(BuildError, match=r"chapter.ipynb: nbconvert made a '.r' file, expected a Python script"):
-        downloads.export_scripts([r], tmp_path / "downloads")
+        downloads.write_script(nbformat.read(r, as_version=4), tmp_path / "downloads" / "chapter.py")
 
 
 def page(tmp_path, pagename, suffix=".ipynb"):

@@ -51,7 +51,7 @@ def test_notebooks_in_toc_in_order_from_chapters_parts_and_sections():
     assert pipeline.notebooks_in_toc(toc) == ["notebooks/c", "notebooks/a", "notebooks/b"]
 
 
-def test_prepare_for_book_folds_code_and_drops_vegalite_json(tmp_path):
+def test_prepare_notebook_folds_code_and_drops_vegalite_json():
     nb = nbformat.v4.new_notebook()
     injected = nbformat.v4.new_code_cell("edition = '2023-24'", metadata={"tags": ["injected-parameters"]})
     chart = nbformat.v4.new_code_cell("chart", outputs=[nbformat.v4.new_output(
@@ -59,9 +59,8 @@ def test_prepare_for_book_folds_code_and_drops_vegalite_json(tmp_path):
     warn = nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output("stream", name="stderr", text="careful\n")])
     removed = nbformat.v4.new_code_cell("y", metadata={"tags": ["remove-cell"]})
     nb.cells = [nbformat.v4.new_markdown_cell("# t"), injected, chart, warn, removed]
-    nbformat.write(nb, tmp_path / "n.ipynb")
-    assert pipeline.prepare_for_book(tmp_path / "n.ipynb") == ["careful\n"]
-    cells = nbformat.read(tmp_path / "n.ipynb", as_version=4).cells
+    assert pipeline.prepare_notebook(nb) == ["careful\n"]
+    cells = nb.cells
     assert [c.metadata.get("tags", []) for c in cells[1:]] == [
         ["injected-parameters", "hide-input"], ["hide-input"], ["hide-input"], ["remove-cell"]]
     assert list(cells[2].outputs[0].data) == ["text/html"]
