@@ -126,27 +126,38 @@ def store(cache_dir: Path, key: str, reads: dict, outputs: Mapping[str, Path], l
     """Keep a chapter's ``outputs`` (name in :data:`OUTPUTS` -> file or folder; missing ones are skipped) under base
     ``key`` and the digest of its ``reads``; return the entry. An entry already there is left as it is (same key,
     same content)."""
-    folder = cache_dir / key
-    entry = folder / digest(reads).removeprefix("sha256:")
-    if entry.is_dir():
-        return entry
-    folder.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".new-", dir=folder))
-    try:
+    entry = cache_dir / key / digest(reads).removeprefix("sha256:")
+
+    def fill(folder: Path) -> None:
+        folder.mkdir()
         for name, path in outputs.items():
             if path.is_dir():
-                shutil.copytree(path, scratch / name)
+                shutil.copytree(path, folder / name)
             elif path.is_file():
-                shutil.copy2(path, scratch / name)
-        (scratch / LABEL_FILE).write_text(label + "\n")
-        (scratch / READS_FILE).write_text(json.dumps(reads, indent=1, sort_keys=True) + "\n")
-        scratch.rename(entry)
+                shutil.copy2(path, folder / name)
+        (folder / LABEL_FILE).write_text(label + "\n")
+        (folder / READS_FILE).write_text(json.dumps(reads, indent=1, sort_keys=True) + "\n")
+
+    _write_whole(entry, fill)
+    return entry
+
+
+def _write_whole(target: Path, fill: Callable[[Path], None]) -> None:
+    """Make the folder ``target`` with ``fill`` (given a path that does not exist yet) in a scratch folder beside it,
+    then rename it into place, so no reader ever sees part of it. A target already there is left as it is: the cache
+    is content-addressed, so another build wrote the same thing."""
+    if target.is_dir():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".new-", dir=target.parent))
+    try:
+        fill(scratch / "whole")
+        (scratch / "whole").rename(target)
     except OSError:
-        if not entry.is_dir():
+        if not target.is_dir():  # not lost to a build that wrote the same target first
             raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return entry
 
 
 def restore(entry: Path, outputs: Mapping[str, Path]) -> None:
@@ -187,19 +198,7 @@ def fetch_book(cache_dir: Path, key: str, html: Path) -> bool:
 
 def keep_book(cache_dir: Path, key: str, html: Path) -> None:
     """Keep a built book's HTML under ``key`` (written whole, then renamed into place)."""
-    target = cache_dir / BOOKS / key
-    if target.is_dir():
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".new-", dir=target.parent))
-    try:
-        shutil.copytree(html, scratch / "html")
-        (scratch / "html").rename(target)
-    except OSError:
-        if not target.is_dir():
-            raise
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    _write_whole(cache_dir / BOOKS / key, lambda folder: shutil.copytree(html, folder))
 
 
 # --- The vega bundle -----------------------------------------------------------------------------------------------
