@@ -42,6 +42,7 @@ from sots import (
     geography,
     national,
     release,
+    slices,
 )
 from sots.atomic import remove_stale, scratch
 from sots.data import project_root
@@ -131,7 +132,7 @@ def run_jupyter_book(stage: Path) -> float:
     return time.perf_counter() - started
 
 
-@dataclass(eq=False)  # compared by identity: it holds the ICB's lookup row
+@dataclass(eq=False)  # compared and hashed by identity (it holds the ICB's lookup row), so it can key a dict
 class Staged:
     """One book staged for a run: the edition, the ICB, the book's scratch folder and its chapters to execute."""
 
@@ -188,22 +189,22 @@ def finish_results(staged: Staged, rel: Release) -> dict:
     return results
 
 
-def finish_book(staged: Staged, results: dict, root: Path, inputs: Path, rel: Release, toc: dict) -> Path:
-    """Write the built book's front redirect, results.json and manifest.json; return its HTML folder."""
+def finish_book(staged: Staged, results: dict, toc: dict) -> Path:
+    """Write the built book's front redirect and results.json; return its HTML folder."""
     html_dir = staged.html
     # Jupyter Book's own redirect to the first page names no icon; replace it with ours, which does.
     (html_dir / "index.html").write_text(redirect_page(toc["root"] + ".html", f"_static/{ICON}"))
     (html_dir / RESULTS_FILE).write_text(json.dumps(results, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-    write_manifest(staged, root, inputs, rel)
     return html_dir
 
 
-def write_manifest(staged: Staged, root: Path, inputs: Path, rel: Release) -> None:
-    """(Re)write a built book's manifest.json: what it was built from and the sha256 of every file it publishes."""
-    hashes = source_hashes(root, staged.book.sources)
-    chapters = {stem: {name: read["rows"] for name, read in reads.get("tables", {}).items()}
+def write_manifest(staged: Staged, read: dict[str, dict], sources: dict[str, str], rel: Release) -> None:
+    """Write a built book's manifest.json, last: what it was built from (``read``: what its edition read of each table,
+    :func:`sots.slices.edition_inputs`; ``sources``: :func:`source_hashes`) and the sha256 of every file it
+    publishes."""
+    chapters = {stem: {name: table["rows"] for name, table in reads.get("tables", {}).items()}
                 for stem, reads in sorted(staged.book.read.items())}
-    recorded = manifest(staged.edition, staged.focal, rel, inputs, staged.html, hashes, chapters)
+    recorded = manifest(staged.edition, staged.focal, rel, read, staged.html, sources, chapters)
     (staged.html / MANIFEST_FILE).write_text(json.dumps(recorded, indent=2, ensure_ascii=False) + "\n")
 
 
@@ -304,30 +305,32 @@ def build(
         try:
             stats = execution.run([b.book for b in every], executor, cache, report, root)
             log(f"chapters done at {time.perf_counter() - started:.1f} s")
-            results = {id(b): finish_results(b, rel) for b in every}  # by identity: a Staged holds a Series
-            keys = {id(b): execcache.folder_digest(b.stage) for b in every} if cache else {}
-            todo = [b for b in every if not (cache and execcache.fetch_book(cache, keys[id(b)], b.html))]
+            results = {b: finish_results(b, rel) for b in every}
+            keys = {b: execcache.folder_digest(b.stage) for b in every} if cache else {}
+            todo = [b for b in every if not (cache and execcache.fetch_book(cache, keys[b], b.html))]
             for i, seconds in executor.map(run_jupyter_book, [b.stage for b in todo]):
                 log(f"book {todo[i].book.label} built in {seconds:.1f} s")
                 if cache:
-                    execcache.keep_book(cache, keys[id(todo[i])], todo[i].html)
+                    execcache.keep_book(cache, keys[todo[i]], todo[i].html)
             log(f"books done at {time.perf_counter() - started:.1f} s")
         finally:
             executor.close()
         staged = {}
+        sources_sha = source_hashes(root, sources)
         for (main, icb_books) in books:
-            html = finish_book(main, results[id(main)], root, inputs, rel, toc)
+            read = slices.edition_inputs(inputs, main.edition.inputs)  # the same for every ICB's book
+            html = finish_book(main, results[main], toc)
             if all_icbs:
-                by_icb = {main.focal.icb_code: results[id(main)]}
                 (html / ICB_FOLDER).mkdir()
                 for b in icb_books:
-                    finish_book(b, results[id(b)], root, inputs, rel, toc).rename(
-                        html / ICB_FOLDER / b.focal.icb_code)
-                    by_icb[b.focal.icb_code] = results[id(b)]
-                write_national_page(html / ICB_FOLDER, main, by_icb, lookup)
-                write_manifest(main, root, inputs, rel)  # now covering every ICB's book and the national page
+                    finish_book(b, results[b], toc)
+                    write_manifest(b, read, sources_sha, rel)
+                    b.html.rename(html / ICB_FOLDER / b.focal.icb_code)
+                write_national_page(html / ICB_FOLDER, main, {b.focal.icb_code: results[b] for b in (main, *icb_books)},
+                                    lookup)
+            write_manifest(main, read, sources_sha, rel)  # last: it lists every file the edition publishes
             staged[main.edition.id] = html
-            log(f"edition {main.edition.id} ready: {len(results[id(main)])} figures in {RESULTS_FILE}"
+            log(f"edition {main.edition.id} ready: {len(results[main])} figures in {RESULTS_FILE}"
                 + (f", and {len(icb_books)} other ICBs' books" if all_icbs else ""))
         published = publish(staged, out, register)
     for folder in published:

@@ -144,12 +144,11 @@ def run(books: list[Book], executor, cache: Path | None, report: Report, root: P
         book.notebooks.mkdir(parents=True, exist_ok=True)
         book.typed = pipeline.chapter_overrides(book.params.overrides, book.sources, book.params.reserved())
     report.start(sum(len(b.sources) for b in books))
-    waves = [[(b, s) for b in books for s in b.sources if not _reads_results(b.parameters(s))],
-             [(b, s) for b in books for s in b.sources if _reads_results(b.parameters(s))]]
+    planned = [(b, s, b.parameters(s)) for b in books for s in b.sources]
+    waves = [[c for c in planned if not _reads_results(c[2])], [c for c in planned if _reads_results(c[2])]]
     for wave in waves:
         todo: list[tuple[Book, Path, dict, str]] = []
-        for book, source in wave:
-            params = book.parameters(source)
+        for book, source, params in wave:
             key = execcache.base_key(source, params, code, _extra(book, source, params))
             # Only a chapter that records what it reads (it takes ``build``) can be found again by its reads.
             entry = cache and "build" in params and execcache.lookup(cache, key, _current(book))

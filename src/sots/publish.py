@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sots import data, editions, slices
+from sots import data, editions
 from sots.atomic import write_atomic
 from sots.editions import Edition
 from sots.release import Release
@@ -82,14 +82,14 @@ def file_hashes(folder: Path, prefix: str = "", exclude: frozenset[str] = frozen
     return found
 
 
-def manifest(edition: Edition, focal, rel: Release, inputs_dir: Path, html_dir: Path, sources: dict[str, str],
+def manifest(edition: Edition, focal, rel: Release, read: dict[str, dict], html_dir: Path, sources: dict[str, str],
              chapters: dict[str, dict] | None = None) -> dict:
     """What one edition was built from and what it publishes: edition, release, commit, build time, what the edition
-    read of each input table (the sha256 of its rows and the years read, :func:`sots.slices.edition_inputs`: the
-    same whatever other years ``data/`` holds), the sha256 of the book's sources (``sources``: path -> sha256, as
-    the commit may be dirty), each chapter's tables read with the sha256 of their rows (``chapters``: notebook stem ->
-    table -> sha256, as the chapter recorded them), and of every output file (paths relative to the edition), except
-    the manifest itself."""
+    read of each input table (``read``, :func:`sots.slices.edition_inputs`: the sha256 of its rows and the years read,
+    the same whatever other years ``data/`` holds, and for every ICB's book of the edition), the sha256 of the book's
+    sources (``sources``: path -> sha256, as the commit may be dirty), each chapter's tables read with the sha256 of
+    their rows (``chapters``: notebook stem -> table -> sha256, as the chapter recorded them), and of every output
+    file (paths relative to the edition), except the manifest itself."""
     return {
         "edition": edition.id,
         "title": edition.title,
@@ -99,7 +99,7 @@ def manifest(edition: Edition, focal, rel: Release, inputs_dir: Path, html_dir: 
         "commit": rel.commit,
         "build_time": rel.build_time,
         "build_time_source": rel.build_time_source,
-        "inputs": slices.edition_inputs(inputs_dir, edition.inputs),
+        "inputs": read,
         "sources": sources,
         "chapters": chapters or {},
         "outputs": file_hashes(html_dir, exclude=frozenset({MANIFEST_FILE})),
