@@ -19,7 +19,6 @@ from __future__ import annotations
 import copy
 import difflib
 import functools
-import hashlib
 import html
 import math
 from dataclasses import dataclass, field
@@ -42,15 +41,22 @@ REPRODUCED, CONSISTENT, NOT_REPRODUCED, STATED_ONLY = "reproduced", "consistent"
 STATUSES = (REPRODUCED, CONSISTENT, NOT_REPRODUCED, STATED_ONLY)  # the order pages list them in
 
 
-def _read(path: Path | None) -> tuple[Path, dict]:
+def _read(path: Path | None) -> tuple[Path, str]:
+    """The register's path (default: the project's) and text; InputError if there is no file."""
     path = Path(path) if path else project_root() / REGISTER
     if not path.is_file():
         raise InputError(f"{path}: file not found (expected the claims register)")
+    return path, path.read_text()
+
+
+# The register is parsed, and checked, once per text: every chapter of every book in a warm kernel asks for it (the
+# verdicts, the report's figures), and each caller gets its own copy to change as it likes.
+@functools.lru_cache(maxsize=8)
+def _parsed(path: Path, text: str) -> dict:
     try:
-        doc = yaml.safe_load(path.read_text()) or {}
+        return yaml.safe_load(text) or {}
     except yaml.YAMLError as err:
         raise InputError(f"{path}: not valid YAML ({str(err).splitlines()[0]})") from None
-    return path, doc
 
 
 def schema() -> dict:
@@ -82,8 +88,8 @@ def validate(doc: dict, path: Path | str = REGISTER) -> None:
 
 def report(path: Path | None = None) -> dict:
     """Which report the claims are from: ``edition``, ``icb_code``, ``title``, ``publisher``, ``period``."""
-    path, doc = _read(path)
-    block = doc.get("report") or {}
+    path, text = _read(path)
+    block = copy.deepcopy(_parsed(path, text).get("report") or {})
     missing = [f for f in ("edition", "icb_code", "title", "publisher", "period") if f not in block]
     if missing:
         raise InputError(f"{path}: report: missing field '{missing[0]}'")
@@ -91,20 +97,13 @@ def report(path: Path | None = None) -> dict:
 
 
 def load(path: Path | None = None) -> dict[str, dict]:
-    """Every claim by id, the register checked against the schema; InputError naming the claim and field otherwise.
-
-    Read and checked once per content of the file (every chapter of every book in a warm kernel reads it); each caller
-    gets its own copy.
-    """
-    path = Path(path) if path else project_root() / REGISTER
-    if not path.is_file():
-        raise InputError(f"{path}: file not found (expected the claims register)")
-    return copy.deepcopy(_load(path, hashlib.sha256(path.read_bytes()).hexdigest()))
+    """Every claim by id, the register checked against the schema; InputError naming the claim and field otherwise."""
+    return copy.deepcopy(_checked(*_read(path)))
 
 
 @functools.lru_cache(maxsize=8)
-def _load(path: Path, content_sha256: str) -> dict[str, dict]:
-    path, doc = _read(path)
+def _checked(path: Path, text: str) -> dict[str, dict]:
+    doc = _parsed(path, text)
     validate(doc, path)
     claims: dict[str, dict] = {}
     for entry in doc.get("claims") or []:

@@ -7,14 +7,11 @@ source; the figures the report itself states come from the claims register, ``cl
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 
-from sots import claims, data
+from sots import claims
 
 # Published units -> £ millions per unit.
 GBP_M_PER_UNIT = {"GBP": 1e-6, "GBP thousand": 1e-3, "GBP million": 1.0, "GBP billion": 1e3}
@@ -81,21 +78,9 @@ def edition_report(edition: str) -> ReportFigures:
     figure under that key, with ``value``, ``unit``, ``claim`` (its id) and ``says`` (the paraphrase); a claim's
     ``also`` adds further figures.
     """
-    # The register is read and checked once per content of claims.yml (its sha256 keys the cache): every chapter
-    # that quotes the report asked for it again, each time parsing and validating the whole register. Each caller
-    # gets its own copy, to change as it likes.
-    path = data.project_root() / claims.REGISTER
-    if not path.is_file():
-        return _edition_report(edition, None, "")  # claims names the missing file
-    return copy.deepcopy(_edition_report(edition, path, data.sha256(path)))
-
-
-@lru_cache(maxsize=8)
-def _edition_report(edition: str, path: Path | None, content_sha256: str) -> ReportFigures:
-    """:func:`edition_report` from the register at ``path`` (``content_sha256``, its sha256, is the cache key only)."""
-    about = claims.report(path)
+    about = claims.report()
     figures = {}
-    for c in claims.load(path).values():
+    for c in claims.load().values():
         if "key" not in c:
             continue
         context = {k: c[k] for k in FIGURE_FIELDS if k in c}
