@@ -33,6 +33,7 @@ import yaml
 
 from sots import (
     assumptions,
+    citation,
     claims,
     data,
     editions,
@@ -56,7 +57,7 @@ from sots.render import render
 from sots.results import RESULTS_FILE, merge_fragments
 
 # Notebooks read claims.yml, and editions.yml for their edition's data years, from the staged copy.
-BOOK_SOURCES = ("_toc.yml", "book", "claims.yml", editions.EDITIONS_FILE)
+BOOK_SOURCES = ("_toc.yml", "book", "claims.yml", editions.EDITIONS_FILE, citation.CITATION_FILE)
 VEGA_BUNDLE = "vega-offline.js"
 STAGING_PREFIX = ".sots-staging-"  # a build's scratch folder, beside the site
 CHART_DATA_FOLDER = "chart-data"  # under _static: each chart's rows as CSV, per notebook
@@ -86,7 +87,8 @@ def edition_config(root: Path, edition: Edition, icb_name: str, icb_short_name: 
     config["title"] = f"{config['title']}: {icb_short_name}, {edition.id}"
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx["release"] = sphinx["version"] = edition.id
-    sphinx["myst_substitutions"] = {**edition.parameters(), "icb_name": icb_name}
+    cite = citation.text(citation.load(root / citation.CITATION_FILE), edition.id, icb_name)
+    sphinx["myst_substitutions"] = {**edition.parameters(), "icb_name": icb_name, "cite_text": cite}
     theme = sphinx.setdefault("html_theme_options", {})
     theme["switcher"] = {"json_url": SWITCHER_URL, "version_match": edition.id}
     theme["extra_footer"] = footer_html(edition, rel)
@@ -112,6 +114,8 @@ def stage_sources(root: Path, stage: Path, config: dict, cache: Path | None = No
             shutil.copy2(source, stage / name)
     (stage / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
     (stage / "_static").mkdir(exist_ok=True)
+    # Published beside the book, so its "How to cite" box links the file it was made from.
+    shutil.copy2(root / citation.CITATION_FILE, stage / "_static" / citation.CITATION_FILE)
     (stage / "_static" / VEGA_BUNDLE).write_text(execcache.vega_bundle(cache))
 
 

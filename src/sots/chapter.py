@@ -188,6 +188,11 @@ class Chapter:
         """
         return claims.evaluate(claims.by_key(self.register, key), self.figures)
 
+    def claims_summary(self) -> str:
+        """The verdicts on this chapter's claims in one sentence (:func:`sots.claims.summary`), from the figures
+        recorded so far: a chapter calls it after its last figure."""
+        return claims.summary([claims.evaluate(claim, self.figures) for claim in self.claims()])
+
     # --- Charts ----------------------------------------------------------------------------------------------------
 
     def show(self, chart) -> charts.Rendered:

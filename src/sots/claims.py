@@ -396,6 +396,22 @@ def count_rows(verdicts: list[Verdict]) -> pd.DataFrame:
     return pd.DataFrame([{"Status": badge(s), "Claims": n} for s, n in counts(verdicts).items()])
 
 
+def summary(verdicts: list[Verdict]) -> str:
+    """The verdicts in one sentence, for a chapter's key findings: 'Of the report's 3 claims checked here, 1 is
+    reproduced (D1) and 2 are stated only (F2, F3).' Statuses no claim has are left out; '' for no claims."""
+    if not verdicts:
+        return ""
+    parts = []
+    for status in STATUSES:
+        ids = [v.id for v in verdicts if v.status == status]
+        if ids:
+            verb = "is" if len(ids) == 1 else "are"
+            parts.append(f"{len(ids)} {verb} {status} ({', '.join(ids)})")
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    n = len(verdicts)
+    return f"Of the report's {n} claim{'s' if n != 1 else ''} checked here, {listed}."
+
+
 def discrepancy_text(verdicts: list[Verdict], n: int = 3) -> str:
     """The largest discrepancies in one line: 'D3: stated 3, computed 40.3 (per cent growth); ...', or 'none'."""
     parts = []

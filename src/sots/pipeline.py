@@ -38,8 +38,13 @@ from sots.errors import BuildError, InputError
 
 CELL_TIMEOUT_S = 600  # per cell, as in the QuantEcon books' CI
 HIDE_INPUT = "hide-input"
+REMOVE_CELL = "remove-cell"
 # Cells whose code readers never need, not even folded.
-HIDDEN_FROM_READERS = {"remove-input", "remove-cell", HIDE_INPUT}
+HIDDEN_FROM_READERS = {"remove-input", REMOVE_CELL, HIDE_INPUT}
+# The parameters cells are off the page: the defaults cell would show another edition's values, and papermill's
+# injected cell names build settings, not findings. Both stay in the downloadable notebook and script, which an
+# analyst reruns, and the page's provenance line gives the parameters' hash.
+PARAMETER_TAGS = {"parameters", "injected-parameters"}
 
 
 @dataclass(frozen=True)
@@ -200,7 +205,8 @@ def prepare_notebook(nb) -> list[str]:
     """Ready an executed notebook (in memory, as papermill returns it) for the book; return any stderr the kernel
     printed.
 
-    Folds every code cell's source (readers can unfold it), including papermill's injected parameters. Drops the
+    Folds every code cell's source (readers can unfold it) and takes the parameters cells (the defaults and
+    papermill's injected values) off the page, keeping them in the notebook (:data:`PARAMETER_TAGS`). Drops the
     Vega-Lite JSON of each chart: it lets analysts see charts in Jupyter, but the book draws them from the HTML
     output, and myst-nb warns on a mimetype it cannot render. Drops execution timings, which the build log reports,
     and build paths, so the same inputs publish a byte-identical notebook.
@@ -217,7 +223,9 @@ def prepare_notebook(nb) -> list[str]:
         tags = cell.metadata.setdefault("tags", [])
         if "injected-parameters" in tags:
             cell.id = "injected-parameters"  # papermill draws a random id
-        if not HIDDEN_FROM_READERS.intersection(tags):
+        if PARAMETER_TAGS.intersection(tags) and REMOVE_CELL not in tags:
+            tags.append(REMOVE_CELL)
+        elif not HIDDEN_FROM_READERS.intersection(tags):
             tags.append(HIDE_INPUT)
         for output in cell.get("outputs", []):
             if output.get("name") == "stderr":

@@ -209,10 +209,8 @@ def test_code_is_folded_but_available(built_site):
     html = (built_site / CHAPTER).read_text()
     cells = re.findall(r'<div class="cell (tag_[^"]*)"', html)
     assert cells and all("tag_hide-input" in c for c in cells), cells
-    assert any("tag_injected-parameters" in c for c in cells)
-    # The injected parameters are there for readers who unfold them, with no build-machine paths.
-    assert '<span class="n">results_fragment</span>' in html
-    assert '<span class="n">allocation_year</span>' in html
+    # The parameters cells are off the page (tests/e2e/test_reader_pages.py); the code that uses them is folded.
+    assert '<span class="n">chapter</span><span class="o">.</span><span class="n">open</span>' in html
     assert "/tmp/" not in html and str(built_site) not in html
 
 
@@ -337,11 +335,11 @@ def test_switcher_and_archived_banner_go_to_the_same_page_in_the_other_edition(b
 
 def test_folded_code_opens_on_request(built_site, serve, visit):
     v = visit(f"{serve(built_site)}/{CHAPTER}")
-    source = v.page.locator(".tag_injected-parameters .cell_input")
+    source = v.page.locator(".tag_hide-input .cell_input").first
     assert not source.is_visible()
-    v.page.locator(".tag_injected-parameters summary").first.click()
+    v.page.locator(".tag_hide-input summary").first.click()
     assert source.is_visible()
-    assert "edition" in source.inner_text()
+    assert "chapter.open" in source.inner_text()
 
 
 def test_another_icb_builds_with_its_name_and_highlight(another_icb_site, serve, visit):

@@ -157,3 +157,21 @@ def test_another_icb_records_each_published_figure_as_not_computed_with_why():
     assert ch.figures["hospital_share_of_budget_pct"]["not_computed"] == "The trust accounts here do not cover 2024/25."
     assert fin.shares is None and fin.deficits.empty and fin.quoted.empty
     assert ch.glued["report_intro"].data.endswith("says where a figure exists only for Lancashire and South Cumbria.")
+
+
+def test_the_key_findings_give_the_latest_outturn_and_the_allocations_total():
+    deficits = pd.DataFrame({
+        "year": ["2023/24", "2023/24", "2024/25", "2024/25", "2024/25"],
+        "category": ["System, before support", "System, after support", "System, before support",
+                     "System, after support", "ICB, after support"],
+        "kind": ["outturn"] * 5, "value_gbp_m": [228.6, 148.6, 354.8, 129.8, 89.0]})
+    assert page.deficit_headline(deficits, "2024/25", "X") == (
+        "In 2024/25 the system's deficit was £354.8m before support and £129.8m after it.")
+    # An edition reads no later year: the latest outturn up to its own.
+    assert page.deficit_headline(deficits, "2023/24", "X").startswith("In 2023/24 the system's deficit was £228.6m")
+    assert page.deficit_headline(deficits, "2022/23", "X") == (
+        "No system deficit of X is published for 2022/23 or before.")
+    assert page.allocation_headline(4136.06, "2024/25", None) == (
+        "NHS England's allocations to the ICB for 2024/25 add up to £4,136.1m.")
+    assert page.allocation_headline(None, "2099/00", "not published.") == (
+        "The ICB's allocations for 2099/00 cannot be summed: not published.")

@@ -152,3 +152,12 @@ def test_a_figure_no_chapter_records_is_named_with_the_nearest_id():
                        "'savings_delivered_gbp_mm', which no chapter records or declares not computed; did you mean "
                        "'savings_delivered_gbp_m'?")
     assert claims.unrecorded_figures({"F3": register["F3"]}, recorded) == []
+
+
+def test_a_chapters_verdicts_in_one_sentence_name_each_status_with_its_claims():
+    verdicts = [claims.evaluate(claim(id="F2"), results(241.0)), claims.evaluate(claim(id="F3"), results(300.0)),
+                claims.evaluate(claim(id="F4"), results(250.0))]
+    assert claims.summary(verdicts) == (
+        "Of the report's 3 claims checked here, 1 is reproduced (F2) and 2 are not reproduced (F3, F4).")
+    assert claims.summary(verdicts[:1]) == "Of the report's 1 claim checked here, 1 is reproduced (F2)."
+    assert claims.summary([]) == ""

@@ -51,16 +51,20 @@ def test_notebooks_in_toc_in_order_from_chapters_parts_and_sections():
     assert pipeline.notebooks_in_toc(toc) == ["notebooks/c", "notebooks/a", "notebooks/b"]
 
 
-def test_prepare_notebook_folds_code_and_drops_vegalite_json():
+def test_prepare_notebook_folds_code_removes_the_parameters_cells_and_drops_vegalite_json():
     nb = nbformat.v4.new_notebook()
+    defaults = nbformat.v4.new_code_cell("edition = '2024-25'", metadata={"tags": ["parameters"]})
     injected = nbformat.v4.new_code_cell("edition = '2023-24'", metadata={"tags": ["injected-parameters"]})
     chart = nbformat.v4.new_code_cell("chart", outputs=[nbformat.v4.new_output(
         "display_data", data={"text/html": "<div></div>", "application/vnd.vegalite.v6+json": {}})])
     warn = nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output("stream", name="stderr", text="careful\n")])
     removed = nbformat.v4.new_code_cell("y", metadata={"tags": ["remove-cell"]})
-    nb.cells = [nbformat.v4.new_markdown_cell("# t"), injected, chart, warn, removed]
+    nb.cells = [nbformat.v4.new_markdown_cell("# t"), defaults, injected, chart, warn, removed]
     assert pipeline.prepare_notebook(nb) == ["careful\n"]
     cells = nb.cells
+    # The parameters cells leave the page but stay in the notebook; every other code cell is folded.
     assert [c.metadata.get("tags", []) for c in cells[1:]] == [
-        ["injected-parameters", "hide-input"], ["hide-input"], ["hide-input"], ["remove-cell"]]
-    assert list(cells[2].outputs[0].data) == ["text/html"]
+        ["parameters", "remove-cell"], ["injected-parameters", "remove-cell"], ["hide-input"], ["hide-input"],
+        ["remove-cell"]]
+    assert [c.source for c in cells[1:3]] == ["edition = '2024-25'", "edition = '2023-24'"]
+    assert list(cells[3].outputs[0].data) == ["text/html"]

@@ -135,6 +135,8 @@ def record(ch: Chapter, year: str) -> Finance:
     ch.glue("agency_findings", Markdown(record_agency(ch, report)))
     deficit_text, deficits = record_deficits(ch, figures, report, year, missing, quoted)
     ch.glue("deficit_findings", Markdown(deficit_text))
+    ch.glue("deficit_headline", deficit_headline(deficits, year, ch.who) if not deficits.empty else missing)
+    ch.glue("allocation_headline", allocation_headline(total, year, unsummed.get("total_allocation")))
     budget_text, acute_trusts, split = record_budget(ch, opex, figures, report, total, totals, year, quoted,
                                                      unsummed.get("total_allocation"))
     ch.glue("budget_findings", Markdown(budget_text))
@@ -299,6 +301,33 @@ def record_deficits(ch: Chapter, figures: pd.DataFrame, report: finance.ReportFi
     return text + " Sources: " + "; ".join(sorted(set(deficits["source"]))) + ".", deficits
 
 
+def outturn_text(year: str, out: pd.Series) -> str:
+    """'In 2024/25 the system's deficit was £354.8m before support and £129.8m after it' from one year's outturns
+    (category -> £ millions); 'In <year>' alone when neither is published."""
+    before, after = out.get("System, before support"), out.get("System, after support")
+    text = f"In {year} the system's deficit was £{before:,.1f}m before support" if before is not None else f"In {year}"
+    return text + (f" and £{after:,.1f}m after it" if after is not None else "")
+
+
+def deficit_headline(deficits: pd.DataFrame, year: str, who: str) -> str:
+    """The key finding on deficits: the system's outturn in the latest year up to ``year`` that has one (£ millions,
+    :func:`outturn_text`), or that none is published."""
+    outturns = deficits[(deficits["kind"] == "outturn") & (deficits["year"] <= year)
+                        & deficits["category"].str.startswith("System")]
+    if outturns.empty:
+        return f"No system deficit of {who} is published for {year} or before."
+    latest = outturns["year"].max()
+    return outturn_text(latest, outturns[outturns["year"] == latest].set_index("category")["value_gbp_m"]) + "."
+
+
+def allocation_headline(total_gbp_m: float | None, year: str, why_not: str | None) -> str:
+    """The key finding on the budget: NHS England's allocations to the ICB for ``year`` (£ millions), or why they
+    cannot be summed."""
+    if total_gbp_m is None:
+        return f"The ICB's allocations for {year} cannot be summed: {why_not}"
+    return f"NHS England's allocations to the ICB for {year} add up to £{total_gbp_m:,.1f}m."
+
+
 def deficit_sentence(year: str, rows: pd.DataFrame, deficits: pd.DataFrame, gap: float | None,
                      control: tuple[str, float, claims.Verdict] | None, limit: claims.Verdict | None) -> str:
     """One year's deficits (£ millions): before and after support, against the control total, and the ICB's own.
@@ -309,10 +338,7 @@ def deficit_sentence(year: str, rows: pd.DataFrame, deficits: pd.DataFrame, gap:
     """
     out = rows[rows["kind"] == "outturn"].set_index("category")["value_gbp_m"]
     plan = rows[rows["kind"] == "plan"].set_index("body")["value_gbp_m"]
-    before, after = out.get("System, before support"), out.get("System, after support")
-    text = f"In {year} the system's deficit was £{before:,.1f}m before support" if before is not None else f"In {year}"
-    if after is not None:
-        text += f" and £{after:,.1f}m after it"
+    text = outturn_text(year, out)
     if gap is not None:
         text += (f", against a control total of £{plan['System']:,.1f}m: "
                  f"£{abs(gap):,.1f}m {'worse' if gap > 0 else 'better'} than the plan")

@@ -1,0 +1,47 @@
+"""How to cite the book: one sentence from the project's CITATION.cff (Citation File Format 1.2.0).
+
+The citation file is the one source of the title, authors, version and release date; the book's "How to cite" box
+(`book/cite.md`, a substitution made by :func:`sots.build.edition_config`) and the file published beside each edition
+both come from it, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from sots.errors import InputError
+
+CITATION_FILE = "CITATION.cff"
+REQUIRED = ("title", "authors", "version", "date-released")
+
+
+def load(path: Path) -> dict:
+    """The citation file's fields; InputError naming the file and the field if one the book needs is missing."""
+    try:
+        cff = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise InputError(f"{path}: cannot read the citation file: {error}") from error
+    if not isinstance(cff, dict):
+        raise InputError(f"{path}: expected a Citation File Format mapping, got {type(cff).__name__}")
+    for name in REQUIRED:
+        if not cff.get(name):
+            raise InputError(f"{path}: field '{name}' is missing or empty; the book's citation needs it")
+    return cff
+
+
+def author_names(cff: dict) -> str:
+    """The authors as cited: an entity's ``name``, a person's ``given-names family-names``, joined with commas and a
+    final "and"."""
+    names = [a.get("name") or " ".join(p for p in (a.get("given-names"), a.get("family-names")) if p)
+             for a in cff["authors"]]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def text(cff: dict, edition: str, icb_name: str) -> str:
+    """The citation as one Markdown sentence, naming the release and the edition (e.g. 'The sots contributors (2026).
+    *sots: …*, version 2026.1, edition 2024-25, built for NHS Lancashire and South Cumbria ICB.')."""
+    year = str(cff["date-released"])[:4]
+    return (f"{author_names(cff)} ({year}). *{cff['title']}*, version {cff['version']}, edition {edition}, built for "
+            f"{icb_name}.")
