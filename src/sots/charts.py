@@ -198,7 +198,11 @@ def render(
     console.error("sots: vegaEmbed is not loaded for {chart_id}");
     return;
   }}
-  vegaEmbed(el, {script_safe}, {json.dumps(EMBED_OPTIONS)}).catch(function (err) {{
+  vegaEmbed(el, {script_safe}, {json.dumps(EMBED_OPTIONS)}).then(function () {{
+    // vega-embed's export menu opens from a <summary> holding only an icon: give it a name for screen readers.
+    var menu = el.querySelector("summary");
+    if (menu) menu.setAttribute("aria-label", "Export this chart");
+  }}).catch(function (err) {{
     el.textContent = "Chart failed to draw: " + err;
     console.error(err);
   }});
