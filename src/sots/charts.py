@@ -12,17 +12,39 @@ import functools
 import hashlib
 import html
 import json
+import numbers
 import os
+import re
 from pathlib import Path
 
 import altair as alt
 import pandas as pd
 
-# NHS identity colours. Against white, the grey is 4.0:1 and the blue 6.0:1, above WCAG's 3:1 for graphics; the
-# focal ICB is also labelled in text, so colour is never the only cue.
+from sots.benchmark import ordinal
+from sots.claims import CONSISTENT, NOT_REPRODUCED, REPRODUCED, STATED_ONLY
+
+# The highlight: the focal ICB, or the one series a chart's subtitle names, always in NHS blue; everything else it is
+# set against in NHS mid grey. Against white the blue is 6.4:1 and the grey 3.8:1, above WCAG 1.4.11's 3:1 for
+# graphics; the focal ICB is also labelled in text, so colour is never the only cue.
 FOCAL = "#005EB8"
 OTHERS = "#768692"
-REFERENCE = "#231F20"
+REFERENCE = "#231F20"  # near-black: England and claimed-rank rules, value labels
+# Colours for categories (age bands, women and men, the parts of a stack, claim statuses), from Okabe and Ito's
+# palette for colour-blind readers (2008). Its orange, sky blue and yellow are under 3:1 against white, so they are
+# left out; its blue is left out because it reads as FOCAL, which means "the focal ICB" in every chart. Plum is its
+# reddish purple darkened until it stays apart from bluish green and grey for deuteranopes (a claim status needs four
+# colours). tests/unit/test_chart_colours.py checks every chart's colours under simulated colour blindness.
+PALETTE = {
+    "vermillion": "#D55E00",
+    "bluish green": "#009E73",
+    "reddish purple": "#CC79A7",
+    "plum": "#843260",
+}
+CATEGORICAL = (PALETTE["vermillion"], PALETTE["bluish green"], PALETTE["reddish purple"])  # series, in this order
+# Claim statuses: none in FOCAL, as the claims page is about the report, not an ICB; "stated only" (nothing to check)
+# in the grey of everything not highlighted.
+STATUS_COLOURS = {REPRODUCED: PALETTE["bluish green"], CONSISTENT: PALETTE["plum"],
+                  NOT_REPRODUCED: PALETTE["vermillion"], STATED_ONLY: OTHERS}
 FONT = "Arial, Helvetica, sans-serif"
 BAR_STEP = 13  # pixels per ICB bar: 42 bars fit in a page-height chart
 
@@ -141,8 +163,10 @@ def render(
     chart: alt.TopLevelMixin | dict, *, order: int, data_folder: Path | None = None, cwd: Path | None = None,
     provenance: dict | None = None, cited: list[str] = (),
 ) -> Rendered:
-    """A chart's markup: a div plus a vegaEmbed call, with an id stable across builds (spec hash + ``order`` on
-    the page).
+    """A chart's markup: a ``<figure class="sots-figure">`` holding a ``<figcaption>`` (the chart's description: the
+    one sentence on what it shows that its function made from the data), then a div plus a vegaEmbed call, with an
+    id stable across builds (spec hash + ``order`` on the page), then the data line. The div's ``aria-label`` is the
+    same sentence.
 
     With ``data_folder``, each dataset the chart draws is written there as CSV and linked under it, relative to
     ``cwd`` (the page's folder); ``provenance`` and ``cited`` (the page's sources) are printed beside the link.
@@ -156,10 +180,16 @@ def render(
     spec = themed(chart)
     text = json.dumps(spec, sort_keys=True)
     chart_id = f"sots-chart-{order}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
-    label = html.escape(str(spec.get("description", "Chart")), quote=True)
+    label = html.escape(str(spec.get("description", "Chart")), quote=True)  # the caption, too
     script_safe = text.replace("</", "<\\/")
     links = write_chart_data(spec, chart_id, data_folder, cwd or Path.cwd()) if data_folder else []
-    markup = f"""<div class="sots-chart" id="{chart_id}" role="figure" aria-label="{label}"></div>
+    # The caption leads the figure: the div, its script and the data line stay adjacent, as readers of the page
+    # (and its tests) find a chart's data line by them. role="figure" (not "img"): vega-embed puts its actions menu,
+    # a focusable <summary>, inside the div, and an img's children are presentational, which axe-core's
+    # nested-interactive rule rejects.
+    markup = f"""<figure class="sots-figure">
+<figcaption class="sots-caption">{label}</figcaption>
+<div class="sots-chart" id="{chart_id}" role="figure" aria-label="{label}"></div>
 <script type="text/javascript">
 (function () {{
   var el = document.getElementById("{chart_id}");
@@ -168,12 +198,17 @@ def render(
     console.error("sots: vegaEmbed is not loaded for {chart_id}");
     return;
   }}
-  vegaEmbed(el, {script_safe}, {json.dumps(EMBED_OPTIONS)}).catch(function (err) {{
+  vegaEmbed(el, {script_safe}, {json.dumps(EMBED_OPTIONS)}).then(function () {{
+    // vega-embed's export menu opens from a <summary> holding only an icon: give it a name for screen readers.
+    var menu = el.querySelector("summary");
+    if (menu) menu.setAttribute("aria-label", "Export this chart");
+  }}).catch(function (err) {{
     el.textContent = "Chart failed to draw: " + err;
     console.error(err);
   }});
 }})();
-</script>{download_links(links, provenance_text(provenance), sources_text(list(cited)))}"""
+</script>{download_links(links, provenance_text(provenance), sources_text(list(cited)))}
+</figure>"""
     return Rendered(markup, spec)
 
 
@@ -196,18 +231,39 @@ def offline_bundle() -> str:
     )
 
 
+def _is_integer(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _thousands(value):
+    """An integer with thousands separators ("12,345"); anything else (text, a missing value) as it is."""
+    return f"{value:,}" if _is_integer(value) else value
+
+
+def number_formats(df: pd.DataFrame, formats: dict[str, str]) -> dict:
+    """``formats``, plus thousands separators for each other column of integers; a ValueError naming any other
+    column that holds a fractional number, since unformatted it would show as a raw float (e.g. 1907.3462)."""
+    raw = [str(c) for c in df.columns if c not in formats
+           and any(isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral) for v in df[c].dropna())]
+    if raw:
+        raise ValueError(f"table column(s) {', '.join(map(repr, raw))} hold numbers with no format: give each one in "
+                         "formats, e.g. {'£m': '{:,.1f}'}")
+    return {c: _thousands for c in df.columns if c not in formats and df[c].map(_is_integer).any()} | formats
+
+
 class Table:
     """A table for the book: numbers formatted per column, no index, and the same HTML on every build.
 
-    A pandas Styler's plain-text form carries its memory address, which would change the published notebook on
-    every run; this shows the frame's own text instead.
+    Every number is formatted: a column of fractional numbers must have a format (see :func:`number_formats`), and
+    integers get thousands separators. A pandas Styler's plain-text form carries its memory address, which would
+    change the published notebook on every run; this shows the frame's own text instead.
     """
 
     def __init__(self, df: pd.DataFrame, formats: dict[str, str], wrap: tuple[str, ...] = (), missing: str = "–"):
         self.df = df
         digest = hashlib.sha256("|".join(map(str, df.columns)).encode()).hexdigest()[:8]
         self.styler = (
-            df.style.format(formats, na_rep=missing).hide(axis="index").set_uuid(f"t{digest}")
+            df.style.format(number_formats(df, formats), na_rep=missing).hide(axis="index").set_uuid(f"t{digest}")
             .set_table_attributes('class="sots-table"')
         )
         if wrap:  # long unbroken text, such as an address, may break anywhere rather than run off the page
@@ -227,6 +283,190 @@ def table(df: pd.DataFrame, formats: dict[str, str], wrap: tuple[str, ...] = (),
     missing value shows as ``missing`` (e.g. "not published for 2099/00").
     """
     return Table(df, formats, wrap, missing)
+
+
+# --- The sentence each chart is described by (its alt text and its caption), made from the rows it draws ---------
+
+MONEY_AND_PER_CENT = {"£ million": ("£", "m"), "£": ("£", ""), "%": ("", "%")}  # unit -> (prefix, suffix)
+
+
+def unit_of(title: str) -> str:
+    """The unit an axis title names: its closing bracket's if it has one, else the title's own.
+
+    "£", "£ million" or "%" where the unit starts with one ("Deficit (£ million)" -> "£ million", "£ per person" ->
+    "£"); otherwise the unit in lower case, a count noun ("Bed days" -> "bed days").
+    """
+    bracket = re.search(r"\(([^()]*)\)\s*$", title)
+    unit = bracket[1] if bracket else title
+    return next((u for u in MONEY_AND_PER_CENT if unit.startswith(u)), unit.lower())
+
+
+def quantity(value: float, unit: str, fmt: str = ",.0f") -> str:
+    """``value`` in ``unit`` (see :func:`unit_of`) as a sentence gives it: "£1,907", "£354.8m", "+1.2%", "1,234 bed
+    days". ``fmt`` is the chart's number format (a Python format spec; a leading "+" signs rises as well as falls)."""
+    prefix, suffix = MONEY_AND_PER_CENT.get(unit, ("", f" {unit}" if unit else ""))
+    sign = "-" if value < 0 else "+" if fmt.startswith("+") and value > 0 else ""
+    return f"{sign}{prefix}{format(abs(value), fmt.lstrip('+'))}{suffix}"
+
+
+def listed(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return " and ".join(filter(None, [", ".join(items[:-1]), items[-1]])) if items else ""
+
+
+def describe_ranked_bar(df: pd.DataFrame, *, value: str, rank: str, label: str, focal_code: str, year: str,
+                        fmt: str, reference: pd.DataFrame | None, which: str) -> str:
+    """One sentence on a ranked bar chart's ``year``: the range across ICBs, the focal ICB's rank and value, and
+    England's, each in the unit ``label`` names (see :func:`ranked_bar`)."""
+    unit = unit_of(label)
+    shown = df[(df["year"] == year) & df[value].notna()]
+    focal_name = df.loc[df["icb_code"] == focal_code, "short_name"].iloc[0]
+    low, high = shown.loc[shown[value].idxmin()], shown.loc[shown[value].idxmax()]
+    counted = which.replace("ICBs", f"{len(shown)} ICBs", 1)
+    parts = [f"{label} for {counted} in {year} ranges from {quantity(low[value], unit, fmt)} ({low['short_name']}) "
+             f"to {quantity(high[value], unit, fmt)} ({high['short_name']})"]
+    focal = shown[shown["icb_code"] == focal_code]
+    parts.append(f"{focal_name} has no value for {year}" if focal.empty else
+                 f"{focal_name} is {ordinal(int(focal[rank].iloc[0]))} at {quantity(focal[value].iloc[0], unit, fmt)}")
+    england = reference[reference["year"] == year][value].dropna() if reference is not None else []
+    if len(england):
+        parts.append(f"England {quantity(england.iloc[0], unit, fmt)}")
+    return "; ".join(parts) + "."
+
+
+def describe_need_scatter(df: pd.DataFrame, *, focal_code: str, year: str) -> str:
+    """One sentence on the need scatter's ``year``: the ranges of need index and £ per head, their (Pearson)
+    correlation, and the focal ICB's point."""
+    shown = df[df["year"] == year].dropna(subset=["need_index", "core_allocation_per_head_gbp"])
+    need, gbp = shown["need_index"], shown["core_allocation_per_head_gbp"]
+    focal = df[(df["year"] == year) & (df["icb_code"] == focal_code)].iloc[0]
+    return (f"Core allocation per registered head against core need index for {len(shown)} ICBs in {year}: the index "
+            f"runs from {need.min():.3f} to {need.max():.3f} and the allocation from {quantity(gbp.min(), '£')} to "
+            f"{quantity(gbp.max(), '£')} (correlation {need.corr(gbp):.2f}); {focal['short_name']} has an index of "
+            f"{focal['need_index']:.3f} and {quantity(focal['core_allocation_per_head_gbp'], '£')} per head.")
+
+
+def describe_band_lines(df: pd.DataFrame, *, title: str, y_title: str, fmt: str, base_year: int | None) -> str:
+    """One sentence on a band chart: the fastest- and slowest-growing band and place from ``base_year`` (else the
+    first year) to the last, in per cent, with the fastest's values in the unit ``y_title`` names."""
+    first, last = base_year or int(df["year"].min()), int(df["year"].max())
+    wide = df[df["year"].isin([first, last])].pivot_table(index=["place", "band"], columns="year", values="value")
+    growth = (wide[last] / wide[first] - 1) * 100
+    (fast_place, fast_band), (slow_place, slow_band) = growth.idxmax(), growth.idxmin()
+    then, now = (quantity(wide.loc[(fast_place, fast_band), y], unit_of(y_title), fmt) for y in (first, last))
+    return (f"{title}, {first} to {last}: the fastest-growing band is {fast_band} in {fast_place}, "
+            f"{quantity(growth.max(), '%', '+.1f')} (from {then} to {now}); the slowest is {slow_band} in "
+            f"{slow_place}, {quantity(growth.min(), '%', '+.1f')}.")
+
+
+def median_age(persons: pd.Series) -> int:
+    """The age (years) of the median person, from persons by single year of age (the index, in years)."""
+    counts = persons.groupby(level=0).sum().sort_index()
+    return int(counts.index[(counts.cumsum() >= counts.sum() / 2).to_numpy().argmax()])
+
+
+def describe_pyramid(df: pd.DataFrame, *, years: tuple[int, int], title: str) -> str:
+    """One sentence on a population pyramid: the persons in each year, the change (per cent) and the median age."""
+    first, second = years
+    one, two = (df[df["year"] == y].set_index("age")["persons"] for y in years)
+    return (f"{title}: {quantity(one.sum(), 'persons')} in {first} and {quantity(two.sum(), 'persons')} in {second} "
+            f"({quantity((two.sum() / one.sum() - 1) * 100, '%', '+.1f')}); the median age is {median_age(one)} in "
+            f"{first} and {median_age(two)} in {second}.")
+
+
+def describe_growth_fan(df: pd.DataFrame, *, title: str, highlight: str, band: pd.DataFrame | None) -> str:
+    """One sentence on a growth fan: the highlighted series' growth by its last year, the range across series that
+    year, and the interval's, all in per cent."""
+    last = int(df.loc[df["series"] == highlight, "year"].max())
+    at_last = df[df["year"] == last].set_index("series")["growth_pct"]
+    pct = lambda v: quantity(v, "%", "+.1f")  # noqa: E731
+    text = (f"{title}: by {last}, {highlight} grows {pct(at_last[highlight])} on the base year; the "
+            f"{len(at_last)} series range from {pct(at_last.min())} to {pct(at_last.max())}")
+    if band is not None and (band["year"] == last).any():
+        row = band[band["year"] == last].iloc[0]
+        text += f", and the 80% interval from {pct(row['low'])} to {pct(row['high'])}"
+    return text + "."
+
+
+def describe_waterfall(df: pd.DataFrame, *, title: str, y_title: str, fmt: str) -> str:
+    """One sentence on a waterfall: the first total, the largest change and the last total, in ``y_title``'s unit."""
+    unit = unit_of(y_title)
+    totals, changes = df[df["start"] == 0], df[df["start"] != 0]
+    first, last = totals.iloc[0], totals.iloc[-1]
+    text = f"{title}: from {quantity(first['end'], unit, fmt)} ({first['step']})"
+    if len(changes):
+        size = changes["end"] - changes["start"]
+        largest = changes.loc[size.abs().idxmax()]
+        text += (f", the largest change is {largest['step']} at "
+                 f"{quantity(largest['end'] - largest['start'], unit, '+' + fmt.lstrip('+'))}")
+    return text + f", to {quantity(last['end'], unit, fmt)} ({last['step']})."
+
+
+def describe_stacked_years(df: pd.DataFrame, *, title: str, y_title: str, fmt: str) -> str:
+    """One sentence on stacked areas: the total in the first and last year, its change (per cent), and the largest
+    part's share (per cent) in the last year."""
+    unit = unit_of(y_title)
+    total = df.groupby("year")["value"].sum()
+    first, last = int(total.index.min()), int(total.index.max())
+    parts = df[df["year"] == last].set_index("part")["value"]
+    change = quantity((total[last] / total[first] - 1) * 100, "%", "+.1f")
+    return (f"{title}: the total is {quantity(total[first], unit, fmt)} in {first} and "
+            f"{quantity(total[last], unit, fmt)} in {last} ({change}); {parts.idxmax()} is the largest part, "
+            f"{parts.max() / parts.sum() * 100:.0f}% in {last}.")
+
+
+SEXES = {"f": "women", "m": "men"}
+
+
+def describe_age_profile(df: pd.DataFrame, *, title: str, y_title: str, fmt: str) -> str:
+    """One sentence on an age profile: its highest and lowest value, each with its sex and age (90 is 90 and over)."""
+    unit = unit_of(y_title)
+    high, low = df.loc[df["value"].idxmax()], df.loc[df["value"].idxmin()]
+    age = lambda a: f"{int(a)}+" if a >= 90 else str(int(a))  # noqa: E731
+    return (f"{title}: highest for {SEXES[high['sex']]} aged {age(high['age'])}, {quantity(high['value'], unit, fmt)}, "
+            f"and lowest for {SEXES[low['sex']]} aged {age(low['age'])}, {quantity(low['value'], unit, fmt)}.")
+
+
+def describe_rank_dots(ranks: pd.DataFrame, *, focal_name: str, claimed_rank: int | None) -> str:
+    """One sentence on the rank dots: the focal ICB's best and worst rank and on which measure, and the claim's."""
+    best, worst = ranks.loc[ranks["rank"].idxmin()], ranks.loc[ranks["rank"].idxmax()]
+    text = (f"{focal_name}'s rank among ICBs on {len(ranks)} measures runs from {best['rank_text']} ({best['row']}) "
+            f"to {worst['rank_text']} ({worst['row']})")
+    return text + (f"; the report claims {ordinal(claimed_rank)}." if claimed_rank else ".")
+
+
+def describe_share_bars(shares: pd.DataFrame, *, stated_pct: float, focal_name: str, highlight: str) -> str:
+    """One sentence on the savings shares: their range (per cent) across the bases, and the base nearest the
+    report's share."""
+    near = shares[shares["base"] == highlight].iloc[0]
+    return (f"{focal_name}'s savings are {shares['share_pct'].min():.2f}% to {shares['share_pct'].max():.2f}% of "
+            f"the {len(shares)} funding bases; the report states {stated_pct:g}%, nearest {near['label']} at "
+            f"{near['share_pct']:.2f}%.")
+
+
+def describe_deficit_bars(deficits: pd.DataFrame, *, focal_name: str) -> str:
+    """One sentence on the deficits: the years shown, and the largest outturn and the largest plan (£ million)."""
+    parts = [f"{focal_name}'s published deficits in {listed(sorted(deficits['year'].unique()))}"]
+    for kind, name in (("outturn", "outturn"), ("plan", "plan")):
+        rows = deficits[deficits["kind"] == kind]
+        if len(rows):
+            top = rows.loc[rows["value_gbp_m"].idxmax()]
+            parts.append(f"the largest {name} is {top['category']} in {top['year']}, "
+                         f"{quantity(top['value_gbp_m'], '£ million', ',.1f')}")
+    return parts[0] + (": " + "; ".join(parts[1:]) if parts[1:] else "") + "."
+
+
+def describe_amount_bars(df: pd.DataFrame, *, title: str, focal_name: str) -> str:
+    """One sentence on labelled amounts: whose they are, then each bar's label and amount (£ million), in order."""
+    return f"{title}, {focal_name}: " + "; ".join(f"{label}, {quantity(v, '£ million')}"
+                                    for label, v in zip(df["label"], df["value_gbp_m"])) + "."
+
+
+def describe_status_bars(df: pd.DataFrame, *, title: str) -> str:
+    """One sentence on claims by status: the total and each status's count."""
+    total = int(df["claims"].sum())
+    return (f"{title}: {total} claim{'s' * (total != 1)}, "
+            + listed([f"{int(n)} {status}" for status, n in zip(df["status"], df["claims"])]) + ".")
 
 
 def _year_selector(years: list[str], default: str) -> alt.Parameter:
@@ -291,8 +531,8 @@ def ranked_bar(
         height=alt.Step(BAR_STEP),
         title=alt.Title(label, subtitle=f"{which[:1].upper() + which[1:]}, highest first; {focal_name} in blue"
                         + ("; dashed line: England" if reference is not None else "") + (f"; {note}" if note else "")),
-        description=f"Ranked bar chart of {label[:1].lower() + label[1:]} for {which}, "
-        f"with {focal_name} highlighted.",
+        description=describe_ranked_bar(df, value=value, rank=rank, label=label, focal_code=focal_code,
+                                        year=default_year, fmt=fmt, reference=reference, which=which),
     )
 
 
@@ -300,7 +540,6 @@ def need_scatter(df: pd.DataFrame, *, focal_code: str, default_year: str) -> alt
     """Need index (x) against core £ per registered head (y), one point per ICB, the focal ICB labelled."""
     years = sorted(df["year"].unique())
     year = _year_selector(years, default_year)
-    focal_name = df.loc[df["icb_code"] == focal_code, "short_name"].iloc[0]
     base = alt.Chart(df).transform_filter(alt.datum.year == year)
     x = alt.X("need_index:Q", title="Core need index (weighted ÷ registered population)", scale=alt.Scale(zero=False))
     y = alt.Y(
@@ -325,27 +564,24 @@ def need_scatter(df: pd.DataFrame, *, focal_code: str, default_year: str) -> alt
         width=440,
         height=340,
         title=alt.Title("Need against funding", subtitle="Each point is an ICB; funding follows need"),
-        description=f"Scatter of core need index against core allocation per registered head for every ICB, "
-        f"with {focal_name} labelled.",
+        description=describe_need_scatter(df, focal_code=focal_code, year=default_year),
     )
-
-
-def _source_label(df: pd.DataFrame) -> str:
-    return ", ".join(sorted(df["place"].unique())) if "place" in df else ""
 
 
 def band_lines(
     df: pd.DataFrame, *, title: str, y_title: str, fmt: str = ",.0f", base_year: int | None = None,
+    x_title: str = "Mid-year",
 ) -> alt.Chart:
     """Persons (or another count) by year, one line per age band, one panel per place.
 
-    ``df`` is long: ``place``, ``band``, ``year`` (int) and ``value``. A rule marks ``base_year`` if given.
+    ``df`` is long: ``place``, ``band``, ``year`` (int) and ``value``. A rule marks ``base_year`` if given. The years
+    are population years, so the axis says "Mid-year" unless ``x_title`` says otherwise.
     """
     places = list(dict.fromkeys(df["place"]))
     lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
-        x=alt.X("year:O", title=None, axis=alt.Axis(values=list(range(2018, 2044, 5)), labelAngle=0)),
+        x=alt.X("year:O", title=x_title, axis=alt.Axis(values=list(range(2018, 2044, 5)), labelAngle=0)),
         y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=fmt)),
-        color=alt.Color("band:N", title="Age band", scale=alt.Scale(range=[FOCAL, "#AE2573", "#ED8B00", OTHERS])),
+        color=alt.Color("band:N", title="Age band", scale=alt.Scale(range=list(CATEGORICAL))),
         strokeDash=alt.StrokeDash("band:N", title="Age band"),
         tooltip=[alt.Tooltip("place:N", title="Place"), alt.Tooltip("band:N", title="Band"),
                  alt.Tooltip("year:O", title="Year"), alt.Tooltip("value:Q", title=y_title, format=fmt)],
@@ -364,7 +600,7 @@ def band_lines(
         title=alt.Title(
             title, subtitle="Lines by age band" + (f"; dashed rule: base year {base_year}" if base_year else ""),
         ),
-        description=f"{title}: line chart by year for each age band, for {_source_label(df)}.",
+        description=describe_band_lines(df, title=title, y_title=y_title, fmt=fmt, base_year=base_year),
     )
 
 
@@ -377,27 +613,29 @@ def pyramid(df: pd.DataFrame, *, years: tuple[int, int], title: str) -> alt.Laye
                   Sex=lambda x: x["sex"].map({"f": "Women", "m": "Men"}))
     x = alt.X("signed:Q", title="Persons (men left, women right)",
               axis=alt.Axis(format="~s", labelExpr="replace(datum.label, '−', '')"))
-    y = alt.Y("age:O", title="Age (90 = 90+)", sort="descending", axis=alt.Axis(values=list(range(0, 91, 10))))
+    y = alt.Y("age:O", title="Age (years; 90 = 90+)", sort="descending", axis=alt.Axis(values=list(range(0, 91, 10))))
     tooltip = [alt.Tooltip("Sex:N"), alt.Tooltip("age:O", title="Age"), alt.Tooltip("year:O", title="Year"),
                alt.Tooltip("persons:Q", title="Persons", format=",.0f")]
-    bars = alt.Chart(d[d["year"] == first]).mark_bar(color=OTHERS, opacity=0.8).encode(x=x, y=y, tooltip=tooltip)
+    bars = alt.Chart(d[d["year"] == first]).mark_bar(color=OTHERS).encode(x=x, y=y, tooltip=tooltip)
     line = alt.Chart(d[d["year"] == second]).mark_line(color=FOCAL, strokeWidth=2, interpolate="step").encode(
         x=x, y=y, detail="Sex:N", order="age:O", tooltip=tooltip
     )
     return alt.layer(bars, line).properties(
         width=420, height=alt.Step(4),
         title=alt.Title(title, subtitle=f"Grey bars: {first}; blue line: {second}"),
-        description=f"{title}: population pyramid by single year of age, {first} as bars and {second} as a line.",
+        description=describe_pyramid(df, years=years, title=title),
     )
 
 
-def growth_fan(df: pd.DataFrame, *, title: str, highlight: str, band: pd.DataFrame | None = None) -> alt.LayerChart:
+def growth_fan(
+    df: pd.DataFrame, *, title: str, highlight: str, band: pd.DataFrame | None = None, x_title: str = "Year",
+) -> alt.LayerChart:
     """Growth since the base year (%) by year, one line per series, ``highlight`` in blue and named, the others grey.
 
     ``df``: ``series``, ``year`` (int), ``growth_pct``. ``band`` (optional): ``year``, ``low``, ``high`` (%), drawn
     as a shaded interval (e.g. a Monte Carlo p10 to p90).
     """
-    x = alt.X("year:Q", title=None, axis=alt.Axis(format="d"), scale=alt.Scale(zero=False))
+    x = alt.X("year:Q", title=x_title, axis=alt.Axis(format="d"), scale=alt.Scale(zero=False))
     y = alt.Y("growth_pct:Q", title="Growth since base year (%)")
     layers = []
     if band is not None:
@@ -419,7 +657,7 @@ def growth_fan(df: pd.DataFrame, *, title: str, highlight: str, band: pd.DataFra
         title=alt.Title(
             title, subtitle=f"{highlight} in blue" + ("; shaded: 80% interval" if band is not None else ""),
         ),
-        description=f"{title}: growth by year for each series, {highlight} highlighted.",
+        description=describe_growth_fan(df, title=title, highlight=highlight, band=band),
     )
 
 
@@ -446,36 +684,41 @@ def waterfall(df: pd.DataFrame, *, title: str, fmt: str = ",.1f", y_title: str =
     labels = alt.Chart(d).mark_text(dy=-8, color=REFERENCE).encode(x=x, y="end:Q", text="label:N")
     return alt.layer(bars, labels).properties(
         width=520, height=280, title=alt.Title(title, subtitle="Grey: totals; blue: changes"),
-        description=f"{title}: waterfall from the base-year total through each change to the end-year total.",
+        description=describe_waterfall(df, title=title, y_title=y_title, fmt=fmt),
     )
 
 
-def stacked_years(df: pd.DataFrame, *, title: str, y_title: str, fmt: str = ",.0f") -> alt.Chart:
-    """Stacked areas by year: ``year`` (int), ``part`` and ``value`` (e.g. unplanned and elective bed days)."""
-    return alt.Chart(df).mark_area(opacity=0.85).encode(
-        x=alt.X("year:Q", title=None, axis=alt.Axis(format="d")),
+def stacked_years(
+    df: pd.DataFrame, *, title: str, y_title: str, fmt: str = ",.0f", x_title: str = "Year",
+) -> alt.Chart:
+    """Stacked areas by year: ``year`` (int), ``part`` and ``value`` (e.g. unplanned and elective bed days).
+
+    Opaque: stacked areas do not overlap, and see-through ones would be paler than the palette's 3:1."""
+    return alt.Chart(df).mark_area().encode(
+        x=alt.X("year:Q", title=x_title, axis=alt.Axis(format="d")),
         y=alt.Y("value:Q", title=y_title, stack=True, axis=alt.Axis(format=fmt)),
-        color=alt.Color("part:N", title=None, scale=alt.Scale(range=[FOCAL, "#41B6E6", OTHERS])),
+        color=alt.Color("part:N", title=None, scale=alt.Scale(range=list(CATEGORICAL))),
         tooltip=[alt.Tooltip("part:N"), alt.Tooltip("year:Q", format="d"),
                  alt.Tooltip("value:Q", title=y_title, format=fmt)],
-    ).properties(width=480, height=260, title=title, description=f"{title}: stacked areas by year.")
+    ).properties(width=480, height=260, title=title,
+                 description=describe_stacked_years(df, title=title, y_title=y_title, fmt=fmt))
 
 
 def age_profile(df: pd.DataFrame, *, title: str, y_title: str, fmt: str = ",.0f") -> alt.Chart:
     """A value by single year of age, one line for women and one for men: ``sex`` (f/m), ``age``, ``value``."""
     d = df.assign(Sex=df["sex"].map({"f": "Women", "m": "Men"}))
     return alt.Chart(d).mark_line(strokeWidth=2).encode(
-        x=alt.X("age:Q", title="Age (90 = 90+)"),
+        x=alt.X("age:Q", title="Age (years; 90 = 90+)"),
         y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=fmt)),
         # One legend: colour and dash share the field, title and domain, so vega-lite merges them.
         color=alt.Color("Sex:N", title=None,
-                        scale=alt.Scale(domain=["Women", "Men"], range=[FOCAL, "#AE2573"])),
+                        scale=alt.Scale(domain=["Women", "Men"], range=list(CATEGORICAL[:2]))),
         strokeDash=alt.StrokeDash("Sex:N", title=None,
                                   scale=alt.Scale(domain=["Women", "Men"], range=[[1, 0], [4, 3]])),
         tooltip=[alt.Tooltip("Sex:N"), alt.Tooltip("age:Q", title="Age"),
                  alt.Tooltip("value:Q", title=y_title, format=fmt)],
     ).properties(width=480, height=260, title=title,
-                 description=f"{title}: line by single year of age for women and men.")
+                 description=describe_age_profile(df, title=title, y_title=y_title, fmt=fmt))
 
 
 def rank_dots(
@@ -510,8 +753,7 @@ def rank_dots(
     return alt.layer(*layers).properties(
         width=250, height=alt.Step(30),
         title=alt.Title(f"{focal_name}: rank on each measure", subtitle=subtitle),
-        description=f"Dot chart of {focal_name}'s rank among ICBs on each funding and acute spend measure"
-        + (f", against the claimed rank of {claimed_rank}." if claimed_rank else "."),
+        description=describe_rank_dots(ranks, focal_name=focal_name, claimed_rank=claimed_rank),
     )
 
 
@@ -541,8 +783,7 @@ def share_bars(shares: pd.DataFrame, *, stated_pct: float, focal_name: str, high
         width=260, height=alt.Step(34),
         title=alt.Title("Savings as a share of each funding base",
                         subtitle=f"{focal_name}; dashed line: the report's share; closest base in blue"),
-        description=f"Bar chart of {focal_name}'s savings as a per cent of each published allocation base, against "
-        f"the {stated_pct:g}% the report states.",
+        description=describe_share_bars(shares, stated_pct=stated_pct, focal_name=focal_name, highlight=highlight),
     )
 
 
@@ -554,7 +795,7 @@ def deficit_bars(deficits: pd.DataFrame, *, focal_name: str) -> alt.VConcatChart
     """
     df = deficits.assign(shown=[f"£{v:,.1f}m" for v in deficits["value_gbp_m"]])
     top = float(df["value_gbp_m"].max()) * 1.25
-    x = alt.X("value_gbp_m:Q", title="Deficit (£ millions)", scale=alt.Scale(domain=[0, top], nice=False))
+    x = alt.X("value_gbp_m:Q", title="Deficit (£ million)", scale=alt.Scale(domain=[0, top], nice=False))
     colour = alt.condition(alt.datum.kind == "plan", alt.value(REFERENCE), alt.value(FOCAL))
     tooltip = [alt.Tooltip("year:N", title="Year"), alt.Tooltip("category:N", title="What"),
                alt.Tooltip("value_gbp_m:Q", title="£m", format=",.1f"), alt.Tooltip("source:N", title="Source")]
@@ -567,12 +808,11 @@ def deficit_bars(deficits: pd.DataFrame, *, focal_name: str) -> alt.VConcatChart
     return alt.vconcat(*panels, spacing=18).properties(
         title=alt.Title("Deficits, before and after support, against plans",
                         subtitle=f"{focal_name}: outturns in blue; control totals and limits (plans) in black"),
-        description=f"Bar chart of {focal_name}'s published system, provider and ICB deficits by year, before and "
-        "after support funding, with the control totals and limits.",
+        description=describe_deficit_bars(deficits, focal_name=focal_name),
     )
 
 
-def amount_bars(df: pd.DataFrame, *, title: str, subtitle: str, description: str) -> alt.LayerChart:
+def amount_bars(df: pd.DataFrame, *, title: str, subtitle: str, focal_name: str) -> alt.LayerChart:
     """Amounts in £ millions as labelled horizontal bars, in the order given: ``label``, ``value_gbp_m``, ``kind``.
 
     Bars of kind ``public data`` (reproduced here) are blue; the others (the report, a published page) grey, and
@@ -580,7 +820,7 @@ def amount_bars(df: pd.DataFrame, *, title: str, subtitle: str, description: str
     """
     y = alt.Y("label:N", sort=list(df["label"]), title=None, axis=alt.Axis(labelLimit=320))
     top = float(df["value_gbp_m"].max()) * 1.3  # room for the value labels
-    x = alt.X("value_gbp_m:Q", title="£ millions", axis=alt.Axis(format=",.0f"),
+    x = alt.X("value_gbp_m:Q", title="£ million", axis=alt.Axis(format=",.0f"),
               scale=alt.Scale(domain=[0, top], nice=False))
     colour = alt.condition(alt.datum.kind == "public data", alt.value(FOCAL), alt.value(OTHERS))
     shown = df.assign(shown=[f"£{v:,.0f}m" for v in df["value_gbp_m"]])
@@ -590,7 +830,8 @@ def amount_bars(df: pd.DataFrame, *, title: str, subtitle: str, description: str
                  alt.Tooltip("kind:N", title="From")])
     text = alt.Chart(shown).mark_text(align="left", dx=4, color=REFERENCE).encode(x=x, y=y, text="shown:N")
     return alt.layer(bars, text).properties(
-        width=250, height=alt.Step(28), title=alt.Title(title, subtitle=subtitle), description=description)
+        width=250, height=alt.Step(28), title=alt.Title(title, subtitle=subtitle),
+        description=describe_amount_bars(df, title=title, focal_name=focal_name))
 
 
 def status_bars(df: pd.DataFrame, *, title: str) -> alt.LayerChart:
@@ -598,7 +839,7 @@ def status_bars(df: pd.DataFrame, *, title: str) -> alt.LayerChart:
 
     Each bar is named by its status on the axis and labelled with its count, so colour is not the only cue.
     """
-    colours = {"reproduced": "#00703C", "consistent": FOCAL, "not reproduced": "#B10E1E", "stated only": OTHERS}
+    colours = STATUS_COLOURS
     y = alt.Y("status:N", sort=list(df["status"]), title=None, axis=alt.Axis(labelLimit=200))
     x = alt.X("claims:Q", title="Claims", axis=alt.Axis(format="d", tickMinStep=1),
               scale=alt.Scale(domain=[0, max(int(df["claims"].max()), 1) * 1.15], nice=False))
@@ -608,5 +849,4 @@ def status_bars(df: pd.DataFrame, *, title: str) -> alt.LayerChart:
         tooltip=[alt.Tooltip("status:N", title="Status"), alt.Tooltip("claims:Q", title="Claims")])
     text = alt.Chart(df).mark_text(align="left", dx=4, color=REFERENCE).encode(x=x, y=y, text="claims:Q")
     return alt.layer(bars, text).properties(
-        width=300, height=alt.Step(28), title=title,
-        description=f"{title}: horizontal bars, one per status, each labelled with its number of claims.")
+        width=300, height=alt.Step(28), title=title, description=describe_status_bars(df, title=title))

@@ -1,3 +1,4 @@
+import functools
 import re
 
 import pandas as pd
@@ -34,14 +35,15 @@ def test_chart_ids_are_stable_across_runs_but_unique_on_a_page():
 
 
 def test_ranked_bar_highlights_and_labels_the_focal_icb():
-    spec = charts.ranked_bar(DF, value="v", rank="v_rank", label="V", focal_code="QBB",
+    spec = charts.ranked_bar(DF, value="v", rank="v_rank", label="V (£)", focal_code="QBB",
                              default_year="2023/24").to_dict()
     # As drawn: the focal ICB's bar, and only it, in the highlight colour, and only it labelled with its value.
     bars = {fields["ICB"]: fill for fields, fill, _ in drawn_marks(spec, "bar")}
     assert bars == {"A": charts.OTHERS, "B": charts.FOCAL, "C": charts.OTHERS}
     labels = [(fields["short_name"], text) for fields, _, text in drawn_marks(spec, "text mark") if text]
     assert labels == [("B", "1")]
-    assert spec["description"].endswith("with B highlighted.")  # the description names the focal ICB for screen readers
+    # The description, made from the rows drawn, names the focal ICB for screen readers.
+    assert spec["description"] == "V (£) for all 3 ICBs in 2023/24 ranges from £1 (B) to £3 (A); B is 3rd at £1."
 
 
 def test_need_scatter_highlights_only_the_focal_icb():
@@ -97,26 +99,190 @@ def test_importing_charts_leaves_altair_alone_and_render_applies_the_theme():
     assert spec["config"]["font"] == charts.FONT and spec["config"]["bar"]["color"] == charts.OTHERS
 
 
+@functools.cache
+def every_chart() -> dict[str, list]:
+    """Each chart function, on small frames shaped as its chapter's, on each of its branches (made once: the
+    colour tests share them)."""
+    years = pd.DataFrame({"year": [2023, 2024], "value": [1.0, 2.0]})
+    by_age = pd.DataFrame({"sex": ["f", "m"] * 2, "age": [0, 0, 90, 90], "value": [1.0, 2.0, 3.0, 4.0]})
+    bands = pd.concat([years.assign(place=p, band=b) for p in ("P", "Q") for b in ("65+", "75+", "85+")])
+    fan = pd.DataFrame({"series": ["P", "P", "V", "V"], "year": [2024, 2025] * 2, "growth_pct": [1.0, 2.0, 1.0, 3.0]})
+    ranks = pd.DataFrame({"row": ["A, 2023/24", "B, 2023/24"], "rank": [2, 21], "n": [42, 42],
+                          "rank_text": ["2nd of 42", "21st of 42"]})
+    shares = pd.DataFrame({"base": ["a", "b"], "label": ["Base A", "Base B"], "share_pct": [7.0, 6.8],
+                           "amount_gbp_m": [100.0, 110.0]})
+    deficits = pd.DataFrame({"year": ["2023/24", "2024/25"], "category": ["System", "System plan"],
+                             "kind": ["outturn", "plan"], "value_gbp_m": [228.6, 175.0], "source": ["s"] * 2})
+    amounts = pd.DataFrame({"label": ["Report", "Public data"], "value_gbp_m": [4500.0, 4088.0],
+                            "kind": ["report", "public data"]})
+    return {
+        "ranked_bar": [charts.ranked_bar(DF, value="v", rank="v_rank", label="V (£)", focal_code="QBB",
+                                         default_year="2023/24"),
+                       charts.ranked_bar(DF, value="v", rank="v_rank", label="V (%)", focal_code="QBB",
+                                         default_year="2023/24", fmt="+.1f",
+                                         reference=pd.DataFrame({"year": ["2023/24"], "v": [2.0]}))],
+        "need_scatter": [charts.need_scatter(DF, focal_code="QAA", default_year="2023/24")],
+        "band_lines": [charts.band_lines(bands[bands["place"] == "P"], title="T", y_title="Persons"),
+                       charts.band_lines(bands, title="T", y_title="Persons", base_year=2023)],
+        "pyramid": [charts.pyramid(pd.concat([by_age.assign(year=2023), by_age.assign(year=2043)]).rename(
+            columns={"value": "persons"}), years=(2023, 2043), title="T")],
+        "growth_fan": [charts.growth_fan(fan, title="T", highlight="P"),
+                       charts.growth_fan(fan, title="T", highlight="P", band=pd.DataFrame(
+                           {"year": [2024, 2025], "low": [0.0, 1.0], "high": [2.0, 3.0]}))],
+        "waterfall": [charts.waterfall(pd.DataFrame({"step": ["a", "b", "c"], "start": [0.0, 10.0, 0.0],
+                                                     "end": [10.0, 12.0, 12.0]}), title="T")],
+        "stacked_years": [charts.stacked_years(pd.concat([years.assign(part="Unplanned"),
+                                                          years.assign(part="Elective")]),
+                                               title="T", y_title="Bed days")],
+        "age_profile": [charts.age_profile(by_age, title="T", y_title="£ per person")],
+        "rank_dots": [charts.rank_dots(ranks, focal_name="X"),
+                      charts.rank_dots(ranks, focal_name="X", claimed_rank=2, claim="report: 2nd")],
+        "share_bars": [charts.share_bars(shares, stated_pct=6.6, focal_name="X", highlight="b")],
+        "deficit_bars": [charts.deficit_bars(deficits, focal_name="X")],
+        "amount_bars": [charts.amount_bars(amounts, title="T", subtitle="S", focal_name="X")],
+        "status_bars": [charts.status_bars(pd.DataFrame({"status": list(charts.STATUS_COLOURS),
+                                                         "claims": [3, 2, 1, 12]}), title="T")],
+    }
+
+
 def test_every_chart_function_makes_a_valid_vega_lite_spec():
     # render does not validate (it cost more than drawing), so each chart function is validated here, on both its
     # branches where it has them; Altair's to_dict() raises SchemaValidationError for an invalid spec.
-    years = pd.DataFrame({"year": [2023, 2024], "value": [1.0, 2.0]})
-    by_age = pd.DataFrame({"sex": ["f", "m"] * 2, "age": [0, 0, 90, 90], "value": [1.0, 2.0, 3.0, 4.0]})
-    made = [
-        charts.band_lines(years.assign(place="A", band="65+"), title="T", y_title="Persons"),
-        charts.band_lines(years.assign(place="A", band="65+"), title="T", y_title="Persons", base_year=2023),
-        charts.pyramid(pd.concat([by_age.assign(year=2023), by_age.assign(year=2043)]).rename(
-            columns={"value": "persons"}), years=(2023, 2043), title="T"),
-        charts.growth_fan(pd.DataFrame({"series": ["P", "P"], "year": [2024, 2025], "growth_pct": [1.0, 2.0]}),
-                          title="T", highlight="P"),
-        charts.growth_fan(pd.DataFrame({"series": ["P", "P"], "year": [2024, 2025], "growth_pct": [1.0, 2.0]}),
-                          title="T", highlight="P",
-                          band=pd.DataFrame({"year": [2024, 2025], "low": [0.0, 1.0], "high": [2.0, 3.0]})),
-        charts.waterfall(pd.DataFrame({"step": ["a", "b", "c"], "start": [0.0, 10.0, 0.0], "end": [10.0, 12.0, 12.0]}),
-                         title="T"),
-        charts.stacked_years(years.assign(part="Unplanned"), title="T", y_title="Bed days"),
-        charts.age_profile(by_age, title="T", y_title="£"),
-    ]
-    for chart in made:
-        chart.to_dict()  # validates
-        assert charts.render(chart, order=1).spec["description"]
+    for made in every_chart().values():
+        for chart in made:
+            chart.to_dict()  # validates
+            assert charts.render(chart, order=1).spec["description"]
+
+
+# A quantitative axis names its unit with one of these words (matched in lower case).
+UNIT_WORDS = ("£", "%", "persons", "bed days", "claims", "rank", "index", "years")
+
+
+def axes(spec: dict):
+    """Every x and y encoding of a Vega-Lite spec, through its layers, facets and concatenations."""
+    for channel in ("x", "y"):
+        if channel in spec.get("encoding", {}):
+            yield spec["encoding"][channel]
+    for key in ("layer", "vconcat", "hconcat", "concat"):
+        for part in spec.get(key, []):
+            yield from axes(part)
+    if "spec" in spec:  # a facet's inner chart
+        yield from axes(spec["spec"])
+
+
+def test_every_quantitative_or_year_axis_has_a_title_naming_its_unit():
+    checked = 0
+    for name, made in every_chart().items():
+        for chart in made:
+            for enc in axes(chart.to_dict()):
+                is_year = enc.get("field") == "year"
+                if enc.get("type") not in ("quantitative", "temporal") and not is_year:
+                    continue
+                # A layer drawn on a sibling's axis may leave the title to it; the axis shows the first layer's.
+                if "title" not in enc:
+                    continue
+                title = enc["title"]
+                assert title, f"{name}: {enc['field']} has no axis title"
+                if is_year:
+                    assert title in ("Year", "Mid-year"), f"{name}: {title}"
+                elif enc["type"] == "quantitative":
+                    assert any(w in title.lower() for w in UNIT_WORDS), f"{name}: {title!r} names no unit"
+                checked += 1
+    assert checked >= 25  # the walk really reaches the axes, layers and facets included
+
+
+def test_every_shared_axis_is_titled_on_its_first_layer():
+    # The walk above skips untitled layers, so check the axis each chart shows has a title: the first encoding
+    # of each channel met (the one Vega-Lite takes the title from when layers share a scale).
+    for name, made in every_chart().items():
+        for chart in made:
+            first: dict[str, dict] = {}
+            spec = chart.to_dict()
+            parts = spec.get("layer") or spec.get("vconcat") or [spec.get("spec", spec)]
+            for part in parts:
+                for layer in part.get("layer", [part]):
+                    for channel in ("x", "y"):
+                        enc = layer.get("encoding", {}).get(channel)
+                        if enc and "field" in enc and channel not in first:
+                            first[channel] = enc
+            for channel, enc in first.items():
+                if enc.get("type") in ("quantitative", "temporal") or enc.get("field") == "year":
+                    assert enc.get("title"), f"{name}: the {channel} axis ({enc['field']}) has no title"
+
+
+@pytest.mark.parametrize(("title", "unit"), [
+    ("Core allocation per registered head (£)", "£"), ("Distance from target (%)", "%"),
+    ("Deficit (£ million)", "£ million"), ("£ million", "£ million"), ("£ per person", "£"),
+    ("Bed days", "bed days"), ("Persons", "persons"),
+])
+def test_unit_of_reads_the_unit_an_axis_title_names(title, unit):
+    assert charts.unit_of(title) == unit
+
+
+@pytest.mark.parametrize(("value", "unit", "fmt", "text"), [
+    (1907.35, "£", ",.0f", "£1,907"), (354.84, "£ million", ",.1f", "£354.8m"), (6.3, "%", "+.1f", "+6.3%"),
+    (-3.21, "%", "+.1f", "-3.2%"), (-12.0, "£ million", ",.1f", "-£12.0m"), (1234567.0, "bed days", ",.0f",
+                                                                            "1,234,567 bed days"),
+])
+def test_quantity_puts_the_unit_where_a_sentence_does(value, unit, fmt, text):
+    assert charts.quantity(value, unit, fmt) == text
+
+
+def test_each_description_is_one_sentence_from_the_rows_drawn():
+    made = {name: [c.to_dict()["description"] for c in cs] for name, cs in every_chart().items()}
+    assert made["ranked_bar"][1] == ("V (%) for all 3 ICBs in 2023/24 ranges from +1.0% (B) to +3.0% (A); "
+                                     "B is 3rd at +1.0%; England +2.0%.")
+    # A, B, C: need 1.0, 1.1, 0.9 against £1, £2, £3: perfectly anti-correlated but for B (r = -0.5).
+    assert made["need_scatter"] == ["Core allocation per registered head against core need index for 3 ICBs in "
+                                    "2023/24: the index runs from 0.900 to 1.100 and the allocation from £1 to £3 "
+                                    "(correlation -0.50); A has an index of 1.000 and £1 per head."]
+    # Every band of both places doubles from 1 to 2 persons: the first in the frame is both fastest and slowest.
+    assert made["band_lines"][1] == ("T, 2023 to 2024: the fastest-growing band is 65+ in P, +100.0% (from 1 "
+                                     "persons to 2 persons); the slowest is 65+ in P, +100.0%.")
+    # 10 persons in each year; median: ages 0 hold 3 of 10, ages 90 the other 7, so the median person is 90.
+    assert made["pyramid"] == ["T: 10 persons in 2023 and 10 persons in 2043 (0.0%); the median age is 90 in 2023 "
+                               "and 90 in 2043."]
+    assert made["growth_fan"] == [
+        "T: by 2025, P grows +2.0% on the base year; the 2 series range from +2.0% to +3.0%.",
+        "T: by 2025, P grows +2.0% on the base year; the 2 series range from +2.0% to +3.0%, and the 80% "
+        "interval from +1.0% to +3.0%."]
+    assert made["waterfall"] == ["T: from £10.0m (a), the largest change is b at +£2.0m, to £12.0m (c)."]
+    # 1 + 1 bed days in 2023, 2 + 2 in 2024: the first part listed is the largest (ties keep the first).
+    assert made["stacked_years"] == ["T: the total is 2 bed days in 2023 and 4 bed days in 2024 (+100.0%); "
+                                     "Unplanned is the largest part, 50% in 2024."]
+    assert made["age_profile"] == ["T: highest for men aged 90+, £4, and lowest for women aged 0, £1."]
+    assert made["rank_dots"] == [
+        "X's rank among ICBs on 2 measures runs from 2nd of 42 (A, 2023/24) to 21st of 42 (B, 2023/24).",
+        "X's rank among ICBs on 2 measures runs from 2nd of 42 (A, 2023/24) to 21st of 42 (B, 2023/24); the "
+        "report claims 2nd."]
+    assert made["share_bars"] == ["X's savings are 6.80% to 7.00% of the 2 funding bases; the report states 6.6%, "
+                                  "nearest Base B at 6.80%."]
+    assert made["deficit_bars"] == ["X's published deficits in 2023/24 and 2024/25: the largest outturn is System "
+                                    "in 2023/24, £228.6m; the largest plan is System plan in 2024/25, £175.0m."]
+    assert made["amount_bars"] == ["T, X: Report, £4,500m; Public data, £4,088m."]
+    assert made["status_bars"] == ["T: 18 claims, 3 reproduced, 2 consistent, 1 not reproduced and 12 stated only."]
+
+
+def test_a_chart_is_a_figure_captioned_with_its_description():
+    chart = charts.status_bars(pd.DataFrame({"status": ["reproduced"], "claims": [1]}), title="T")
+    markup = charts.render(chart, order=1).markup
+    sentence = "T: 1 claim, 1 reproduced."
+    assert markup.startswith(f'<figure class="sots-figure">\n<figcaption class="sots-caption">{sentence}'
+                             "</figcaption>\n<div class=\"sots-chart\"")
+    assert f'role="figure" aria-label="{sentence}"' in markup and markup.endswith("</figure>")
+    assert markup == charts.render(chart, order=1).markup  # byte-identical on every build
+    # The caption is escaped as the label is: a title with markup in it stays text.
+    odd = charts.render(charts.status_bars(pd.DataFrame({"status": ["a"], "claims": [1]}), title="<b>"), order=1)
+    assert "<figcaption class=\"sots-caption\">&lt;b&gt;: 1 claim, 1 a.</figcaption>" in odd.markup
+
+
+def test_a_table_refuses_an_unformatted_fractional_column_and_separates_thousands():
+    df = pd.DataFrame({"ICB": ["A"], "£m": [1234.5678], "Residents": [1234567], "Rank": [3], "Reached": [True]})
+    with pytest.raises(ValueError, match="'£m'"):
+        charts.table(df, {})
+    shown = charts.table(df, {"£m": "{:,.1f}"})._repr_html_()
+    assert ">1,234.6<" in shown and ">1,234,567<" in shown and ">3<" in shown and ">True<" in shown
+    assert "1234.5678" not in shown
+    # A number in a column of text (object dtype) is caught too.
+    with pytest.raises(ValueError, match="'Value'"):
+        charts.table(pd.DataFrame({"Value": ["not published", 0.5]}), {})

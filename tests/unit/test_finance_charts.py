@@ -24,9 +24,9 @@ def test_rank_dots_mark_the_claimed_rank_only_when_there_is_a_claim():
     ranks = pd.DataFrame({"row": ["A, 2023/24", "B, 2023/24"], "rank": [2, 21], "n": [42, 42],
                           "rank_text": ["2nd of 42", "21st of 42"]})
     with_claim = _text(charts.rank_dots(ranks, focal_name="X", claimed_rank=2, claim="report: 2nd"))
-    assert "report: 2nd" in with_claim and "claimed rank of 2" in with_claim and "strokeDash" in with_claim
+    assert "report: 2nd" in with_claim and "the report claims 2nd." in with_claim and "strokeDash" in with_claim
     without = _spec(charts.rank_dots(ranks, focal_name="X"))
-    assert "strokeDash" not in json.dumps(without) and without["description"].endswith("measure.")
+    assert "strokeDash" not in json.dumps(without) and without["description"].endswith("to 21st of 42 (B, 2023/24).")
     assert len(without["layer"]) == 2
 
 
@@ -46,7 +46,7 @@ def test_share_bars_highlight_and_label_the_closest_base():
     assert {fields["Base"]: fill for fields, fill, _ in drawn_marks(spec, "bar")} == {
         "Base A": charts.OTHERS, "Base B": charts.FOCAL}
     assert [text for _, _, text in drawn_marks(spec, "text mark")] == ["7.00%", "6.80% ◀ closest", "report: 6.6%"]
-    assert "against the 6.6% the report states" in spec["description"]
+    assert "the report states 6.6%, nearest Base B at 6.80%" in spec["description"]
 
 
 def test_deficit_bars_show_each_year_with_plans_named_as_plans():
@@ -55,7 +55,7 @@ def test_deficit_bars_show_each_year_with_plans_named_as_plans():
         "kind": ["outturn", "outturn", "plan"], "value_gbp_m": [228.6, 354.8, 175.0], "source": ["s"] * 3})
     spec = _spec(charts.deficit_bars(deficits, focal_name="X"))
     assert [p["title"] for p in spec["vconcat"]] == ["2023/24", "2024/25"]
-    assert "£175.0m" in json.dumps(spec, ensure_ascii=False) and "X's published system" in spec["description"]
+    assert "£175.0m" in json.dumps(spec, ensure_ascii=False) and "X's published deficits" in spec["description"]
     # Outturns in the focal colour, plans in the reference colour, each in its year's panel.
     assert [(f["Year"], f["What"], fill) for f, fill, _ in drawn_marks(spec, "bar")] == [
         ("2023/24", "System, before support", charts.FOCAL), ("2024/25", "System, before support", charts.FOCAL),
@@ -65,12 +65,12 @@ def test_deficit_bars_show_each_year_with_plans_named_as_plans():
 def test_amount_bars_name_the_kind_of_each_amount():
     df = pd.DataFrame({"label": ["Report: budget", "Public data: allocations"], "value_gbp_m": [4500.0, 4088.0],
                        "kind": ["report", "public data"]})
-    spec = _spec(charts.amount_bars(df, title="T", subtitle="S", description="D"))
+    spec = _spec(charts.amount_bars(df, title="T", subtitle="S", focal_name="X"))
     # As drawn: public data in the focal colour, the report's figure not; each bar labelled with its amount.
     assert [(fields["What"], fill) for fields, fill, _ in drawn_marks(spec, "bar")] == [
         ("Report: budget", charts.OTHERS), ("Public data: allocations", charts.FOCAL)]
     assert [text for _, _, text in drawn_marks(spec, "text mark")] == ["£4,500m", "£4,088m"]
-    assert spec["description"] == "D"
+    assert spec["description"] == "T, X: Report: budget, £4,500m; Public data: allocations, £4,088m."
 
 
 def test_source_table_lists_each_source_once_with_its_address_as_text():
@@ -86,4 +86,4 @@ def test_a_table_may_let_long_addresses_break_without_breaking_numbers():
     df = pd.DataFrame({"Address": ["https://example.org/a/very/long/address"], "£": [1625.0]})
     html = charts.table(df, {"£": "{:,.0f}"}, wrap=("Address",))._repr_html_()
     assert html.count("overflow-wrap: anywhere") == 1 and "1,625" in html
-    assert "overflow-wrap" not in charts.table(df, {})._repr_html_()
+    assert "overflow-wrap" not in charts.table(df, {"£": "{:,.0f}"})._repr_html_()

@@ -129,15 +129,22 @@ def older_by_place(people: Population) -> pd.DataFrame:
 
 
 def place_growth(people: Population) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Each place's older bands in the base year, 2033 and 2043, with growth (per cent) to each; and the formats."""
+    """Each place's older bands in the base year, 2033 and 2043 (persons), with growth (per cent) to each; and the
+    formats."""
     by_place = demand.band_totals(people.persons, by=["place"])
-    base = str(people.base_year)
-    table = by_place[by_place["band"] != "All ages"][["place", "band", base, "2033", "2043"]].copy()
+    years = [str(people.base_year), *map(str, TARGETS)]
+    table = by_place[by_place["band"] != "All ages"][["place", "band", *years]].copy()
     for target in TARGETS:
-        table[f"Growth to {target} (%)"] = (table[str(target)] / table[base] - 1) * 100
-    return (table.rename(columns={"place": "Place", "band": "Band"}),
-            {base: "{:,.0f}", "2033": "{:,.0f}", "2043": "{:,.0f}", "Growth to 2033 (%)": "{:+.1f}",
-             "Growth to 2043 (%)": "{:+.1f}"})
+        table[f"Growth to {target} (%)"] = (table[str(target)] / table[years[0]] - 1) * 100
+    return _persons_and_growth(table.rename(columns={"place": "Place", "band": "Band"}), years)
+
+
+def _persons_and_growth(table: pd.DataFrame, years: list[str]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``table`` with each year's column of persons headed "<year> (persons)", and the formats of it and of its
+    growth columns (per cent)."""
+    shown = table.rename(columns={y: f"{y} (persons)" for y in years})
+    return shown, ({f"{y} (persons)": "{:,.0f}" for y in years}
+                   | {c: "{:+.1f}" for c in shown.columns if c.startswith("Growth to")})
 
 
 def localities(ch: Chapter, people: Population) -> tuple[pd.DataFrame, dict[str, str]] | None:
@@ -151,8 +158,7 @@ def localities(ch: Chapter, people: Population) -> tuple[pd.DataFrame, dict[str,
     loc = demand.band_totals(demand.footprint_population(ch.table("population_projection"), parts), by=["place"])
     loc = loc[loc["band"].isin(["65+", "85+"])][["place", "band", base, "2043"]]
     loc["Growth to 2043 (%)"] = (loc["2043"] / loc[base] - 1) * 100
-    return (loc.rename(columns={"place": "Locality", "band": "Band"}),
-            {base: "{:,.0f}", "2043": "{:,.0f}", "Growth to 2043 (%)": "{:+.1f}"})
+    return _persons_and_growth(loc.rename(columns={"place": "Locality", "band": "Band"}), [base, "2043"])
 
 
 def pyramid(people: Population) -> pd.DataFrame:

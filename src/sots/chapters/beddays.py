@@ -183,7 +183,7 @@ def four_figures(ch: Chapter, bd: BedDays) -> tuple[pd.DataFrame, dict[str, str]
                      "Status": ch.verdict(figure).status})
     frame = pd.DataFrame(rows)
     formats = {c: "{:+.1f}" for c in frame.columns if c.endswith("(%)") and c != "Report (%)"}
-    return frame, formats | {"Report (%)": "{:+.0f}"}
+    return frame, formats | {"Report (%)": "{:+.0f}", "By": "{:d}"}  # a year, so no thousands separator
 
 
 def fan(bd: BedDays) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -225,7 +225,7 @@ class Search:
         return [cid for cid in self.figures if cid not in self.reached]
 
 
-CLOSEST_FORMATS = {"Growth (%)": "{:+.1f}", "Gap (points)": "{:+.1f}"}
+CLOSEST_FORMATS = {"Growth (%)": "{:+.1f}", "Gap (points)": "{:+.1f}", "Base": "{:d}"}  # Base: a year, unseparated
 
 
 def search(ch: Chapter, bd: BedDays) -> Search:
@@ -306,8 +306,9 @@ def shown_methods(found: Search) -> tuple[pd.DataFrame, dict[str, str]]:
     best = found.consistent
     shown = pd.concat([best.head(5).assign(Shown="best of all"),
                        best[best["variant"] == demand.PRINCIPAL].head(3).assign(Shown="best on the principal")])
-    return (shown.rename(columns={"base_year": "Base", "total_gap_pp": "Total gap (points)"}),
-            {**{cid: "{:+.1f}" for cid in found.figures}, "Total gap (points)": "{:.1f}"})
+    gaps = {cid: f"{cid} gap (points)" for cid in found.figures}  # each claim's gap to its stated growth
+    return (shown.rename(columns={"base_year": "Base", "total_gap_pp": "Total gap (points)", **gaps}),
+            {**{c: "{:+.1f}" for c in gaps.values()}, "Total gap (points)": "{:.1f}", "Base": "{:d}"})
 
 
 def closest_methods(found: Search) -> pd.DataFrame:

@@ -478,9 +478,7 @@ def budget_chart(fin: Finance, who: str) -> alt.LayerChart:
     """The report's budget and hospital share against the allocations and the acute trusts' spending."""
     return charts.amount_bars(
         fin.budget_split, title="The budget and spending on hospitals",
-        subtitle=f"{who}; blue: computed from public data; grey: stated",
-        description=f"Bar chart comparing {who}'s budget and hospital spending as stated with the sum of its "
-        "allocations and its acute trusts' operating expenditure.")
+        subtitle=f"{who}; blue: computed from public data; grey: stated", focal_name=who)
 
 
 def trusts_table(fin: Finance) -> charts.Table:
