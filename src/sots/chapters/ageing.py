@@ -214,7 +214,8 @@ def eden(ch: Chapter, people: Population) -> pd.DataFrame:
             a, b = people.growth_pct(band, target), people.growth_pct(band, target, published=True)
             rows.append({"Figure": f"{band} growth to {target} (%)", "This book": a, "Published ICB series": b,
                          "Difference (points)": a - b})
-    rows.append({"Figure": f"Residents in {people.base_year}", "This book": people.residents(),
-                 "Published ICB series": people.residents(published=True), "Difference (points)": float("nan")})
+    # In thousands, so one format (one decimal) serves the column's per cent and persons alike.
+    rows.append({"Figure": f"Residents in {people.base_year} (thousands)", "This book": people.residents() / 1e3,
+                 "Published ICB series": people.residents(published=True) / 1e3, "Difference (points)": float("nan")})
     ch.glue("eden_residents", people.residents(published=True) - people.residents())
     return pd.DataFrame(rows)

@@ -312,8 +312,9 @@ def shown_methods(found: Search) -> tuple[pd.DataFrame, dict[str, str]]:
 
 
 def closest_methods(found: Search) -> pd.DataFrame:
-    """The methods nearest each claim, with the book's column names."""
-    return found.closest.rename(columns={"growth_pct": "Growth (%)", "gap_pp": "Gap (points)", "base_year": "Base"})
+    """The methods nearest each claim, with the book's column names; whether each reaches its claim in words."""
+    table = found.closest.rename(columns={"growth_pct": "Growth (%)", "gap_pp": "Gap (points)", "base_year": "Base"})
+    return table.assign(Reached=table["Reached"].map({True: "yes", False: "no"}))
 
 
 def scenario(ch: Chapter, bd: BedDays) -> dict[int, float]:
