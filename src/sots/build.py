@@ -149,7 +149,8 @@ def build_book(stage: Path) -> tuple[float, float | None]:
     """
     built = run_jupyter_book(stage)
     toc = yaml.safe_load((stage / "_toc.yml").read_text())
-    return built, printbook.print_book(stage, stage / "_build" / "html", book_pages(toc))
+    # The print page keeps the vega bundle of the front page's scripts: the charts draw with it.
+    return built, printbook.print_book(stage, stage / "_build" / "html", book_pages(toc), (VEGA_BUNDLE,))
 
 
 @dataclass(eq=False)  # compared and hashed by identity (it holds the ICB's lookup row), so it can key a dict

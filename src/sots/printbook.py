@@ -36,7 +36,6 @@ from sots.errors import BuildError
 PRINT_PAGE = "book/print.html"  # one folder below the edition, as every page it joins is, so `../_static/` holds
 PDF_NAME = "state-of-the-system-{edition}.pdf"
 SETTINGS_FILE = "print.json"  # in a staged book: what to print (see :func:`settings`); absent, the book is not printed
-VEGA_BUNDLE = "vega-offline.js"  # in _static, written by the build (sots.build.stage_sources)
 PRINT_CSS = "sots-print.css"  # in _static, from book/_static
 # Scripts the print page does not need: thebe's configuration (the book never launches live code), which is data.
 INERT_SCRIPTS = ("text/x-thebe-config",)
@@ -76,13 +75,15 @@ def slug(page: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", posixpath.splitext(page)[0]).strip("-")
 
 
-def assemble(pages: Sequence[tuple[str, str]], title: str) -> str:
+def assemble(pages: Sequence[tuple[str, str]], title: str, scripts: Sequence[str] = ()) -> str:
     """The print page's HTML (for :data:`PRINT_PAGE`) from the built ``pages``: (path relative to the book's HTML
     folder, the page's HTML), in the book's order, the front page first.
 
     The head has the front page's stylesheets, :data:`PRINT_CSS` (if the front page does not link it already) and
-    the vega bundle. The body is each page's ``<article>``, in order, as an ``<article class="sots-print-page">``
-    whose id is the page's :func:`slug`, with its scripts in place (they draw its charts). Ids get their page's slug
+    those of its scripts named in ``scripts`` (file names: the vega bundle, which the charts need; ValueError if one
+    is missing), none of the theme's. The body is each page's ``<article>``, in order, as an
+    ``<article class="sots-print-page">`` whose id is the page's :func:`slug`, with its scripts in place (they draw
+    its charts). Ids get their page's slug
     as a prefix, so they stay unique, except an id that an inline script of the page quotes (a chart's: its script
     finds its box by id), which must be unique in the book already (ValueError if not). Links to a joined page, or
     into one, point within the print page; a link to another file of the site loses its address (see the module's
@@ -107,11 +108,11 @@ def assemble(pages: Sequence[tuple[str, str]], title: str) -> str:
     ids: dict[str, dict[str, str]] = {}  # page -> its old id -> its id in the print page
     scripted: dict[str, str] = {}  # an id a script finds -> its page
     for path, article in articles.items():
-        scripts = "\n".join(s.string or "" for s in article.find_all("script") if not s.get("src"))
+        inline = "\n".join(s.string or "" for s in article.find_all("script") if not s.get("src"))
         ids[path] = {}
         for tag in article.find_all(id=True):
             old = tag["id"]
-            if f'"{old}"' in scripts or f"'{old}'" in scripts:
+            if f'"{old}"' in inline or f"'{old}'" in inline:
                 if old in scripted:
                     raise ValueError(f"{path}: id {old!r} is also on {scripted[old]}, and a script finds it by id")
                 scripted[old] = path
@@ -136,8 +137,14 @@ def assemble(pages: Sequence[tuple[str, str]], title: str) -> str:
     styles = [_moved(link.get("href", ""), posixpath.dirname(front_path), here) for link in links]
     if not any(posixpath.basename(urlsplit(s).path) == PRINT_CSS for s in styles):
         styles.append(f"../_static/{PRINT_CSS}")
+    sources = [_moved(tag["src"], posixpath.dirname(front_path), here)
+               for tag in (front.head.find_all("script", src=True) if front.head else [])]
+    kept = [src for src in sources if posixpath.basename(urlsplit(src).path) in scripts]
+    missing = sorted(set(scripts) - {posixpath.basename(urlsplit(src).path) for src in kept})
+    if missing:
+        raise ValueError(f"{front_path} loads no {', '.join(missing)}")
     head = "\n".join([f'<link rel="stylesheet" type="text/css" href="{html.escape(s)}" />' for s in styles]
-                     + [f'<script src="../_static/{VEGA_BUNDLE}"></script>'])
+                     + [f'<script src="{html.escape(src)}"></script>' for src in kept])
     lang = (front.html.get("lang") if front.html else None) or "en"
     body = "\n".join(str(article) for article in articles.values())
     # The theme's classes around the articles, so its styles apply as on the site; data-theme="light": the PDF is
@@ -242,17 +249,19 @@ def print_pdf(page: Path, pdf: Path, when: str, chromium: str | None = None) -> 
     return time.perf_counter() - started
 
 
-def print_book(stage: Path, html_dir: Path, pages: Sequence[str], chromium: str | None = None) -> float | None:
+def print_book(stage: Path, html_dir: Path, pages: Sequence[str], scripts: Sequence[str],
+               chromium: str | None = None) -> float | None:
     """Print a built book: write its print page (:func:`assemble` of ``pages``, paths relative to ``html_dir``, the
-    front page first) and its PDF at ``html_dir``'s root, as the staged book's :data:`SETTINGS_FILE` says. Return the
-    seconds the PDF took to print, or None if the book has no settings (it is not printed)."""
+    front page first, keeping its ``scripts``) and its PDF at ``html_dir``'s root, as the staged book's
+    :data:`SETTINGS_FILE` says. Return the seconds the PDF took to print, or None if the book has no settings (it is
+    not printed)."""
     path = stage / SETTINGS_FILE
     if not path.is_file():
         return None
     wanted = json.loads(path.read_text())
     page = html_dir / PRINT_PAGE
     try:
-        text = assemble([(p, (html_dir / p).read_text()) for p in pages], wanted["title"])
+        text = assemble([(p, (html_dir / p).read_text()) for p in pages], wanted["title"], scripts)
     except ValueError as err:
         raise BuildError(f"the print page of {html_dir}: {err}") from None
     page.write_text(text)

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from helpers import ROOT, focal_pixels
-from sots import charts, printbook
+from sots import build, charts, printbook
 from sots.errors import BuildError
 
 CHROMIUM = shutil.which("chromium")
@@ -22,7 +22,7 @@ def page(title: str, body: str, head: str = "") -> str:
     return f"""<!DOCTYPE html><html lang="en-GB"><head><title>{title}</title>
 <link rel="stylesheet" type="text/css" href="../_static/styles/theme.css?digest=1" />
 <link rel="stylesheet" type="text/css" href="../_static/sots.css?v=2" />
-<script src="../_static/vega-offline.js"></script><script src="../_static/scripts/bootstrap.js"></script>{head}
+<script src="../_static/vega-offline.js?v=3"></script><script src="../_static/scripts/bootstrap.js"></script>{head}
 </head><body><nav class="bd-sidebar"><a href="../notebooks/b.html">Chapter B in the menu</a></nav>
 <main><article class="bd-article">{body}
 <script type="text/x-thebe-config">{{ requestKernel: true }}</script></article>
@@ -47,7 +47,7 @@ PAGES = [("book/intro.html", FRONT), ("notebooks/a.html", CHAPTER_A), ("notebook
 def test_the_print_page_is_each_pages_article_in_order_each_starting_a_sheet():
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(printbook.assemble(PAGES, "The book, 2024-25"), "html.parser")
+    soup = BeautifulSoup(printbook.assemble(PAGES, "The book, 2024-25", [build.VEGA_BUNDLE]), "html.parser")
     articles = soup.find_all("article")
     assert [(a["id"], a["class"]) for a in articles] == [
         ("book-intro", ["bd-article", "sots-print-page"]), ("notebooks-a", ["bd-article", "sots-print-page"]),
@@ -61,7 +61,7 @@ def test_the_print_page_is_each_pages_article_in_order_each_starting_a_sheet():
     # The front page's stylesheets, then the print sheet, and only the vega bundle of its scripts.
     assert [link["href"] for link in soup.head.find_all("link")] == [
         "../_static/styles/theme.css?digest=1", "../_static/sots.css?v=2", "../_static/sots-print.css"]
-    assert [s["src"] for s in soup.find_all("script", src=True)] == ["../_static/vega-offline.js"]
+    assert [s["src"] for s in soup.find_all("script", src=True)] == ["../_static/vega-offline.js?v=3"]
     # The chart's script is kept where it was, after the box it draws into.
     chart = soup.find(class_="sots-chart")
     assert chart.find_next("script").string.startswith('var el = document.getElementById("sots-chart-1-abc")')
@@ -83,7 +83,7 @@ def test_the_sheet_breaks_and_the_print_sheet_come_from_sots_print_css():
 def test_ids_stay_unique_and_links_point_within_the_print_page_or_lose_a_site_address():
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(printbook.assemble(PAGES, "T"), "html.parser")
+    soup = BeautifulSoup(printbook.assemble(PAGES, "T", [build.VEGA_BUNDLE]), "html.parser")
     ids = [tag["id"] for tag in soup.find_all(id=True)]
     assert len(ids) == len(set(ids))
     # Both chapters have a section "method"; each gets its page's prefix. The chart's box keeps the id its script
@@ -104,8 +104,28 @@ def test_a_chart_id_on_two_pages_is_refused_as_its_script_would_draw_into_the_fi
     twice = [("notebooks/b.html", CHAPTER_B), ("notebooks/c.html", CHAPTER_B)]
     with pytest.raises(ValueError, match="'sots-chart-1-abc' is also on notebooks/b.html"):
         printbook.assemble(twice, "T")
+    with pytest.raises(ValueError, match=r"book/intro.html loads no vega-lite.js$"):
+        printbook.assemble(PAGES, "T", ["vega-lite.js"])  # a chart's script would find no vegaEmbed
     with pytest.raises(ValueError, match="no <article>"):
         printbook.assemble([("book/intro.html", "<html><body><p>none</p></body></html>")], "T")
+
+
+@pytest.mark.unit
+def test_the_build_prints_the_front_page_then_the_chapters_and_the_front_page_names_the_pdf():
+    import yaml
+
+    from helpers import REGISTER, chapter_pages
+    from sots import editions, release
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    assert build.book_pages(toc) == ["book/intro.html", *chapter_pages()]
+    rel = release.Release("2026.1", "ab" * 20, "2026-01-31T12:00:05+00:00", "commit time")
+    config = build.edition_config(ROOT, editions.get(REGISTER, "2024-25"), "NHS X ICB", "X", rel)["sphinx"]["config"]
+    assert config["myst_substitutions"]["pdf_file"] == "state-of-the-system-2024-25.pdf"
+    assert config["html_css_files"][-1] == printbook.PRINT_CSS  # every page prints with it, after the site's own
+    assert "{{ '<a href=\"../{0}\">{0}</a>'.format(pdf_file) }}" in (ROOT / "book" / "intro.md").read_text()
+    assert printbook.settings("2024-25", "The book", rel.build_time) == {
+        "pdf": "state-of-the-system-2024-25.pdf", "title": "The book", "date": "2026-01-31T12:00:05+00:00"}
 
 
 @pytest.mark.unit
@@ -165,8 +185,9 @@ def test_printing_the_same_page_twice_in_two_folders_gives_the_same_bytes_with_t
         folder = tmp_path / f"site{n}"
         (folder / "book").mkdir(parents=True)
         (folder / "_static").mkdir()
-        (folder / "_static" / printbook.VEGA_BUNDLE).write_text(charts.offline_bundle())
-        (folder / "book" / "print.html").write_text(printbook.assemble([("book/intro.html", page("A", body))], "T"))
+        (folder / "_static" / build.VEGA_BUNDLE).write_text(charts.offline_bundle())
+        (folder / "book" / "print.html").write_text(
+            printbook.assemble([("book/intro.html", page("A", body))], "T", [build.VEGA_BUNDLE]))
         printbook.print_pdf(folder / "book" / "print.html", folder / "out.pdf", "2026-01-31T12:00:05+00:00")
         printed.append((folder / "out.pdf").read_bytes())
         if n == 1:
