@@ -87,7 +87,8 @@ def assemble(pages: Sequence[tuple[str, str]], title: str, scripts: Sequence[str
     as a prefix, so they stay unique, except an id that an inline script of the page quotes (a chart's: its script
     finds its box by id), which must be unique in the book already (ValueError if not). Links to a joined page, or
     into one, point within the print page; a link to another file of the site loses its address (see the module's
-    notes); the headings' "#" links and inert scripts are dropped.
+    notes); the headings' "#" links and inert scripts are dropped. The front page's footer (the edition, release
+    and commit) closes its article, as the colophon: the theme does not print a page's footer.
     """
     from bs4 import BeautifulSoup
 
@@ -133,6 +134,12 @@ def assemble(pages: Sequence[tuple[str, str]], title: str, scripts: Sequence[str
             tag["src"] = _moved(tag["src"], folder, here)
         article.attrs = {"class": ["bd-article", "sots-print-page"], "id": slug(path)}
     front_path, front = pages[0][0], soups[pages[0][0]]
+    items = front.select(".bd-footer-content .footer-item")
+    if items:
+        colophon = front.new_tag("footer", attrs={"class": "sots-print-colophon"})
+        for item in items:
+            colophon.append(item)
+        articles[front_path].append(colophon)
     links = front.head.find_all("link", rel="stylesheet") if front.head else []
     styles = [_moved(link.get("href", ""), posixpath.dirname(front_path), here) for link in links]
     if not any(posixpath.basename(urlsplit(s).path) == PRINT_CSS for s in styles):

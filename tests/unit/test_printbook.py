@@ -26,7 +26,8 @@ def page(title: str, body: str, head: str = "") -> str:
 </head><body><nav class="bd-sidebar"><a href="../notebooks/b.html">Chapter B in the menu</a></nav>
 <main><article class="bd-article">{body}
 <script type="text/x-thebe-config">{{ requestKernel: true }}</script></article>
-<footer class="bd-footer">Edition 2024-25</footer></main></body></html>"""
+<footer class="bd-footer-content"><div class="footer-item"><p class="sots-release">Edition 2024-25 · release 2026.1
+</p></div></footer></main></body></html>"""
 
 
 FRONT = page("Front", """<section id="front"><h1>The front<a class="headerlink" href="#front">#</a></h1>
@@ -54,9 +55,12 @@ def test_the_print_page_is_each_pages_article_in_order_each_starting_a_sheet():
         ("notebooks-b", ["bd-article", "sots-print-page"])]
     assert [a.h1.get_text() for a in articles] == ["The front", "Chapter A", "Chapter B"]
     assert soup.title.get_text() == "The book, 2024-25" and soup.html["lang"] == "en-GB"
-    # The navigation, the footer, the headings' "#" links and thebe's configuration are left out.
+    # The navigation, the headings' "#" links and thebe's configuration are left out; the footer (the edition,
+    # release and commit) is printed once, closing the front page.
     text = soup.get_text()
-    assert "in the menu" not in text and "Edition 2024-25" not in text and "requestKernel" not in text
+    assert "in the menu" not in text and "requestKernel" not in text
+    assert text.count("Edition 2024-25 · release 2026.1") == 1
+    assert articles[0].contents[-1].name == "footer" and "Edition 2024-25" in articles[0].contents[-1].get_text()
     assert not soup.select("a.headerlink") and not soup.select("nav")
     # The front page's stylesheets, then the print sheet, and only the vega bundle of its scripts.
     assert [link["href"] for link in soup.head.find_all("link")] == [
