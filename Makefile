@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt pyproject.toml | 
 .PHONY: book test prepare verify chromium clean venv check
 
 # Every edition in editions.yml, side by side under _build/site/<edition>/.
-book: $(STAMP)
+# Each edition's PDF is printed by headless chromium, so the book needs it too.
+book: $(STAMP) chromium
 	$(BIN)/sots build --all-editions
 
 # ruff first: a lint failure costs seconds, not the suite's minutes.
@@ -33,12 +34,17 @@ $(STAMP): requirements.txt pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# Browser tests drive Debian's chromium; install it when missing (CI runs as root).
+# Browser tests drive Debian's chromium, and the build prints each edition's PDF with it; the PDF tests read the PDF
+# with poppler-utils (pdfinfo, pdftotext, pdftoppm). Install each when missing (CI runs as root).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  echo "installing Debian chromium"; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@command -v pdftoppm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  echo "installing Debian poppler-utils"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq poppler-utils >/dev/null; }
 
 clean:
 	rm -rf _build

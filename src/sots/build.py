@@ -9,9 +9,9 @@ and, with ``--all-icbs``, for every other ICB too:
 3. Execute every chapter of every book (:mod:`sots.execution`): through the execution cache (:mod:`sots.execcache`),
    in warm kernels, ``-j`` at once or on a Dask cluster (:mod:`sots.executors`).
 4. Merge each book's results; for the report's ICB, refuse a figure the claims register names but no chapter
-   recorded. Build each book with Jupyter Book (warnings are errors), or take its HTML from the cache when its staged
-   sources are unchanged. Write ``results.json`` and ``manifest.json``; with ``--all-icbs``, move every other ICB's
-   book under ``<edition>/icb/<CODE>/`` and write the national page.
+   recorded. Build each book with Jupyter Book (warnings are errors) and print it to one PDF (:mod:`sots.printbook`),
+   or take both from the cache when its staged sources are unchanged. Write ``results.json`` and ``manifest.json``;
+   with ``--all-icbs``, move every other ICB's book under ``<edition>/icb/<CODE>/`` and write the national page.
 
 Only when every chosen edition has got through step 4 are they published (:func:`sots.publish.publish`). Any failure
 before publishing leaves the published site exactly as it was, and staging folders are unique per build, so
@@ -42,6 +42,7 @@ from sots import (
     executors,
     geography,
     national,
+    printbook,
     release,
     slices,
 )
@@ -81,14 +82,16 @@ def edition_config(root: Path, edition: Edition, icb_name: str, icb_short_name: 
     """The project's ``_config.yml`` with this edition's title, release, switcher, footer and prose values.
 
     ``myst_substitutions`` give the prose pages the edition's title, data years and the ICB's name as
-    ``{{ allocation_year }}`` and so on, from editions.yml rather than typed by hand.
+    ``{{ allocation_year }}`` and so on, from editions.yml rather than typed by hand, and the file name of the
+    edition's PDF as ``{{ pdf_file }}``.
     """
     config = yaml.safe_load((root / "_config.yml").read_text())
     config["title"] = f"{config['title']}: {icb_short_name}, {edition.id}"
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx["release"] = sphinx["version"] = edition.id
     cite = citation.text(citation.load(root / citation.CITATION_FILE), edition.id, icb_name)
-    sphinx["myst_substitutions"] = {**edition.parameters(), "icb_name": icb_name, "cite_text": cite}
+    sphinx["myst_substitutions"] = {**edition.parameters(), "icb_name": icb_name, "cite_text": cite,
+                                    "pdf_file": printbook.pdf_name(edition.id)}
     theme = sphinx.setdefault("html_theme_options", {})
     theme["switcher"] = {"json_url": SWITCHER_URL, "version_match": edition.id}
     theme["extra_footer"] = footer_html(edition, rel)
@@ -136,6 +139,24 @@ def run_jupyter_book(stage: Path) -> float:
     return time.perf_counter() - started
 
 
+def book_pages(toc: dict) -> list[str]:
+    """The book's built pages in reading order, relative to its HTML folder: the front page, then each chapter."""
+    return [f"{toc['root']}.html", *(f"{name}.html" for name in notebooks_in_toc(toc))]
+
+
+def build_book(stage: Path) -> tuple[float, float | None]:
+    """Build the staged book's HTML (:func:`run_jupyter_book`), then print it to one PDF at its root
+    (:func:`sots.printbook.print_book`); return the seconds each took (None: the book is not printed).
+
+    One task for the executor, so the PDF is made beside the book's HTML, in parallel with other books, and kept in
+    the execution cache with it.
+    """
+    built = run_jupyter_book(stage)
+    toc = yaml.safe_load((stage / "_toc.yml").read_text())
+    # The print page keeps the vega bundle of the front page's scripts: the charts draw with it.
+    return built, printbook.print_book(stage, stage / "_build" / "html", book_pages(toc), (VEGA_BUNDLE,))
+
+
 @dataclass(eq=False)  # compared and hashed by identity (it holds the ICB's lookup row), so it can key a dict
 class Staged:
     """One book staged for a run: the edition, the ICB, the book's scratch folder and its chapters to execute."""
@@ -168,6 +189,9 @@ def stage_book(edition: Edition, focal, inputs: Path, root: Path, work: Path, re
     config = edition_config(root, edition, focal.icb_name, focal.short_name, rel)
     config["sphinx"]["config"]["html_theme_options"]["switcher"]["json_url"] = "../" * depth + SWITCHER_URL
     stage_sources(root, stage, config, cache)
+    # What to print, in the staged book, so the execution cache keys its PDF on the PDF's date and title too.
+    (stage / printbook.SETTINGS_FILE).write_text(json.dumps(
+        printbook.settings(edition.id, config["title"], rel.build_time), indent=1, sort_keys=True) + "\n")
     # The notebooks as written, which the executed ones replace: a page that quotes a chapter's title finds it
     # whether that chapter has run yet or not.
     (stage / "notebooks").mkdir()
@@ -312,8 +336,9 @@ def build(
             results = {b: finish_results(b, rel) for b in every}
             keys = {b: execcache.folder_digest(b.stage) for b in every} if cache else {}
             todo = [b for b in every if not (cache and execcache.fetch_book(cache, keys[b], b.html))]
-            for i, seconds in executor.map(run_jupyter_book, [b.stage for b in todo]):
-                log(f"book {todo[i].book.label} built in {seconds:.1f} s")
+            for i, (seconds, printed) in executor.map(build_book, [b.stage for b in todo]):
+                log(f"book {todo[i].book.label} built in {seconds:.1f} s"
+                    + (f", its PDF printed in {printed:.1f} s" if printed is not None else ""))
                 if cache:
                     execcache.keep_book(cache, keys[todo[i]], todo[i].html)
             log(f"books done at {time.perf_counter() - started:.1f} s")
