@@ -161,10 +161,11 @@ def drawn_marks(spec: dict, role: str) -> list[tuple[dict[str, str], str | None,
     return marks
 
 
-def focal_pixels(ppm: bytes) -> list[int]:
+def chart_pixels(ppm: bytes) -> list[int]:
     """For each page of binary PPMs (P6) as pdftoppm writes them to its output, one after another: how many pixels
-    are the focal blue (sots.charts.FOCAL) over white at half opacity or more, as the charts paint the focal ICB's
-    marks (an area or a band is translucent)."""
+    are a chart's mark colour (the focal blue or a colour of sots.charts.PALETTE) over white at half opacity or more,
+    as charts paint their marks (an area or a band is translucent). Text, rules and the grey of the other ICBs are
+    not counted: they are black or grey, off every line from white to a mark colour."""
     import re
 
     import numpy as np
@@ -172,15 +173,19 @@ def focal_pixels(ppm: bytes) -> list[int]:
     from sots import charts
 
     white = np.array([255.0, 255.0, 255.0])
-    towards = np.array([int(charts.FOCAL[i:i + 2], 16) for i in (1, 3, 5)]) - white  # from white to the focal blue
+    colours = [charts.FOCAL, *charts.PALETTE.values()]
     counts, at = [], 0
     while at < len(ppm):
         header = re.compile(rb"P6\s+(\d+)\s+(\d+)\s+255\s").match(ppm, at)
         assert header, f"not a binary PPM at byte {at}"
         size = int(header[1]) * int(header[2]) * 3
         rgb = np.frombuffer(ppm, dtype=np.uint8, count=size, offset=header.end()).reshape(-1, 3) - white
-        opacity = rgb @ towards / (towards @ towards)  # how far each pixel lies from white towards the blue
-        off_line = np.abs(rgb - np.outer(opacity, towards)).sum(axis=1)  # and how far from that line (any other hue)
-        counts.append(int(((opacity >= 0.5) & (off_line <= 30)).sum()))
+        painted = np.zeros(len(rgb), dtype=bool)
+        for colour in colours:
+            towards = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)]) - white  # from white to the colour
+            opacity = rgb @ towards / (towards @ towards)  # how far each pixel lies from white towards it
+            off_line = np.abs(rgb - np.outer(opacity, towards)).sum(axis=1)  # and how far from that line
+            painted |= (opacity >= 0.5) & (off_line <= 30)
+        counts.append(int(painted.sum()))
         at = header.end() + size
     return counts

@@ -51,7 +51,7 @@ from sots.data import project_root
 from sots.downloads import DOWNLOADS_FOLDER
 from sots.editions import Edition
 from sots.errors import BuildError, InputError, refuse
-from sots.pipeline import Parameters, chapter_overrides, notebooks_in_toc
+from sots.pipeline import Parameters, chapter_overrides, notebooks_in_toc, pages_in_toc
 from sots.publish import ICON, MANIFEST_FILE, SWITCHER_FILE, manifest, publish, redirect_page, sha256_file
 from sots.release import Release
 from sots.render import render
@@ -140,8 +140,9 @@ def run_jupyter_book(stage: Path) -> float:
 
 
 def book_pages(toc: dict) -> list[str]:
-    """The book's built pages in reading order, relative to its HTML folder: the front page, then each chapter."""
-    return [f"{toc['root']}.html", *(f"{name}.html" for name in notebooks_in_toc(toc))]
+    """The book's built pages in reading order, relative to its HTML folder: the front page, then every page the
+    table of contents lists (the chapters, the methods and the glossary)."""
+    return [f"{name}.html" for name in pages_in_toc(toc)]
 
 
 def build_book(stage: Path) -> tuple[float, float | None]:

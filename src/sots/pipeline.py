@@ -184,21 +184,27 @@ def chapter_overrides(
     return typed
 
 
-def notebooks_in_toc(toc: dict) -> list[str]:
-    """The notebook paths (no suffix) that a Jupyter Book ``_toc.yml`` lists, in order."""
+def pages_in_toc(toc: dict) -> list[str]:
+    """Every page path (no suffix) that a Jupyter Book ``_toc.yml`` lists, in reading order: the root, then each
+    chapter, part and section as listed."""
     found: list[str] = []
 
     def walk(entries: list[dict]) -> None:
         for entry in entries:
-            if "file" in entry and entry["file"].startswith("notebooks/"):
+            if "file" in entry:
                 found.append(entry["file"])
             for key in ("chapters", "sections"):
                 walk(entry.get(key, []))
             for part in entry.get("parts", []):
                 walk(part.get("chapters", []))
 
-    walk([toc])
+    walk([{"file": toc["root"], **{k: v for k, v in toc.items() if k != "root"}}])
     return found
+
+
+def notebooks_in_toc(toc: dict) -> list[str]:
+    """The notebook paths (no suffix) that a Jupyter Book ``_toc.yml`` lists, in order."""
+    return [page for page in pages_in_toc(toc) if page.startswith("notebooks/")]
 
 
 def prepare_notebook(nb) -> list[str]:

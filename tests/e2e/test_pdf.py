@@ -1,5 +1,5 @@
-"""Each edition's PDF, as `sots build` publishes it: linked from the front page, listed in the manifest, the front
-page and every chapter each starting a page, every chart drawn (not an empty box), and the same bytes when printed
+"""Each edition's PDF, as `sots build` publishes it: linked from the front page, listed in the manifest, every page
+of the table of contents starting a page, every chart drawn (not an empty box), and the same bytes when printed
 again. Read with Debian's poppler-utils (pdfinfo, pdftotext, pdftoppm), as `make chromium` installs them."""
 
 from __future__ import annotations
@@ -11,15 +11,18 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 
-from helpers import CURRENT, EDITIONS, chapter_pages, focal_pixels
-from sots import printbook, publish
+from helpers import CURRENT, EDITIONS, ROOT, chapter_pages, chart_pixels
+from sots import pipeline, printbook, publish
 
 pytestmark = pytest.mark.e2e
 
-FRONT = "book/intro.html"
-# A page "has a chart drawn" when this many of its pixels, at 50 dpi, are the focal blue: a drawn chart's focal bar,
-# point or line gives hundreds; the blue of a status badge or a link in the text gives a few dozen at most.
+# Every page of the book in reading order, the front page first, as built pages: what the PDF prints.
+PAGES = [f"{name}.html" for name in pipeline.pages_in_toc(yaml.safe_load((ROOT / "_toc.yml").read_text()))]
+FRONT = PAGES[0]
+# A page "has a chart drawn" when this many of its pixels, at 50 dpi, are a chart's mark colour: a drawn chart's focal
+# bar, point or line or its coloured series give hundreds; links in the text give a few dozen at most.
 DRAWN_PIXELS = 150
 
 
@@ -49,10 +52,10 @@ def page_count(pdf: Path) -> int:
 
 
 def first_pages(folder: Path, texts: list[str]) -> dict[str, int]:
-    """The front page and each chapter (as built pages, in the book's order) -> the index of the PDF page its title
-    starts, each found after the one before."""
+    """Every page of the book (as built pages, in the book's order) -> the index of the PDF page its title starts,
+    each found after the one before."""
     starts, at = {}, 0
-    for page in [FRONT, *chapter_pages()]:
+    for page in PAGES:
         heading = title(folder / page)
         at = next((i for i in range(at, len(texts)) if texts[i].startswith(heading)), None)
         assert at is not None, f"no page of the PDF starts with {heading!r} ({page})"
@@ -79,7 +82,7 @@ def test_the_pdf_is_the_front_page_then_each_chapter_each_starting_a_page(built_
     folder = built_site / edition
     pdf = folder / printbook.pdf_name(edition)
     texts = pdf_pages(pdf)
-    assert len(texts) == page_count(pdf) >= len(chapter_pages()) + 1
+    assert len(texts) == page_count(pdf) >= len(PAGES)
     starts = first_pages(folder, texts)
     assert starts[FRONT] == 0
     assert texts[0].startswith("State of the system")
@@ -101,17 +104,15 @@ def test_every_chart_is_on_the_print_page_and_drawn_in_the_pdf(built_site, editi
     starts = first_pages(folder, texts)
     ends = [*list(starts.values())[1:], len(texts)]
     ranges = {page: range(start, end) for (page, start), end in zip(starts.items(), ends, strict=True)}
-    # Charts are SVG, so vector: pdfimages finds no image. Rasterised, a drawn chart paints the focal ICB in blue.
+    # Charts are SVG, so vector: pdfimages finds no image. Rasterised, a drawn chart paints its marks in the charts'
+    # colours (the focal blue, the palette); a blank box paints none.
     ppm = subprocess.run(["pdftoppm", "-r", "50", str(pdf)], capture_output=True, check=True).stdout
-    blue = focal_pixels(ppm)
-    assert len(blue) == len(texts)
-    # Not the claims page: its one chart colours claims by status, the focal blue only for the (few) consistent
-    # ones, as its status badges do in the text, so blue cannot tell its chart from its table; its title can, below.
-    by_blue = [page for page in drawing if page != "notebooks/claims.html"]
-    undrawn = [page for page in by_blue if max(blue[i] for i in ranges[page]) < DRAWN_PIXELS]
+    painted = chart_pixels(ppm)
+    assert len(painted) == len(texts)
+    undrawn = [page for page in drawing if max(painted[i] for i in ranges[page]) < DRAWN_PIXELS]
     assert undrawn == [], f"no chart drawn in the PDF's pages of {undrawn}"
-    assert sum(n >= DRAWN_PIXELS for n in blue) >= len(by_blue)
-    assert max(blue[i] for i in ranges[FRONT]) < DRAWN_PIXELS  # the front page has no chart: the measure tells
+    assert sum(n >= DRAWN_PIXELS for n in painted) >= len(drawing)
+    assert max(painted[i] for i in ranges[FRONT]) < DRAWN_PIXELS  # the front page has no chart: the measure tells
     # Each chart's title is text vega draws in its SVG: the PDF has it once more, for each chart, than the page's
     # printed text (without its scripts and folded code) has it.
     titles = Counter()

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from helpers import ROOT, focal_pixels
+from helpers import ROOT, chart_pixels
 from sots import build, charts, printbook
 from sots.errors import BuildError
 
@@ -115,14 +115,14 @@ def test_a_chart_id_on_two_pages_is_refused_as_its_script_would_draw_into_the_fi
 
 
 @pytest.mark.unit
-def test_the_build_prints_the_front_page_then_the_chapters_and_the_front_page_names_the_pdf():
+def test_the_build_prints_the_front_page_then_every_page_listed_and_the_front_page_names_the_pdf():
     import yaml
 
     from helpers import REGISTER, chapter_pages
     from sots import editions, release
 
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    assert build.book_pages(toc) == ["book/intro.html", *chapter_pages()]
+    assert build.book_pages(toc) == ["book/intro.html", *chapter_pages(), "book/methods.html", "book/glossary.html"]
     rel = release.Release("2026.1", "ab" * 20, "2026-01-31T12:00:05+00:00", "commit time")
     config = build.edition_config(ROOT, editions.get(REGISTER, "2024-25"), "NHS X ICB", "X", rel)["sphinx"]["config"]
     assert config["myst_substitutions"]["pdf_file"] == "state-of-the-system-2024-25.pdf"
@@ -201,5 +201,5 @@ def test_printing_the_same_page_twice_in_two_folders_gives_the_same_bytes_with_t
     # The bars are drawn: the page's pixels include the focal blue, which nothing but the chart paints.
     ppm = subprocess.run(["pdftoppm", "-r", "50", "-f", "1", "-l", "1", str(tmp_path / "site1" / "out.pdf")],
                          capture_output=True, check=True).stdout
-    assert focal_pixels(ppm)[0] > 100
+    assert chart_pixels(ppm)[0] > 100
 

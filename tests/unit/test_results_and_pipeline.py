@@ -49,6 +49,8 @@ def test_notebooks_in_toc_in_order_from_chapters_parts_and_sections():
         {"file": "notebooks/a", "sections": [{"file": "notebooks/b"}]}, {"file": "book/prose"}]}],
         "chapters": [{"file": "notebooks/c"}]}
     assert pipeline.notebooks_in_toc(toc) == ["notebooks/c", "notebooks/a", "notebooks/b"]
+    # Every page, prose ones included, in reading order from the root: what the edition's PDF prints.
+    assert pipeline.pages_in_toc(toc) == ["book/intro", "notebooks/c", "notebooks/a", "notebooks/b", "book/prose"]
 
 
 def test_prepare_notebook_folds_code_removes_the_parameters_cells_and_drops_vegalite_json():
