@@ -37,14 +37,13 @@ $(STAMP): requirements.txt pyproject.toml
 # Browser tests drive Debian's chromium, and the build prints each edition's PDF with it; the PDF tests read the PDF
 # with poppler-utils (pdfinfo, pdftotext, pdftoppm). Install each when missing (CI runs as root).
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@for need in chromium:chromium pdftoppm:poppler-utils; do \
+	  command -v $${need%%:*} >/dev/null 2>&1 && continue; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  echo "installing Debian chromium"; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
-	@command -v pdftoppm >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  echo "installing Debian poppler-utils"; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq poppler-utils >/dev/null; }
+	  echo "installing Debian $${need#*:}"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $${need#*:} >/dev/null \
+	    || exit 1; \
+	done
 
 clean:
 	rm -rf _build
