@@ -163,17 +163,17 @@ def drawn_marks(spec: dict, role: str) -> list[tuple[dict[str, str], str | None,
 
 def chart_pixels(ppm: bytes) -> list[int]:
     """For each page of binary PPMs (P6) as pdftoppm writes them to its output, one after another: how many pixels
-    are a chart's mark colour (the focal blue or a colour of sots.charts.PALETTE) over white at half opacity or more,
+    are a chart's mark colour (the focal blue or a colour of sots.palette.PALETTE) over white at half opacity or more,
     as charts paint their marks (an area or a band is translucent). Text, rules and the grey of the other ICBs are
     not counted: they are black or grey, off every line from white to a mark colour."""
     import re
 
     import numpy as np
 
-    from sots import charts
+    from sots import palette
 
     white = np.array([255.0, 255.0, 255.0])
-    colours = [charts.FOCAL, *charts.PALETTE.values()]
+    colours = [palette.FOCAL, *palette.PALETTE.values()]
     counts, at = [], 0
     while at < len(ppm):
         header = re.compile(rb"P6\s+(\d+)\s+(\d+)\s+255\s").match(ppm, at)

@@ -21,30 +21,9 @@ import altair as alt
 import pandas as pd
 
 from sots.benchmark import ordinal
-from sots.claims import CONSISTENT, NOT_REPRODUCED, REPRODUCED, STATED_ONLY
+from sots.claims import STATUS_COLOURS
+from sots.palette import CATEGORICAL, FOCAL, OTHERS, REFERENCE
 
-# The highlight: the focal ICB, or the one series a chart's subtitle names, always in NHS blue; everything else it is
-# set against in NHS mid grey. Against white the blue is 6.4:1 and the grey 3.8:1, above WCAG 1.4.11's 3:1 for
-# graphics; the focal ICB is also labelled in text, so colour is never the only cue.
-FOCAL = "#005EB8"
-OTHERS = "#768692"
-REFERENCE = "#231F20"  # near-black: England and claimed-rank rules, value labels
-# Colours for categories (age bands, women and men, the parts of a stack, claim statuses), from Okabe and Ito's
-# palette for colour-blind readers (2008). Its orange, sky blue and yellow are under 3:1 against white, so they are
-# left out; its blue is left out because it reads as FOCAL, which means "the focal ICB" in every chart. Plum is its
-# reddish purple darkened until it stays apart from bluish green and grey for deuteranopes (a claim status needs four
-# colours). tests/unit/test_chart_colours.py checks every chart's colours under simulated colour blindness.
-PALETTE = {
-    "vermillion": "#D55E00",
-    "bluish green": "#009E73",
-    "reddish purple": "#CC79A7",
-    "plum": "#843260",
-}
-CATEGORICAL = (PALETTE["vermillion"], PALETTE["bluish green"], PALETTE["reddish purple"])  # series, in this order
-# Claim statuses: none in FOCAL, as the claims page is about the report, not an ICB; "stated only" (nothing to check)
-# in the grey of everything not highlighted.
-STATUS_COLOURS = {REPRODUCED: PALETTE["bluish green"], CONSISTENT: PALETTE["plum"],
-                  NOT_REPRODUCED: PALETTE["vermillion"], STATED_ONLY: OTHERS}
 FONT = "Arial, Helvetica, sans-serif"
 BAR_STEP = 13  # pixels per ICB bar: 42 bars fit in a page-height chart
 

@@ -30,6 +30,7 @@ import yaml
 from sots import schema as schemas
 from sots.data import project_root
 from sots.errors import InputError
+from sots.palette import OTHERS, PALETTE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -320,12 +321,18 @@ def discrepancies(verdicts: list[Verdict], n: int = 3) -> list[Verdict]:
 # --- The claims page ----------------------------------------------------------------------------------------------
 
 BADGE_MARK = {REPRODUCED: "✓", CONSISTENT: "≈", NOT_REPRODUCED: "✗", STATED_ONLY: "–"}
+# Each status's colour, in the claims page's chart and round its badge alike: none in the focal blue, as the claims
+# page is about the report, not an ICB; "stated only" (nothing to check) in the grey of everything not highlighted.
+STATUS_COLOURS = {REPRODUCED: PALETTE["bluish green"], CONSISTENT: PALETTE["plum"],
+                  NOT_REPRODUCED: PALETTE["vermillion"], STATED_ONLY: OTHERS}
 
 
 def badge(status: str) -> str:
     """A status as a badge: a mark and the status in words (colour is only a second cue), as HTML."""
     slug = status.replace(" ", "-")
-    return f'<span class="sots-badge sots-badge-{slug}">{BADGE_MARK[status]} {html.escape(status)}</span>'
+    # The border in the status's colour (3:1 or more on white); the text in the page's own, for contrast.
+    return (f'<span class="sots-badge sots-badge-{slug}" style="border-color: {STATUS_COLOURS[status]}">'
+            f'{BADGE_MARK[status]} {html.escape(status)}</span>')
 
 
 def chapter_title(root: Path, chapter: str) -> str:

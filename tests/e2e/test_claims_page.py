@@ -35,7 +35,7 @@ def test_the_claims_page_lists_every_claim_with_its_computed_status(built_site, 
     verdicts = claims.evaluate_all(register, results)
     for row, verdict in zip(rows, verdicts):
         assert f">{verdict.id}<" in row
-        assert f'sots-badge-{verdict.status.replace(" ", "-")}">' in row and verdict.status in row  # text, not colour
+        assert f'sots-badge-{verdict.status.replace(" ", "-")}"' in row and verdict.status in row  # text, not colour
         assert 'href="' in row and "://" not in row
 
 

@@ -14,7 +14,7 @@ import math
 import pytest
 from test_charts import every_chart
 
-from sots import charts
+from sots import charts, claims, palette
 
 pytestmark = pytest.mark.unit
 
@@ -127,7 +127,7 @@ def test_every_chart_finds_its_colours():
     assert set(colours) == set(every_chart())
     assert {charts.FOCAL, charts.OTHERS} <= colours["ranked_bar"]
     assert set(charts.CATEGORICAL) <= colours["band_lines"] and charts.FOCAL not in colours["band_lines"]
-    assert colours["status_bars"] >= set(charts.STATUS_COLOURS.values()) and charts.FOCAL not in colours["status_bars"]
+    assert colours["status_bars"] >= set(claims.STATUS_COLOURS.values()) and charts.FOCAL not in colours["status_bars"]
 
 
 @pytest.mark.parametrize("name", sorted(every_chart()))
@@ -146,7 +146,7 @@ def test_every_mark_colour_has_3_to_1_contrast_on_white(name):
 
 def test_the_palette_itself_is_apart_and_visible():
     # Every categorical colour against every other and against the highlight and the grey: any two may meet.
-    every = {*charts.PALETTE.values(), charts.FOCAL, charts.OTHERS}
+    every = {*palette.PALETTE.values(), charts.FOCAL, charts.OTHERS}
     assert all(contrast(c) >= MIN_CONTRAST for c in every)
     assert worst_pair(set(charts.CATEGORICAL) | {charts.REFERENCE})[0] >= MIN_DELTA_E
-    assert worst_pair(set(charts.STATUS_COLOURS.values()))[0] >= MIN_DELTA_E
+    assert worst_pair(set(claims.STATUS_COLOURS.values()))[0] >= MIN_DELTA_E

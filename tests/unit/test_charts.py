@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from helpers import drawn_marks
-from sots import charts
+from sots import charts, claims
 
 pytestmark = pytest.mark.unit
 
@@ -140,7 +140,7 @@ def every_chart() -> dict[str, list]:
         "share_bars": [charts.share_bars(shares, stated_pct=6.6, focal_name="X", highlight="b")],
         "deficit_bars": [charts.deficit_bars(deficits, focal_name="X")],
         "amount_bars": [charts.amount_bars(amounts, title="T", subtitle="S", focal_name="X")],
-        "status_bars": [charts.status_bars(pd.DataFrame({"status": list(charts.STATUS_COLOURS),
+        "status_bars": [charts.status_bars(pd.DataFrame({"status": list(claims.STATUS_COLOURS),
                                                          "claims": [3, 2, 1, 12]}), title="T")],
     }
 

@@ -131,7 +131,9 @@ def test_the_table_escapes_text_shows_a_text_badge_and_links_to_the_chapter():
     first, second = table.iloc[0], table.iloc[1]
     assert first["What the report said (paraphrased)"] == "A &amp; B &lt;i&gt;"
     assert (first["Stated"], first["Computed"], first["Difference"]) == ("241 (GBP million)", "240.7", "-0.3")
-    assert first["Status"] == '<span class="sots-badge sots-badge-reproduced">✓ reproduced</span>'
+    # The badge's border is the status's colour in the claims page's chart.
+    assert first["Status"] == (f'<span class="sots-badge sots-badge-reproduced" style="border-color: '
+                               f'{claims.STATUS_COLOURS["reproduced"]}">✓ reproduced</span>')
     assert first["Evidence"] == '<a href="finance.html">Savings</a>'
     assert second["Evidence"] == '<a href="../book/intro.html">book/intro</a>' and second["Computed"] == "–"
     assert "stated only" in second["Status"]
