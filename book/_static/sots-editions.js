@@ -1,4 +1,5 @@
-/* Editions: links in the version switcher, and the banner on an archived edition.
+/* Editions: links in the version switcher, and the banner on an archived edition; and the names of controls that
+ * assistive technology reads (at the end).
  *
  * The site's switcher.json (written by `sots build`, one folder above the editions) lists every published edition
  * with a URL relative to an edition's folder, such as "../2024-25/". The theme's switcher adds this page's path to
@@ -86,9 +87,60 @@
       .catch(function () { /* no switcher.json: a lone edition, nothing to show */ });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
+  /* Accessible names that the theme and its extensions get wrong, put right once their controls are drawn (some are
+   * drawn late, by script, so this runs again whenever the page's content changes). axe-core's audit in
+   * tests/e2e/test_browser.py finds each; neither CSS nor the book's configuration can set a name.
+   * - The search fields' aria-label "Search" leaves out the "Ctrl+K" they show (axe: label-content-name-mismatch):
+   *   named by their text instead. The icon-only search button keeps its label.
+   * - The version switcher's aria-label "Version switcher list" is not the edition it shows (the same rule): named
+   *   "Edition" and what it shows, which the theme fills in from switcher.json; its menu is named "Edition".
+   * - The colour-mode button's icons are titled ("Light"), which counts as text its name "Color mode" lacks (the
+   *   same rule), even when hidden: they are decoration beside the button's own name (and tooltip), so hidden from
+   *   assistive technology and untitled.
+   * - A folded code cell's toggle is labelled "Toggle hidden content" over the "Show code cell source" it shows (the
+   *   same rule): named by its text instead.
+   * (The charts' own export menus are named where they are drawn, in sots.charts.render.)
+   */
+  var EDITION_LABEL = "sots-edition-label";
+
+  function nameControls() {
+    if (!document.getElementById(EDITION_LABEL)) {
+      var label = document.createElement("span");
+      label.id = EDITION_LABEL;
+      label.hidden = true;  // read only through aria-labelledby
+      label.textContent = "Edition";
+      document.body.appendChild(label);
+    }
+    document.querySelectorAll(".search-button__button[aria-label]").forEach(function (button) {
+      if (button.querySelector(".search-button__default-text")) { button.removeAttribute("aria-label"); }
+    });
+    document.querySelectorAll(".version-switcher__button[aria-label]").forEach(function (button) {
+      button.removeAttribute("aria-label");
+      button.setAttribute("aria-labelledby", EDITION_LABEL + " " + button.id);
+      var menu = document.getElementById(button.getAttribute("aria-controls"));
+      if (menu) { menu.setAttribute("aria-labelledby", EDITION_LABEL); }
+    });
+    document.querySelectorAll(".theme-switch-button .theme-switch:not([aria-hidden])").forEach(function (icon) {
+      icon.setAttribute("aria-hidden", "true");
+      icon.removeAttribute("aria-labelledby");
+      icon.removeAttribute("title");  // before Font Awesome draws the icon
+      icon.querySelectorAll("title").forEach(function (title) { title.remove(); });  // after
+    });
+    document.querySelectorAll('summary[aria-label="Toggle hidden content"]').forEach(function (summary) {
+      if (summary.textContent.trim()) { summary.removeAttribute("aria-label"); }
+    });
+  }
+
+  function onReady() {
     start();
+    nameControls();
+    // Batched by the browser: one call per burst of changes, however many elements a chart draws.
+    new MutationObserver(nameControls).observe(document.body, { childList: true, subtree: true });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", onReady);
+  } else {
+    onReady();
   }
 })();
