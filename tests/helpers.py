@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import posixpath
+import re
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 from sots import editions
@@ -27,6 +30,18 @@ ARCHIVED = tuple(e.id for e in REGISTER if not e.is_current)  # oldest first
 # The editions with golden values for the default ICB, one folder each: tests/golden/<edition>/QE1.json.
 GOLDEN = ROOT / "tests" / "golden"
 GOLDEN_EDITIONS = tuple(sorted(p.parent.name for p in GOLDEN.glob("*/QE1.json")))
+
+# The browser tests (tests/e2e/test_browser.py): the two widths they view the book at, where their screenshots and
+# the accessibility audit's summary go, and the audit itself.
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}  # a common phone's CSS size; the book must not scroll sideways on it
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+# The axe-core rules the crawl runs, by tag: WCAG 2.0, 2.1 and 2.2 at levels A and AA (the public sector's
+# accessibility regulations cite WCAG 2.2 AA), and Deque's best practices, which add the landmark and heading rules
+# a long report's reader leans on. Level AAA is not claimed.
+AXE_VENDOR = ROOT / "tests" / "vendor" / "axe-core"
+AXE = AXE_VENDOR / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
 def edition_entry(edition_id: str) -> editions.Edition:
@@ -73,8 +88,6 @@ def copy_project(dest: Path) -> Path:
 
 def page_text(path: Path) -> str:
     """A built page's text without tags, its white space collapsed."""
-    import re
-
     return " ".join(re.sub(r"<[^>]+>", "", path.read_text()).split())
 
 
@@ -189,3 +202,51 @@ def chart_pixels(ppm: bytes) -> list[int]:
         counts.append(int(painted.sum()))
         at = header.end() + size
     return counts
+
+
+def site_pages(site: Path) -> list[str]:
+    """Every HTML page of a built site, relative to it, sorted: each edition's pages (the theme's own templates in
+    _static are not pages) and the site's redirects."""
+    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html")
+                  if "_static" not in p.relative_to(site).parts)
+
+
+def redirect_target(site: Path, path: str) -> str | None:
+    """Where a redirect page sends the reader (its meta refresh), relative to the site; None for any other page."""
+    found = re.search(r'<meta http-equiv="refresh" content="\d+; url=([^"]+)"', (site / path).read_text())
+    return posixpath.normpath(posixpath.join(posixpath.dirname(path), found[1])) if found else None
+
+
+def follow_redirects(site: Path, path: str) -> str:
+    """The page a reader ends on from ``path``, through any redirects."""
+    seen = {path}
+    while (target := redirect_target(site, path)) is not None:
+        if target in seen:
+            raise ValueError(f"redirect loop at {target}")
+        seen.add(path := target)
+    return path
+
+
+class Links(HTMLParser):
+    """A page's references, as (tag, attribute, value) for every src and href, and every id and anchor name in it:
+    what its links point at, and what links into it may point at."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[tuple[str, str, str]] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("src", "href") and value:
+                self.urls.append((tag, name, value))
+            elif (name == "id" or (name == "name" and tag == "a")) and value:
+                self.ids.add(value)
+
+
+def links(path: Path) -> Links:
+    """A built page's references and ids, as :class:`Links` reads them."""
+    parser = Links()
+    parser.feed(path.read_text())
+    parser.close()
+    return parser

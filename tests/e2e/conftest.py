@@ -5,10 +5,26 @@ from __future__ import annotations
 import functools
 import shutil
 import threading
+import time
+from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from helpers import (
+    AXE,
+    AXE_TAGS,
+    CURRENT,
+    DESKTOP,
+    EDITIONS,
+    PHONE,
+    SCREENSHOTS,
+    chapter_pages,
+    follow_redirects,
+    redirect_target,
+    site_pages,
+)
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -51,26 +67,65 @@ def browser():
         b.close()
 
 
-class PageVisit:
-    """One page load with everything the browser reported: console messages, errors and requests."""
+# Each chart's own accessible label and every mark Vega drew in it: the mark's kind (its group's class, such as
+# "mark-rect" for bars), its element, its fill and its accessible label ("field: value; ...").
+CHARTS_JS = """els => els.map(e => ({
+  label: e.getAttribute('aria-label'),
+  marks: [...e.querySelectorAll('svg.marks g.role-mark > *')].map(m => ({
+    kind: [...m.parentNode.classList].find(c => c.startsWith('mark-')) || '',
+    tag: m.tagName.toLowerCase(), fill: m.getAttribute('fill'), label: m.getAttribute('aria-label')}))}))"""
 
-    def __init__(self, browser, url: str):
-        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+
+class PageVisit:
+    """One browser tab and everything it reported for the page it last opened: console messages, errors, requests
+    and responses. ``go`` opens another page in the same tab, with a fresh record."""
+
+    def __init__(self, browser, url: str | None = None, viewport: dict = DESKTOP):
+        self.page = browser.new_page(viewport=viewport)
         self.console: list[str] = []
         self.requests: list[str] = []
+        self.responses: dict[str, int] = {}  # URL -> HTTP status, for everything the page loaded
+        self.pending: set = set()  # requests sent and not yet answered or failed
+        self.response = None
         self.page.on(
             "console",
             lambda m: self.console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None,
         )
         self.page.on("pageerror", lambda e: self.console.append(f"pageerror: {e}"))
-        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("request", lambda r: (self.requests.append(r.url), self.pending.add(r)))
+        self.page.on("requestfinished", lambda r: self.pending.discard(r))
+        self.page.on("requestfailed", lambda r: self.pending.discard(r))
+        self.page.on("response", lambda r: self.responses.__setitem__(r.url, r.status))
         # A redirect page cancels its own in-flight requests (net::ERR_ABORTED); any other failure is a defect.
         self.page.on(
             "requestfailed",
             lambda r: (None if r.failure == "net::ERR_ABORTED"
                        else self.console.append(f"requestfailed: {r.url} {r.failure}")),
         )
+        if url:
+            self.go(url)
+
+    def go(self, url: str) -> PageVisit:
+        # Cleared in place: the listeners above hold these very lists.
+        self.console.clear()
+        self.requests.clear()
+        self.responses.clear()
+        self.pending.clear()
         self.response = self.page.goto(url, wait_until="load")
+        return self
+
+    def settle(self, timeout_ms: int = 10_000) -> list[str]:
+        """Wait until no request is in flight; returns the URLs of any still pending at the timeout. Unlike
+        Playwright's "networkidle" (which waits for half a second of quiet), it returns as soon as the page is quiet,
+        so a test that has already waited for what the page draws loses no time."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while self.pending and time.monotonic() < deadline:
+            self.page.wait_for_timeout(20)  # lets Playwright deliver the page's events
+        return sorted(r.url for r in self.pending)
+
+    def off_site(self, base: str) -> list[str]:
+        """What the page requested from anywhere but the server at ``base``, or from the page itself."""
+        return [u for u in self.requests if not u.startswith((base.rstrip("/") + "/", "data:", "blob:", "about:"))]
 
     def wait_for_charts(self, timeout_ms: int = 20_000) -> None:
         self.page.wait_for_function(
@@ -78,6 +133,11 @@ class PageVisit:
             "c => c.querySelector('svg.marks g.role-mark') || c.textContent.trim())",
             timeout=timeout_ms,
         )
+
+    def charts(self) -> list[dict]:
+        """Every chart on the page once drawn, as CHARTS_JS reads it."""
+        self.wait_for_charts()
+        return self.page.eval_on_selector_all(".sots-chart", CHARTS_JS)
 
 
 @pytest.fixture
@@ -92,3 +152,128 @@ def visit(browser):
     yield go
     for v in visits:
         v.page.close()
+
+
+# axe-core's audit of the page for the rules with these tags: each rule broken, its impact and where.
+AXE_JS = """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
+  .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                     targets: v.nodes.map(n => n.target.join(' '))})))"""
+# Every menu of the version switcher (the theme draws one per sidebar), as [text, href] per item, once the theme has
+# filled it from switcher.json and sots-editions.js has resolved its links (absolute then).
+SWITCHER_JS = """() => [...document.querySelectorAll('.version-switcher__menu')].map(
+  m => [...m.querySelectorAll('a')].map(a => [a.textContent.trim(), a.getAttribute('href')]))"""
+SWITCHER_READY_JS = """n => { const menus = [...document.querySelectorAll('.version-switcher__menu')];
+  return menus.length > 0 && menus.every(m => { const links = [...m.querySelectorAll('a')];
+    return links.length >= n && links.every(a => /^https?:/.test(a.getAttribute('href'))); }); }"""
+# The page's width against the window's once laid out, and (when the page is wider) the outermost elements that
+# stick out past the right edge while not inside a box that scrolls or clips them: the culprits.
+WIDTH_JS = """async () => {
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const width = window.innerWidth, out = [];
+  const clipped = e => { for (let p = e.parentElement; p; p = p.parentElement) {
+    const s = getComputedStyle(p);
+    if (s.overflowX !== 'visible' || s.position === 'fixed') return true; } return false; };
+  if (document.documentElement.scrollWidth > width) {
+    for (const e of document.body.querySelectorAll('*')) {
+      const r = e.getBoundingClientRect();
+      if (r.width && r.right > width + 1 && !clipped(e) && !out.some(o => o.el.contains(e)))
+        out.push({el: e, what: `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} to ${Math.round(r.right)} px: `
+                              + e.textContent.trim().slice(0, 60)});
+    }
+  }
+  return {scroll_width: document.documentElement.scrollWidth, inner_width: width, culprits: out.map(o => o.what)};
+}"""
+
+
+@dataclass
+class Crawled:
+    """What the browser found on one page of the site (``path`` relative to the site's root)."""
+
+    path: str
+    status: int | None = None
+    console: list[str] = field(default_factory=list)
+    off_site: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # what the page loaded from the site that was not there
+    redirect: str | None = None  # a redirect page's target, as its file gives it (a path relative to the site)
+    landed: str | None = None  # where a redirect page took the browser
+    problems: list[str] = field(default_factory=list)  # what never happened (charts not drawn, switcher not filled)
+    charts: list[dict] = field(default_factory=list)
+    switcher: list[list[list[str]]] = field(default_factory=list)
+    axe: list[dict] = field(default_factory=list)
+    phone: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+@dataclass
+class Crawl:
+    base: str  # the server's URL, no trailing slash
+    pages: dict[str, Crawled]
+    screenshots: dict[str, Path]
+
+
+@pytest.fixture(scope="session")
+def crawl(built_site, serve, browser) -> Crawl:
+    """Every page of the built site opened once, in one tab, over a loopback server: what it loaded and logged, its
+    charts, its version switcher, an axe-core audit at desktop width, and its width on a phone. The front page and
+    the first chapter with charts are photographed into _build/screenshots/. The tests read this record; opening each
+    page once keeps the suite's time down."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    base = serve(built_site)
+    front = follow_redirects(built_site, "index.html")
+    chapter = next(p for p in chapter_pages(CURRENT) if "sots-chart" in (built_site / p).read_text())
+    shots = {"front-page-desktop": (front, DESKTOP), "front-page-phone": (front, PHONE),
+             "chapter-desktop": (chapter, DESKTOP)}
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    saved: dict[str, Path] = {}
+    pages: dict[str, Crawled] = {}
+    tab = PageVisit(browser)
+
+    def attempt(record: Crawled, what: str, action):
+        try:
+            return action()
+        except PlaywrightError as error:
+            record.problems.append(f"{what}: {str(error).splitlines()[0]}")
+            return None
+
+    def photograph(path: str, viewport: dict) -> None:
+        for name, (shot_path, shot_viewport) in shots.items():
+            if (shot_path, shot_viewport) == (path, viewport):
+                saved[name] = SCREENSHOTS / f"{name}.png"
+                tab.page.screenshot(path=saved[name], full_page=True)
+
+    for path in site_pages(built_site):
+        started = time.monotonic()
+        record = pages[path] = Crawled(path)
+        record.redirect = redirect_target(built_site, path)
+        tab.go(f"{base}/{path}")
+        record.status = tab.response.status if tab.response else None
+        if record.redirect:
+            target = f"{base}/{record.redirect}"
+            attempt(record, "redirect", lambda: tab.page.wait_for_url(target, timeout=10_000))
+            record.landed = tab.page.url
+        else:
+            attempt(record, "charts drawn", tab.wait_for_charts)
+            attempt(record, "version switcher filled", lambda: tab.page.wait_for_function(
+                SWITCHER_READY_JS, arg=len(EDITIONS), timeout=10_000))
+            record.charts = attempt(record, "charts read", lambda: tab.page.eval_on_selector_all(
+                ".sots-chart", CHARTS_JS)) or []
+            record.switcher = attempt(record, "switcher read", lambda: tab.page.evaluate(SWITCHER_JS)) or []
+            # Playwright inlines the vendored file's text: the audit fetches nothing.
+            record.axe = attempt(record, "axe-core", lambda: (tab.page.add_script_tag(path=AXE),
+                                                              tab.page.evaluate(AXE_JS, AXE_TAGS))[1]) or []
+            photograph(path, DESKTOP)
+            tab.page.set_viewport_size(PHONE)
+            record.phone = attempt(record, "phone width", lambda: tab.page.evaluate(WIDTH_JS)) or {}
+            photograph(path, PHONE)
+            tab.page.set_viewport_size(DESKTOP)
+        # Last, so that whatever the page fetched late (the archived banner's check) has been answered and logged.
+        if still := tab.settle():
+            record.problems.append(f"requests unanswered after 10 s: {still}")
+        record.console = list(tab.console)
+        record.off_site = tab.off_site(base)
+        record.failed = [f"{url} {status}" for url, status in tab.responses.items() if status >= 400]
+        record.seconds = time.monotonic() - started
+    tab.page.close()
+    return Crawl(base, pages, saved)
+
