@@ -167,18 +167,21 @@ SWITCHER_READY_JS = """n => { const menus = [...document.querySelectorAll('.vers
     return links.length >= n && links.every(a => /^https?:/.test(a.getAttribute('href'))); }); }"""
 # The page's width against the window's once laid out, and (when the page is wider) the outermost elements that
 # stick out past the right edge while not inside a box that scrolls or clips them: the culprits.
-WIDTH_JS = """async () => {
+WIDTH_JS = r"""async () => {
   await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
   const width = window.innerWidth, out = [];
-  const clipped = e => { for (let p = e.parentElement; p; p = p.parentElement) {
-    const s = getComputedStyle(p);
-    if (s.overflowX !== 'visible' || s.position === 'fixed') return true; } return false; };
+  // Out of the page's flow (a drawer fixed off screen, something hidden), or inside a box that scrolls or clips it.
+  const clipped = e => { const own = getComputedStyle(e);
+    if (own.position === 'fixed' || own.visibility === 'hidden') return true;
+    for (let p = e.parentElement; p; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if (s.overflowX !== 'visible' || s.position === 'fixed') return true; } return false; };
   if (document.documentElement.scrollWidth > width) {
     for (const e of document.body.querySelectorAll('*')) {
       const r = e.getBoundingClientRect();
       if (r.width && r.right > width + 1 && !clipped(e) && !out.some(o => o.el.contains(e)))
         out.push({el: e, what: `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} to ${Math.round(r.right)} px: `
-                              + e.textContent.trim().slice(0, 60)});
+                              + e.textContent.replace(/\s+/g, ' ').trim().slice(0, 60)});
     }
   }
   return {scroll_width: document.documentElement.scrollWidth, inner_width: width, culprits: out.map(o => o.what)};

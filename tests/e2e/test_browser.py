@@ -35,12 +35,14 @@ pytestmark = pytest.mark.e2e
 # weigh (axe's own grading: serious and critical block or badly hinder some readers).
 BLOCKING = ("serious", "critical")
 AXE_SUMMARY = SCREENSHOTS / "axe-summary.json"
-# Schemes of links that name no file of the site. Off-site links (http, https) may stand in prose as links, but the
-# crawl shows that nothing is ever loaded from them; tests/e2e/test_site.py checks what they may be.
+# Schemes of links that name no file of the site. An off-site link (http, https) may stand in prose as a link, never
+# followed here; the crawl shows that no page loads anything from another host, and tests/e2e/test_site.py says
+# where off-site links may stand at all.
 NOT_FILES = ("mailto", "data", "tel", "http", "https")
 
 
 def pages_of(crawl, *, redirects: bool = False):
+    """The crawled pages that are redirects, or (by default) those that are not."""
     return [p for p in crawl.pages.values() if (p.redirect is not None) == redirects]
 
 
