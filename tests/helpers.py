@@ -211,6 +211,16 @@ def site_pages(site: Path) -> list[str]:
                   if "_static" not in p.relative_to(site).parts)
 
 
+def browsed_pages(site: Path) -> list[str]:
+    """The pages of a built site that the browser tests open: all of :func:`site_pages` but each edition's print page
+    (sots.printbook.PRINT_PAGE), the PDF's source rather than a page to read. It has none of the book's menus,
+    switcher or scripts, every chapter's charts at once (opening it costs as much as ten other pages), and
+    tests/e2e/test_pdf.py checks it as printed. Its links are checked with every other page's."""
+    from sots.printbook import PRINT_PAGE
+
+    return [p for p in site_pages(site) if not p.endswith(f"/{PRINT_PAGE}")]
+
+
 def redirect_target(site: Path, path: str) -> str | None:
     """Where a redirect page sends the reader (its meta refresh), relative to the site; None for any other page."""
     found = re.search(r'<meta http-equiv="refresh" content="\d+; url=([^"]+)"', (site / path).read_text())

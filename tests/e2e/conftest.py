@@ -20,10 +20,10 @@ from helpers import (
     EDITIONS,
     PHONE,
     SCREENSHOTS,
+    browsed_pages,
     chapter_pages,
     follow_redirects,
     redirect_target,
-    site_pages,
 )
 
 CHROMIUM_ARGS = [
@@ -216,10 +216,10 @@ class Crawl:
 
 @pytest.fixture(scope="session")
 def crawl(built_site, serve, browser) -> Crawl:
-    """Every page of the built site opened once, in one tab, over a loopback server: what it loaded and logged, its
-    charts, its version switcher, an axe-core audit at desktop width, and its width on a phone. The front page and
-    the first chapter with charts are photographed into _build/screenshots/. The tests read this record; opening each
-    page once keeps the suite's time down."""
+    """Every page of the built site (but the print page: see helpers.browsed_pages) opened once, in one tab, over a
+    loopback server: what it loaded and logged, its charts, its version switcher, an axe-core audit at desktop width,
+    and its width on a phone. The front page and the first chapter with charts are photographed into
+    _build/screenshots/. The tests read this record; opening each page once keeps the suite's time down."""
     from playwright.sync_api import Error as PlaywrightError
 
     base = serve(built_site)
@@ -245,7 +245,7 @@ def crawl(built_site, serve, browser) -> Crawl:
                 saved[name] = SCREENSHOTS / f"{name}.png"
                 tab.page.screenshot(path=saved[name], full_page=True)
 
-    for path in site_pages(built_site):
+    for path in browsed_pages(built_site):
         started = time.monotonic()
         record = pages[path] = Crawled(path)
         record.redirect = redirect_target(built_site, path)
