@@ -198,7 +198,7 @@ class Crawled:
     off_site: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # what the page loaded from the site that was not there
     redirect: str | None = None  # a redirect page's target, as its file gives it (a path relative to the site)
-    landed: str | None = None  # where a redirect page took the browser
+    landed: str | None = None  # where a redirect page took the browser, through any further redirects
     problems: list[str] = field(default_factory=list)  # what never happened (charts not drawn, switcher not filled)
     charts: list[dict] = field(default_factory=list)
     switcher: list[list[list[str]]] = field(default_factory=list)
@@ -252,7 +252,8 @@ def crawl(built_site, serve, browser) -> Crawl:
         tab.go(f"{base}/{path}")
         record.status = tab.response.status if tab.response else None
         if record.redirect:
-            target = f"{base}/{record.redirect}"
+            # The end of the chain: the browser may pass a redirect to a redirect too fast to be seen on it.
+            target = f"{base}/{follow_redirects(built_site, path)}"
             attempt(record, "redirect", lambda: tab.page.wait_for_url(target, timeout=10_000))
             record.landed = tab.page.url
         else:
