@@ -154,10 +154,13 @@ def visit(browser):
         v.page.close()
 
 
-# axe-core's audit of the page for the rules with these tags: each rule broken, its impact and where.
-AXE_JS = """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})
+# axe-core's audit of the page (`runOnly`: the rules, by tag or by id): each rule broken, its impact and where.
+AXE_JS = """runOnly => axe.run(document, {runOnly, resultTypes: ['violations']})
   .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                                      targets: v.nodes.map(n => n.target.join(' '))})))"""
+# Audited again at phone width: whether a box that scrolls can be reached from the keyboard, which depends on the
+# width, since a chart or table scrolls only when the screen is narrower than it.
+AXE_PHONE_RULES = ["scrollable-region-focusable"]
 # Every menu of the version switcher (the theme draws one per sidebar), as [text, href] per item, once the theme has
 # filled it from switcher.json and sots-editions.js has resolved its links (absolute then).
 SWITCHER_JS = """() => [...document.querySelectorAll('.version-switcher__menu')].map(
@@ -264,11 +267,14 @@ def crawl(built_site, serve, browser) -> Crawl:
                 ".sots-chart", CHARTS_JS)) or []
             record.switcher = attempt(record, "switcher read", lambda: tab.page.evaluate(SWITCHER_JS)) or []
             # Playwright inlines the vendored file's text: the audit fetches nothing.
-            record.axe = attempt(record, "axe-core", lambda: (tab.page.add_script_tag(path=AXE),
-                                                              tab.page.evaluate(AXE_JS, AXE_TAGS))[1]) or []
+            record.axe = attempt(record, "axe-core", lambda: (tab.page.add_script_tag(path=AXE), tab.page.evaluate(
+                AXE_JS, {"type": "tag", "values": AXE_TAGS}))[1]) or []
             photograph(path, DESKTOP)
             tab.page.set_viewport_size(PHONE)
             record.phone = attempt(record, "phone width", lambda: tab.page.evaluate(WIDTH_JS)) or {}
+            record.axe += [{**v, "help": f"{v['help']} (at {PHONE['width']} px)"} for v in attempt(
+                record, "axe-core at phone width",
+                lambda: tab.page.evaluate(AXE_JS, {"type": "rule", "values": AXE_PHONE_RULES})) or []]
             photograph(path, PHONE)
             tab.page.set_viewport_size(DESKTOP)
         # Last, so that whatever the page fetched late (the archived banner's check) has been answered and logged.

@@ -134,7 +134,8 @@ def test_switcher_on_every_page_lists_every_edition_and_links_the_same_page_in_e
 
 def test_axe_finds_nothing_serious_or_critical(crawl):
     """axe-core (vendored, tests/vendor/axe-core) audits every page at desktop width, charts drawn, for the rules
-    tagged AXE_TAGS (WCAG 2.0-2.2 A and AA, and best practice). Serious and critical findings fail; the minor and
+    tagged AXE_TAGS (WCAG 2.0-2.2 A and AA, and best practice), and at phone width for AXE_PHONE_RULES (in
+    conftest.py: the rules whose outcome the width decides). Serious and critical findings fail; the minor and
     moderate ones are written, rule by rule with the pages they occur on, to _build/screenshots/axe-summary.json and
     printed. Redirect pages are not audited: the browser leaves them at once for a page that is."""
     blocking, minor = [], {}
