@@ -158,8 +158,8 @@ def visit(browser):
 AXE_JS = """runOnly => axe.run(document, {runOnly, resultTypes: ['violations']})
   .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                                      targets: v.nodes.map(n => n.target.join(' '))})))"""
-# Audited again at phone width: whether a box that scrolls can be reached from the keyboard, which depends on the
-# width, since a chart or table scrolls only when the screen is narrower than it.
+# Audited at phone width as well as at desktop width: whether a box that scrolls can be reached from the keyboard,
+# which depends on the width, since a chart or table scrolls only when the screen is narrower than it.
 AXE_PHONE_RULES = ["scrollable-region-focusable"]
 # Every menu of the version switcher (the theme draws one per sidebar), as [text, href] per item, once the theme has
 # filled it from switcher.json and sots-editions.js has resolved its links (absolute then).
@@ -220,9 +220,10 @@ class Crawl:
 @pytest.fixture(scope="session")
 def crawl(built_site, serve, browser) -> Crawl:
     """Every page of the built site (but the print page: see helpers.browsed_pages) opened once, in one tab, over a
-    loopback server: what it loaded and logged, its charts, its version switcher, an axe-core audit at desktop width,
-    and its width on a phone. The front page and the first chapter with charts are photographed into
-    _build/screenshots/. The tests read this record; opening each page once keeps the suite's time down."""
+    loopback server, at a phone's width and then at a desktop's: what it loaded and logged, its width on the phone,
+    its charts, its version switcher and an axe-core audit. The front page and the first chapter with charts are
+    photographed into _build/screenshots/. The tests read this record; opening each page once keeps the suite's time
+    down."""
     from playwright.sync_api import Error as PlaywrightError
 
     base = serve(built_site)
@@ -233,7 +234,7 @@ def crawl(built_site, serve, browser) -> Crawl:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     saved: dict[str, Path] = {}
     pages: dict[str, Crawled] = {}
-    tab = PageVisit(browser)
+    tab = PageVisit(browser, viewport=PHONE)
 
     def attempt(record: Crawled, what: str, action):
         try:
@@ -260,23 +261,26 @@ def crawl(built_site, serve, browser) -> Crawl:
             attempt(record, "redirect", lambda: tab.page.wait_for_url(target, timeout=10_000))
             record.landed = tab.page.url
         else:
+            # Opened at a phone's width, as a phone opens it: the theme makes a box that scrolls at the width the page
+            # opens at reachable from the keyboard, and redoes it only a while after the window is resized.
             attempt(record, "charts drawn", tab.wait_for_charts)
             attempt(record, "version switcher filled", lambda: tab.page.wait_for_function(
                 SWITCHER_READY_JS, arg=len(EDITIONS), timeout=10_000))
-            record.charts = attempt(record, "charts read", lambda: tab.page.eval_on_selector_all(
-                ".sots-chart", CHARTS_JS)) or []
-            record.switcher = attempt(record, "switcher read", lambda: tab.page.evaluate(SWITCHER_JS)) or []
             # Playwright inlines the vendored file's text: the audit fetches nothing.
-            record.axe = attempt(record, "axe-core", lambda: (tab.page.add_script_tag(path=AXE), tab.page.evaluate(
-                AXE_JS, {"type": "tag", "values": AXE_TAGS}))[1]) or []
-            photograph(path, DESKTOP)
-            tab.page.set_viewport_size(PHONE)
+            attempt(record, "axe-core loaded", lambda: tab.page.add_script_tag(path=AXE))
             record.phone = attempt(record, "phone width", lambda: tab.page.evaluate(WIDTH_JS)) or {}
-            record.axe += [{**v, "help": f"{v['help']} (at {PHONE['width']} px)"} for v in attempt(
+            record.axe = [{**v, "help": f"{v['help']} (at {PHONE['width']} px)"} for v in attempt(
                 record, "axe-core at phone width",
                 lambda: tab.page.evaluate(AXE_JS, {"type": "rule", "values": AXE_PHONE_RULES})) or []]
             photograph(path, PHONE)
             tab.page.set_viewport_size(DESKTOP)
+            record.charts = attempt(record, "charts read", lambda: tab.page.eval_on_selector_all(
+                ".sots-chart", CHARTS_JS)) or []
+            record.switcher = attempt(record, "switcher read", lambda: tab.page.evaluate(SWITCHER_JS)) or []
+            record.axe += attempt(record, "axe-core", lambda: tab.page.evaluate(
+                AXE_JS, {"type": "tag", "values": AXE_TAGS})) or []
+            photograph(path, DESKTOP)
+            tab.page.set_viewport_size(PHONE)
         # Last, so that whatever the page fetched late (the archived banner's check) has been answered and logged.
         if still := tab.settle():
             record.problems.append(f"requests unanswered after 10 s: {still}")
