@@ -25,7 +25,7 @@ from helpers import (
     snapshot,
     sots_exe,
 )
-from sots.charts import FOCAL
+from sots.palette import FOCAL
 
 pytestmark = pytest.mark.e2e
 
