@@ -99,6 +99,8 @@
    *   assistive technology and untitled.
    * - A folded code cell's toggle is labelled "Toggle hidden content" over the "Show code cell source" it shows (the
    *   same rule): named by its text instead.
+   * - The left sidebar's book title and edition switcher sit outside any landmark (axe: region, moderate): the sidebar
+   *   becomes the book's navigation landmark, "Book", around the theme's own table-of-contents navigation.
    * (The charts' own export menus are named where they are drawn, in sots.charts.render.)
    */
   var EDITION_LABEL = "sots-edition-label";
@@ -128,6 +130,10 @@
     });
     document.querySelectorAll('summary[aria-label="Toggle hidden content"]').forEach(function (summary) {
       if (summary.textContent.trim()) { summary.removeAttribute("aria-label"); }
+    });
+    document.querySelectorAll(".bd-sidebar-primary:not([role])").forEach(function (sidebar) {
+      sidebar.setAttribute("role", "navigation");
+      sidebar.setAttribute("aria-label", "Book");
     });
   }
 
