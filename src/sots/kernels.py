@@ -10,13 +10,21 @@ so a chapter publishes the same bytes whichever kernel ran it (``tests/integrati
 
 A kernel that has died (a chapter crashed it) is replaced before the next chapter. :data:`started` counts the kernels
 this process has started, which a build reports ("kernels started").
+
+Kernels talk over Unix sockets in a folder of their own, not over TCP: with TCP, each kernel's ports are picked free
+and then bound by the kernel a moment later, and two workers starting kernels at once could both pick one port
+(``ZMQError: Address already in use``, then "Kernel didn't respond", failing the build). A kernel that does not come
+up is shut down at once, and every kernel when its process exits, so none outlives the build holding its output pipes
+open.
 """
 
 from __future__ import annotations
 
-import atexit
 import json
+import multiprocessing.util
 import os
+import shutil
+import tempfile
 import threading
 
 import papermill as pm
@@ -26,8 +34,8 @@ from papermill.engines import NBClientEngine, papermill_engines
 
 ENGINE = "sots-warm"
 _count = threading.Lock()
-# Silence the kernel's own log (not the notebook's output): at start-up it warns that its local TCP link is
-# unencrypted. The build reports every failure itself, so the first line a user sees is ours.
+# Silence the kernel's own log (not the notebook's output): the build reports every failure itself, so the first line
+# a user sees is ours.
 KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
 KERNEL_NAME = "python3"
 START_TIMEOUT_S = 60
@@ -40,7 +48,31 @@ _local = threading.local()
 def _stop(kernel: tuple[KernelManager, object]) -> None:
     km, kc = kernel
     kc.stop_channels()
-    km.shutdown_kernel(now=True)
+    if km.has_kernel:  # stopped once already when it died and was replaced; the exit's finalizer comes again
+        km.shutdown_kernel(now=True)
+    shutil.rmtree(os.path.dirname(km.ip), ignore_errors=True)  # its sockets' folder
+
+
+def _start(cwd: str) -> tuple[KernelManager, object]:
+    """A new kernel, ready, on Unix sockets in a new folder; shut down (and the folder removed) if it is not ready in
+    :data:`START_TIMEOUT_S`."""
+    sockets = tempfile.mkdtemp(prefix="sots-kernel-")
+    km = KernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=os.path.join(sockets, "kernel"))
+    kc = None
+    try:
+        km.start_kernel(cwd=cwd, extra_arguments=KERNEL_ARGS)
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=START_TIMEOUT_S)
+    except BaseException:
+        if kc is not None:
+            kc.stop_channels()
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
+        shutil.rmtree(sockets, ignore_errors=True)
+        raise
+    kc.allow_stdin = False
+    return km, kc
 
 
 def warm(cwd: str) -> tuple[KernelManager, object]:
@@ -52,16 +84,11 @@ def warm(cwd: str) -> tuple[KernelManager, object]:
         _stop(kernel)
         kernel = None
     if kernel is None:
-        km = KernelManager(kernel_name=KERNEL_NAME)
-        km.start_kernel(cwd=cwd, extra_arguments=KERNEL_ARGS)
-        kc = km.client()
-        kc.start_channels()
-        kc.wait_for_ready(timeout=START_TIMEOUT_S)
-        kc.allow_stdin = False
-        kernel = _local.kernel = (km, kc)
+        kernel = _local.kernel = _start(cwd)
         with _count:
             started += 1
-        atexit.register(_stop, kernel)
+        # Run when the process exits, a pool's worker process included (which skips atexit handlers).
+        multiprocessing.util.Finalize(None, _stop, args=(kernel,), exitpriority=10)
     km, kc = kernel
     # Silent, so the notebook's own cells are the only ones it records. json.dumps gives a safe Python literal.
     reply = kc.execute_interactive(f"__import__('sots.kernels').kernels.clear(get_ipython(), {json.dumps(cwd)})",
