@@ -78,12 +78,13 @@ def footer_html(edition: Edition, rel: Release) -> str:
     return render("footer.html", edition=edition.id, version=rel.version, commit=rel.short_commit).rstrip("\n")
 
 
-def edition_config(root: Path, edition: Edition, icb_name: str, icb_short_name: str, rel: Release) -> dict:
+def edition_config(root: Path, edition: Edition, icb_name: str, icb_short_name: str, rel: Release,
+                   printed: bool = True) -> dict:
     """The project's ``_config.yml`` with this edition's title, release, switcher, footer and prose values.
 
     ``myst_substitutions`` give the prose pages the edition's title, data years and the ICB's name as
     ``{{ allocation_year }}`` and so on, from editions.yml rather than typed by hand, and the file name of the
-    edition's PDF as ``{{ pdf_file }}``.
+    edition's PDF as ``{{ pdf_file }}`` ("" for a book that is not ``printed``: another ICB's, in an every-ICB run).
     """
     config = yaml.safe_load((root / "_config.yml").read_text())
     config["title"] = f"{config['title']}: {icb_short_name}, {edition.id}"
@@ -91,7 +92,7 @@ def edition_config(root: Path, edition: Edition, icb_name: str, icb_short_name: 
     sphinx["release"] = sphinx["version"] = edition.id
     cite = citation.text(citation.load(root / citation.CITATION_FILE), edition.id, icb_name)
     sphinx["myst_substitutions"] = {**edition.parameters(), "icb_name": icb_name, "cite_text": cite,
-                                    "pdf_file": printbook.pdf_name(edition.id)}
+                                    "pdf_file": printbook.pdf_name(edition.id) if printed else ""}
     theme = sphinx.setdefault("html_theme_options", {})
     theme["switcher"] = {"json_url": SWITCHER_URL, "version_match": edition.id}
     theme["extra_footer"] = footer_html(edition, rel)
@@ -183,16 +184,19 @@ def stage_book(edition: Edition, focal, inputs: Path, root: Path, work: Path, re
     """Stage one book (the sources, config, vega bundle and the notebooks as written) in ``work/book``.
 
     ``depth`` is how many folders below its edition's folder the book is published (2 for ``icb/<CODE>/``), so its
-    version switcher finds the site's switcher.json.
+    version switcher finds the site's switcher.json. Only the edition's own book (depth 0) is printed to a PDF: one
+    PDF per edition, not one per ICB (84 more prints in an every-ICB run).
     """
     stage = work / "book"
     stage.mkdir(parents=True)
-    config = edition_config(root, edition, focal.icb_name, focal.short_name, rel)
+    printed = depth == 0
+    config = edition_config(root, edition, focal.icb_name, focal.short_name, rel, printed)
     config["sphinx"]["config"]["html_theme_options"]["switcher"]["json_url"] = "../" * depth + SWITCHER_URL
     stage_sources(root, stage, config, cache)
-    # What to print, in the staged book, so the execution cache keys its PDF on the PDF's date and title too.
-    (stage / printbook.SETTINGS_FILE).write_text(json.dumps(
-        printbook.settings(edition.id, config["title"], rel.build_time), indent=1, sort_keys=True) + "\n")
+    if printed:
+        # What to print, in the staged book, so the execution cache keys its PDF on the PDF's date and title too.
+        (stage / printbook.SETTINGS_FILE).write_text(json.dumps(
+            printbook.settings(edition.id, config["title"], rel.build_time), indent=1, sort_keys=True) + "\n")
     # The notebooks as written, which the executed ones replace: a page that quotes a chapter's title finds it
     # whether that chapter has run yet or not.
     (stage / "notebooks").mkdir()

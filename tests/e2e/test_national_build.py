@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 import pytest
 
 from helpers import CURRENT, DATA, chapter_pages, sots
-from sots import data, geography, national, publish
+from sots import data, geography, national, printbook, publish
 
 pytestmark = pytest.mark.e2e
 
@@ -35,6 +35,10 @@ def test_each_icbs_book_is_under_icb_with_its_own_figures_and_the_edition_manife
         figures = json.loads((edition / "icb" / code / "results.json").read_text())
         assert {e["icb"] for e in figures.values()} == {code}
         assert publish.verify_manifest(edition / "icb" / code) == []
+        # One PDF per edition: another ICB's book is not printed, and its front page names no PDF.
+        assert not list((edition / "icb" / code).glob("*.pdf"))
+        assert not re.search(r'href="[^"]*\.pdf"', (edition / "icb" / code / "book" / "intro.html").read_text())
+    assert (edition / printbook.pdf_name(CURRENT)).is_file()
     assert publish.verify_manifest(edition) == []  # the edition's manifest lists every ICB's book too
 
 

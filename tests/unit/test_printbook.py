@@ -127,7 +127,11 @@ def test_the_build_prints_the_front_page_then_every_page_listed_and_the_front_pa
     config = build.edition_config(ROOT, editions.get(REGISTER, "2024-25"), "NHS X ICB", "X", rel)["sphinx"]["config"]
     assert config["myst_substitutions"]["pdf_file"] == "state-of-the-system-2024-25.pdf"
     assert config["html_css_files"][-1] == printbook.PRINT_CSS  # every page prints with it, after the site's own
-    assert "{{ '<a href=\"../{0}\">{0}</a>'.format(pdf_file) }}" in (ROOT / "book" / "intro.md").read_text()
+    front = (ROOT / "book" / "intro.md").read_text()
+    assert "<a href=\"../{0}\">{0}</a>.'.format(pdf_file) if pdf_file else ''" in front
+    # Another ICB's book in an every-ICB run is not printed, and its front page names no PDF.
+    other = build.edition_config(ROOT, editions.get(REGISTER, "2024-25"), "NHS X ICB", "X", rel, printed=False)
+    assert other["sphinx"]["config"]["myst_substitutions"]["pdf_file"] == ""
     assert printbook.settings("2024-25", "The book", rel.build_time) == {
         "pdf": "state-of-the-system-2024-25.pdf", "title": "The book", "date": "2026-01-31T12:00:05+00:00"}
 
