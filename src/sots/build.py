@@ -180,16 +180,16 @@ class Staged:
 
 def stage_book(edition: Edition, focal, inputs: Path, root: Path, work: Path, rel: Release, sources: list[Path],
                overrides: Mapping[str, str] | None, checked: dict | None, depth: int = 0,
-               cache: Path | None = None) -> Staged:
+               cache: Path | None = None, pdf: bool = True) -> Staged:
     """Stage one book (the sources, config, vega bundle and the notebooks as written) in ``work/book``.
 
     ``depth`` is how many folders below its edition's folder the book is published (2 for ``icb/<CODE>/``), so its
     version switcher finds the site's switcher.json. Only the edition's own book (depth 0) is printed to a PDF: one
-    PDF per edition, not one per ICB (84 more prints in an every-ICB run).
+    PDF per edition, not one per ICB (84 more prints in an every-ICB run), and none unless ``pdf``.
     """
     stage = work / "book"
     stage.mkdir(parents=True)
-    printed = depth == 0
+    printed = pdf and depth == 0
     config = edition_config(root, edition, focal.icb_name, focal.short_name, rel, printed)
     config["sphinx"]["config"]["html_theme_options"]["switcher"]["json_url"] = "../" * depth + SWITCHER_URL
     stage_sources(root, stage, config, cache)
@@ -268,7 +268,7 @@ def build(
     out: Path = Path("_build/site"), data_dir: Path | None = None, root: Path | None = None,
     log: Callable[[str], None] = print, overrides: Mapping[str, str] | None = None, jobs: int | None = None,
     dask: str | None = None, cache: Path | None = None, use_cache: bool = True, all_icbs: bool = False,
-    also_icbs: Sequence[str] = (), report: execution.Report | None = None,
+    also_icbs: Sequence[str] = (), report: execution.Report | None = None, pdf: bool = True,
 ) -> list[Path]:
     """Build the chosen editions (default: the current one) for one ICB and publish them under ``out``.
 
@@ -278,6 +278,7 @@ def build(
     ``cache`` (default ``<root>/_build/cache``) unless ``use_cache`` is false. With ``all_icbs``, each edition is also
     built for every ICB, under ``<edition>/icb/<CODE>/``, with a national page ``<edition>/icb/index.html``;
     ``also_icbs`` (codes or names) does the same for those ICBs only (a national page of some of them).
+    Each edition's own book is printed to a PDF (:mod:`sots.printbook`) unless ``pdf`` is false.
     Returns the published edition folders. Nothing is published unless every chosen edition builds.
     """
     started = time.perf_counter()
@@ -324,7 +325,8 @@ def build(
         books: list[tuple[Staged, list[Staged]]] = []
         for e in chosen:
             main = stage_book(e, focal, inputs, root, tmp / e.id / focal.icb_code, rel, sources, overrides,
-                              claims_register if report_about["icb_code"] == focal.icb_code else None, cache=cache)
+                              claims_register if report_about["icb_code"] == focal.icb_code else None, cache=cache,
+                              pdf=pdf)
             icb_books = [stage_book(e, other, inputs, root, tmp / e.id / other.icb_code, rel, sources, overrides,
                                     claims_register if report_about["icb_code"] == other.icb_code else None,
                                     depth=len(ICB_FOLDER.parts) + 1, cache=cache)

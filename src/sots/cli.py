@@ -116,6 +116,10 @@ def build(
         str | None, typer.Option("--dask", help="Run the chapters and books on this Dask scheduler (e.g. "
                                  "tcp://host:8786) instead of local processes; its workers must see this folder.")
     ] = None,
+    no_pdf: Annotated[
+        bool, typer.Option("--no-pdf", help="Do not print each edition's PDF (a quicker draft; its front page then "
+                           "names no PDF). `make book` prints it.")
+    ] = False,
 ) -> None:
     """Execute every notebook and build the book for each edition; publish only if every edition succeeds."""
     from sots.build import build as build_site  # heavy imports only for the commands that need them
@@ -126,7 +130,7 @@ def build(
         with progress_report(out) as report:
             build_site(edition or (), all_editions=all_editions, icb=icb, out=out_dir, data_dir=data_dir,
                        log=out.print, overrides=overrides, jobs=jobs, dask=dask, cache=cache, use_cache=not no_cache,
-                       all_icbs=all_icbs, also_icbs=also_icb or (), report=report)
+                       all_icbs=all_icbs, also_icbs=also_icb or (), report=report, pdf=not no_pdf)
     except (SotsError, OSError) as error:
         _fail(error)
 
