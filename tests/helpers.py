@@ -11,7 +11,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-from sots import editions
+from sots import editions, palette
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -260,3 +260,20 @@ def links(path: Path) -> Links:
     parser.feed(path.read_text())
     parser.close()
     return parser
+
+
+# Reading charts as the browser drew them (the crawl of tests/e2e/test_browser.py, or PageVisit.charts).
+
+def bars(chart: dict) -> int:
+    """How many bars a chart (as the crawl and PageVisit.charts read it) drew."""
+    return sum(m["kind"] == "mark-rect" and m["tag"] == "path" for m in chart["marks"])
+
+
+def focal(chart: dict) -> list[str]:
+    """The ICBs whose bar or point a chart drew in the highlight colour (the ICB's own, and no other's)."""
+    return icbs([m["label"] for m in chart["marks"] if m["tag"] == "path" and m["fill"] == palette.FOCAL])
+
+
+def icbs(labels: list[str]) -> list[str]:
+    """The ICB each mark names in its accessible label ("...; ICB: name; ..."), in order."""
+    return [re.search(r"(?:^|; )ICB: ([^;]+)", label)[1] for label in labels]

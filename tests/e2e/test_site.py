@@ -19,13 +19,14 @@ from helpers import (
     EDITIONS,
     ROOT,
     Links,
+    bars,
     chapter_pages,
     edition_entry,
+    focal,
     page_text,
     snapshot,
     sots_exe,
 )
-from sots.palette import FOCAL
 
 pytestmark = pytest.mark.e2e
 
@@ -38,21 +39,6 @@ PER_HEAD_GBP = {"2023-24": 1873.10, "2024-25": 1907.35}
 N_ICBS = len(pd.read_csv(DATA / "icb_lookup.csv"))
 HEADLINES = ["core_allocation_per_head_gbp", "core_allocation_per_head_rank", "core_allocation_per_weighted_head_gbp",
              "core_allocation_per_weighted_head_rank", "distance_from_target_pct", "distance_from_target_rank"]
-
-
-def bars(chart: dict) -> int:
-    """How many bars a chart (as the crawl and PageVisit.charts read it) drew."""
-    return sum(m["kind"] == "mark-rect" and m["tag"] == "path" for m in chart["marks"])
-
-
-def focal(chart: dict) -> list[str]:
-    """The ICBs whose bar or point a chart drew in the highlight colour (the ICB's own, and no other's)."""
-    return icbs([m["label"] for m in chart["marks"] if m["tag"] == "path" and m["fill"] == FOCAL])
-
-
-def icbs(labels: list[str]) -> list[str]:
-    """The ICB each mark names in its accessible label ("...; ICB: name; ..."), in order."""
-    return [re.search(r"(?:^|; )ICB: ([^;]+)", label)[1] for label in labels]
 
 
 def allocation_year(edition_id: str) -> str:
