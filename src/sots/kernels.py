@@ -45,7 +45,7 @@ started = 0  # kernels started by this process
 _local = threading.local()
 
 
-def _stop(kernel: tuple[KernelManager, object]) -> None:
+def stop(kernel: tuple[KernelManager, object]) -> None:
     km, kc = kernel
     kc.stop_channels()
     if km.has_kernel:  # stopped once already when it died and was replaced; the exit's finalizer comes again
@@ -53,7 +53,7 @@ def _stop(kernel: tuple[KernelManager, object]) -> None:
     shutil.rmtree(os.path.dirname(km.ip), ignore_errors=True)  # its sockets' folder
 
 
-def _start(cwd: str) -> tuple[KernelManager, object]:
+def start(cwd: str) -> tuple[KernelManager, object]:
     """A new kernel, ready, on Unix sockets in a new folder; shut down (and the folder removed) if it is not ready in
     :data:`START_TIMEOUT_S`."""
     sockets = tempfile.mkdtemp(prefix="sots-kernel-")
@@ -81,21 +81,21 @@ def warm(cwd: str) -> tuple[KernelManager, object]:
     kernel = getattr(_local, "kernel", None)
     if kernel is not None and not kernel[0].is_alive():
         _local.kernel = None
-        _stop(kernel)
+        stop(kernel)
         kernel = None
     if kernel is None:
-        kernel = _local.kernel = _start(cwd)
+        kernel = _local.kernel = start(cwd)
         with _count:
             started += 1
         # Run when the process exits, a pool's worker process included (which skips atexit handlers).
-        multiprocessing.util.Finalize(None, _stop, args=(kernel,), exitpriority=10)
+        multiprocessing.util.Finalize(None, stop, args=(kernel,), exitpriority=10)
     km, kc = kernel
     # Silent, so the notebook's own cells are the only ones it records. json.dumps gives a safe Python literal.
     reply = kc.execute_interactive(f"__import__('sots.kernels').kernels.clear(get_ipython(), {json.dumps(cwd)})",
                                    silent=True, store_history=False, timeout=START_TIMEOUT_S)
     if reply["content"]["status"] != "ok":
         _local.kernel = None
-        _stop(kernel)  # a kernel that cannot be cleared is not reused
+        stop(kernel)  # a kernel that cannot be cleared is not reused
         return warm(cwd)
     return kernel
 

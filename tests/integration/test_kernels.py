@@ -36,7 +36,7 @@ def test_kernels_started_at_once_talk_over_their_own_unix_sockets(tmp_path):
             assert kc.execute_interactive("import os; os.getcwd()", timeout=30)["content"]["status"] == "ok"
     finally:
         for kernel in made:
-            kernels._stop(kernel)
+            kernels.stop(kernel)
     assert not any(os.path.exists(f) for f in folders)  # each kernel's sockets go with it
 
 
@@ -61,6 +61,6 @@ def test_a_kernel_that_does_not_come_up_is_shut_down(tmp_path, monkeypatch):
 
     monkeypatch.setattr(kernels, "KernelManager", NeverReady)
     with pytest.raises(RuntimeError, match="respond"):
-        kernels._start(str(tmp_path))
+        kernels.start(str(tmp_path))
     (km,) = managers
     assert not km.has_kernel and not os.path.exists(os.path.dirname(km.ip))
