@@ -234,7 +234,9 @@ def _read_sheet(path: Path, sheet: str, header_row: int) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(f"{path}: file not found")
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # keep_links=False: the cached values are read either way, and parsing the workbook's links to other
+        # workbooks (hundreds in NHS England's allocations) took most of `sots prepare`'s time.
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
     except Exception as err:  # openpyxl raises several kinds for a file that is not a workbook
         raise InputError(f"{path}: cannot be read as an Excel workbook ({type(err).__name__}: {err})") from None
     try:
