@@ -190,7 +190,12 @@ class Chapter:
 
     def claims_summary(self) -> str:
         """The verdicts on this chapter's claims in one sentence (:func:`sots.claims.summary`), from the figures
-        recorded so far: a chapter calls it after its last figure."""
+        recorded so far: a chapter calls it after its last figure. For another ICB than the report's, that none is
+        checked: the report's figures are about its own ICB, and another ICB's figures neither confirm nor refute
+        them."""
+        if self.icb != self.report["icb_code"]:
+            return (f"The report's claims are about {self.reported_about}, so none is checked in this book for "
+                    f"{self.who}." if self.claims() else "")
         return claims.summary([claims.evaluate(claim, self.figures) for claim in self.claims()])
 
     # --- Charts ----------------------------------------------------------------------------------------------------

@@ -93,3 +93,12 @@ def test_an_edition_reads_only_its_years_and_cites_only_the_sources_of_the_rows_
 def test_an_unknown_edition_is_refused():
     with pytest.raises(InputError, match="unknown edition '2030-31'"):
         chapter.open("finance", edition="2030-31", icb="QE1", data_dir=DATA)
+
+
+def test_the_key_findings_check_the_reports_claims_only_in_a_book_for_the_reports_icb():
+    own = chapter.open("budget", edition="2024-25", icb="QE1", data_dir=DATA)
+    other = chapter.open("budget", edition="2024-25", icb="QWE", data_dir=DATA)
+    # Before the chapter records its figure, its claim cannot be checked; another ICB's book checks none.
+    assert own.claims_summary().startswith("Of the report's 1 claim checked here, 1 is stated only (")
+    assert other.claims_summary() == ("The report's claims are about Lancashire and South Cumbria, so none is checked "
+                                      "in this book for South West London.")
