@@ -35,8 +35,9 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def another_icb_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`sots build` for South West London (QWE), into a temporary site folder."""
+    """`sots build --no-pdf` for South West London (QWE), into a temporary site folder (its pages are what the tests
+    read; the PDF is tested on the session's build)."""
     site = tmp_path_factory.mktemp("site-qwe") / "site"
-    done = sots("build", "--icb", "QWE", "--out", str(site))
+    done = sots("build", "--icb", "QWE", "--out", str(site), "--no-pdf")
     assert done.returncode == 0, done.stderr
     return site
