@@ -6,6 +6,7 @@ import functools
 import shutil
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -219,76 +220,92 @@ class Crawl:
 
 
 @pytest.fixture(scope="session")
-def crawl(built_site, serve, browser) -> Crawl:
-    """Every page of the built site (but the print page: see helpers.browsed_pages) opened once, in one tab, over a
-    loopback server, at a phone's width and then at a desktop's: what it loaded and logged, its width on the phone,
-    its charts, its version switcher and an axe-core audit. The front page and the first chapter with charts are
+def crawl(built_site, serve) -> Crawl:
+    """Every page of the built site (but the print page: see helpers.browsed_pages) opened once, over a loopback
+    server, at a phone's width and then at a desktop's: what it loaded and logged, its width on the phone, its
+    charts, its version switcher and an axe-core audit. The front page and the first chapter with charts are
     photographed into _build/screenshots/. The tests read this record; opening each page once keeps the suite's time
-    down."""
-    from playwright.sync_api import Error as PlaywrightError
-
+    down, and so does crawling in two browsers at once, one per core, each taking every other page."""
     base = serve(built_site)
     front = follow_redirects(built_site, "index.html")
     chapter = next(p for p in chapter_pages(CURRENT) if "sots-chart" in (built_site / p).read_text())
     shots = {"front-page-desktop": (front, DESKTOP), "front-page-phone": (front, PHONE),
              "chapter-desktop": (chapter, DESKTOP)}
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    paths = browsed_pages(built_site)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parts = list(pool.map(lambda part: crawl_pages(built_site, base, part, shots), (paths[0::2], paths[1::2])))
+    found = {path: record for pages, _ in parts for path, record in pages.items()}
+    return Crawl(base, {path: found[path] for path in paths}, {k: v for _, saved in parts for k, v in saved.items()})
+
+
+def crawl_pages(built_site: Path, base: str, paths: list[str], shots: dict[str, tuple[str, dict]]
+                ) -> tuple[dict[str, Crawled], dict[str, Path]]:
+    """Open each of ``paths`` in one tab of a browser of this thread's own (Playwright's API is not shared between
+    threads) and record what it found (see :func:`crawl`); return the records and the screenshots saved."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
     saved: dict[str, Path] = {}
     pages: dict[str, Crawled] = {}
-    tab = PageVisit(browser, viewport=PHONE)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        tab = PageVisit(browser, viewport=PHONE)
 
-    def attempt(record: Crawled, what: str, action):
-        try:
-            return action()
-        except PlaywrightError as error:
-            record.problems.append(f"{what}: {str(error).splitlines()[0]}")
-            return None
+        def attempt(record: Crawled, what: str, action):
+            try:
+                return action()
+            except PlaywrightError as error:
+                record.problems.append(f"{what}: {str(error).splitlines()[0]}")
+                return None
 
-    def photograph(path: str, viewport: dict) -> None:
-        for name, (shot_path, shot_viewport) in shots.items():
-            if (shot_path, shot_viewport) == (path, viewport):
-                saved[name] = SCREENSHOTS / f"{name}.png"
-                tab.page.screenshot(path=saved[name], full_page=True)
+        def photograph(path: str, viewport: dict) -> None:
+            for name, (shot_path, shot_viewport) in shots.items():
+                if (shot_path, shot_viewport) == (path, viewport):
+                    saved[name] = SCREENSHOTS / f"{name}.png"
+                    tab.page.screenshot(path=saved[name], full_page=True)
 
-    for path in browsed_pages(built_site):
-        started = time.monotonic()
-        record = pages[path] = Crawled(path)
-        record.redirect = redirect_target(built_site, path)
-        tab.go(f"{base}/{path}")
-        record.status = tab.response.status if tab.response else None
-        if record.redirect:
-            # The end of the chain: the browser may pass a redirect to a redirect too fast to be seen on it.
-            target = f"{base}/{follow_redirects(built_site, path)}"
-            attempt(record, "redirect", lambda: tab.page.wait_for_url(target, timeout=10_000))
-            record.landed = tab.page.url
-        else:
-            # Opened at a phone's width, as a phone opens it: the theme makes a box that scrolls at the width the page
-            # opens at reachable from the keyboard, and redoes it only a while after the window is resized.
-            attempt(record, "charts drawn", tab.wait_for_charts)
-            attempt(record, "version switcher filled", lambda: tab.page.wait_for_function(
-                SWITCHER_READY_JS, arg=len(EDITIONS), timeout=10_000))
-            # Playwright inlines the vendored file's text: the audit fetches nothing.
-            attempt(record, "axe-core loaded", lambda: tab.page.add_script_tag(path=AXE))
-            record.phone = attempt(record, "phone width", lambda: tab.page.evaluate(WIDTH_JS)) or {}
-            record.axe = [{**v, "help": f"{v['help']} (at {PHONE['width']} px)"} for v in attempt(
-                record, "axe-core at phone width",
-                lambda: tab.page.evaluate(AXE_JS, {"type": "rule", "values": AXE_PHONE_RULES})) or []]
-            photograph(path, PHONE)
-            tab.page.set_viewport_size(DESKTOP)
-            record.charts = attempt(record, "charts read", lambda: tab.page.eval_on_selector_all(
-                ".sots-chart", CHARTS_JS)) or []
-            record.switcher = attempt(record, "switcher read", lambda: tab.page.evaluate(SWITCHER_JS)) or []
-            record.axe += attempt(record, "axe-core", lambda: tab.page.evaluate(
-                AXE_JS, {"type": "tag", "values": AXE_TAGS})) or []
-            photograph(path, DESKTOP)
-            tab.page.set_viewport_size(PHONE)
-        # Last, so that whatever the page fetched late (the archived banner's check) has been answered and logged.
-        if still := tab.settle():
-            record.problems.append(f"requests unanswered after 10 s: {still}")
-        record.console = list(tab.console)
-        record.off_site = tab.off_site(base)
-        record.failed = [f"{url} {status}" for url, status in tab.responses.items() if status >= 400]
-        record.seconds = time.monotonic() - started
-    tab.page.close()
-    return Crawl(base, pages, saved)
+        for path in paths:
+            started = time.monotonic()
+            record = pages[path] = Crawled(path)
+            record.redirect = redirect_target(built_site, path)
+            tab.go(f"{base}/{path}")
+            record.status = tab.response.status if tab.response else None
+            if record.redirect:
+                # The end of the chain: the browser may pass a redirect to a redirect too fast to be seen on it.
+                target = f"{base}/{follow_redirects(built_site, path)}"
+                attempt(record, "redirect", lambda: tab.page.wait_for_url(target, timeout=10_000))
+                record.landed = tab.page.url
+            else:
+                # Opened at a phone's width, as a phone opens it: the theme makes a box that scrolls at the width the
+                # page opens at reachable from the keyboard, and redoes it only a while after the window is resized.
+                attempt(record, "charts drawn", tab.wait_for_charts)
+                attempt(record, "version switcher filled", lambda: tab.page.wait_for_function(
+                    SWITCHER_READY_JS, arg=len(EDITIONS), timeout=10_000))
+                # Playwright inlines the vendored file's text: the audit fetches nothing.
+                attempt(record, "axe-core loaded", lambda: tab.page.add_script_tag(path=AXE))
+                record.phone = attempt(record, "phone width", lambda: tab.page.evaluate(WIDTH_JS)) or {}
+                record.axe = [{**v, "help": f"{v['help']} (at {PHONE['width']} px)"} for v in attempt(
+                    record, "axe-core at phone width",
+                    lambda: tab.page.evaluate(AXE_JS, {"type": "rule", "values": AXE_PHONE_RULES})) or []]
+                photograph(path, PHONE)
+                tab.page.set_viewport_size(DESKTOP)
+                record.charts = attempt(record, "charts read", lambda: tab.page.eval_on_selector_all(
+                    ".sots-chart", CHARTS_JS)) or []
+                record.switcher = attempt(record, "switcher read", lambda: tab.page.evaluate(SWITCHER_JS)) or []
+                record.axe += attempt(record, "axe-core", lambda: tab.page.evaluate(
+                    AXE_JS, {"type": "tag", "values": AXE_TAGS})) or []
+                photograph(path, DESKTOP)
+                tab.page.set_viewport_size(PHONE)
+            # Last, so that whatever the page fetched late (the archived banner's check) has been answered and
+            # logged.
+            if still := tab.settle():
+                record.problems.append(f"requests unanswered after 10 s: {still}")
+            record.console = list(tab.console)
+            record.off_site = tab.off_site(base)
+            record.failed = [f"{url} {status}" for url, status in tab.responses.items() if status >= 400]
+            record.seconds = time.monotonic() - started
+        tab.page.close()
+        browser.close()
+    return pages, saved
 
