@@ -286,3 +286,13 @@ def test_a_table_refuses_an_unformatted_fractional_column_and_separates_thousand
     # A number in a column of text (object dtype) is caught too.
     with pytest.raises(ValueError, match="'Value'"):
         charts.table(pd.DataFrame({"Value": ["not published", 0.5]}), {})
+
+
+def test_every_chart_has_a_title_and_a_sentence_describing_it():
+    for name, made in every_chart().items():
+        for chart in made:
+            spec = chart.to_dict()
+            title = spec.get("title")
+            text = title.get("text") if isinstance(title, dict) else title
+            assert text, f"{name}: no title"
+            assert spec.get("description", "").endswith("."), f"{name}: no one-sentence description"
