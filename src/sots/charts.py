@@ -23,6 +23,7 @@ import pandas as pd
 from sots.benchmark import ordinal
 from sots.claims import STATUS_COLOURS
 from sots.palette import CATEGORICAL, FOCAL, OTHERS, REFERENCE
+from sots.prose import listed
 
 FONT = "Arial, Helvetica, sans-serif"
 BAR_STEP = 13  # pixels per ICB bar: 42 bars fit in a page-height chart
@@ -286,11 +287,6 @@ def quantity(value: float, unit: str, fmt: str = ",.0f") -> str:
     prefix, suffix = MONEY_AND_PER_CENT.get(unit, ("", f" {unit}" if unit else ""))
     sign = "-" if value < 0 else "+" if fmt.startswith("+") and value > 0 else ""
     return f"{sign}{prefix}{format(abs(value), fmt.lstrip('+'))}{suffix}"
-
-
-def listed(items: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    return " and ".join(filter(None, [", ".join(items[:-1]), items[-1]])) if items else ""
 
 
 def describe_ranked_bar(df: pd.DataFrame, *, value: str, rank: str, label: str, focal_code: str, year: str,

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from sots.errors import InputError
+from sots.prose import listed
 
 CITATION_FILE = "CITATION.cff"
 REQUIRED = ("title", "authors", "version", "date-released")
@@ -36,7 +37,7 @@ def author_names(cff: dict) -> str:
     final "and"."""
     names = [a.get("name") or " ".join(p for p in (a.get("given-names"), a.get("family-names")) if p)
              for a in cff["authors"]]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return listed(names)
 
 
 def text(cff: dict, edition: str, icb_name: str) -> str:

@@ -31,6 +31,7 @@ from sots import schema as schemas
 from sots.data import project_root
 from sots.errors import InputError
 from sots.palette import OTHERS, PALETTE
+from sots.prose import listed
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -414,9 +415,8 @@ def summary(verdicts: list[Verdict]) -> str:
         if ids:
             verb = "is" if len(ids) == 1 else "are"
             parts.append(f"{len(ids)} {verb} {status} ({', '.join(ids)})")
-    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     n = len(verdicts)
-    return f"Of the report's {n} claim{'s' if n != 1 else ''} checked here, {listed}."
+    return f"Of the report's {n} claim{'s' if n != 1 else ''} checked here, {listed(parts)}."
 
 
 def discrepancy_text(verdicts: list[Verdict], n: int = 3) -> str:

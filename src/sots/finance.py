@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from sots import claims
+from sots.prose import listed
 
 # Published units -> £ millions per unit.
 GBP_M_PER_UNIT = {"GBP": 1e-6, "GBP thousand": 1e-3, "GBP million": 1.0, "GBP billion": 1e3}
@@ -204,8 +205,7 @@ def unpublished_bases(allocations: pd.DataFrame, icb_code: str, year: str) -> di
     for key, _, columns in FUNDING_BASES:
         lacking = [ALLOCATION_NAMES[c] for c in columns if pd.isna(row[c])]
         if lacking:
-            names = lacking[0] if len(lacking) == 1 else ", ".join(lacking[:-1]) + " and " + lacking[-1]
-            why[key] = f"NHS England did not publish {names} for {year}."
+            why[key] = f"NHS England did not publish {listed(lacking)} for {year}."
     return why
 
 

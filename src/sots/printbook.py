@@ -46,12 +46,14 @@ INERT_SCRIPTS = ("text/x-thebe-config",)
 VIRTUAL_TIME_MS = 30_000
 CHROMIUM = "chromium"  # Debian's; `make chromium` installs it
 CHROMIUM_TIMEOUT_S = 300  # a hung Chromium fails the build rather than holding it for ever
-# Headless, printing with no header or footer line (they would carry the file:// address and the time), and with no
-# network lookups: without these flags Chromium can hang on a machine with no network.
-CHROMIUM_ARGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--no-first-run", "--disable-sync", "--disable-quic", "--no-pdf-header-footer",
+# What headless Chromium needs on a machine with no network (no lookups, no sandbox as root): without these it can
+# hang. The browser tests launch it with the same (tests/e2e/conftest.py).
+OFFLINE_CHROMIUM_ARGS = (
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--no-first-run", "--disable-sync", "--disable-quic",
 )
+# Printing: headless, with no header or footer line (they would carry the file:// address and the time).
+CHROMIUM_ARGS = ("--headless", *OFFLINE_CHROMIUM_ARGS, "--no-pdf-header-footer")
 # The dates Chromium writes in a PDF's information dictionary, e.g. /CreationDate (D:20260131120000+00'00'): the
 # time of printing, the only bytes that differ when the same page is printed twice.
 PDF_DATE = re.compile(rb"/(CreationDate|ModDate) *\(D:[0-9]{4,14}(?:[-+Z][0-9']*)?\)")

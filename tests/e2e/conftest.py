@@ -26,11 +26,9 @@ from helpers import (
     follow_redirects,
     redirect_target,
 )
+from sots.printbook import OFFLINE_CHROMIUM_ARGS
 
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--no-first-run", "--disable-sync", "--disable-quic",
-]
+CHROMIUM_ARGS = list(OFFLINE_CHROMIUM_ARGS)  # as the build's PDF step launches it
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
