@@ -349,6 +349,9 @@ def build(
                 if cache:
                     execcache.keep_book(cache, keys[todo[i]], todo[i].html)
             log(f"books done at {time.perf_counter() - started:.1f} s")
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM as the command line turns it: stop the workers first, so
+            executor.abort()       # that none is writing to the staging folder when it is removed
+            raise
         finally:
             executor.close()
         staged = {}

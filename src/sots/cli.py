@@ -1,13 +1,19 @@
 """The ``sots`` command line: prepare the inputs, build the book's editions, list the editions and the ICBs.
 
-Every expected failure (bad input, a failing notebook, a book warning) prints one ``error:`` line, plus the failing
-cell where there is one, and exits 1. Nothing is published by a failed build.
+Every expected failure (bad input, a failing notebook, a book warning, a full disk) prints one ``error:`` line, plus
+the failing cell where there is one, and exits 1; an interrupt (Ctrl-C, SIGTERM) prints one line and exits 130 or
+143; anything else (a bug) prints one line naming the exception and exits 2. ``sots --debug`` shows the traceback
+instead. Nothing is published, and ``data/`` is not changed, by a command that fails or is stopped.
 """
 
 from __future__ import annotations
 
+import functools
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -27,17 +33,85 @@ ProjectData = Annotated[
 ]
 
 
-def _fail(error: Exception) -> None:
-    if isinstance(error, OSError) and error.filename is not None:  # e.g. a full disk or a folder not writable
-        error = SotsError(f"{error.filename}: {error.strerror or error}")
-    first, *rest = str(error).splitlines() or [type(error).__name__]
+DEBUG = {"on": False}  # set by `sots --debug`: let every error raise with its traceback
+INTERRUPTED = 130  # the shell's exit status for a process stopped by SIGINT (128 + 2); SIGTERM's is 143
+STOPPED = "nothing was published and data/ is as it was"
+
+
+@app.callback()
+def main(debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback of an error.")] = False) -> None:
+    """Prepare the public sources and build the state of the system book."""
+    DEBUG["on"] = debug
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM, raised where the process is, like Ctrl-C's KeyboardInterrupt, so every cleanup runs."""
+
+    signal = signal.SIGTERM
+
+
+@contextmanager
+def _terminate_like_interrupt() -> Iterator[None]:
+    """SIGTERM raises :class:`Stopped` for this block (by default it ends the process at once, and a build's
+    staging folder and kernels would be left for the next run to clean up)."""
+    def stop(signum: int, frame: object) -> None:
+        raise Stopped()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: leave SIGTERM as it is
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _say(first: str, rest: list[str], code: int) -> None:
     err.print(f"[bold red]error:[/] {first}", markup=True)
     for line in rest:
         err.print(line, markup=False)
-    raise typer.Exit(1)
+    raise typer.Exit(code)
+
+
+def _fail(error: Exception) -> None:
+    if DEBUG["on"]:
+        raise error
+    if isinstance(error, OSError) and error.filename is not None:  # e.g. a full disk or a folder not writable
+        error = SotsError(f"{error.filename}: {error.strerror or error}")
+    first, *rest = str(error).splitlines() or [type(error).__name__]
+    _say(first, rest, 1)
+
+
+def reported(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command so that it ends in one ``error:`` line and a non-zero exit, however it fails (see the module's
+    docstring), unless ``--debug`` is given."""
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            with _terminate_like_interrupt():
+                return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except (SotsError, OSError) as error:
+            _fail(error)
+        except KeyboardInterrupt as error:
+            if DEBUG["on"]:
+                raise
+            number = getattr(error, "signal", signal.SIGINT)
+            _say(f"stopped by {number.name}; {STOPPED}", [], 128 + number.value)
+        except Exception as error:  # a bug: one line, and how to see more
+            if DEBUG["on"]:
+                raise
+            _say(f"unexpected {type(error).__name__}: {error} (a bug in sots; run `sots --debug ...` for the "
+                 "traceback and report it)", [], 2)
+
+    return run
 
 
 @app.command()
+@reported
 def prepare(
     raw: Annotated[Path, typer.Option(help="Upstream folder laid out like ../shared/data/raw.")] = DEFAULT_RAW,
     data_dir: DataDir = Path("data"),
@@ -46,18 +120,15 @@ def prepare(
     ] = False,
 ) -> None:
     """Turn the public sources into tidy, validated tables and datapackage.json under data/."""
-    try:
-        if verify:
-            problems = data.verify(data_dir)
-            if problems:
-                for line in problems[1:]:
-                    err.print(line, markup=False)
-                raise SotsError(problems[0])
-            out.print(f"{data_dir}/{data.DATAPACKAGE}: every checksum matches")
-            return
-        rows = prepare_tables(raw, data_dir)
-    except (SotsError, OSError) as error:
-        _fail(error)
+    if verify:
+        problems = data.verify(data_dir)
+        if problems:
+            for line in problems[1:]:
+                err.print(line, markup=False)
+            raise SotsError(problems[0])
+        out.print(f"{data_dir}/{data.DATAPACKAGE}: every checksum matches")
+        return
+    rows = prepare_tables(raw, data_dir)
     for name, n in rows.items():
         out.print(f"wrote {data_dir / data.TABLES[name].filename} ({n} rows)")
     out.print(f"wrote {data_dir / data.DATAPACKAGE}")
@@ -77,6 +148,7 @@ def parse_params(pairs: list[str]) -> dict[str, str]:
 
 
 @app.command()
+@reported
 def build(
     edition: Annotated[
         list[str] | None,
@@ -125,17 +197,15 @@ def build(
     from sots.build import build as build_site  # heavy imports only for the commands that need them
     from sots.progress import progress_report
 
-    try:
-        overrides = parse_params(param or [])
-        with progress_report(out) as report:
-            build_site(edition or (), all_editions=all_editions, icb=icb, out=out_dir, data_dir=data_dir,
-                       log=out.print, overrides=overrides, jobs=jobs, dask=dask, cache=cache, use_cache=not no_cache,
-                       all_icbs=all_icbs, also_icbs=also_icb or (), report=report, pdf=not no_pdf)
-    except (SotsError, OSError) as error:
-        _fail(error)
+    overrides = parse_params(param or [])
+    with progress_report(out) as report:
+        build_site(edition or (), all_editions=all_editions, icb=icb, out=out_dir, data_dir=data_dir,
+                   log=out.print, overrides=overrides, jobs=jobs, dask=dask, cache=cache, use_cache=not no_cache,
+                   all_icbs=all_icbs, also_icbs=also_icb or (), report=report, pdf=not no_pdf)
 
 
 @app.command()
+@reported
 def check(
     edition: Annotated[str | None, typer.Option(help="Edition to check (default: the current one).")] = None,
     icb: Annotated[str, typer.Option(help="ICB the edition was built for (ODS code).")] = geography.DEFAULT_ICB,
@@ -150,54 +220,47 @@ def check(
     from sots import editions as register
     from sots import golden
 
-    try:
-        root = data.project_root()
-        chosen = register.get(register.load(root / register.EDITIONS_FILE), edition) if edition else (
-            register.current(register.load(root / register.EDITIONS_FILE)))
-        code = icb.upper()
-        results = golden.built_results(site, chosen.id, code)
-        path = golden.golden_path(root, chosen.id, code)
-        shown = path.relative_to(root)
-        if update:
-            previous = golden.read(path) if path.is_file() else None
-            changes = golden.drift(previous or {}, results, exact=True)
-            golden.write(path, golden.from_results(results, chosen.id, code, previous))
-            for line in golden.table(changes) if changes else []:
-                out.print(line, markup=False)
-            out.print(f"wrote {shown}: {len(changes)} figure(s) changed, {len(results)} in all", markup=False)
-            return
-        rows = golden.drift(golden.read(path), results)
-        if rows:
-            for line in golden.table(rows):
-                out.print(line, markup=False)
-            raise SotsError(f"{len(rows)} figure(s) of {chosen.id} for {code} differ from {shown} "
-                            "(a deliberate change: `sots check --update`, then commit the file)")
-        out.print(f"{chosen.id} {code}: all {len(results)} figures match {shown}", markup=False)
-    except (SotsError, OSError) as error:
-        _fail(error)
+    root = data.project_root()
+    chosen = register.get(register.load(root / register.EDITIONS_FILE), edition) if edition else (
+        register.current(register.load(root / register.EDITIONS_FILE)))
+    code = icb.upper()
+    results = golden.built_results(site, chosen.id, code)
+    path = golden.golden_path(root, chosen.id, code)
+    shown = path.relative_to(root)
+    if update:
+        previous = golden.read(path) if path.is_file() else None
+        changes = golden.drift(previous or {}, results, exact=True)
+        golden.write(path, golden.from_results(results, chosen.id, code, previous))
+        for line in golden.table(changes) if changes else []:
+            out.print(line, markup=False)
+        out.print(f"wrote {shown}: {len(changes)} figure(s) changed, {len(results)} in all", markup=False)
+        return
+    rows = golden.drift(golden.read(path), results)
+    if rows:
+        for line in golden.table(rows):
+            out.print(line, markup=False)
+        raise SotsError(f"{len(rows)} figure(s) of {chosen.id} for {code} differ from {shown} "
+                        "(a deliberate change: `sots check --update`, then commit the file)")
+    out.print(f"{chosen.id} {code}: all {len(results)} figures match {shown}", markup=False)
 
 
 @app.command()
+@reported
 def editions() -> None:
     """List the editions in editions.yml: id, status, data years and title."""
     from sots import editions as register
 
-    try:
-        listed = register.load(data.project_root() / register.EDITIONS_FILE)
-    except SotsError as error:
-        _fail(error)
+    listed = register.load(data.project_root() / register.EDITIONS_FILE)
     for e in listed:
         years = ", ".join(f"{k} {v}" for k, v in e.inputs.items())
         out.print(f"{e.id}  {e.status:<8}  {years}  {e.title}", markup=False)
 
 
 @app.command()
+@reported
 def icbs(data_dir: ProjectData = None) -> None:
     """List every ICB's codes and name."""
-    try:
-        lookup = data.load("icb_lookup", data_dir or data.project_root() / "data")
-    except SotsError as error:
-        _fail(error)
+    lookup = data.load("icb_lookup", data_dir or data.project_root() / "data")
     for row in lookup.itertuples():
         out.print(f"{row.icb_code}  {row.icb_gss_code}  {row.icb_name}", markup=False)
 

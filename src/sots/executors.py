@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -46,6 +48,30 @@ class Executor(Protocol):
 
     def close(self) -> None: ...
 
+    def abort(self) -> None:
+        """Stop at once (the build was interrupted): cancel every task and stop the running ones if it can."""
+        ...
+
+
+def _worker_signals() -> None:
+    """Set up a pool worker's signals.
+
+    Ctrl-C sends SIGINT to the terminal's whole process group, workers included; the main process alone handles it
+    (it stops the workers, :meth:`LocalExecutor.abort`), so a worker ignores it rather than print a traceback of its
+    own. On SIGTERM, which abort sends, the worker kills its kernels and exits at once (:func:`_exit_now`).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_now)
+
+
+def _exit_now(signum: int, frame: object) -> None:
+    """End a worker part-way through a task: its kernels killed (none is left running), then the process, without
+    unwinding the task (its event loop would print the interruption of each coroutine as an error)."""
+    kernels = sys.modules.get("sots.kernels")  # imported by the first chapter a worker runs; no kernel before it
+    if kernels is not None:
+        kernels.kill_all()
+    os._exit(128 + signum)
+
 
 class LocalExecutor:
     """Runs tasks in a pool of this machine's processes, or in this process, in order, when ``workers`` is 1.
@@ -65,7 +91,8 @@ class LocalExecutor:
             # forkserver (spawn where there is none), never fork: forking a process that has threads (the caller's,
             # or a kernel client's) can copy a lock in its held state into the child.
             method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context(method))
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context(method),
+                                             initializer=_worker_signals)
         return self._pool
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
@@ -111,6 +138,18 @@ class LocalExecutor:
         """Stop the worker processes, cancelling any task that has not started."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def abort(self) -> None:
+        """Stop the worker processes now, running tasks and all (each shuts its kernels down as it exits)."""
+        if self._pool is not None:
+            # The pool has no public way to stop a running task; its processes are the only handle on them.
+            processes = list((self._pool._processes or {}).values())
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.join(timeout=60)
             self._pool = None
 
     def __enter__(self) -> LocalExecutor:
@@ -195,6 +234,10 @@ class DaskExecutor:
     def close(self) -> None:
         """Disconnect from the scheduler; the cluster keeps running."""
         self._client.close()
+
+    def abort(self) -> None:
+        """Disconnect: the unfinished tasks were cancelled as map stopped; a running one finishes on its worker."""
+        self.close()
 
     def __enter__(self) -> DaskExecutor:
         return self

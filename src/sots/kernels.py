@@ -15,7 +15,7 @@ Kernels talk over Unix sockets in a folder of their own, not over TCP: with TCP,
 and then bound by the kernel a moment later, and two workers starting kernels at once could both pick one port
 (``ZMQError: Address already in use``, then "Kernel didn't respond", failing the build). A kernel that does not come
 up is shut down at once, and every kernel when its process exits, so none outlives the build holding its output pipes
-open.
+open. A worker stopped part-way (the build was interrupted) kills its kernels at once (:func:`kill_all`).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ START_TIMEOUT_S = 60
 started = 0  # kernels started by this process
 # One kernel per thread: a Dask worker may run tasks in several threads, and a kernel runs one notebook at a time.
 _local = threading.local()
+_mine: list[tuple[KernelManager, object]] = []  # every kernel this process started, for kill_all
 
 
 def stop(kernel: tuple[KernelManager, object]) -> None:
@@ -51,6 +52,20 @@ def stop(kernel: tuple[KernelManager, object]) -> None:
     if km.has_kernel:  # stopped once already when it died and was replaced; the exit's finalizer comes again
         km.shutdown_kernel(now=True)
     shutil.rmtree(os.path.dirname(km.ip), ignore_errors=True)  # its sockets' folder
+
+
+def kill_all() -> None:
+    """Kill every kernel this process started and remove its sockets' folder, now.
+
+    For a worker that must exit part-way through a chapter (:mod:`sots.executors`): a clean shutdown would need the
+    event loop the interrupted chapter was running, and a kernel left behind would keep running, holding its output
+    pipes open.
+    """
+    for km, _ in list(_mine):
+        process = getattr(km.provisioner, "process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
+        shutil.rmtree(os.path.dirname(km.ip), ignore_errors=True)
 
 
 def start(cwd: str) -> tuple[KernelManager, object]:
@@ -87,6 +102,7 @@ def warm(cwd: str) -> tuple[KernelManager, object]:
         kernel = _local.kernel = start(cwd)
         with _count:
             started += 1
+            _mine.append(kernel)
         # Run when the process exits, a pool's worker process included (which skips atexit handlers).
         multiprocessing.util.Finalize(None, stop, args=(kernel,), exitpriority=10)
     km, kc = kernel
