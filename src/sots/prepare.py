@@ -14,9 +14,10 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -226,9 +227,10 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _read_sheet(path: Path, sheet: str, header_row: int) -> pd.DataFrame:
-    """One sheet of a publisher's workbook, every cell as text, headers white-space-normalised, indexed so that the
-    row on sheet row ``r`` has label ``r - 2`` (errors then say "line r", the row the spreadsheet shows)."""
+@contextmanager
+def _workbook(path: Path) -> Iterator[Any]:
+    """A publisher's workbook, open to read its cached values, closed when the block ends; InputError if it is missing
+    or is not a workbook."""
     import openpyxl
 
     if not path.is_file():
@@ -240,11 +242,18 @@ def _read_sheet(path: Path, sheet: str, header_row: int) -> pd.DataFrame:
     except Exception as err:  # openpyxl raises several kinds for a file that is not a workbook
         raise InputError(f"{path}: cannot be read as an Excel workbook ({type(err).__name__}: {err})") from None
     try:
-        if sheet not in book.sheetnames:
-            raise InputError(f"{path}: no sheet '{sheet}' (the workbook has {book.sheetnames})")
-        rows = list(book[sheet].iter_rows(min_row=header_row, values_only=True))
+        yield book
     finally:
         book.close()
+
+
+def _read_sheet(path: Path, book: Any, sheet: str, header_row: int) -> pd.DataFrame:
+    """One sheet of a publisher's workbook (``book``, open, read from ``path``), every cell as text, headers
+    white-space-normalised, indexed so that the row on sheet row ``r`` has label ``r - 2`` (errors then say "line r",
+    the row the spreadsheet shows)."""
+    if sheet not in book.sheetnames:
+        raise InputError(f"{path}: no sheet '{sheet}' (the workbook has {book.sheetnames})")
+    rows = list(book[sheet].iter_rows(min_row=header_row, values_only=True))
     if not rows:
         raise InputError(f"{path}, sheet '{sheet}': row {header_row}: expected the header row, got nothing")
     header = [layouts.normalise_header(h) for h in rows[0]]
@@ -260,12 +269,12 @@ def _read_sheet(path: Path, sheet: str, header_row: int) -> pd.DataFrame:
     return frame
 
 
-def _read_part(layout: layouts.Layout, part: layouts.Part, raw: Path) -> tuple[pd.DataFrame, str]:
-    """The columns of ``part`` of a layout's file, as text, under the publisher's headers; and how errors name the
-    file (with its sheet)."""
+def _read_part(layout: layouts.Layout, part: layouts.Part, raw: Path, book: Any = None) -> tuple[pd.DataFrame, str]:
+    """The columns of ``part`` of a layout's file (``book``, if the file is a workbook, open), as text, under the
+    publisher's headers; and how errors name the file (with its sheet)."""
     path = raw / layout.file
     if part.sheet is not None:
-        frame, where = _read_sheet(path, part.sheet, part.header_row), f"{path}, sheet '{part.sheet}'"
+        frame, where = _read_sheet(path, book, part.sheet, part.header_row), f"{path}, sheet '{part.sheet}'"
     else:
         frame, where = _read_csv(path, [], part.header_row), str(path)
         frame.columns = [layouts.normalise_header(c) for c in frame.columns]
@@ -296,8 +305,10 @@ def read_layout(layout: layouts.Layout, raw: Path, keep=None, key: tuple[str, ..
     else:
         numeric = [c for c, given in inputs.items() if given.bounds is not None]
     frames = []
-    for part in layout.parts:
-        frame, where = _read_part(layout, part, raw)
+    # A workbook is opened once for all its sheets: opening it took longer than reading a sheet.
+    with _workbook(raw / layout.file) if layout.parts[0].sheet is not None else nullcontext() as book:
+        read = [_read_part(layout, part, raw, book) for part in layout.parts]
+    for part, (frame, where) in zip(layout.parts, read, strict=True):
         columns = {c: h for c, h in part.headers.items()}
         by_header = {h: c for c, h in columns.items()}
         frame = frame.rename(columns=by_header)[list(columns)]
