@@ -26,6 +26,20 @@ OWNER = ".owner.lock"  # in each scratch folder, locked by the process that made
 UNLOCKED_GRACE_S = 60.0
 
 
+def check_writable(folder: Path, what: str) -> None:
+    """InputError, in one line, if a file cannot be made in ``folder`` (made if missing): a folder that is read-only,
+    not this user's, or on a read-only file system. Checked before any work, so a long run does not fail at its end.
+    ``what`` says what the folder is for, e.g. "the site (--out)"."""
+    from sots.errors import InputError
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        os.rmdir(tempfile.mkdtemp(prefix=".sots-probe-", dir=folder))
+    except OSError as err:
+        raise InputError(f"{folder}: cannot write here ({err.strerror or err}); expected a folder this user can write "
+                         f"to, for {what}") from None
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` by one rename, so a reader sees the old file or the new, never a part."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

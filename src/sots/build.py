@@ -46,7 +46,7 @@ from sots import (
     release,
     slices,
 )
-from sots.atomic import remove_stale, scratch
+from sots.atomic import check_writable, remove_stale, scratch
 from sots.data import project_root
 from sots.downloads import DOWNLOADS_FOLDER
 from sots.editions import Edition
@@ -289,6 +289,8 @@ def build(
     # Every check that can fail does so here, in one line, before any notebook runs.
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: expected a folder for the site (--out), got a file")
+    for folder in (out.parent, *([out] if out.is_dir() else [])):  # staging is made beside the site, then moved in
+        check_writable(folder, "the site (--out)")
     for stale in remove_stale(out.parent, STAGING_PREFIX):  # left by builds that were killed
         log(f"removed {stale}, left by a build that was stopped")
     register = editions.load(root / editions.EDITIONS_FILE)

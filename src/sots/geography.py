@@ -76,6 +76,17 @@ def check_icb_codes(frame: pd.DataFrame, path: object, code: str, name: str | No
                      f"(NHS ODS, {ICB_BOUNDARIES} boundaries), got {got!r}{hint}")
 
 
+def check_every_icb(codes: pd.Series, where: object, year: str, reference: pd.DataFrame | None = None) -> None:
+    """InputError naming ``where`` if ``codes`` (one year's rows of a source) leave out any ICB of ``reference``
+    (default: :func:`icb_reference`): a benchmark across ICBs would otherwise rank one fewer, silently."""
+    reference = icb_reference() if reference is None else reference
+    missing = sorted(set(reference["icb_code"]) - set(codes))
+    if missing:
+        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        raise InputError(f"{where}: {year} has rows for {len(set(codes) & set(reference['icb_code']))} ICBs, expected "
+                         f"all {len(reference)} (NHS ODS, {ICB_BOUNDARIES} boundaries): none for {missing[0]}{more}")
+
+
 def normalise_name(name: str) -> str:
     """An ICB name reduced to a key both NHS England and ONS spellings share.
 

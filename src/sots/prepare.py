@@ -269,6 +269,21 @@ def _read_sheet(path: Path, book: Any, sheet: str, header_row: int) -> pd.DataFr
     return frame
 
 
+def _row_holding(path: Path, book: Any, sheet: str | None, header: str, rows: int = 30) -> int | None:
+    """The row, among a file's first ``rows``, that holds ``header`` (white space ignored), if one does: where a header
+    row went when a publisher added or removed a title line."""
+    if sheet is not None:
+        lines = book[sheet].iter_rows(max_row=rows, values_only=True)
+    else:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            lines = list(zip(range(rows), csv.reader(handle), strict=False))
+            lines = [line for _, line in lines]
+    for n, cells in enumerate(lines, 1):
+        if header in (layouts.normalise_header(c) for c in cells):
+            return n
+    return None
+
+
 def _read_part(layout: layouts.Layout, part: layouts.Part, raw: Path, book: Any = None) -> tuple[pd.DataFrame, str]:
     """The columns of ``part`` of a layout's file (``book``, if the file is a workbook, open), as text, under the
     publisher's headers; and how errors name the file (with its sheet)."""
@@ -281,8 +296,11 @@ def _read_part(layout: layouts.Layout, part: layouts.Part, raw: Path, book: Any 
     missing = [(c, h) for c, h in part.headers.items() if h not in frame.columns]
     if missing:
         column, header = missing[0]
+        found = _row_holding(path, book, part.sheet, header)
+        moved = f"; '{header}' is on row {found}: if the header row moved, set the layout's header_row to {found}" if (
+            found is not None) else ""
         raise InputError(f"{where}: no column '{header}' (the layout {layout.path} reads it as '{column}'; the file's "
-                         f"headers on row {part.header_row} are {list(frame.columns)})")
+                         f"headers on row {part.header_row} are {list(frame.columns)}{moved})")
     return frame[list(dict.fromkeys(part.headers.values()))], where
 
 
@@ -314,6 +332,13 @@ def read_layout(layout: layouts.Layout, raw: Path, keep=None, key: tuple[str, ..
         frame = frame.rename(columns=by_header)[list(columns)]
         if keep is not None:
             frame = frame[keep(frame)]
+        if key and frame.duplicated(list(key)).any():  # before the sheets are joined, which would hide it
+            again = frame[frame.duplicated(list(key), keep=False)]
+            first = again.iloc[0]
+            lines = again.index[(again[list(key)] == first[list(key)]).all(axis=1)][:2] + 2
+            named = ", ".join(f"column '{columns[k]}' {first[k]}" for k in key)
+            lines = " and ".join(map(str, lines))
+            raise InputError(f"{where}: {named} is on lines {lines} (expected one row each)")
         if icb_code in columns:
             geography.check_icb_codes(frame.rename(columns=columns), where, columns[icb_code], columns.get("icb_name"))
         for column in [c for c in columns if c in numeric]:
@@ -375,7 +400,10 @@ def read_allocations(raw: Path, sources: Path) -> tuple[pd.DataFrame, list[layou
         implied = "registered_population_implied_persons"
         if frame[implied].isna().all():
             frame[implied] = frame["core_recurrent_allocation_gbp_k"] * 1000 / frame["core_recurrent_per_head_gbp"]
-        frames.append(_one_year(layout, frame)[list(data.ALLOCATIONS.columns)])
+        frame = _one_year(layout, frame)
+        for year, rows in frame.groupby("year"):
+            geography.check_every_icb(rows["icb_code"], raw / layout.file, year)
+        frames.append(frame[list(data.ALLOCATIONS.columns)])
     out = pd.concat(frames, ignore_index=True)
     return _one_row_each(out, ["year", "icb_code"], _layout_folder(sources, "icb_allocations")), used
 
@@ -393,7 +421,10 @@ def read_weighted_population(raw: Path, sources: Path) -> tuple[pd.DataFrame, li
         given = [c for c in persons if frame[c].notna().any()]
         summed = frame.groupby("icb_code")[given].sum().reindex(columns=persons)
         summed["n_practices"] = frame.groupby("icb_code").size()
-        frames.append(_one_year(layout, summed.reset_index()))
+        summed = _one_year(layout, summed.reset_index())
+        for year, rows in summed.groupby("year"):
+            geography.check_every_icb(rows["icb_code"], raw / layout.file, year)
+        frames.append(summed)
     out = pd.concat(frames, ignore_index=True)[list(data.WEIGHTED_POPULATION.columns)]
     return _one_row_each(out, ["year", "icb_code"], _layout_folder(sources, "icb_weighted_population")), used
 
@@ -671,10 +702,12 @@ def check_registered_populations(allocations: pd.DataFrame, weighted: pd.DataFra
     gap = (both["registered_population_implied_persons"] - both["registered_population_persons"]).abs()
     if (gap > REGISTERED_POP_TOLERANCE).any():
         row = both.loc[gap.idxmax()]
+        practices, allocations = (next(u.file for u in read[t] if row.year in u.years)
+                                  for t in ("icb_weighted_population", "icb_allocations"))
         raise InputError(
-            f"{row.icb_code} {row.year}: registered population {row.registered_population_persons:,.1f} (practices) "
-            f"against {row.registered_population_implied_persons:,.1f} (allocations); expected within "
-            f"{REGISTERED_POP_TOLERANCE} person"
+            f"{row.icb_code} {row.year}: registered population {row.registered_population_persons:,.1f} (practices, "
+            f"{practices}) against {row.registered_population_implied_persons:,.1f} (allocations, {allocations}); "
+            f"expected within {REGISTERED_POP_TOLERANCE} person (is a practice in twice, or left out?)"
         )
 
 
@@ -729,6 +762,7 @@ def prepare(raw: Path, out: Path, sources: Path | None = None) -> dict[str, int]
     raw, out = Path(raw), Path(out)
     if not raw.is_dir():
         raise InputError(f"{raw}: folder not found (expected the upstream raw data; pass --raw DIR)")
+    atomic.check_writable(out, "the prepared tables (--data)")  # before reading the sources, not after
     sources = Path(sources) if sources is not None else layouts.folder()
     catalogue = layouts.catalogue(sources)
     allocations, alloc_layouts = read_allocations(raw, sources)

@@ -1,5 +1,6 @@
 """`prepare` on a tiny upstream laid out like the real one: known sums, and a clear error for each bad input."""
 
+import functools
 import json
 import shutil
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 import yaml
 
 from helpers import ROOT
-from sots import data, layouts, prepare
+from sots import data, geography, layouts, prepare
 from sots.errors import InputError
 
 pytestmark = pytest.mark.unit
@@ -67,6 +68,9 @@ def tiny_sources(tmp_path, monkeypatch):
             "file": f"nhse_national_cost_collection/ncc_national_schedule_{token}_by_department_currency.csv",
             "columns": {c: c for c in ("department_code", "currency_code", "activity", "cost")}})
     monkeypatch.setattr(layouts, "folder", lambda project=None: sources)
+    # A world of two ICBs: each source must give every one of them.
+    two = geography.icb_reference()[lambda r: r["icb_code"].isin(list(ICBS))]
+    monkeypatch.setattr(geography, "check_every_icb", functools.partial(geography.check_every_icb, reference=two))
     return sources
 
 
@@ -229,7 +233,10 @@ def test_registered_populations_from_two_sources_must_agree(tmp_path):
     df = pd.read_csv(path)
     df.loc[df["icb_code"] == "QWE", "registered_population_implied"] = 2100.0
     df.to_csv(path, index=False)
-    with pytest.raises(InputError, match=r"QWE 2023/24: registered population 2,000.0 \(practices\) against 2,100.0"):
+    with pytest.raises(InputError, match=r"QWE 2023/24: registered population 2,000.0 \(practices, "
+                       r"nhse_allocations_gp_weighted_pop/gp_practice_weighted_population_2023_24.csv\) "
+                       r"against 2,100.0 "
+                       r"\(allocations, .*tidy_derived.csv\); expected within 1.0 person \(is a practice in twice"):
         prepare.prepare(raw, tmp_path / "data")
 
 
