@@ -25,11 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
-
 from sots import schema as schemas
 from sots.data import project_root
-from sots.errors import InputError
+from sots.errors import InputError, parse_yaml
 from sots.palette import OTHERS, PALETTE
 from sots.prose import listed
 
@@ -55,10 +53,7 @@ def _read(path: Path | None) -> tuple[Path, str]:
 # verdicts, the report's figures), and each caller gets its own copy to change as it likes.
 @functools.lru_cache(maxsize=8)
 def _parsed(path: Path, text: str) -> dict:
-    try:
-        return yaml.safe_load(text) or {}
-    except yaml.YAMLError as err:
-        raise InputError(f"{path}: not valid YAML ({str(err).splitlines()[0]})") from None
+    return parse_yaml(text, path) or {}
 
 
 def schema() -> dict:

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from sots import schema as schemas
-from sots.errors import InputError
+from sots.errors import InputError, parse_yaml
 
 EDITIONS_FILE = "editions.yml"
 SCHEMA = "editions.schema.json"  # what each field must be; shipped with the package
@@ -171,17 +171,11 @@ def parse(document: Any, source: str = EDITIONS_FILE) -> tuple[Edition, ...]:
 
 def load(path: Path | str) -> tuple[Edition, ...]:
     """Read and validate an ``editions.yml``; see :func:`parse`."""
-    import yaml
 
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: file not found (expected the register of editions)")
-    try:
-        document = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark else ""
-        raise InputError(f"{path}{line}: not valid YAML ({getattr(err, 'problem', err)})") from None
+    document = parse_yaml(path.read_text(), path)
     return parse(document, str(path))
 
 

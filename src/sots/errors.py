@@ -37,3 +37,15 @@ def read_json(path: Path, missing: str, remedy: str) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise InputError(f"{path}: not valid JSON ({err}); {remedy}") from None
+
+
+def parse_yaml(text: str, path: object) -> Any:
+    """The YAML document ``text`` (read from ``path``); InputError naming the file and line of a syntax error."""
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark else ""
+        raise InputError(f"{path}{line}: not valid YAML ({getattr(err, 'problem', None) or err})") from None

@@ -19,11 +19,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sots import data
 from sots import schema as schemas
-from sots.errors import InputError
+from sots.errors import InputError, parse_yaml
 
 SOURCES_DIR = "sources"  # under the project folder
 CATALOGUE = "sources.yml"
@@ -78,12 +76,7 @@ def folder(project: Path | None = None) -> Path:
 def _yaml(path: Path, what: str) -> Any:
     if not path.is_file():
         raise InputError(f"{path}: file not found (expected {what})")
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark else ""
-        raise InputError(f"{path}{line}: not valid YAML ({getattr(err, 'problem', err)})") from None
+    return parse_yaml(path.read_text(encoding="utf-8"), path)
 
 
 def catalogue(sources_dir: Path) -> dict[str, dict[str, str]]:
