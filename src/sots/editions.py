@@ -171,7 +171,6 @@ def parse(document: Any, source: str = EDITIONS_FILE) -> tuple[Edition, ...]:
 
 def load(path: Path | str) -> tuple[Edition, ...]:
     """Read and validate an ``editions.yml``; see :func:`parse`."""
-
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: file not found (expected the register of editions)")
