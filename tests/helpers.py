@@ -114,16 +114,41 @@ def cli(*args: str, cwd: Path = ROOT):
         return CliRunner().invoke(app, list(args))
 
 
-def assert_refused(result, *expected: str) -> str:
-    """The command failed in one `error:` line containing each of ``expected``, with a non-zero exit and no
-    traceback; returns that line."""
+def assert_refused(result, *expected: str, shown: int = 0) -> str:
+    """The command failed in one `error:` line containing each of ``expected`` (followed by ``shown`` more lines: a
+    failing cell), with a non-zero exit and no traceback, and the README's Troubleshooting table has a row for the
+    error; returns that line."""
     assert result.exit_code != 0, result.stdout
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     lines = result.stderr.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert lines and lines[0].startswith("error: ") and (len(lines) == 1 or shown), result.stderr
     for text in expected:
         assert text in lines[0], lines[0]
+    assert troubleshooting_row(lines[0].removeprefix("error: ")), (
+        f"no row of the README's Troubleshooting table matches the error: {lines[0]}")
     return lines[0]
+
+
+def troubleshooting_patterns() -> list[tuple[str, re.Pattern]]:
+    """The README's Troubleshooting table: each error its first column shows (each `code` span), as a regular
+    expression matching a whole message: ``<...>`` stands for some text (a name, a number), ``…`` for any text, or
+    none."""
+    text = (ROOT / "README.md").read_text()
+    section = text.split("### Troubleshooting", 1)[1].split("\n#", 1)[0]
+    patterns = []
+    for row in section.splitlines():
+        if not row.startswith("|") or set(row) <= {"|", "-", " "}:
+            continue
+        for shown in re.findall(r"`([^`]+)`", row.split("|")[1]):
+            parts = re.split(r"(<[^>]+>|…)", shown)
+            patterns.append((shown, re.compile("".join(".*" if p == "…" else ".+" if p.startswith("<") else re.escape(p)
+                                                       for p in parts), re.DOTALL)))
+    return patterns
+
+
+def troubleshooting_row(message: str) -> str | None:
+    """The error shown in the README's Troubleshooting table that ``message`` is an instance of, if any."""
+    return next((shown for shown, pattern in troubleshooting_patterns() if pattern.fullmatch(message)), None)
 
 
 def upstream(target: Path, *editable: str) -> Path:

@@ -24,17 +24,18 @@ OWNER = ".owner.lock"  # in each scratch folder, locked by the process that made
 # A folder without its lock file is one being made this instant, or one left by a process killed between making it
 # and locking it; only the second is removed, once it is this old.
 UNLOCKED_GRACE_S = 60.0
+STALE_TRIES, STALE_WAIT_S = 10, 0.5  # removing a dead run's folder that something still writes in
 
 
 def check_writable(folder: Path, what: str) -> None:
-    """InputError, in one line, if a file cannot be made in ``folder`` (made if missing): a folder that is read-only,
-    not this user's, or on a read-only file system. Checked before any work, so a long run does not fail at its end.
-    ``what`` says what the folder is for, e.g. "the site (--out)"."""
+    """InputError, in one line, if a file cannot be made in ``folder``, or, if it does not exist yet, in the folder it
+    would be made in: a folder that is read-only, not this user's, or on a read-only file system. Checked before any
+    work, so a long run does not fail at its end. ``what`` says what the folder is for, e.g. "the site (--out)"."""
     from sots.errors import InputError
 
+    existing = next(f for f in (folder, *folder.parents) if f.exists())  # nothing is made on the way
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        os.rmdir(tempfile.mkdtemp(prefix=".sots-probe-", dir=folder))
+        os.rmdir(tempfile.mkdtemp(prefix=".sots-probe-", dir=existing))
     except OSError as err:
         raise InputError(f"{folder}: cannot write here ({err.strerror or err}); expected a folder this user can write "
                          f"to, for {what}") from None
@@ -44,7 +45,7 @@ def write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` by one rename, so a reader sees the old file or the new, never a part."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w") as f:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
@@ -113,6 +114,12 @@ def remove_stale(parent: Path, prefix: str) -> list[Path]:
     removed = []
     for folder in sorted(parent.glob(f"{prefix}*")) if parent.is_dir() else []:
         if folder.is_dir() and not folder.is_symlink() and _owner_gone(folder):
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
+            for _ in range(STALE_TRIES):
+                shutil.rmtree(folder, ignore_errors=True)
+                if not folder.exists():
+                    removed.append(folder)
+                    break
+                # A killed build's kernels run on until they see their worker has gone (about a second), and may
+                # still write in its staging folder.
+                time.sleep(STALE_WAIT_S)
     return removed

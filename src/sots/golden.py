@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sots.atomic import write_atomic
 from sots.errors import InputError, read_json
 
 GOLDEN_DIR = Path("tests") / "golden"
@@ -111,9 +112,10 @@ def read(path: Path) -> dict:
 
 
 def write(path: Path, content: dict) -> None:
-    """Write a golden file: sorted, indented, one trailing newline, so its diff reads figure by figure."""
+    """Write a golden file: sorted, indented, one trailing newline, so its diff reads figure by figure; by one rename,
+    so a run stopped part-way leaves the committed file whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(content, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    write_atomic(path, json.dumps(content, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 def built_results(site: Path, edition: str, icb: str) -> dict[str, dict]:

@@ -146,7 +146,8 @@ def _read_csv(path: Path, required: list[str], header_row: int = 1) -> pd.DataFr
     if skipped:
         text = "".join(text.splitlines(keepends=True)[skipped:])
     if not text.strip():
-        raise InputError(f"{path}: the file is empty (expected a header row naming the columns {required})")
+        named = f" naming the columns {required}" if required else ""
+        raise InputError(f"{path}: the file is empty (expected a header row{named})")
     if not text.endswith("\n"):
         raise InputError(f"{path}: line {text.count(chr(10)) + 1 + skipped}: expected a line break at the end of the "
                          "file, got none: the file looks cut short")
