@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import subprocess
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -24,8 +23,6 @@ from helpers import (
     edition_entry,
     focal,
     page_text,
-    snapshot,
-    sots_exe,
 )
 
 pytestmark = pytest.mark.e2e
@@ -321,22 +318,3 @@ def test_another_icb_builds_with_its_name_and_highlight(another_icb_site, serve,
     assert v.console == []
     intro = page_text(site / CURRENT / "book" / "intro.html")
     assert "built for NHS South West London ICB" in intro
-
-
-def test_builds_at_once_into_one_site_are_intact_and_byte_identical_to_one_build(built_site, tmp_path):
-    """Two builds publishing into the same site at the same time (one edition each): both succeed, each edition
-    matches its manifest, and the whole site, switcher and front page included, is byte-identical to a single
-    --all-editions build: no timestamps, random ids or build paths, and nothing lost to the race. (Processes
-    publishing the same edition at once are tested in tests/integration/test_publish.py.)"""
-    from sots import publish
-
-    site = tmp_path / "site"
-    runs = [subprocess.Popen([sots_exe(), "build", "--edition", edition, "--out", str(site)], cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for edition in EDITIONS]
-    for run in runs:
-        stdout, stderr = run.communicate(timeout=600)
-        assert run.returncode == 0, stdout + stderr
-    for edition in EDITIONS:
-        assert publish.verify_manifest(site / edition) == []
-    assert snapshot(site) == snapshot(built_site)
-    assert not list(tmp_path.glob(".sots-staging-*"))
