@@ -34,7 +34,6 @@ ProjectData = Annotated[
 
 
 DEBUG = {"on": False}  # set by `sots --debug`: let every error raise with its traceback
-INTERRUPTED = 130  # the shell's exit status for a process stopped by SIGINT (128 + 2); SIGTERM's is 143
 STOPPED = "nothing was published and data/ is as it was"
 
 

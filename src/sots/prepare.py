@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -274,11 +275,10 @@ def _row_holding(path: Path, book: Any, sheet: str | None, header: str, rows: in
     """The row, among a file's first ``rows``, that holds ``header`` (white space ignored), if one does: where a header
     row went when a publisher added or removed a title line."""
     if sheet is not None:
-        lines = book[sheet].iter_rows(max_row=rows, values_only=True)
+        lines = list(book[sheet].iter_rows(max_row=rows, values_only=True))
     else:
         with open(path, encoding="utf-8-sig", newline="") as handle:
-            lines = list(zip(range(rows), csv.reader(handle), strict=False))
-            lines = [line for _, line in lines]
+            lines = list(itertools.islice(csv.reader(handle), rows))
     for n, cells in enumerate(lines, 1):
         if header in (layouts.normalise_header(c) for c in cells):
             return n
@@ -336,10 +336,10 @@ def read_layout(layout: layouts.Layout, raw: Path, keep=None, key: tuple[str, ..
         if key and frame.duplicated(list(key)).any():  # before the sheets are joined, which would hide it
             again = frame[frame.duplicated(list(key), keep=False)]
             first = again.iloc[0]
-            lines = again.index[(again[list(key)] == first[list(key)]).all(axis=1)][:2] + 2
+            labels = again.index[(again[list(key)] == first[list(key)]).all(axis=1)][:2]
             named = ", ".join(f"column '{columns[k]}' {first[k]}" for k in key)
-            lines = " and ".join(map(str, lines))
-            raise InputError(f"{where}: {named} is on lines {lines} (expected one row each)")
+            raise InputError(f"{where}: {named} is on lines {' and '.join(str(i + 2) for i in labels)} (expected "
+                             "one row each)")
         if icb_code in columns:
             geography.check_icb_codes(frame.rename(columns=columns), where, columns[icb_code], columns.get("icb_name"))
         for column in [c for c in columns if c in numeric]:
@@ -388,6 +388,13 @@ def _one_year(layout: layouts.Layout, frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _every_icb(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """``frame``, a source's rows by ICB and year, once each year is checked to have every ICB."""
+    for year, rows in frame.groupby("year"):
+        geography.check_every_icb(rows["icb_code"], path, year)
+    return frame
+
+
 def read_allocations(raw: Path, sources: Path) -> tuple[pd.DataFrame, list[layouts.Layout]]:
     """NHS England ICB allocations for every year a layout gives, one row per ICB and year (£ thousands, £ per
     registered head and fractions, as the table's column names say).
@@ -401,10 +408,7 @@ def read_allocations(raw: Path, sources: Path) -> tuple[pd.DataFrame, list[layou
         implied = "registered_population_implied_persons"
         if frame[implied].isna().all():
             frame[implied] = frame["core_recurrent_allocation_gbp_k"] * 1000 / frame["core_recurrent_per_head_gbp"]
-        frame = _one_year(layout, frame)
-        for year, rows in frame.groupby("year"):
-            geography.check_every_icb(rows["icb_code"], raw / layout.file, year)
-        frames.append(frame[list(data.ALLOCATIONS.columns)])
+        frames.append(_every_icb(_one_year(layout, frame), raw / layout.file)[list(data.ALLOCATIONS.columns)])
     out = pd.concat(frames, ignore_index=True)
     return _one_row_each(out, ["year", "icb_code"], _layout_folder(sources, "icb_allocations")), used
 
@@ -422,10 +426,7 @@ def read_weighted_population(raw: Path, sources: Path) -> tuple[pd.DataFrame, li
         given = [c for c in persons if frame[c].notna().any()]
         summed = frame.groupby("icb_code")[given].sum().reindex(columns=persons)
         summed["n_practices"] = frame.groupby("icb_code").size()
-        summed = _one_year(layout, summed.reset_index())
-        for year, rows in summed.groupby("year"):
-            geography.check_every_icb(rows["icb_code"], raw / layout.file, year)
-        frames.append(summed)
+        frames.append(_every_icb(_one_year(layout, summed.reset_index()), raw / layout.file))
     out = pd.concat(frames, ignore_index=True)[list(data.WEIGHTED_POPULATION.columns)]
     return _one_row_each(out, ["year", "icb_code"], _layout_folder(sources, "icb_weighted_population")), used
 
