@@ -121,10 +121,8 @@ def prepare(
     """Turn the public sources into tidy, validated tables and datapackage.json under data/."""
     if verify:
         problems = data.verify(data_dir)
-        if problems:
-            for line in problems[1:]:
-                err.print(line, markup=False)
-            raise SotsError(problems[0])
+        if problems:  # the first as the error, then every other table that differs
+            raise SotsError("\n".join(problems))
         out.print(f"{data_dir}/{data.DATAPACKAGE}: every checksum matches")
         return
     rows = prepare_tables(raw, data_dir)
