@@ -22,6 +22,7 @@ pytestmark = pytest.mark.unit
 OTHER_NEEDS = {
     "pytest": "runs the tests",
     "playwright": "drives Chromium in tests/e2e",
+    "hypothesis": "generates the inputs of the property-based tests (tests/unit/test_properties.py)",
     "packaging": "parses requirements in this test",
     "openpyxl": "pandas' reader for .xlsx files",
     "ruff": "the linter `make test` runs before the tests",
