@@ -651,9 +651,12 @@ def kernel_tmp():
 def start_build(cwd, tmp, *more):
     """`sots build` of the current edition (``more``: further options) in its own process group, its temporary files
     in ``tmp``; returns once its first chapter has run, in the middle of the build."""
+    # SIGINT as a terminal gives it: a shell starts a background job (`make test &`, a CI runner's) with SIGINT
+    # ignored, and a child inherits that, so Python would not turn it into KeyboardInterrupt.
     runner = subprocess.Popen([sots_exe(), "build", "--edition", CURRENT, "--no-pdf", *more], cwd=cwd,
                               start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env={**os.environ, "TMPDIR": str(tmp)})
+                              env={**os.environ, "TMPDIR": str(tmp)},
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     for line in runner.stdout:
         if line.startswith("[1/"):
             return runner
