@@ -20,6 +20,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from sots.errors import InputError
+
 OWNER = ".owner.lock"  # in each scratch folder, locked by the process that made it for as long as it runs
 # A folder without its lock file is one being made this instant, or one left by a process killed between making it
 # and locking it; only the second is removed, once it is this old.
@@ -31,8 +33,6 @@ def check_writable(folder: Path, what: str) -> None:
     """InputError, in one line, if a file cannot be made in ``folder``, or, if it does not exist yet, in the folder it
     would be made in: a folder that is read-only, not this user's, or on a read-only file system. Checked before any
     work, so a long run does not fail at its end. ``what`` says what the folder is for, e.g. "the site (--out)"."""
-    from sots.errors import InputError
-
     existing = next(f for f in (folder, *folder.parents) if f.exists())  # nothing is made on the way
     try:
         os.rmdir(tempfile.mkdtemp(prefix=".sots-probe-", dir=existing))

@@ -141,7 +141,7 @@ class LocalExecutor:
             self._pool = None
 
     def abort(self) -> None:
-        """Stop the worker processes now, running tasks and all (each shuts its kernels down as it exits)."""
+        """Stop the worker processes now, running tasks and all (each kills its kernels as it exits)."""
         if self._pool is not None:
             # The pool has no public way to stop a running task; its processes are the only handle on them.
             processes = list((self._pool._processes or {}).values())
