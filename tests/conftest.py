@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import RAW, sots
+from helpers import ANOTHER_ICB, CURRENT, OTHER_ICBS, RAW, sots
 
 KINDS = ("unit", "integration", "e2e")
 
@@ -35,9 +35,11 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def another_icb_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`sots build --no-pdf` for South West London (QWE), into a temporary site folder (its pages are what the tests
-    read; the PDF is tested on the session's build)."""
+    """The current edition built for South West London (QWE, `--icb`), with two more ICBs' books and the national page
+    of the three (`--also-icb`, :data:`helpers.OTHER_ICBS`), into a temporary site folder: the other-ICB tests read its
+    own book, the national build's tests the rest. One build serves both: each took a build of its own."""
     site = tmp_path_factory.mktemp("site-qwe") / "site"
-    done = sots("build", "--icb", "QWE", "--out", str(site), "--no-pdf")
-    assert done.returncode == 0, done.stderr
+    others = [arg for code in OTHER_ICBS for arg in ("--also-icb", code)]
+    done = sots("build", "--edition", CURRENT, "--icb", ANOTHER_ICB, *others, "--out", str(site))
+    assert done.returncode == 0, done.stdout + done.stderr
     return site

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import posixpath
 import re
@@ -27,6 +28,11 @@ REGISTER = editions.load(ROOT / editions.EDITIONS_FILE)  # oldest first
 EDITIONS = tuple(e.id for e in REGISTER)  # every edition's id, oldest first
 CURRENT = editions.current(REGISTER).id
 ARCHIVED = tuple(e.id for e in REGISTER if not e.is_current)  # oldest first
+ANOTHER_ICB = "QWE"  # South West London: the focal ICB of the tests of a book for an ICB other than the report's
+# Two more ICBs, the first by name (no code typed), whose books a national build adds beside ANOTHER_ICB's.
+with open(DATA / "icb_lookup.csv", encoding="utf-8") as _lookup:
+    OTHER_ICBS = tuple(row["icb_code"] for row in sorted(csv.DictReader(_lookup), key=lambda row: row["icb_name"])
+                       if row["icb_code"] != ANOTHER_ICB)[:2]
 # The editions with golden values for the default ICB, one folder each: tests/golden/<edition>/QE1.json.
 GOLDEN = ROOT / "tests" / "golden"
 GOLDEN_EDITIONS = tuple(sorted(p.parent.name for p in GOLDEN.glob("*/QE1.json")))

@@ -1,5 +1,6 @@
-"""A national build of three ICBs (the report's and two others, `--also-icb`): each ICB's book under
-<edition>/icb/<CODE>/, and the national page of their headline figures, opened in headless Chromium."""
+"""A national build of three ICBs (South West London's book, `--icb`, and two others, `--also-icb`; the session's
+`another_icb_site`): each other ICB's book under <edition>/icb/<CODE>/, and the national page of their headline
+figures, opened in headless Chromium."""
 
 from __future__ import annotations
 
@@ -9,23 +10,18 @@ from urllib.parse import urlparse
 
 import pytest
 
-from helpers import CURRENT, DATA, chapter_pages, sots
-from sots import data, geography, national, printbook, publish
+from helpers import ANOTHER_ICB, CURRENT, DATA, OTHER_ICBS, chapter_pages
+from sots import data, national, printbook, publish
 
 pytestmark = pytest.mark.e2e
 
 LOOKUP = data.load("icb_lookup", DATA)
-FOCAL = geography.DEFAULT_ICB
-# Two other ICBs, the first by name: no code is typed here.
-OTHERS = [code for code in LOOKUP.sort_values("icb_name")["icb_code"] if code != FOCAL][:2]
+FOCAL, OTHERS = ANOTHER_ICB, list(OTHER_ICBS)
 
 
 @pytest.fixture(scope="module")
-def national_site(tmp_path_factory):
-    site = tmp_path_factory.mktemp("national") / "site"
-    done = sots("build", "--edition", CURRENT, "--also-icb", OTHERS[0], "--also-icb", OTHERS[1], "--out", str(site))
-    assert done.returncode == 0, done.stdout + done.stderr
-    return site
+def national_site(another_icb_site):
+    return another_icb_site
 
 
 def test_each_icbs_book_is_under_icb_with_its_own_figures_and_the_edition_manifest_covers_them(national_site):
@@ -69,11 +65,12 @@ def test_the_national_page_shows_each_icbs_headlines_from_its_results_and_links_
     v.page.wait_for_url(re.compile(re.escape(f"{base}{OTHERS[0]}/") + r"(?!index\.html).+\.html"))
     v.page.wait_for_load_state("load")
     assert short in v.page.title()
-    for path in chapter_pages(CURRENT):
-        page = visit(f"{base}{OTHERS[0]}/{path.split('/', 1)[1]}")
-        page.wait_for_charts()
-        assert page.console == [], f"{path}: {page.console}"
-        assert all(urlparse(url).netloc == urlparse(base).netloc for url in page.requests), page.requests
+    # Its chapters draw (every chapter of another ICB's book is opened in test_site's test of ANOTHER_ICB's).
+    path = chapter_pages(CURRENT)[0]
+    page = visit(f"{base}{OTHERS[0]}/{path.split('/', 1)[1]}")
+    page.wait_for_charts()
+    assert page.console == [], f"{path}: {page.console}"
+    assert all(urlparse(url).netloc == urlparse(base).netloc for url in page.requests), page.requests
 
 
 def test_an_icbs_book_switches_edition_to_the_same_icbs_book(national_site, serve, visit):

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from helpers import (
+    ANOTHER_ICB,
     ARCHIVED,
     CURRENT,
     DATA,
@@ -303,7 +304,7 @@ def test_another_icb_builds_with_its_name_and_highlight(another_icb_site, serve,
     site = another_icb_site
     assert sorted(p.name for p in site.iterdir()) == [CURRENT, "index.html", "switcher.json"]  # the current edition
     figures = results(site, CURRENT)
-    assert {e["icb"] for e in figures.values()} == {"QWE"}
+    assert {e["icb"] for e in figures.values()} == {ANOTHER_ICB}
     v = visit(f"{serve(site)}/{CHAPTER}")
     charts = v.charts()
     assert "South West London" in v.page.title()
