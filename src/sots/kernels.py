@@ -43,7 +43,7 @@ START_TIMEOUT_S = 60
 started = 0  # kernels started by this process
 # One kernel per thread: a Dask worker may run tasks in several threads, and a kernel runs one notebook at a time.
 _local = threading.local()
-_mine: list[tuple[KernelManager, object]] = []  # every kernel this process started, for kill_all
+_mine: list[KernelManager] = []  # every kernel this process started or is starting, for kill_all
 
 
 def stop(kernel: tuple[KernelManager, object]) -> None:
@@ -61,8 +61,8 @@ def kill_all() -> None:
     event loop the interrupted chapter was running, and a kernel left behind would keep running, holding its output
     pipes open.
     """
-    for km, _ in list(_mine):
-        process = getattr(km.provisioner, "process", None)
+    for km in list(_mine):
+        process = getattr(km.provisioner, "process", None)  # no provisioner yet: not launched
         if process is not None and process.poll() is None:
             process.kill()
         shutil.rmtree(os.path.dirname(km.ip), ignore_errors=True)
@@ -73,6 +73,7 @@ def start(cwd: str) -> tuple[KernelManager, object]:
     :data:`START_TIMEOUT_S`."""
     sockets = tempfile.mkdtemp(prefix="sots-kernel-")
     km = KernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=os.path.join(sockets, "kernel"))
+    _mine.append(km)  # before it is launched: a worker stopped while it starts kills it too
     kc = None
     try:
         km.start_kernel(cwd=cwd, extra_arguments=KERNEL_ARGS)
@@ -102,7 +103,6 @@ def warm(cwd: str) -> tuple[KernelManager, object]:
         kernel = _local.kernel = start(cwd)
         with _count:
             started += 1
-            _mine.append(kernel)
         # Run when the process exits, a pool's worker process included (which skips atexit handlers).
         multiprocessing.util.Finalize(None, stop, args=(kernel,), exitpriority=10)
     km, kc = kernel

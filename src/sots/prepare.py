@@ -772,10 +772,11 @@ def prepare(raw: Path, out: Path, sources: Path | None = None) -> dict[str, int]
     lookup, lookup_paths = build_icb_lookup(allocations, raw)
     check_registered_populations(allocations, weighted,
                                  {"icb_allocations": alloc_layouts, "icb_weighted_population": wp_layouts})
-    projection, projection_paths = read_population_projection(raw)
-    estimates, estimate_paths = read_population_estimates(raw)
+    # Before the projections, the slowest file to read, so that a bad rate or cost stops the run sooner.
     rates, rate_paths = read_activity_rates(raw)
     costs, cost_layouts = read_unit_costs(raw, sources)
+    projection, projection_paths = read_population_projection(raw)
+    estimates, estimate_paths = read_population_estimates(raw)
     areas, area_paths = read_areas(raw, set(projection["area_code"]) | set(rates["area_code"]))
     opex, opex_paths = read_trust_opex(raw)
     published, published_paths = read_published_figures(raw)

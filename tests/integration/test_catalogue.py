@@ -650,17 +650,20 @@ def kernel_tmp():
 
 def start_build(cwd, tmp, *more):
     """`sots build` of the current edition (``more``: further options) in its own process group, its temporary files
-    in ``tmp``; returns once its first chapter has run, in the middle of the build."""
+    in ``tmp``; returns once a worker has begun to start a kernel for a chapter (its sockets' folder is made in
+    ``tmp``), in the middle of the build."""
     # SIGINT as a terminal gives it: a shell starts a background job (`make test &`, a CI runner's) with SIGINT
     # ignored, and a child inherits that, so Python would not turn it into KeyboardInterrupt.
     runner = subprocess.Popen([sots_exe(), "build", "--edition", CURRENT, "--no-pdf", *more], cwd=cwd,
-                              start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                               env={**os.environ, "TMPDIR": str(tmp)},
                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    for line in runner.stdout:
-        if line.startswith("[1/"):
-            return runner
-    pytest.fail(f"the build ended before its first chapter: {runner.communicate()[1]}")
+    deadline = time.monotonic() + 120
+    while not list(tmp.glob("sots-kernel-*")):
+        if runner.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"the build ended, or ran 120 s, before it started a kernel: {runner.communicate()[1]}")
+        time.sleep(0.02)
+    return runner
 
 
 def group_left(group, wait_s=10.0):
