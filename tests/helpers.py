@@ -172,6 +172,23 @@ def upstream(target: Path, *editable: str) -> Path:
     return target
 
 
+def upstream_copy(target: Path) -> Path:
+    """A copy of just the upstream files `sots prepare` reads, in the upstream layout, at ``target``: it works on any
+    such folder, and needs no other file."""
+    from sots import layouts, prepare
+
+    read = [layout.file for table in ("icb_allocations", "icb_weighted_population", "unit_costs")
+            for layout in prepare.table_layouts(layouts.folder(), table)]
+    patterns = (*read, prepare.AREA_CODES, prepare.SNPP_PRINCIPAL, prepare.SNPP_VARIANTS, prepare.ACTIVITY_RATES,
+                prepare.MYE_GLOB, prepare.TRUST_OPEX_GLOB, prepare.PUBLISHED_GLOB)
+    for pattern in patterns:
+        for path in RAW.glob(pattern):
+            dest = target / path.relative_to(RAW)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, dest)
+    return target
+
+
 def rehash(data_dir: Path) -> None:
     """Record each table's current sha256 in ``data_dir``'s data package, as if `sots prepare` had written the tables:
     for tests of what the schemas catch once the checksums pass."""
