@@ -202,11 +202,20 @@ def _numeric(df: pd.DataFrame, columns: Iterable[str], path: Path, bounds: data.
     return out
 
 
+def _first_repeat(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame | None:
+    """The rows of the first key in ``keys`` that ``frame`` has more than once, or None if each key is on one row."""
+    again = frame[frame.duplicated(keys, keep=False)]
+    if again.empty:
+        return None
+    first = again.iloc[0][keys]
+    return again[((again[keys] == first) | (again[keys].isna() & first.isna())).all(axis=1)]  # NaN keys repeat too
+
+
 def _one_row_each(frame: pd.DataFrame, keys: list[str], where: Path) -> pd.DataFrame:
     """``frame`` sorted by ``keys``; InputError naming the first key that has more than one row (e.g. in two files)."""
-    dup = frame.duplicated(keys, keep=False)
-    if dup.any():
-        first = frame[dup].iloc[0]
+    twice = _first_repeat(frame, keys)
+    if twice is not None:
+        first = twice.iloc[0]
         named = ", ".join(f"{k} {first[k]}" for k in keys)
         raise InputError(f"{where}: {named} appears more than once (expected one row each, across all files)")
     return frame.sort_values(keys, ignore_index=True)
@@ -333,13 +342,11 @@ def read_layout(layout: layouts.Layout, raw: Path, keep=None, key: tuple[str, ..
         frame = frame.rename(columns=by_header)[list(columns)]
         if keep is not None:
             frame = frame[keep(frame)]
-        if key and frame.duplicated(list(key)).any():  # before the sheets are joined, which would hide it
-            again = frame[frame.duplicated(list(key), keep=False)]
-            first = again.iloc[0]
-            labels = again.index[(again[list(key)] == first[list(key)]).all(axis=1)][:2]
-            named = ", ".join(f"column '{columns[k]}' {first[k]}" for k in key)
-            raise InputError(f"{where}: {named} is on lines {' and '.join(str(i + 2) for i in labels)} (expected "
-                             "one row each)")
+        twice = _first_repeat(frame, list(key)) if key else None
+        if twice is not None:  # before the sheets are joined, which would hide it
+            named = ", ".join(f"column '{columns[k]}' {twice.iloc[0][k]}" for k in key)
+            raise InputError(f"{where}: {named} is on lines {' and '.join(str(i + 2) for i in twice.index[:2])} "
+                             "(expected one row each)")
         if icb_code in columns:
             geography.check_icb_codes(frame.rename(columns=columns), where, columns[icb_code], columns.get("icb_name"))
         for column in [c for c in columns if c in numeric]:

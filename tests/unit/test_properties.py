@@ -66,6 +66,11 @@ def ranks_by_definition(values: pd.Series, groups: pd.Series | None = None) -> l
     return [pd.NA if pd.isna(v) else 1 + int((values[(groups == g)] > v).sum()) for v, g in zip(values, groups)]
 
 
+def shuffled(data, *frames: pd.DataFrame) -> list[pd.DataFrame]:
+    """Each of ``frames`` with its rows in an order Hypothesis draws (each frame its own order)."""
+    return [frame.iloc[data.draw(st.permutations(range(len(frame))))] for frame in frames]
+
+
 def close(actual, expected, zero: float = 0.0) -> None:
     """Equal to a relative :data:`REL` (or within ``zero`` of a value near 0), element by element."""
     np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), rtol=REL, atol=zero)
@@ -239,9 +244,7 @@ def test_funding_ranks_are_the_same_whatever_the_order_of_the_rows(inputs, data)
     measures = benchmark.funding_measures(allocations, weighted)
     for m in benchmark.MEASURES.values():
         assert measures[m.rank_key].tolist() == ranks_by_definition(measures[m.key], measures["year"])
-    first = data.draw(st.permutations(range(len(allocations))))
-    second = data.draw(st.permutations(range(len(weighted))))
-    again = benchmark.funding_measures(allocations.iloc[first], weighted.iloc[second])
+    again = benchmark.funding_measures(*shuffled(data, allocations, weighted))
     pd.testing.assert_frame_equal(again, measures)
 
 
@@ -339,9 +342,7 @@ def test_acute_spend_ranks_are_the_same_whatever_the_order_of_the_rows(n, data):
     m = benchmark.acute_spend_measures(cost, lookup, weighted, COST_YEAR)
     for measure in benchmark.ACUTE_MEASURES.values():
         assert m[measure.rank_key].tolist() == ranks_by_definition(m[measure.key])
-    orders = [data.draw(st.permutations(range(n))) for _ in range(3)]
-    again = benchmark.acute_spend_measures(cost.iloc[orders[0]], lookup.iloc[orders[1]],
-                                           weighted.iloc[orders[2]], COST_YEAR)
+    again = benchmark.acute_spend_measures(*shuffled(data, cost, lookup, weighted), COST_YEAR)
     pd.testing.assert_frame_equal(again, m)
 
 
@@ -374,9 +375,7 @@ def test_acute_trust_ranks_are_the_same_whatever_the_order_of_the_rows(inputs, d
     assert m["icb_code"].tolist() == sorted(totals["icb_code"])
     for measure in benchmark.TRUST_MEASURES.values():
         assert m[measure.rank_key].tolist() == ranks_by_definition(m[measure.key])
-    first = data.draw(st.permutations(range(len(totals))))
-    second = data.draw(st.permutations(range(len(weighted))))
-    again = benchmark.acute_trust_measures(totals.iloc[first], weighted.iloc[second], COST_YEAR)
+    again = benchmark.acute_trust_measures(*shuffled(data, totals, weighted), COST_YEAR)
     pd.testing.assert_frame_equal(again, m)
 
 
