@@ -168,12 +168,6 @@ def league_table(measures: pd.DataFrame, year: str) -> pd.DataFrame:
     return one_year[list(columns)].rename(columns=columns).reset_index(drop=True)
 
 
-def ordinal(n: int) -> str:
-    """1 -> '1st', 2 -> '2nd', 11 -> '11th', 22 -> '22nd'."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 # --- Acute spend: an activity-based estimate, and the acute trusts' accounts --------------------------------------
 
 ACUTE_MEASURES: dict[str, Measure] = {

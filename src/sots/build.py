@@ -251,6 +251,37 @@ def write_national_page(folder: Path, main: Staged, by_icb: Mapping[str, dict], 
                                                      icon=f"../_static/{ICON}", ranked_among=len(lookup)))
 
 
+def stage_report_book(every: list[Staged], register: tuple[Edition, ...], report_about: dict, checked: dict,
+                      lookup, inputs: Path, root: Path, work: Path, rel: Release, sources: list[Path],
+                      overrides: Mapping[str, str] | None, cache: Path | None,
+                      log: Callable[[str], None]) -> list[Staged]:
+    """Give each later edition's book of the report's ICB the book whose figures the report's verdicts are computed
+    on: the report's edition for its ICB (``report_about``, the register's ``report``). It is one of ``every`` when
+    that edition is built; otherwise it is staged here, executed and never published. Returns the books staged here.
+
+    InputError if the register's report edition is not in ``editions.yml`` and a book needs it.
+    """
+    icb, edition_id = report_about["icb_code"], report_about["edition"]
+    readers = [b for b in every if b.focal.icb_code == icb and b.edition.id != edition_id]
+    if not readers:
+        return []
+    found = next((b for b in every if b.focal.icb_code == icb and b.edition.id == edition_id), None)
+    staged = []
+    if found is None:
+        if edition_id not in {e.id for e in register}:
+            raise InputError(f"{root / claims.REGISTER}: report: field 'edition': expected an edition of "
+                             f"{editions.EDITIONS_FILE} ({', '.join(e.id for e in register)}), got '{edition_id}'")
+        edition = editions.get(register, edition_id)
+        found = stage_book(edition, geography.resolve_icb(icb, lookup), inputs, root,
+                           work / "report" / edition_id / icb, rel, sources, overrides, checked, cache=cache, pdf=False)
+        staged.append(found)
+        log(f"staged edition {edition_id} for {icb} too, unpublished: the report's verdicts are computed on its "
+            "figures")
+    for b in readers:
+        b.book.report = found.book
+    return staged
+
+
 def choose(register: tuple[Edition, ...], edition_ids: Sequence[str], all_editions: bool) -> list[Edition]:
     """The editions to build, oldest first: all of them, those named, or (by default) the current one."""
     if all_editions and edition_ids:
@@ -337,11 +368,15 @@ def build(
                 + (f" and {len(icb_books)} other ICBs" if all_icbs else ""))
             books.append((main, icb_books))
         every = [b for main, icb_books in books for b in (main, *icb_books)]
+        deps = stage_report_book(every, register, report_about, claims_register, lookup, inputs, root, tmp, rel,
+                                 sources, overrides, cache, log)
         log(f"staged {len(every)} books in {time.perf_counter() - started:.1f} s")
         report = report or execution.LogReport(log)
         try:
-            stats = execution.run([b.book for b in every], executor, cache, report, root)
+            stats = execution.run([b.book for b in [*deps, *every]], executor, cache, report, root)
             log(f"chapters done at {time.perf_counter() - started:.1f} s")
+            for b in deps:  # not published, but its figures must hold every figure a claim names
+                finish_results(b, rel)
             results = {b: finish_results(b, rel) for b in every}
             keys = {b: execcache.folder_digest(b.stage) for b in every} if cache else {}
             todo = [b for b in every if not (cache and execcache.fetch_book(cache, keys[b], b.html))]

@@ -9,8 +9,11 @@ results_fragment=results_fragment, build=build)``. The :class:`Chapter` it retur
   read with the sha256 of the rows read (``ch.tables_read``): the figures' inputs, the page's sources, and what a
   build cache must key a chapter on. Adding another year's rows to ``data/`` changes none of them;
 - the :class:`~sots.results.Recorder` (``ch.figure``, ``ch.not_computed``, ``ch.glue``);
-- the claims register's verdicts on this chapter's claims, computed from its own figures by :mod:`sots.claims`
-  (``ch.verdict(key)``), so a chapter never decides "reproduced" itself and cannot contradict the claims page;
+- the report's verdicts on this chapter's claims, computed by :mod:`sots.claims` (``ch.verdict(key)``) on the
+  figures of the report's own edition for its ICB, whichever edition this is: in the report's edition they are the
+  chapter's own figures; in a later one, the report edition's results (``report_results``, written by the build),
+  and ``ch.since(key)`` says what this edition's data give instead. A chapter never decides "reproduced" itself,
+  and every edition's pages give the same verdicts as the claims page;
 - charts drawn with the page's provenance and data links (``ch.show(chart)``).
 
 Everything arrives as papermill parameters. ``build`` is JSON that ``sots build`` writes (the provenance and the
@@ -27,8 +30,12 @@ from typing import Any
 
 import pandas as pd
 
-from sots import charts, claims, data, editions, execcache, geography, slices
-from sots.results import Recorder
+from sots import charts, claims, data, editions, execcache, geography, slices, verdicts
+from sots.results import Recorder, read_results
+
+# Why a later edition's chapter run by hand gives no verdict: the report's are computed on another edition's figures.
+NOT_GIVEN = ("Not checked in this run: the report's verdicts are computed on the figures of its own edition, which "
+             "were not given to this chapter (its report_results parameter is empty, as when it is run by hand).")
 
 
 @dataclass
@@ -44,6 +51,9 @@ class Chapter:
     provenance: dict | None = None  # edition, commit, parameters_sha256: set by a build
     chart_data: Path | None = None  # the folder each chart's rows are written to as CSV: set by a build
     reads_file: Path | None = None  # where what the chapter reads is recorded for the execution cache: set by a build
+    # The results of the report's edition for the report's ICB (figure id -> entry), on which the report's verdicts
+    # are computed in any other edition of that ICB: set by open() from report_results; None if not given.
+    report_figures: dict[str, dict] | None = None
     _slices: dict[str, slices.Slice] = field(default_factory=dict)
     _sources: dict[str, list[dict]] | None = None
     _titles: dict[str, str] = field(default_factory=dict)
@@ -181,22 +191,66 @@ class Chapter:
         """The register's claims whose evidence is this chapter, in register order."""
         return claims.of_chapter(self.register, f"notebooks/{self.name}")
 
-    def verdict(self, key: str) -> claims.Verdict:
-        """The register's verdict on the claim stating ``key`` (its ``key`` field), from this chapter's figures.
+    @property
+    def about_report(self) -> bool:
+        """Whether this book is for the ICB the report is about: only then are its claims checked."""
+        return self.icb == self.report["icb_code"]
 
-        The same :func:`sots.claims.evaluate` the claims page runs on results.json, so the two always agree.
+    @property
+    def in_report_edition(self) -> bool:
+        """Whether this is the report's own edition (the claims register's ``report.edition``) for its ICB."""
+        return self.about_report and self.edition == self.report["edition"]
+
+    @property
+    def report_year(self) -> str:
+        """The financial year of the report's edition, as prose writes it (2023-24 -> "2023/24")."""
+        return self.report["edition"].replace("-", "/")
+
+    def judge(self, claim: dict, own: dict[str, dict] | None = None) -> claims.Verdict:
+        """The report's verdict on ``claim``: :func:`sots.claims.evaluate` on the report edition's figures for its ICB.
+
+        Those are ``own`` (default: this chapter's figures so far) in the report's edition, and the report edition's
+        results (:attr:`report_figures`) in any later one, so every edition gives the verdict the report's edition
+        gives. For another ICB than the report's, no claim is checked, and the note says why.
         """
-        return claims.evaluate(claims.by_key(self.register, key), self.figures)
+        if not self.about_report:
+            return claims.evaluate(claim, {}, f"The report is about {self.reported_about}, not {self.who}, so its "
+                                             "claims are not checked in this book.")
+        if self.in_report_edition:
+            return claims.evaluate(claim, self.figures if own is None else own)
+        if self.report_figures is None:
+            return claims.evaluate(claim, {}, NOT_GIVEN)
+        return claims.evaluate(claim, self.report_figures)
+
+    def verdict(self, key: str) -> claims.Verdict:
+        """The report's verdict on the claim stating ``key`` (its ``key`` field): :meth:`judge`.
+
+        The same :func:`sots.claims.evaluate` the claims page runs, on the same figures, so the two always agree.
+        """
+        return self.judge(claims.by_key(self.register, key))
+
+    def since(self, verdict: claims.Verdict, own: dict[str, dict] | None = None) -> str:
+        """In a later edition, what its data (``own``, default this chapter's figures) give of the figures the verdict
+        compares, against the report's year (:func:`sots.verdicts.since_line`); "" in the report's edition, or for
+        another ICB."""
+        if self.in_report_edition or not self.about_report:
+            return ""
+        return verdicts.since_line(verdict, self.figures if own is None else own, self.edition.replace("-", "/"),
+                                   self.report_year)
 
     def claims_summary(self) -> str:
-        """The verdicts on this chapter's claims in one sentence (:func:`sots.claims.summary`), from the figures
-        recorded so far: a chapter calls it after its last figure. For another ICB than the report's, that none is
-        checked: the report's figures are about its own ICB, and another ICB's figures neither confirm nor refute
-        them."""
-        if self.icb != self.report["icb_code"]:
+        """The report's verdicts on this chapter's claims in one sentence (:func:`sots.verdicts.summary`): a chapter
+        calls it after its last figure. In a later edition, it says they are on the report's own year's data; for
+        another ICB than the report's, that none is checked: the report's figures are about its own ICB, and another
+        ICB's figures neither confirm nor refute them."""
+        if not self.about_report:
             return (f"The report's claims are about {self.reported_about}, so none is checked in this book for "
                     f"{self.who}." if self.claims() else "")
-        return claims.summary([claims.evaluate(claim, self.figures) for claim in self.claims()])
+        text = verdicts.summary([self.judge(claim) for claim in self.claims()])
+        if text and not self.in_report_edition:
+            text = (f"{text[:-1]}, on the data of the report's own year, {self.report_year}, as in every edition."
+                    if self.report_figures is not None else f"{text} {NOT_GIVEN}")
+        return text
 
     # --- Charts ----------------------------------------------------------------------------------------------------
 
@@ -209,6 +263,7 @@ class Chapter:
 
 def open(
     name: str, *, edition: str, icb: str, data_dir: str | Path, results_fragment: str = "", build: str = "",
+    report_results: str = "",
 ) -> Chapter:
     """The context of chapter ``name`` (its notebook's stem) from its parameters; InputError for an unknown ICB or
     edition.
@@ -217,6 +272,9 @@ def open(
     build stages it beside the notebooks), so a chapter opened by hand reads the same rows as the build.
 
     ``build`` is the JSON text :func:`sots.pipeline.build_parameter` writes, or "" outside a build.
+    ``report_results`` is the results.json of the report's edition for its ICB (a build writes it; an analyst may
+    name a published edition's), on which a later edition's chapters compute the report's verdicts; "" for none. It
+    is checked as it is read: figures of another edition or ICB are an InputError.
     """
     made = json.loads(build) if build else {}
     register = editions.load(data.project_root() / editions.EDITIONS_FILE)
@@ -225,6 +283,9 @@ def open(
                       chart_data=Path(made["chart_data"]) if made.get("chart_data") else None,
                       reads_file=Path(made["reads"]) if made.get("reads") else None)
     chapter.focal = geography.resolve_icb(icb, chapter.table("icb_lookup"))
+    if report_results and chapter.about_report and not chapter.in_report_edition:
+        chapter.report_figures = read_results(Path(report_results), chapter.report["edition"],
+                                              chapter.report["icb_code"])
     chapter.recorder = Recorder(results_fragment, edition=edition, icb=chapter.icb,
                                 inputs=lambda: chapter.tables_read, provenance=chapter._provenance_entry)
     return chapter

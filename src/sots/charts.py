@@ -20,10 +20,9 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
-from sots.benchmark import ordinal
 from sots.claims import STATUS_COLOURS
 from sots.palette import CATEGORICAL, FOCAL, OTHERS, REFERENCE
-from sots.prose import listed
+from sots.prose import listed, ordinal
 
 FONT = "Arial, Helvetica, sans-serif"
 BAR_STEP = 13  # pixels per ICB bar: 42 bars fit in a page-height chart

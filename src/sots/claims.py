@@ -19,20 +19,14 @@ from __future__ import annotations
 import copy
 import difflib
 import functools
-import html
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sots import schema as schemas
 from sots.data import project_root
 from sots.errors import InputError, parse_yaml
 from sots.palette import OTHERS, PALETTE
-from sots.prose import listed
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 REGISTER = "claims.yml"
 SCHEMA = "claims.schema.json"
@@ -112,6 +106,9 @@ def _checked(path: Path, text: str) -> dict[str, dict]:
                 raise InputError(
                     f"{path}: claim {cid}: field 'checks': figure '{check['figure']}' is not in its figures"
                 )
+        if "assumption" in entry and entry["assumption"]["figure"] not in entry["figures"]:
+            raise InputError(f"{path}: claim {cid}: field 'assumption': figure '{entry['assumption']['figure']}' is "
+                             "not in its figures")
         claims[cid] = entry
     return claims
 
@@ -217,6 +214,17 @@ class Verdict:
     checks: tuple[Check, ...] = ()
     context: dict[str, float] = field(default_factory=dict)
     note: str = ""
+    # The figure measuring an assumption the claim needs and the report does not state (the register's
+    # ``assumption``), with its unit; None when the claim has none, or the figure is not computed.
+    assumed: tuple[float, str] | None = None
+
+    @property
+    def label(self) -> str:
+        return self.claim["label"]
+
+    @property
+    def headline(self) -> bool:
+        return bool(self.claim.get("headline"))
 
     @property
     def id(self) -> str:
@@ -224,15 +232,13 @@ class Verdict:
 
     @property
     def explanation(self) -> str:
-        parts = [c.describe() for c in self.checks] + ([self.note] if self.note else []) + [self.claim["explanation"]]
-        return " ".join(parts)
+        """The register's explanation, after the note on why a claim is not checked here (if any)."""
+        return " ".join([self.note, self.claim["explanation"]] if self.note else [self.claim["explanation"]])
 
     @property
-    def gap(self) -> float:
-        """The largest relative gap of a check that misses (|difference| / |stated|); 0 if none misses."""
-        gaps = [abs(c.difference) / max(abs(c.stated), 1e-9) for c in self.checks
-                if c.computed is not None and not c.holds]
-        return max(gaps, default=0.0)
+    def technical(self) -> str:
+        """Each comparison as the register makes it, by figure id and tolerance: for analysts, not the prose."""
+        return " ".join(c.describe() for c in self.checks)
 
 
 def _value(results: dict, figure: str, key: str = "value") -> float | None:
@@ -277,14 +283,22 @@ def unrecorded_figures(register: dict[str, dict], results: dict, source: str = R
 
 
 def status_of(rule: str, checks: tuple[Check, ...]) -> str:
-    """The status a rule gives for a set of checks (see the module's docstring)."""
-    if rule == STATED_ONLY or not checks or any(c.computed is None for c in checks):
+    """The status a rule gives for a set of checks (see the module's docstring).
+
+    A figure computed and outside both its tolerance and its interval makes the claim "not reproduced" even when
+    another of its figures is missing: one number of the claim is shown wrong, whatever the other would say. Only
+    when no computed figure misses does a missing one leave the claim "stated only".
+    """
+    if rule == STATED_ONLY or not checks:
+        return STATED_ONLY
+    computed = [c for c in checks if c.computed is not None]
+    if any(not (c.holds or c.in_interval) for c in computed):
+        return NOT_REPRODUCED
+    if len(computed) < len(checks):
         return STATED_ONLY
     if all(c.holds for c in checks):
         return REPRODUCED if rule == REPRODUCED else CONSISTENT
-    if all(c.holds or c.in_interval for c in checks):
-        return CONSISTENT
-    return NOT_REPRODUCED
+    return CONSISTENT
 
 
 def evaluate(claim: dict, results: dict, note: str = "") -> Verdict:
@@ -294,8 +308,12 @@ def evaluate(claim: dict, results: dict, note: str = "") -> Verdict:
     context = {f: _value(results, f) for f in claim["figures"] if f not in checked and _value(results, f) is not None}
     status = status_of(claim["rule"], checks)
     if status == STATED_ONLY and claim["rule"] != STATED_ONLY and not note:
-        note = "Not checked in this edition, which lacks a figure it needs."
-    return Verdict(claim=claim, status=status, checks=checks, context=context, note=note)
+        reasons = [c.reason for c in checks if c.computed is None and c.reason]
+        note = " ".join(["Not checked on these figures, which lack one it needs.", *dict.fromkeys(reasons)])
+    assumption, assumed = claim.get("assumption"), None
+    if assumption and _value(results, assumption["figure"]) is not None:
+        assumed = (_value(results, assumption["figure"]), results[assumption["figure"]].get("unit", ""))
+    return Verdict(claim=claim, status=status, checks=checks, context=context, note=note, assumed=assumed)
 
 
 def evaluate_all(register: dict[str, dict], results: dict, note: str = "") -> list[Verdict]:
@@ -308,27 +326,15 @@ def counts(verdicts: list[Verdict]) -> dict[str, int]:
     return {s: sum(v.status == s for v in verdicts) for s in STATUSES}
 
 
-def discrepancies(verdicts: list[Verdict], n: int = 3) -> list[Verdict]:
-    """The ``n`` not-reproduced claims with the largest relative gap, largest first (ties by register order)."""
-    missed = [v for v in verdicts if v.status == NOT_REPRODUCED]
-    return sorted(missed, key=lambda v: -v.gap)[:n]
-
-
-# --- The claims page ----------------------------------------------------------------------------------------------
+# --- Statuses on the page, and chapters -------------------------------------------------------------------------------
 
 BADGE_MARK = {REPRODUCED: "✓", CONSISTENT: "≈", NOT_REPRODUCED: "✗", STATED_ONLY: "–"}
+# Each status as a badge says it: a capital, as it starts its cell.
+BADGE_TEXT = {status: status[0].upper() + status[1:] for status in STATUSES}
 # Each status's colour, in the claims page's chart and round its badge alike: none in the focal blue, as the claims
 # page is about the report, not an ICB; "stated only" (nothing to check) in the grey of everything not highlighted.
 STATUS_COLOURS = {REPRODUCED: PALETTE["bluish green"], CONSISTENT: PALETTE["plum"],
                   NOT_REPRODUCED: PALETTE["vermillion"], STATED_ONLY: OTHERS}
-
-
-def badge(status: str) -> str:
-    """A status as a badge: a mark and the status in words (colour is only a second cue), as HTML."""
-    slug = status.replace(" ", "-")
-    # The border in the status's colour (3:1 or more on white); the text in the page's own, for contrast.
-    return (f'<span class="sots-badge sots-badge-{slug}" style="border-color: {STATUS_COLOURS[status]}">'
-            f'{BADGE_MARK[status]} {html.escape(status)}</span>')
 
 
 def chapter_title(root: Path, chapter: str) -> str:
@@ -348,78 +354,3 @@ def chapter_href(chapter: str, page_folder: str = "notebooks") -> str:
     """The link from a page in ``page_folder`` to a chapter's HTML page."""
     folder, name = chapter.split("/", 1)
     return f"{name}.html" if folder == page_folder else f"../{folder}/{name}.html"
-
-
-def _figure_number(value: float) -> str:
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
-
-
-def stated_text(verdict: Verdict) -> str:
-    """What the report stated: each checked value with its unit, or the claim's own."""
-    if verdict.checks:
-        return "; ".join(f"{number(c.stated)} ({c.unit})" for c in verdict.checks)
-    value = verdict.claim["stated"]
-    return verdict.claim["unit"] if value is None else f"{number(value)} ({verdict.claim['unit']})"
-
-
-def rows(verdicts: list[Verdict], titles: dict[str, str], page_folder: str = "notebooks") -> pd.DataFrame:
-    """The claims table: one row per claim, text escaped, the status as a badge and the evidence as a link."""
-    import pandas as pd
-
-    out = []
-    for v in verdicts:
-        also = [more["claim"] for more in (v.claim.get("also") or {}).values()]
-        context = "; ".join(f"{f} = {_figure_number(x)}" for f, x in v.context.items())
-        explanation = v.explanation + (f" Also computed: {context}." if context else "")
-        out.append({
-            "Claim": v.id,
-            "What the report said (paraphrased)": html.escape(" ".join([v.claim["claim"], *also])),
-            "Stated": html.escape(stated_text(v)),
-            "Computed": "; ".join("–" if c.computed is None else number(c.computed, decimals(c.tolerance))
-                                  for c in v.checks) or "–",
-            "Difference": "; ".join(
-                "–" if c.computed is None
-                else f"{round(c.difference, decimals(c.tolerance)) + 0.0:+,.{decimals(c.tolerance)}f}"
-                for c in v.checks
-            ) or "–",
-            "Status": badge(v.status),
-            "Explanation": html.escape(explanation),
-            "Evidence": (f'<a href="{chapter_href(v.claim["chapter"], page_folder)}">'
-                         f'{html.escape(titles.get(v.claim["chapter"], v.claim["chapter"]))}</a>'),
-        })
-    return pd.DataFrame(out)
-
-
-def count_rows(verdicts: list[Verdict]) -> pd.DataFrame:
-    """Claims by status, every status listed, as a table with the status as a badge."""
-    import pandas as pd
-
-    return pd.DataFrame([{"Status": badge(s), "Claims": n} for s, n in counts(verdicts).items()])
-
-
-def summary(verdicts: list[Verdict]) -> str:
-    """The verdicts in one sentence, for a chapter's key findings: 'Of the report's 3 claims checked here, 1 is
-    reproduced (D1) and 2 are stated only (F2, F3).' Statuses no claim has are left out; '' for no claims."""
-    if not verdicts:
-        return ""
-    parts = []
-    for status in STATUSES:
-        ids = [v.id for v in verdicts if v.status == status]
-        if ids:
-            verb = "is" if len(ids) == 1 else "are"
-            parts.append(f"{len(ids)} {verb} {status} ({', '.join(ids)})")
-    n = len(verdicts)
-    return f"Of the report's {n} claim{'s' if n != 1 else ''} checked here, {listed(parts)}."
-
-
-def discrepancy_text(verdicts: list[Verdict], n: int = 3) -> str:
-    """The largest discrepancies in one line: 'D3: stated 3, computed 40.3 (per cent growth); ...', or 'none'."""
-    parts = []
-    for v in discrepancies(verdicts, n):
-        c = max((c for c in v.checks if c.computed is not None and not c.holds),
-                key=lambda c: abs(c.difference) / max(abs(c.stated), 1e-9))
-        parts.append(f"{v.id}: stated {number(c.stated)}, computed {number(c.computed, decimals(c.tolerance))} "
-                     f"({c.unit})")
-    return "; ".join(parts) or "none"

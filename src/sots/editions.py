@@ -92,6 +92,11 @@ class Edition:
     def is_current(self) -> bool:
         return self.status == "current"
 
+    @property
+    def year(self) -> str:
+        """The financial year the edition reports on, as prose writes it: 2024-25 -> "2024/25"."""
+        return self.id.replace("-", "/")
+
     def parameters(self) -> dict[str, str]:
         """The edition's papermill parameters, all strings: ``edition``, ``edition_title`` and each data year."""
         return {"edition": self.id, "edition_title": self.title, **self.inputs}

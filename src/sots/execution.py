@@ -1,9 +1,13 @@
 """Execute every chapter of every book in a run: through the execution cache, in parallel, in waves.
 
-A run is one or more books (an edition for an ICB). Their chapters are independent of each other, except that a
-chapter which reads the others' results (it declares ``results_dir``: the claims page) runs after every other
-chapter of its book. So the run goes in two waves, each handed whole to the executor (:mod:`sots.executors`: local
-worker processes, or a Dask cluster), which runs its tasks in any order; nothing here schedules.
+A run is one or more books (an edition for an ICB). Their chapters are independent of each other, except for two
+kinds of reader. The report's verdicts are computed on the figures of the report's edition for its ICB, so in a
+later edition of that ICB a chapter that declares ``report_results`` runs after the report edition's chapters, which
+the run includes (as a book of its own, built or not); and a chapter that reads the others' results (it declares
+``results_dir``: the claims page) runs after every other chapter of its book. So the run goes in three waves, each
+handed whole to the executor (:mod:`sots.executors`: local worker processes, or a Dask cluster), which runs its
+tasks in any order; nothing here schedules. Between the first two, each later edition's copy of the report
+edition's results is written (:attr:`Book.report_file`), and the chapters reading it are keyed on its digest.
 
 Before a wave, each chapter is looked up in the cache (:mod:`sots.execcache`); a hit is copied into the book and
 starts no kernel. A chapter executed is stored in the cache as soon as it finishes. The report (:class:`LogReport`,
@@ -13,6 +17,7 @@ or the command line's progress bar) hears of each chapter as it is done.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +26,7 @@ from typing import Protocol
 from sots import execcache, executors, pipeline
 from sots.downloads import script_name
 from sots.pipeline import ChapterDone, ChapterRun, Parameters
+from sots.results import merge_fragments
 
 CLAIMS_REGISTER = "claims.yml"  # read by every chapter (the verdicts), from the staged book
 
@@ -43,6 +49,15 @@ class Book:
     code: str | None = None
     typed: dict[Path, dict] = field(default_factory=dict)  # each notebook's typed overrides
     read: dict[str, dict] = field(default_factory=dict)  # each chapter's reads (:mod:`sots.execcache`), once run
+    # The report's edition for the report's ICB, when this book is a later edition of that ICB: the book whose
+    # figures the report's verdicts are computed on. None for the report's own book and for any other ICB's.
+    report: Book | None = None
+
+    @property
+    def report_file(self) -> Path | None:
+        """Where this book's copy of the report edition's results is written, for its chapters to read: in its own
+        scratch folder, never published; None without a report book."""
+        return self.results.parent / "report-results.json" if self.report else None
 
     def fragment(self, source: Path) -> Path:
         return self.results / f"{source.stem}.json"
@@ -59,6 +74,8 @@ class Book:
         """The parameters papermill injects into ``source``: those its parameters cell declares."""
         params = {**pipeline.declared(self.params.for_notebook(self.notebooks, self.fragment(source)), source),
                   **self.typed.get(source, {})}
+        if "report_results" in params and self.report_file is not None:
+            params["report_results"] = os.path.relpath(self.report_file, self.notebooks)
         if "build" in params:  # its provenance hashes the other parameters, so it is made last
             del params["build"]
             made = (pipeline.provenance(self.params.edition.id, pipeline.chapter_code(source, self.code), params)
@@ -119,11 +136,29 @@ def _reads_results(params: dict) -> bool:
     return "results_dir" in params
 
 
+def _wave(book: Book, params: dict) -> int:
+    """Which wave a chapter runs in: 0 if it reads no other chapter's figures, 1 if it reads the report edition's
+    (a later edition of the report's ICB), 2 if it reads its own book's (the claims page)."""
+    if _reads_results(params):
+        return 2
+    return 1 if book.report is not None and "report_results" in params else 0
+
+
+def write_report_results(book: Book) -> None:
+    """Write the report edition's merged results where ``book``'s chapters read them (:attr:`Book.report_file`)."""
+    if book.report_file is not None:
+        merged = merge_fragments(book.report.fragments())
+        book.report_file.parent.mkdir(parents=True, exist_ok=True)
+        book.report_file.write_text(json.dumps(merged, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
 def _extra(book: Book, source: Path, params: dict) -> dict[str, str]:
-    """Inputs the build knows before a chapter runs: the claims register, and the others' results for a page that
-    reads them."""
+    """Inputs the build knows before a chapter runs: the claims register, the report edition's results for a chapter
+    of a later edition, and the others' results for a page that reads them."""
     register = book.notebooks.parent / CLAIMS_REGISTER
     extra = {CLAIMS_REGISTER: execcache.digest(register.read_text()) if register.is_file() else ""}
+    if params.get("report_results") and book.report_file is not None:
+        extra["report_results"] = execcache.digest(book.report_file.read_text())
     if _reads_results(params):
         for fragment in sorted(book.results.glob("*.json")):
             extra[f"results/{fragment.name}"] = execcache.digest(fragment.read_text())
@@ -145,8 +180,11 @@ def run(books: list[Book], executor, cache: Path | None, report: Report, root: P
         book.typed = pipeline.chapter_overrides(book.params.overrides, book.sources, book.params.reserved())
     report.start(sum(len(b.sources) for b in books))
     planned = [(b, s, b.parameters(s)) for b in books for s in b.sources]
-    waves = [[c for c in planned if not _reads_results(c[2])], [c for c in planned if _reads_results(c[2])]]
-    for wave in waves:
+    waves = [[c for c in planned if _wave(c[0], c[2]) == n] for n in range(3)]
+    for n, wave in enumerate(waves):
+        if n == 1:  # the report edition's chapters are done: give each later edition its copy of their figures
+            for book in books:
+                write_report_results(book)
         todo: list[tuple[Book, Path, dict, str]] = []
         for book, source, params in wave:
             key = execcache.base_key(source, params, code, _extra(book, source, params))

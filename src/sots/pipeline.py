@@ -8,7 +8,9 @@ cell shown; nothing is published (see :mod:`sots.build` and :mod:`sots.publish`)
 A notebook receives the parameters its ``parameters`` cell declares, from: ``edition``, ``edition_title``, each data
 year of the edition (``allocation_year``, ``unit_cost_year``, ``outturn_year``, ``projection_vintage``; see
 :mod:`sots.editions`), ``icb``, ``data_dir``, ``results_fragment``, ``results_dir`` (the folder of every
-notebook's fragment: a chapter listed after the others, such as the claims page, reads their figures there) and
+notebook's fragment: a chapter listed after the others, such as the claims page, reads their figures there),
+``report_results`` (in a later edition of the report's ICB, the report edition's results.json, on which the report's
+verdicts are computed; "" otherwise) and
 ``build`` (JSON: the notebook's provenance, the folder for its charts' data and the file where it records what it
 reads; see :func:`build_parameter`). All are
 plain strings, passed through papermill's Python interface, so no type is guessed from the text. Nothing reaches a
@@ -73,6 +75,7 @@ class Parameters:
             "data_dir": os.path.relpath(self.data_dir, cwd),
             "results_fragment": os.path.relpath(fragment, cwd),
             "results_dir": os.path.relpath(fragment.parent, cwd),
+            "report_results": "",  # per book: the report edition's results, in a later edition (sots.execution)
             "build": "",  # per notebook: see build_parameter
         }
 

@@ -37,6 +37,7 @@ PRINT_PAGE = "book/print.html"  # one folder below the edition, as every page it
 PDF_NAME = "state-of-the-system-{edition}.pdf"
 SETTINGS_FILE = "print.json"  # in a staged book: what to print (see :func:`settings`); absent, the book is not printed
 PRINT_CSS = "sots-print.css"  # in _static, from book/_static
+PRINT_OPEN = "sots-print-open"  # a <details> the print page opens: a sheet cannot open it
 # Scripts the print page does not need: thebe's configuration (the book never launches live code), which is data.
 INERT_SCRIPTS = ("text/x-thebe-config",)
 # Virtual time Chromium lets the page run before it prints, in milliseconds. Virtual time jumps ahead whenever the
@@ -89,7 +90,8 @@ def assemble(pages: Sequence[tuple[str, str]], title: str, scripts: Sequence[str
     as a prefix, so they stay unique, except an id that an inline script of the page quotes (a chart's: its script
     finds its box by id), which must be unique in the book already (ValueError if not). Links to a joined page, or
     into one, point within the print page; a link to another file of the site loses its address (see the module's
-    notes); the headings' "#" links and inert scripts are dropped. The front page's footer (the edition, release
+    notes); the headings' "#" links and inert scripts are dropped, and a ``<details>`` of class :data:`PRINT_OPEN`
+    is opened. The front page's footer (the edition, release
     and commit) closes its article, as the colophon: the theme does not print a page's footer.
     """
     from bs4 import BeautifulSoup
@@ -106,6 +108,9 @@ def assemble(pages: Sequence[tuple[str, str]], title: str, scripts: Sequence[str
         for tag in article.find_all(lambda t: (t.name == "script" and t.get("type") in INERT_SCRIPTS)
                                     or (t.name == "a" and "headerlink" in (t.get("class") or []))):
             tag.decompose()
+        # A detail the site opens on request that a sheet must show (a claim's explanation), opened.
+        for tag in article.find_all("details", class_=PRINT_OPEN):
+            tag["open"] = ""
         articles[path] = article
     # Every page's ids first, so a link into a later page finds the id that page's element will have.
     ids: dict[str, dict[str, str]] = {}  # page -> its old id -> its id in the print page

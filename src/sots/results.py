@@ -118,6 +118,33 @@ def merge_fragments(fragments: list[Path]) -> dict[str, dict]:
     return dict(sorted(merged.items()))
 
 
+def read_results(path: Path, edition: str, icb: str) -> dict[str, dict]:
+    """A results.json (figure id -> entry) read back and checked: JSON of one entry per figure, each with a finite
+    number or None as its value and recorded for ``edition`` and ``icb``; InputError naming the file and the first
+    figure that is not, so figures of another edition or ICB, or a damaged file, are never taken as the report's."""
+    from sots.errors import InputError
+
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found (expected the results.json of edition {edition} for {icb})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputError(f"{path}: not valid JSON ({err}); expected the results.json of edition {edition} for "
+                         f"{icb}") from None
+    if not isinstance(found, dict) or not found:
+        raise InputError(f"{path}: expected an object of figures (the results.json of edition {edition} for {icb})")
+    for figure_id, entry in found.items():
+        value = entry.get("value", "missing") if isinstance(entry, dict) else "missing"
+        number = value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
+                                   and math.isfinite(value))
+        if not number or (entry.get("edition"), entry.get("icb")) != (edition, icb):
+            got = (f"edition {entry.get('edition')} for {entry.get('icb')}, value {value!r}" if isinstance(entry, dict)
+                   else repr(entry))
+            raise InputError(f"{path}: figure '{figure_id}': expected a number or null, of edition {edition} for "
+                             f"{icb}, got {got}")
+    return found
+
+
 def year_suffix(year: str) -> str:
     """'2023/24' -> '_2023_24', the suffix of per-year figure ids."""
     return "_" + year.replace("/", "_")

@@ -2,6 +2,7 @@ import pandas as pd
 import pytest
 
 from sots import benchmark
+from sots.prose import ordinal
 
 pytestmark = pytest.mark.unit
 
@@ -80,4 +81,4 @@ def test_focal_summary_shows_each_measure_in_its_unit():
 @pytest.mark.parametrize("n, text", [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"),
                                      (13, "13th"), (21, "21st"), (22, "22nd"), (42, "42nd"), (111, "111th")])
 def test_ordinal(n, text):
-    assert benchmark.ordinal(n) == text
+    assert ordinal(n) == text

@@ -20,6 +20,7 @@ from IPython.display import Markdown
 
 from sots import benchmark, charts, claims, data, finance, geography
 from sots.chapter import Chapter
+from sots.prose import ordinal
 
 KEY = "acute_spend_per_weighted_head_rank"  # the register's key of the claim this chapter checks
 NAMED = benchmark.ACUTE_MEASURES["acute_cost_per_ga_weighted_head_gbp"]  # the measure the claim names
@@ -180,7 +181,7 @@ def glue_prose(ch: Chapter, row: pd.Series, england: pd.Series, year: str, unit_
     ch.glue("n_icbs", n_icbs)
     for m in benchmark.ACUTE_MEASURES.values():
         if pd.notna(row[m.key]):
-            ch.glue(f"{m.rank_key}_ord", benchmark.ordinal(int(row[m.rank_key])))
+            ch.glue(f"{m.rank_key}_ord", ordinal(int(row[m.rank_key])))
         if pd.notna(england[m.key]):
             ch.glue(f"england_{m.key}", england[m.key])
     ch.glue("resident_population", row["resident_population_persons"])
@@ -200,7 +201,7 @@ def ga_finding(row: pd.Series, england: pd.Series, no_ga: str | None) -> str:
     index = row["ga_weighted_persons"] / row["registered_population_persons"]
     england_text = f"£{england[m.key]:,.0f}" if pd.notna(england[m.key]) else "not published"
     return (f"Per general and acute (G&A) need-weighted head it is **£{row[m.key]:,.0f}**, the "
-            f"{benchmark.ordinal(int(row[m.rank_key]))} highest (England {england_text}). Its G&A need index (G&A "
+            f"{ordinal(int(row[m.rank_key]))} highest (England {england_text}). Its G&A need index (G&A "
             f"weighted ÷ registered population) is {index:.3f}, so weighting for need "
             f"{weighting_effect(row['ga_weighted_persons'], row['registered_population_persons'])} its figure.")
 
@@ -260,13 +261,13 @@ def verdict_text(who: str, verdict: claims.Verdict | None, acute: pd.DataFrame, 
     if not check.holds:
         at_claim = benchmark.value_at_rank(acute, NAMED.key, NAMED.rank_key, claimed)
         gap = (per_ga / at_claim[NAMED.key] - 1) * 100
-        comparison = (f" The {benchmark.ordinal(claimed)} highest, {at_claim['short_name']}, is "
+        comparison = (f" The {ordinal(claimed)} highest, {at_claim['short_name']}, is "
                       f"£{at_claim[NAMED.key]:,.0f}: {who} is {abs(gap):.1f}% {'below' if gap < 0 else 'above'} it.")
     return (f"{LEADS[verdict.status]} On the activity-based estimate of acute cost per G&A weighted head, {who} "
-            f"ranks {benchmark.ordinal(int(check.computed))} of {len(acute)} at £{per_ga:,.0f} "
+            f"ranks {ordinal(int(check.computed))} of {len(acute)} at £{per_ga:,.0f} "
             f"(England £{eng:,.0f}, {abs(per_ga / eng - 1) * 100:.1f}% {'below' if per_ga < eng else 'above'})."
             f"{comparison} Per resident head, before weighting for need, it ranks "
-            f"{benchmark.ordinal(int(row['acute_cost_per_head_rank']))}. {other_measures_text(ranks, check)}")
+            f"{ordinal(int(row['acute_cost_per_head_rank']))}. {other_measures_text(ranks, check)}")
 
 
 def measures_at_rank(ranks: pd.DataFrame, check: claims.Check) -> pd.Series:
@@ -279,7 +280,7 @@ def measures_at_rank(ranks: pd.DataFrame, check: claims.Check) -> pd.Series:
 
 def other_measures_text(ranks: pd.DataFrame, check: claims.Check) -> str:
     """Which other measures put the focal ICB at the stated rank: "also" if the claim holds, "only" if it does not."""
-    rank = benchmark.ordinal(int(check.stated))
+    rank = ordinal(int(check.stated))
     by_label = measures_at_rank(ranks, check)
     if not len(by_label):
         return f"It ranks {rank} on no other measure here."
@@ -299,13 +300,13 @@ def trust_text(who: str, year: str, trow: pd.Series | None, n_trusts: int, n_icb
         text = (
             f"The {n_trusts} acute trusts {who} hosts spent £{trow['acute_trust_opex_gbp'] / 1e6:,.1f}m in {year}: "
             f"£{trow['acute_trust_opex_per_head_gbp']:,.0f} per registered head, the "
-            f"{benchmark.ordinal(int(trow['acute_trust_opex_per_head_rank']))} highest of the {n_icbs} ICBs the trust "
+            f"{ordinal(int(trow['acute_trust_opex_per_head_rank']))} highest of the {n_icbs} ICBs the trust "
             "file names by their own code"
         )
         if no_ga:
             return f"{text}. {no_ga}"
         return (f"{text}, and £{trow['acute_trust_opex_per_ga_weighted_head_gbp']:,.0f} per G&A weighted head "
-                f"({benchmark.ordinal(int(trow['acute_trust_opex_per_ga_weighted_head_rank']))}).")
+                f"({ordinal(int(trow['acute_trust_opex_per_ga_weighted_head_rank']))}).")
     if not year_covered:
         return f"The trust accounts here do not cover {year}, so there is no acute trust measure for it."
     return (f"The trust file assigns {who}'s trusts to a 2026 merged-ICB code, so their spending cannot be set against "
@@ -314,7 +315,7 @@ def trust_text(who: str, year: str, trow: pd.Series | None, n_trusts: int, n_icb
 
 def claim_label(claimed: int | None) -> str:
     """The label of the claimed rank's rule on the rank chart ("report: 2nd"); "" when there is no claim."""
-    return f"report: {benchmark.ordinal(claimed)}" if claimed else ""
+    return f"report: {ordinal(claimed)}" if claimed else ""
 
 
 def rank_dots(ranks: pd.DataFrame) -> pd.DataFrame:
@@ -323,7 +324,7 @@ def rank_dots(ranks: pd.DataFrame) -> pd.DataFrame:
     ranks = ranks[ranks["rank"].notna()]
     return ranks.assign(
         row=ranks["label"] + ", " + ranks["year"],
-        rank_text=[f"{benchmark.ordinal(int(r))} of {int(n)}" for r, n in zip(ranks["rank"], ranks["n"])],
+        rank_text=[f"{ordinal(int(r))} of {int(n)}" for r, n in zip(ranks["rank"], ranks["n"])],
     )
 
 

@@ -1,8 +1,15 @@
-"""The claims page: every claim of the register with its verdict on the figures the other chapters recorded.
+"""The claims page and the front page's verdicts: every claim of the register with the report's verdict on it.
 
-The verdicts, badges, rows and counts are :mod:`sots.claims`'; this module only gathers the figures (the results
-fragments in the build's ``results_dir``), says why a claim cannot be checked, and glues the summary the prose quotes.
-The page records no figures of its own.
+The report's verdicts are computed on the figures of the report's own edition for its ICB, whichever edition this
+is (:meth:`sots.chapter.Chapter.judge`): in that edition, the figures the other chapters recorded (the results
+fragments in the build's ``results_dir``); in a later one, the report edition's results (``report_results``), with
+what this edition's own figures say "since the report". So every edition's claims page and front page give the same
+verdicts, and every chapter agrees with them.
+
+The statuses are :mod:`sots.claims`', the words :mod:`sots.verdicts`'; this module gathers the figures, says why a
+claim cannot be checked, and renders two pieces of HTML through the package's templates (autoescaped: every text
+from the register is escaped once, there): the front page's panel of headline claims, and the register itself. The
+page records no figures of its own.
 """
 
 from __future__ import annotations
@@ -11,23 +18,29 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from IPython.display import HTML
 
-from sots import claims
+from sots import claims, verdicts
 from sots.chapter import Chapter
 from sots.errors import InputError
+from sots.render import render
 from sots.results import merge_fragments
 
 NO_RESULTS = ("No chapter's figures were given to this page (its results_dir is empty, as when it is run by hand), "
               "so every claim is stated only.")
+PANEL_TEMPLATE = "verdict_panel.html"
+REGISTER_TEMPLATE = "claims_register.html"
 
 
 @dataclass(frozen=True)
 class Page:
-    """The verdicts on every claim, in register order, and how many have each status (every status listed)."""
+    """The report's verdict on every claim, in register order, how many have each status (every status listed),
+    and this edition's own figures (for "since the report")."""
 
     verdicts: list[claims.Verdict]
     counts: dict[str, int]
     note: str  # why no claim is checked, or "" when they are
+    own: dict[str, dict]  # this edition's figures, by id ({} for another ICB's book, or by hand)
 
 
 def results_in(results_dir: str) -> dict[str, dict]:
@@ -43,29 +56,70 @@ def results_in(results_dir: str) -> dict[str, dict]:
     return merge_fragments(sorted(folder.glob("*.json")))
 
 
-def note_for(report_icb: str, focal_icb: str, results_dir: str) -> str:
-    """Why no claim is checked ("" if they are): no figures given, or figures of an ICB the report is not about."""
-    if not results_dir:
+def note_for(ch: Chapter, results_dir: str) -> str:
+    """Why no claim is checked ("" if they are): figures of an ICB the report is not about, none given by hand in
+    the report's edition, or the report edition's figures not given to a later edition."""
+    if not ch.about_report:  # the claims are about one ICB; another's figures do not test them
+        return (f"The report is about {ch.reported_about}; this book is for {ch.who}, so no claim is checked. Its "
+                "verdicts are in the book for the ICB it is about.")
+    if ch.in_report_edition and not results_dir:
         return NO_RESULTS
-    if report_icb != focal_icb:  # the claims are about one ICB; another's figures do not test them
-        return f"The report is about {report_icb}; this build is for {focal_icb}, so no claim is checked."
+    if not ch.in_report_edition and ch.report_figures is None:
+        from sots.chapter import NOT_GIVEN
+
+        return NOT_GIVEN
     return ""
 
 
 def record(ch: Chapter, results_dir: str) -> Page:
-    """Every claim's verdict on the figures in ``results_dir``; glue the citation, the counts and the note."""
-    report = claims.report()
-    note = note_for(report["icb_code"], ch.icb, results_dir)
-    results = {} if note else results_in(results_dir)
-    verdicts = claims.evaluate_all(ch.register, results, note)
-    counted = claims.counts(verdicts)
+    """Every claim's verdict, from the report's edition (:meth:`sots.chapter.Chapter.judge`); glue the citation, the
+    counts, the note, the front page's panel and the register."""
+    report = ch.report
+    note = note_for(ch, results_dir)
+    own = results_in(results_dir) if ch.about_report else {}
+    # With a note, no claim is checked, and each says why as its explanation.
+    found = [claims.evaluate(claim, {}, note) if note else ch.judge(claim, own) for claim in ch.register.values()]
+    counted = claims.counts(found)
+    page = Page(verdicts=found, counts=counted, note=note, own=own)
     ch.glue("report_citation", f"{report['publisher']}, “{report['title']}”")
-    ch.glue("claims_n", len(verdicts))
+    ch.glue("claims_n", len(found))
     for status, n in counted.items():
         ch.glue(f"claims_{status.replace(' ', '_')}_n", n)
-    ch.glue("claims_discrepancies", claims.discrepancy_text(verdicts))
-    ch.glue("claims_note", note or f"The figures are those of the {ch.edition} edition for {ch.focal['icb_name']}.")
-    return Page(verdicts=verdicts, counts=counted, note=note)
+    ch.glue("claims_counted", verdicts.counted(counted))
+    ch.glue("claims_note", note or notice(ch))
+    ch.glue("front_lead", lead(ch, page))
+    ch.glue("front_later", later_note(ch))
+    ch.glue("verdict_panel", HTML(panel(ch, page)))
+    ch.glue("claims_register", HTML(register(ch, page)))
+    return page
+
+
+def notice(ch: Chapter) -> str:
+    """Whose figures the verdicts are on: this edition's, or, in a later edition, the report's own edition's."""
+    if ch.in_report_edition:
+        return (f"The verdicts are on the figures of this edition, {ch.edition}, the report's own year, for "
+                f"{ch.focal['icb_name']}.")
+    return (f"The verdicts are on the figures of the report's own edition, {ch.report['edition']}, for "
+            f"{ch.focal['icb_name']}, as in every edition; what this edition's {ch.edition.replace('-', '/')} data "
+            "give is shown as “since the report”.")
+
+
+def lead(ch: Chapter, page: Page) -> str:
+    """The front page's first sentences: whose report, how many claims it makes and how many hold, on whose data."""
+    if not ch.about_report:
+        return page.note
+    text = (f"{ch.reported_about}’s report “{ch.report['title']}” makes {len(page.verdicts)} claims that this book "
+            f"checks. On public data for {ch.report_year}, the year it looks back on, {verdicts.counted(page.counts)}.")
+    return f"{text} {page.note}" if page.note else text
+
+
+def later_note(ch: Chapter) -> str:
+    """Under the panel in a later edition: where its newer data are; "" in the report's edition or another ICB's."""
+    if ch.in_report_edition or not ch.about_report:
+        return ""
+    return (f"Every edition gives these verdicts, on the report’s own year. This edition adds what the newer data, "
+            f"for {ch.edition.replace('-', '/')}, say: in each chapter, and as “since the report” for each claim in "
+            "the full register.")
 
 
 def status_counts(page: Page) -> pd.DataFrame:
@@ -73,8 +127,48 @@ def status_counts(page: Page) -> pd.DataFrame:
     return pd.DataFrame({"status": list(page.counts), "claims": list(page.counts.values())})
 
 
-def claim_rows(ch: Chapter, page: Page, root: Path = Path("..")) -> pd.DataFrame:
-    """The table of every claim (see :func:`sots.claims.rows`), each linked to its chapter, titled from ``root``
-    (the project folder, by default the parent of the notebooks' folder the page runs in)."""
-    titles = {c["chapter"]: ch.chapter_title(c["chapter"], root) for c in ch.register.values()}
-    return claims.rows(page.verdicts, titles)
+def slug(text: str) -> str:
+    """A status or chapter as a class name or filter value: 'not reproduced' -> 'not-reproduced'."""
+    return text.replace(" ", "-").replace("/", "-")
+
+
+def badge(status: str) -> dict[str, str]:
+    """What a template needs to draw a status's badge: its slug, mark, words and colour."""
+    return {"slug": slug(status), "mark": claims.BADGE_MARK[status], "text": claims.BADGE_TEXT[status],
+            "colour": claims.STATUS_COLOURS[status]}
+
+
+def row(ch: Chapter, verdict: claims.Verdict, own: dict[str, dict], page_folder: str, root: Path) -> dict:
+    """One claim as the panel and the register show it: plain words only; figure ids in ``technical`` alone."""
+    chapter = verdict.claim["chapter"]
+    later = not ch.in_report_edition and ch.about_report and ch.report_figures is not None and bool(own)
+    return {
+        "id": verdict.id, "label": verdict.label, "claim": verdict.claim["claim"], "said": verdicts.said(verdict),
+        "found": verdicts.found(verdict), "brief": verdicts.brief(verdict), "line": verdicts.line(verdict),
+        "reason": verdict.claim["reason"], "explanation": verdict.explanation,
+        "since": ch.since(verdict, own) if later else "",
+        "technical": verdict.technical, "badge": badge(verdict.status),
+        "href": claims.chapter_href(chapter, page_folder), "chapter": slug(chapter),
+        "title": ch.chapter_title(chapter, root),
+    }
+
+
+def panel(ch: Chapter, page: Page, root: Path = Path("..")) -> str:
+    """The front page's verdicts at a glance: each headline claim, what the report said, what public data say, the
+    verdict and its reason, linked to its evidence (links relative to the front page, in ``book/``)."""
+    if not ch.about_report:
+        return render(PANEL_TEMPLATE, rows=[], caption="", note=page.note)
+    rows = [row(ch, v, page.own, "book", root) for v in page.verdicts if v.headline]
+    caption = (f"The report’s headline claims, checked on public data for {ch.report_year}, the year it looks back "
+               "on")
+    return render(PANEL_TEMPLATE, rows=rows, caption=caption, note=page.note)
+
+
+def register(ch: Chapter, page: Page, root: Path = Path("..")) -> str:
+    """The claims register: every claim with its verdict, filterable by status and by chapter, each with its
+    explanation, method and evidence in a detail that opens on request (links relative to this page)."""
+    rows = [row(ch, v, page.own, "notebooks", root) for v in page.verdicts]
+    chapters = {r["chapter"]: r["title"] for r in rows}
+    return render(REGISTER_TEMPLATE, rows=rows, note=page.note,
+                  statuses=[{**badge(s), "n": n} for s, n in page.counts.items()],
+                  chapters=[{"slug": k, "title": v} for k, v in chapters.items()])

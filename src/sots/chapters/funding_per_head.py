@@ -17,6 +17,7 @@ from IPython.display import Markdown
 from sots import benchmark, charts, claims
 from sots.chapter import Chapter
 from sots.errors import InputError
+from sots.prose import ordinal
 from sots.results import year_suffix
 
 RANK_UNIT = "rank of ICBs (1 = highest)"
@@ -110,7 +111,7 @@ def dft_sentence(row: pd.Series, england: pd.Series, year: str) -> str:
     side = "above" if row[DFT.key] >= 0 else "below"
     england_text = "not published" if pd.isna(england[DFT.key]) else f"{england[DFT.key]:+.2f}%"
     return (f"Its allocation stood **{abs(row[DFT.key]):.2f}% {side} its fair-shares target**, the "
-            f"{benchmark.ordinal(int(row[DFT.rank_key]))} furthest above target (England as a whole: "
+            f"{ordinal(int(row[DFT.rank_key]))} furthest above target (England as a whole: "
             f"{england_text}).")
 
 
@@ -126,7 +127,7 @@ def other_year_sentence(row: pd.Series | None, compared: str | None) -> str:
     is no other year to compare with."""
     if compared is None or row is None:
         return "There is no other allocation year in this edition to compare with."
-    ranks = {m.key: benchmark.ordinal(int(row[m.rank_key])) for m in benchmark.MEASURES.values()
+    ranks = {m.key: ordinal(int(row[m.rank_key])) for m in benchmark.MEASURES.values()
              if pd.notna(row[m.key])}
     per_head = benchmark.MEASURES["core_allocation_per_head_gbp"].key
     weighted = benchmark.MEASURES["core_allocation_per_weighted_head_gbp"].key
@@ -149,7 +150,7 @@ def glue_prose(ch: Chapter, focal: pd.DataFrame, england: pd.DataFrame, year: st
     row, eng = focal.loc[year], england.set_index("year").loc[year]
     for m in benchmark.MEASURES.values():
         if pd.notna(row[m.key]):
-            ch.glue(f"this_{m.rank_key}", benchmark.ordinal(int(row[m.rank_key])))
+            ch.glue(f"this_{m.rank_key}", ordinal(int(row[m.rank_key])))
         if pd.notna(eng[m.key]):
             ch.glue(f"this_england_{m.key}", eng[m.key])
     ch.glue("this_need_index", row["need_index"])

@@ -1,0 +1,236 @@
+"""The report's verdicts in plain words: each value in its claim's terms, how far a miss is, what later data say.
+
+:mod:`sots.claims` decides each claim's status; this module only says it, for readers who are board members and the
+public before analysts. Every sentence is built from the register (the stated values, units, labels and reasons) and
+the figures; none names a figure id (:attr:`sots.claims.Verdict.technical` does, for analysts). The claims page, the
+front page's panel and every chapter's key findings use these words, so a claim reads the same wherever it appears.
+
+Units are the register's: "GBP million", "GBP billion", "per cent", "per cent growth", "per cent a year", "rank of
+ICBs (1 = highest)", "million persons" and the counts of the stated-only claims ("contracts", "priority wards").
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sots import claims
+from sots.claims import CONSISTENT, NOT_REPRODUCED, REPRODUCED, STATED_ONLY, Check, Verdict
+from sots.prose import clause, listed, ordinal
+
+MINUS = "\u2212"  # a true minus sign, as the national page writes it
+# Units whose differences are read in percentage points, not as a percentage of a percentage.
+POINTS = ("per cent", "per cent growth", "per cent a year", "per cent reduction")
+# How the four statuses read as a verdict, leading its line.
+SAID = {REPRODUCED: "Reproduced", CONSISTENT: "Consistent", NOT_REPRODUCED: "Not reproduced",
+        STATED_ONLY: "Stated only"}
+
+
+def shown(value: float, unit: str, places: int | None = None) -> str:
+    """A value in its unit as a reader expects it: '£240.7m', '£4.09bn', '68.9%', '+24.2%', '21st', '1.70 million'.
+
+    ``places`` decimals (None: the value as written, as the register states it). A growth carries its sign; a value
+    that rounds to zero carries none.
+    """
+    if unit.startswith("rank of"):
+        return ordinal(int(round(value)))
+    size = claims.number(abs(value), places)
+    zero = float(size.replace(",", "")) == 0
+    sign = "" if zero else MINUS if value < 0 else "+" if unit == "per cent growth" else ""
+    if unit == "GBP million":
+        return f"{sign}£{size}m"
+    if unit == "GBP billion":
+        return f"{sign}£{size}bn"
+    if unit in ("per cent", "per cent growth", "per cent reduction"):
+        return f"{sign}{size}%"
+    if unit == "per cent a year":
+        return f"{sign}{size}% a year"
+    if unit == "million persons":
+        return f"{sign}{size} million"
+    if unit == "oversight segment":
+        return f"segment {size}"
+    return f"{sign}{size} {unit}"
+
+
+def stated(check: Check) -> str:
+    """The report's value for one comparison, as the report wrote it."""
+    return shown(check.stated, check.unit)
+
+
+def computed(check: Check) -> str:
+    """The public data's value for one comparison, to as many decimals as its tolerance has."""
+    return shown(check.computed, check.unit, claims.decimals(check.tolerance))
+
+
+def miss(check: Check) -> str:
+    """How far a computed figure is from the stated one, in the claim's own terms: '19 places lower', '0.20 points
+    above', '13 times the stated rise', '£0.41bn (9%) below'. Call only for a figure that is computed."""
+    diff = check.computed - check.stated
+    way = "above" if diff > 0 else "below"
+    places = claims.decimals(check.tolerance)
+    if check.unit.startswith("rank of"):
+        n = abs(round(diff))
+        return f"{n} place{'s' if n != 1 else ''} {'lower' if diff > 0 else 'higher'}"
+    if check.unit == "per cent growth" and check.stated > 0 and check.computed > 0:
+        ratio = check.computed / check.stated
+        if ratio >= 1.5:
+            return f"{ratio:.0f} times the stated rise" if ratio >= 10 else f"{ratio:.1f} times the stated rise"
+        if ratio <= 2 / 3:
+            return f"{ratio:.0%} of the stated rise"
+    if check.unit in POINTS:
+        return f"{abs(diff):.{max(places, 1)}f} points {way}"
+    size = shown(abs(diff), check.unit, places)
+    if check.unit.startswith("GBP") and check.stated:
+        return f"{size} ({abs(diff) / abs(check.stated):.0%}) {way}"
+    return f"{size} {way}"
+
+
+def leeway(check: Check) -> str:
+    """The tolerance a comparison allows, in the claim's terms: 'exactly', 'to within 0.5 points', 'to within £0.5m'."""
+    if check.tolerance == 0:
+        return "exactly"
+    if check.unit in POINTS:
+        return f"to within {claims.number(check.tolerance)} points"
+    return f"to within {shown(check.tolerance, check.unit)}"
+
+
+def comparison(check: Check) -> str:
+    """One comparison in words: '£240.7m, matching the report's £241m to within £0.5m', or '6.80% against the
+    report's 6.6%: 0.20 points above', with the likely range when the stated value lies inside it."""
+    if check.computed is None:
+        return f"no figure for the report's {stated(check)}"
+    if check.holds:
+        return f"{computed(check)}, matching the report's {stated(check)} {leeway(check)}"
+    text = f"{computed(check)} against the report's {stated(check)}: {miss(check)}"
+    if check.in_interval:
+        places = claims.decimals(check.tolerance)
+        text += (f", but the report's figure is inside the likely range of {shown(check.p10, check.unit, places)} "
+                 f"to {shown(check.p90, check.unit, places)}")
+    return text
+
+
+def assumption(verdict: Verdict) -> str:
+    """'It holds only with 2.44% a year of growth ..., which the report does not state.', or ''."""
+    spec = verdict.claim.get("assumption")
+    if not spec or verdict.assumed is None or verdict.status == REPRODUCED:
+        return ""
+    value, unit = verdict.assumed
+    words = spec["holds_with"].replace("{value}", shown(value, unit, 2 if unit == "per cent a year" else 1))
+    return f"It holds only with {words}, which the report does not state."
+
+
+def line(verdict: Verdict) -> str:
+    """The verdict in one or two sentences: what public data say against the report, the size of any miss, and an
+    assumption the claim needs that the report does not state; for a claim not checked, why."""
+    if verdict.status == STATED_ONLY:
+        if verdict.claim["rule"] == STATED_ONLY:
+            return "No open data settle it."
+        return verdict.note or "Not checked on these figures."
+    text = listed([comparison(c) for c in verdict.checks])
+    text = text[0].upper() + text[1:] + "."
+    more = assumption(verdict)
+    return f"{text} {more}" if more else text
+
+
+def said(verdict: Verdict) -> str:
+    """What the report said, in its units: '£241m', '£4.5bn; 60%', or the claim's unit for a qualitative claim."""
+    if verdict.checks:
+        return "; ".join(stated(c) for c in verdict.checks)
+    value = verdict.claim["stated"]
+    return verdict.claim["unit"] if value is None else shown(value, verdict.claim["unit"])
+
+
+def found(verdict: Verdict) -> str:
+    """What the public data say, in the claim's units: '£240.7m', '£4.09bn; 72%'; '–' where they say nothing."""
+    return "; ".join("–" if c.computed is None else computed(c) for c in verdict.checks) or "–"
+
+
+@dataclass(frozen=True)
+class Since:
+    """What a later edition's data say of a claim's figure, against the report's own year."""
+
+    check: Check  # the report's comparison, on the report's edition
+    later: float | None  # the same figure in the later edition (times the check's scale), None if not computed
+    reason: str | None  # why the later edition does not compute it
+
+    @property
+    def changed(self) -> bool:
+        return self.later is not None and not math.isclose(self.later, self.check.computed, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def since(verdict: Verdict, later_results: dict) -> list[Since]:
+    """Each of the verdict's comparisons as a later edition's results (figure id -> entry) give its figure."""
+    found_later = []
+    for check in verdict.checks:
+        if check.computed is None:
+            continue
+        scale = next((c.get("scale", 1) for c in verdict.claim.get("checks") or [] if c["figure"] == check.figure), 1)
+        entry = later_results.get(check.figure) or {}
+        value = entry.get("value")
+        found_later.append(Since(check, None if value is None else value * scale,
+                                 entry.get("not_computed") if value is None else None))
+    return found_later
+
+
+def apart(first: float, second: float, unit: str, places: int) -> tuple[str, str]:
+    """Two values shown to ``places`` decimals, or up to two more where that is what tells them apart."""
+    for more in range(3):
+        pair = shown(first, unit, places + more), shown(second, unit, places + more)
+        if pair[0] != pair[1]:
+            break
+    return pair
+
+
+def since_line(verdict: Verdict, later_results: dict, year: str, report_year: str) -> str:
+    """'Since the report: 2024/25 data give £4.14bn, against £4.09bn in 2023/24.' for each figure the verdict
+    compares, in a later edition whose year is ``year``; '' when the verdict compares none."""
+    parts = []
+    for s in since(verdict, later_results):
+        if s.later is None:
+            parts.append(f"no {year} figure yet" + (f" ({clause(s.reason)})" if s.reason else ""))
+        elif not s.changed:
+            parts.append(f"{year} data give the same, {computed(s.check)}")
+        else:
+            later, before = apart(s.later, s.check.computed, s.check.unit, claims.decimals(s.check.tolerance))
+            parts.append(f"{year} data give {later}, against {before} in {report_year}")
+    return f"Since the report: {listed(parts)}." if parts else ""
+
+
+def brief(verdict: Verdict) -> str:
+    """The verdict's size in a few words, after its badge: 'Matches', 'Inside the likely range', '19 places lower',
+    '£0.41bn (9%) below; 12.4 points above'; 'Not checkable from open data' for a claim stated only."""
+    text = _brief(verdict)
+    return text[0].upper() + text[1:]
+
+
+def _brief(verdict: Verdict) -> str:
+    if verdict.status == STATED_ONLY:
+        return "not checkable from open data" if verdict.claim["rule"] == STATED_ONLY else "not checked"
+    if verdict.status == REPRODUCED or all(c.holds for c in verdict.checks):
+        return "matches"
+    misses = [c for c in verdict.checks if c.computed is not None and not c.holds]
+    if verdict.status == CONSISTENT:
+        return "inside the likely range" if all(c.in_interval for c in misses) else "a public proxy agrees"
+    return "; ".join(miss(c) for c in misses if not c.in_interval)
+
+
+def summary(verdicts: list[Verdict]) -> str:
+    """A chapter's verdicts in one sentence, each claim named by its label: 'Of the report's 2 claims checked here,
+    1 is reproduced (savings delivered in 2023/24) and 1 is not reproduced (savings as a share of funding).'"""
+    if not verdicts:
+        return ""
+    parts = []
+    for status in claims.STATUSES:
+        labels = [v.label[0].lower() + v.label[1:] for v in verdicts if v.status == status]
+        if labels:
+            parts.append(f"{len(labels)} {'is' if len(labels) == 1 else 'are'} {status} ({'; '.join(labels)})")
+    n = len(verdicts)
+    return f"Of the report's {n} claim{'s' if n != 1 else ''} checked here, {listed(parts)}."
+
+
+def counted(counts: dict[str, int]) -> str:
+    """'3 are reproduced, 2 are consistent with public data, 7 are not reproduced and 12 are stated only', each verb
+    agreeing with its count."""
+    words = {REPRODUCED: "reproduced", CONSISTENT: "consistent with public data", NOT_REPRODUCED: "not reproduced",
+             STATED_ONLY: "stated only"}
+    return listed([f"{n} {'is' if n == 1 else 'are'} {words[s]}" for s, n in counts.items()])
