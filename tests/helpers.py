@@ -12,7 +12,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-from sots import editions, palette
+from sots import claims, editions, palette
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -28,6 +28,8 @@ REGISTER = editions.load(ROOT / editions.EDITIONS_FILE)  # oldest first
 EDITIONS = tuple(e.id for e in REGISTER)  # every edition's id, oldest first
 CURRENT = editions.current(REGISTER).id
 ARCHIVED = tuple(e.id for e in REGISTER if not e.is_current)  # oldest first
+# The edition whose figures the report's verdicts are computed on, in every edition (claims.yml's report.edition).
+REPORT_EDITION = claims.report(ROOT / claims.REGISTER)["edition"]
 ANOTHER_ICB = "QWE"  # South West London: the focal ICB of the tests of a book for an ICB other than the report's
 # Two more ICBs, the first by name (no code typed), whose books a national build adds beside ANOTHER_ICB's.
 with open(DATA / "icb_lookup.csv", encoding="utf-8") as _lookup:

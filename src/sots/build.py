@@ -51,7 +51,7 @@ from sots.data import project_root
 from sots.downloads import DOWNLOADS_FOLDER
 from sots.editions import Edition
 from sots.errors import BuildError, InputError, refuse
-from sots.pipeline import Parameters, chapter_overrides, notebooks_in_toc, pages_in_toc
+from sots.pipeline import Parameters, chapter_overrides, chapter_parameters, notebooks_in_toc, pages_in_toc
 from sots.publish import ICON, MANIFEST_FILE, SWITCHER_FILE, manifest, publish, redirect_page, sha256_file
 from sots.release import Release
 from sots.render import render
@@ -192,6 +192,8 @@ def stage_book(edition: Edition, focal, inputs: Path, root: Path, work: Path, re
     printed = pdf and depth == 0
     config = edition_config(root, edition, focal.icb_name, focal.short_name, rel, printed)
     config["sphinx"]["config"]["html_theme_options"]["switcher"]["json_url"] = "../" * depth + SWITCHER_URL
+    # The site's own pages (the changes between editions), from a page one folder below the book's root.
+    config["sphinx"]["config"]["myst_substitutions"]["site_root"] = "../" * (depth + 2)
     stage_sources(root, stage, config, cache)
     if printed:
         # What to print, in the staged book, so the execution cache keys its PDF on the PDF's date and title too.
@@ -274,6 +276,8 @@ def stage_report_book(every: list[Staged], register: tuple[Edition, ...], report
         edition = editions.get(register, edition_id)
         found = stage_book(edition, geography.resolve_icb(icb, lookup), inputs, root,
                            work / "report" / edition_id / icb, rel, sources, overrides, checked, cache=cache, pdf=False)
+        # Only the chapters that record figures: nothing reads this book's claims page.
+        found.book.sources = [s for s in found.book.sources if "results_dir" not in chapter_parameters(s)]
         staged.append(found)
         log(f"staged edition {edition_id} for {icb} too, unpublished: the report's verdicts are computed on its "
             "figures")

@@ -202,6 +202,11 @@ class Chapter:
         return self.about_report and self.edition == self.report["edition"]
 
     @property
+    def year(self) -> str:
+        """The financial year of this edition, as prose writes it (2024-25 -> "2024/25")."""
+        return self.edition.replace("-", "/")
+
+    @property
     def report_year(self) -> str:
         """The financial year of the report's edition, as prose writes it (2023-24 -> "2023/24")."""
         return self.report["edition"].replace("-", "/")
@@ -235,8 +240,25 @@ class Chapter:
         another ICB."""
         if self.in_report_edition or not self.about_report:
             return ""
-        return verdicts.since_line(verdict, self.figures if own is None else own, self.edition.replace("-", "/"),
-                                   self.report_year)
+        return verdicts.since_line(verdict, self.figures if own is None else own, self.year, self.report_year)
+
+    def graded(self, verdict: claims.Verdict) -> str:
+        """The report's verdict on one claim as a chapter puts it (Markdown): its status in bold and its line
+        (:func:`sots.verdicts.line`), on the figures of the report's own year; in a later edition, saying so and
+        adding what this edition's data give (:meth:`since`). For a claim not checked, why not."""
+        if verdict.status == claims.STATED_ONLY:
+            return verdicts.line(verdict)
+        status = verdicts.SAID[verdict.status]
+        if self.in_report_edition:
+            return f"**{status}.** {verdicts.line(verdict)}"
+        return " ".join(filter(None, [f"**{status}**, on the data of the report's own year, {self.report_year}.",
+                                      verdicts.line(verdict), self.since(verdict)]))
+
+    def since_brief(self, verdict: claims.Verdict, own: dict[str, dict]) -> str:
+        """:meth:`since` in a few words (:func:`sots.verdicts.since_brief`), from this edition's figures ``own``."""
+        if self.in_report_edition or not self.about_report:
+            return ""
+        return verdicts.since_brief(verdict, own, self.year)
 
     def claims_summary(self) -> str:
         """The report's verdicts on this chapter's claims in one sentence (:func:`sots.verdicts.summary`): a chapter

@@ -354,8 +354,9 @@ def describe_growth_fan(df: pd.DataFrame, *, title: str, highlight: str, band: p
     last = int(df.loc[df["series"] == highlight, "year"].max())
     at_last = df[df["year"] == last].set_index("series")["growth_pct"]
     pct = lambda v: quantity(v, "%", "+.1f")  # noqa: E731
-    text = (f"{title}: by {last}, {highlight} grows {pct(at_last[highlight])} on the base year; the "
-            f"{len(at_last)} series range from {pct(at_last.min())} to {pct(at_last.max())}")
+    text = f"{title}: by {last}, {highlight} grows {pct(at_last[highlight])} on the base year"
+    if len(at_last) > 1:  # one series (an area with no variant projections) has no range to give
+        text += f"; the {len(at_last)} series range from {pct(at_last.min())} to {pct(at_last.max())}"
     if band is not None and (band["year"] == last).any():
         row = band[band["year"] == last].iloc[0]
         text += f", and the 80% interval from {pct(row['low'])} to {pct(row['high'])}"

@@ -308,8 +308,9 @@ def evaluate(claim: dict, results: dict, note: str = "") -> Verdict:
     context = {f: _value(results, f) for f in claim["figures"] if f not in checked and _value(results, f) is not None}
     status = status_of(claim["rule"], checks)
     if status == STATED_ONLY and claim["rule"] != STATED_ONLY and not note:
-        reasons = [c.reason for c in checks if c.computed is None and c.reason]
-        note = " ".join(["Not checked on these figures, which lack one it needs.", *dict.fromkeys(reasons)])
+        # The chapters' own reasons say which figure is missing and why; a generic line only without them.
+        reasons = list(dict.fromkeys(c.reason for c in checks if c.computed is None and c.reason))
+        note = " ".join(reasons) or "Not checked on these figures, which lack one it needs."
     assumption, assumed = claim.get("assumption"), None
     if assumption and _value(results, assumption["figure"]) is not None:
         assumed = (_value(results, assumption["figure"]), results[assumption["figure"]].get("unit", ""))

@@ -2,8 +2,11 @@
 
 Only when every chosen edition has been built (:mod:`sots.build`) are they published, under a lock so that two
 builds at once cannot interleave: each staged edition is renamed into ``<out>/<edition>/``, then the site's
-``switcher.json`` (the editions published, the current one marked preferred) and ``index.html`` (a redirect to the
-current edition) are replaced, each by one rename. A failure before that leaves the published site exactly as it was.
+``switcher.json`` (the editions published, the current one marked preferred), ``index.html`` (a redirect to the
+current edition) and ``changes.html`` (:mod:`sots.changes`: every edition's
+headline figures side by side, and why each moved) are replaced, each by one rename. The changes page is made from
+every edition's results.json, read back and checked before anything is renamed, so a damaged one stops publishing. A
+failure before that leaves the published site exactly as it was.
 
 The version switcher on every page (pydata-sphinx-theme's) and the banner on archived editions read the site's one
 ``switcher.json`` when a page is opened, by a URL relative to the edition, so publishing a new edition updates every
@@ -23,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sots import data, editions
+from sots import changes, data, editions
 from sots.atomic import write_atomic
 from sots.editions import Edition
 from sots.release import Release
@@ -161,13 +164,16 @@ def publish(staged: dict[str, Path], out: Path, register: Sequence[Edition]) -> 
     """Swap each staged edition (id -> HTML folder) into ``out/<id>``, then rewrite the switcher and the front page.
 
     Runs under :func:`publish_lock`, so concurrent builds publish one after the other, each seeing the other's
-    editions when it writes ``switcher.json`` and ``index.html``.
+    editions when it writes ``switcher.json``, ``index.html`` and ``changes.html``. The changes page is made before
+    any edition is swapped in, from the staged editions and the published ones, so a damaged results.json or manifest
+    stops publishing with the site as it was.
     """
     out.mkdir(parents=True, exist_ok=True)
     with publish_lock(out):
         # An edition retired by a publish that was killed before it removed it; under the lock none is in use.
         for left in out.glob(RETIRED.format(edition="*") + "*"):
             shutil.rmtree(left, ignore_errors=True)
+        changes_page = changes.site_page(out, register, staged, ICON)  # None only for a site with no edition
         published = [_swap_in(html_dir, out, edition_id) for edition_id, html_dir in staged.items()]
         ids = {e.id for e in register}
         present = {p.name for p in out.iterdir() if p.is_dir() and p.name in ids}
@@ -176,4 +182,6 @@ def publish(staged: dict[str, Path], out: Path, register: Sequence[Edition]) -> 
         target = index_target(register, present)
         if target:
             write_atomic(out / "index.html", redirect_page(f"{target}/index.html", f"{target}/_static/{ICON}"))
+        if changes_page is not None:
+            write_atomic(out / changes.PAGE, changes_page)
     return published

@@ -78,7 +78,7 @@ def miss(check: Check) -> str:
         if ratio <= 2 / 3:
             return f"{ratio:.0%} of the stated rise"
     if check.unit in POINTS:
-        return f"{abs(diff):.{max(places, 1)}f} points {way}"
+        return f"{abs(diff):.{places}f} points {way}"  # as many decimals as the values it compares
     size = shown(abs(diff), check.unit, places)
     if check.unit.startswith("GBP") and check.stated:
         return f"{size} ({abs(diff) / abs(check.stated):.0%}) {way}"
@@ -126,23 +126,25 @@ def line(verdict: Verdict) -> str:
         if verdict.claim["rule"] == STATED_ONLY:
             return "No open data settle it."
         return verdict.note or "Not checked on these figures."
-    text = listed([comparison(c) for c in verdict.checks])
+    text = "; ".join(comparison(c) for c in verdict.checks)  # each comparison has its own colon, so not "and"
     text = text[0].upper() + text[1:] + "."
     more = assumption(verdict)
     return f"{text} {more}" if more else text
 
 
-def said(verdict: Verdict) -> str:
-    """What the report said, in its units: '£241m', '£4.5bn; 60%', or the claim's unit for a qualitative claim."""
+def said(verdict: Verdict) -> list[str]:
+    """What the report said, one value per comparison in its unit: ['£241m'], ['£4.5bn', '60%']; the claim's value,
+    or its unit for a qualitative claim, when nothing is compared."""
     if verdict.checks:
-        return "; ".join(stated(c) for c in verdict.checks)
+        return [stated(c) for c in verdict.checks]
     value = verdict.claim["stated"]
-    return verdict.claim["unit"] if value is None else shown(value, verdict.claim["unit"])
+    return [verdict.claim["unit"] if value is None else shown(value, verdict.claim["unit"])]
 
 
-def found(verdict: Verdict) -> str:
-    """What the public data say, in the claim's units: '£240.7m', '£4.09bn; 72%'; '–' where they say nothing."""
-    return "; ".join("–" if c.computed is None else computed(c) for c in verdict.checks) or "–"
+def found(verdict: Verdict) -> list[str]:
+    """What the public data say, one value per comparison in the claim's units: ['£240.7m'], ['£4.09bn', '72%'];
+    '–' where they say nothing."""
+    return ["–" if c.computed is None else computed(c) for c in verdict.checks] or ["–"]
 
 
 @dataclass(frozen=True)
@@ -184,21 +186,40 @@ def apart(first: float, second: float, unit: str, places: int) -> tuple[str, str
 def since_line(verdict: Verdict, later_results: dict, year: str, report_year: str) -> str:
     """'Since the report: 2024/25 data give £4.14bn, against £4.09bn in 2023/24.' for each figure the verdict
     compares, in a later edition whose year is ``year``; '' when the verdict compares none."""
-    parts = []
+    parts, giving = [], f"{year} data give "  # said once, before the first value they give
     for s in since(verdict, later_results):
         if s.later is None:
             parts.append(f"no {year} figure yet" + (f" ({clause(s.reason)})" if s.reason else ""))
-        elif not s.changed:
-            parts.append(f"{year} data give the same, {computed(s.check)}")
+            continue
+        if not s.changed:
+            part = f"the same, {computed(s.check)}"
         else:
             later, before = apart(s.later, s.check.computed, s.check.unit, claims.decimals(s.check.tolerance))
-            parts.append(f"{year} data give {later}, against {before} in {report_year}")
-    return f"Since the report: {listed(parts)}." if parts else ""
+            part = f"{later}, against {before} in {report_year}"
+        parts.append(giving + part)
+        giving = ""
+    return f"Since the report: {'; '.join(parts)}." if parts else ""
+
+
+def since_brief(verdict: Verdict, later_results: dict, year: str) -> str:
+    """What a later edition's data give of the verdict's figures, in a few words: '2024/25: £4.14bn', '2024/25: the
+    same', '2024/25: no figure yet'; '' when the verdict compares none."""
+    parts = []
+    for s in since(verdict, later_results):
+        if s.later is None:
+            parts.append("no figure yet")
+        elif not s.changed:
+            parts.append("the same")
+        else:
+            parts.append(apart(s.later, s.check.computed, s.check.unit, claims.decimals(s.check.tolerance))[0])
+    if not parts:
+        return ""
+    return f"{year}: " + ("the same" if set(parts) == {"the same"} else "; ".join(parts))
 
 
 def brief(verdict: Verdict) -> str:
     """The verdict's size in a few words, after its badge: 'Matches', 'Inside the likely range', '19 places lower',
-    '£0.41bn (9%) below; 12.4 points above'; 'Not checkable from open data' for a claim stated only."""
+    '£0.41bn (9%) below; 12 points above'; 'Not checkable from open data' for a claim stated only."""
     text = _brief(verdict)
     return text[0].upper() + text[1:]
 
@@ -221,7 +242,7 @@ def summary(verdicts: list[Verdict]) -> str:
         return ""
     parts = []
     for status in claims.STATUSES:
-        labels = [v.label[0].lower() + v.label[1:] for v in verdicts if v.status == status]
+        labels = [v.label for v in verdicts if v.status == status]  # as written: some start with a name
         if labels:
             parts.append(f"{len(labels)} {'is' if len(labels) == 1 else 'are'} {status} ({'; '.join(labels)})")
     n = len(verdicts)

@@ -278,8 +278,9 @@ def crawl_pages(built_site: Path, base: str, paths: list[str], shots: dict[str, 
                 # Opened at a phone's width, as a phone opens it: the theme makes a box that scrolls at the width the
                 # page opens at reachable from the keyboard, and redoes it only a while after the window is resized.
                 attempt(record, "charts drawn", tab.wait_for_charts)
-                attempt(record, "version switcher filled", lambda: tab.page.wait_for_function(
-                    SWITCHER_READY_JS, arg=len(EDITIONS), timeout=10_000))
+                if path.partition("/")[0] in EDITIONS:  # a book's page; the site's own (changes.html) has no switcher
+                    attempt(record, "version switcher filled", lambda: tab.page.wait_for_function(
+                        SWITCHER_READY_JS, arg=len(EDITIONS), timeout=10_000))
                 # Playwright inlines the vendored file's text: the audit fetches nothing.
                 attempt(record, "axe-core loaded", lambda: tab.page.add_script_tag(path=AXE))
                 record.phone = attempt(record, "phone width", lambda: tab.page.evaluate(WIDTH_JS)) or {}

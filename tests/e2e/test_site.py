@@ -65,7 +65,7 @@ def test_html_has_no_off_site_src_or_href_and_no_cdn_loader(built_site):
 
 
 def test_site_has_every_edition_and_its_index_redirects_to_the_current_one(built_site):
-    assert sorted(p.name for p in built_site.iterdir()) == [*EDITIONS, "index.html", "switcher.json"]
+    assert sorted(p.name for p in built_site.iterdir()) == [*EDITIONS, "changes.html", "index.html", "switcher.json"]
     index = (built_site / "index.html").read_text()
     assert f"url={CURRENT}/index.html" in index
     assert f'<link rel="icon" href="{CURRENT}/_static/favicon.svg">' in index
@@ -77,6 +77,30 @@ def test_site_has_every_edition_and_its_index_redirects_to_the_current_one(built
     switcher = json.loads((built_site / "switcher.json").read_text())
     assert [(e["version"], e["url"], e.get("preferred", False)) for e in switcher] == [
         (e, f"../{e}/", e == CURRENT) for e in reversed(EDITIONS)]
+
+
+def test_the_changes_page_lists_every_edition_with_each_headline_value_and_why_it_changed(built_site):
+    """changes.html: every edition of editions.yml, oldest first, linking to its front page; funding per head as each
+    edition's results.json gives it, formatted as the national page formats it, and "new data" for the current one
+    (its allocation year differs from the edition before it)."""
+    from bs4 import BeautifulSoup
+
+    from sots import changes, national
+
+    doc = BeautifulSoup((built_site / changes.PAGE).read_text(), "html.parser")
+    assert [a["href"] for a in doc.select(".editions a")] == [f"{e}/book/intro.html" for e in EDITIONS]
+    headline = next(h for h in national.HEADLINES if h.figure_id == "core_allocation_per_head_gbp")
+    table = doc.select("div.scroll table")[0]
+    headers = [th.get_text() for th in table.thead.find_all("th")]
+    assert [h for h in headers if h in EDITIONS] == list(EDITIONS)
+    row = next(tr for tr in table.tbody.find_all("tr") if tr.th.get_text() == headline.header)
+    cells = [td.get_text() for td in row.find_all("td")]
+    assert cells[0] == headline.format(results(built_site, EDITIONS[0])[headline.figure_id]["value"])
+    for i, edition in enumerate(EDITIONS[1:]):  # each later edition: its value, the change, and why
+        value, _, why = cells[1 + 3 * i: 4 + 3 * i]
+        assert value == headline.format(results(built_site, edition)[headline.figure_id]["value"])
+        if edition == CURRENT:
+            assert why == changes.NEW_DATA
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
@@ -302,7 +326,7 @@ def test_folded_code_opens_on_request(built_site, serve, visit):
 
 def test_another_icb_builds_with_its_name_and_highlight(another_icb_site, serve, visit):
     site = another_icb_site
-    assert sorted(p.name for p in site.iterdir()) == [CURRENT, "index.html", "switcher.json"]  # the current edition
+    assert sorted(p.name for p in site.iterdir()) == [CURRENT, "changes.html", "index.html", "switcher.json"]
     figures = results(site, CURRENT)
     assert {e["icb"] for e in figures.values()} == {ANOTHER_ICB}
     v = visit(f"{serve(site)}/{CHAPTER}")

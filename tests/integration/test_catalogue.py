@@ -223,6 +223,13 @@ def test_a_parameter_that_looks_like_code_stays_a_string(project, tmp_path):
                  ["claims.yml, line ", ": not valid YAML ("], id="claims-not-yaml"),
     pytest.param("claims.yml", lambda t: t.replace("    tolerance: 0.5\n", "    tolerance: half\n", 1),
                  ["claims.yml: claim F2: field 'tolerance':"], id="claims-bad-tolerance"),
+    pytest.param("claims.yml", lambda t: t.replace("    reason: The published outturn, which the report rounds.",
+                                                   "    reason: The published outturn, £240.7m, rounded.", 1),
+                 ["claims.yml: claim F2: field 'reason': expected one line of up to 120 characters quoting no amount"],
+                 id="claims-reason-quotes-an-amount"),
+    pytest.param("claims.yml", lambda t: t.replace("  edition: 2023-24\n", "  edition: 2022-23\n", 1),
+                 [f"claims.yml: report: field 'edition': expected an edition of editions.yml ({', '.join(EDITIONS)}), "
+                  "got '2022-23'"], id="claims-report-edition-unknown"),
 ])
 def test_a_malformed_register_is_named_before_any_notebook_runs(project, register, damage, expected):
     path = project / register

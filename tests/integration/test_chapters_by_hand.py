@@ -46,7 +46,7 @@ def test_defaults_are_the_report_editions_data_years(name):
     edition = editions.get(editions.load(ROOT / "editions.yml"), DEFAULT_EDITION)
     defaults = pipeline.chapter_parameters(ROOT / f"{name}.ipynb")
     expected = {k: v for k, v in {**edition.parameters(), "icb": "QE1", "data_dir": "../data",
-                                  "results_fragment": "", "build": ""}.items() if k in defaults}
+                                  "results_fragment": "", "report_results": "", "build": ""}.items() if k in defaults}
     assert {k: defaults[k] for k in expected} == expected
 
 

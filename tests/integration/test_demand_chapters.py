@@ -6,6 +6,7 @@ share of its mid-2020 population by age), so a mistake in sots.geography or sots
 """
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -22,16 +23,34 @@ YEARS = [str(y) for y in range(2018, 2044)]
 
 
 @pytest.fixture(scope="module")
-def figures(tmp_path_factory):
-    """Each ICB's figures from running all three chapters once."""
+def runs(tmp_path_factory):
+    """Each ICB's figures and executed notebooks' folder from running all three chapters once."""
     out = {}
     edition = editions.get(editions.load(ROOT / "editions.yml"), "2023-24")  # the edition reproducing the report
     for icb in ("QE1", "QWE"):
         tmp = tmp_path_factory.mktemp(icb)
         notebooks = [ROOT / "notebooks" / f"{c}.ipynb" for c in CHAPTERS]
         fragments = execute(notebooks, tmp / "nb", tmp / "results", Parameters(edition, icb, DATA), log=lambda _: None)
-        out[icb] = {k: v for f in fragments for k, v in json.loads(f.read_text()).items()}
+        out[icb] = ({k: v for f in fragments for k, v in json.loads(f.read_text()).items()}, tmp / "nb")
     return out
+
+
+@pytest.fixture(scope="module")
+def figures(runs):
+    """Each ICB's figures from running all three chapters once."""
+    return {icb: found for icb, (found, _) in runs.items()}
+
+
+def glued_prose(folder, chapter):
+    """Each value an executed chapter glued as text or Markdown (the sentences its prose pastes), by name."""
+    nb = json.loads((folder / f"{chapter}.ipynb").read_text())
+    glued = {}
+    for out in (out for cell in nb["cells"] for out in cell.get("outputs", [])):
+        book = out.get("metadata", {}).get("scrapbook")
+        if book:  # papermill records each glued value under its own MIME prefix
+            mime = book["mime_prefix"]
+            glued[book["name"]] = out["data"].get(mime + "text/markdown") or out["data"][mime + "text/plain"]
+    return glued
 
 
 def principal_projection():
@@ -130,3 +149,19 @@ def test_a_chapter_assumption_set_on_the_command_line_changes_the_figures(tmp_pa
     beds = with_rates(lsc_population(), ["emer_bds", "ordelec_bds"])
     assert got["inputs"]["base_year"] == 2022 and got["inputs"]["runs"] == 200
     assert got["value"] == pytest.approx(pct(beds, 65, "2022", "2033"), abs=0.1)
+
+
+def test_the_report_icbs_prose_gives_the_reports_verdicts_and_another_icbs_grades_nothing(runs):
+    """Run by papermill as a build runs them: the report's verdicts reach Lancashire and South Cumbria's key findings,
+    and South West London's chapters neither grade its figures nor set them against the report's."""
+    report = {c: glued_prose(runs["QE1"][1], c) for c in CHAPTERS}
+    assert "**Not reproduced.** +11.4% against the report's +60%" in report["budget"]["claim_finding"]
+    assert "by 2033, **consistent** (+24.2% against the report's +21%" in report["beddays"]["findings_65plus"]
+    assert "**reproduced**" in report["ageing"]["served_finding"]
+    for chapter in CHAPTERS:
+        for name, text in glued_prose(runs["QWE"][1], chapter).items():
+            if name == "claims_summary":  # the one sentence that says whose the report's claims are
+                assert text.strip("'\"").startswith("The report's claims are about Lancashire and South Cumbria")
+                continue
+            assert not re.search(r"reproduced|consistent|stated only|the report:|\b0(\.0)? points\b|1\.7 million",
+                                 text), (chapter, name, text)

@@ -2,6 +2,7 @@
 computations in plain pandas give."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import papermill as pm
@@ -12,6 +13,7 @@ from sots import editions
 from sots.execution import execute
 from sots.kernels import KERNEL_ARGS
 from sots.pipeline import Parameters
+from sots.prose import ordinal
 
 pytestmark = pytest.mark.integration
 
@@ -19,6 +21,7 @@ EDITION = editions.get(editions.load(ROOT / "editions.yml"), "2023-24")  # the e
 
 NOTEBOOKS = [ROOT / "notebooks" / "acute_spend.ipynb", ROOT / "notebooks" / "finance.ipynb"]
 YEAR = "2023/24"
+REPORT_YEAR = YEAR  # the report's own year, on whose figures its verdicts are computed in every edition
 
 
 @pytest.fixture(scope="module")
@@ -166,3 +169,42 @@ def test_the_unit_cost_year_is_a_parameter(tmp_path):
     df, _ = direct_acute(cost_year="2024/25")
     assert figures["acute_cost_per_ga_weighted_head_gbp"]["value"] == pytest.approx(df.loc["QE1", "per_ga"])
     assert figures["acute_cost_per_ga_weighted_head_gbp"]["inputs"]["unit_cost_year"] == "2024/25"
+
+
+LATER = editions.get(editions.load(ROOT / "editions.yml"), "2024-25")  # an edition after the report's, on newer data
+
+
+def glued_text(executed: Path) -> str:
+    """Every text an executed notebook glued or showed (its outputs' plain and Markdown text, under any prefix such
+    as scrapbook's), joined."""
+    cells = json.loads(executed.read_text())["cells"]
+    return "\n".join("".join(value) for cell in cells for output in cell.get("outputs", [])
+                     for kind, value in output.get("data", {}).items()
+                     if kind.endswith(("text/plain", "text/markdown")))
+
+
+def test_a_later_edition_gives_the_reports_verdicts_on_its_year_and_says_what_its_own_data_lack(chapters, tmp_path):
+    """Both notebooks under papermill in the later edition, with the report edition's results as a build gives them:
+    the verdicts are on the report's year, with its figures; the trust accounts' missing year is said, not ranked."""
+    report = tmp_path / "report_results.json"
+    report.write_text(json.dumps(chapters["QE1"]))
+    text = {}
+    for notebook in NOTEBOOKS:
+        executed = tmp_path / notebook.name
+        pm.execute_notebook(
+            str(notebook), str(executed), cwd=str(ROOT / "notebooks"), kernel_name="python3",
+            parameters={**LATER.parameters(), "icb": "QE1", "data_dir": str(DATA),
+                        "results_fragment": str(tmp_path / f"{notebook.stem}.json"), "report_results": str(report)},
+            progress_bar=False, extra_arguments=KERNEL_ARGS,
+        )
+        text[notebook.stem] = glued_text(executed)
+    year = LATER.inputs["allocation_year"]
+    acute, finance = text["acute_spend"], text["finance"]
+    assert f"The trust accounts here do not cover {year}, so no ICB is ranked" in acute
+    assert " 0 ICBs" not in acute and "names no acute trust" not in acute
+    rank = chapters["QE1"]["acute_cost_per_ga_weighted_head_rank"]["value"]
+    assert f"for {REPORT_YEAR}, the report's year, Lancashire and South Cumbria ranks {ordinal(rank)} of 42" in acute
+    delivered = chapters["QE1"]["savings_delivered_gbp_m"]["value"]
+    assert f"savings delivered in {REPORT_YEAR}, **reproduced** (£{delivered:,.1f}m" in finance
+    assert f"savings for {year} yet" in finance
+    assert "Since the report:" in finance and "largest" in finance

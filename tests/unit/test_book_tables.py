@@ -1,6 +1,7 @@
 """Every table of numbers the chapters show formats its numbers: a column of fractions with no format is refused
 (:func:`sots.charts.number_formats`), so no page can show a raw float; here every chapter's tables are built on the
-committed data as its notebook builds them, and their HTML checked."""
+committed data as its notebook builds them, and their HTML checked. (The claims page's register is its own HTML,
+each value formatted in its claim's unit by sots.verdicts: tests/unit/test_verdicts.py.)"""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import re
 
 import pytest
 
-from helpers import DATA, ROOT
-from sots import benchmark, chapter, charts, claims
-from sots.chapters import acute_spend, ageing, beddays, budget, claims_page, finance, funding_per_head
+from helpers import DATA
+from sots import benchmark, chapter, charts
+from sots.chapters import acute_spend, ageing, beddays, budget, finance, funding_per_head
 
 pytestmark = pytest.mark.unit
 
@@ -58,10 +59,6 @@ def book_tables(icb: str) -> dict[str, charts.Table]:
         tables["finance support"] = finance.support_table(fin)
     if len(fin.acute_trusts):
         tables["finance trusts"] = finance.trusts_table(fin)
-    ch = open_("claims")
-    page = claims_page.record(ch, "")
-    tables["claims by status"] = charts.table(claims.count_rows(page.verdicts), formats={})
-    tables["claims"] = charts.table(claims_page.claim_rows(ch, page, root=ROOT), formats={})
     return tables
 
 

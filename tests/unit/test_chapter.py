@@ -102,3 +102,53 @@ def test_the_key_findings_check_the_reports_claims_only_in_a_book_for_the_report
     assert own.claims_summary().startswith("Of the report's 1 claim checked here, 1 is stated only (")
     assert other.claims_summary() == ("The report's claims are about Lancashire and South Cumbria, so none is checked "
                                       "in this book for South West London.")
+
+
+def report_results(tmp_path, edition="2023-24", icb="QE1", **figures) -> str:
+    path = tmp_path / "report-results.json"
+    path.write_text(json.dumps({k: {"value": v, "unit": "per cent growth", "edition": edition, "icb": icb}
+                                for k, v in figures.items()}))
+    return str(path)
+
+
+def test_a_later_edition_gives_the_reports_verdict_and_its_own_data_since(tmp_path):
+    """In 2024-25 the verdict on a claim is the report edition's, whatever the chapter's own figures say."""
+    key = "hospital_budget_growth_2038_pct"
+    given = report_results(tmp_path, hospital_cost_demographic_growth_2038_pct=11.45,
+                           implied_non_demographic_growth_pa_pct=2.44)
+    ch = chapter.open("budget", edition="2024-25", icb="QE1", data_dir=DATA, report_results=given)
+    ch.figure("hospital_cost_demographic_growth_2038_pct", 60.0, unit="per cent growth", method="m")
+    verdict = ch.verdict(key)
+    assert verdict.status == claims.NOT_REPRODUCED and verdict.checks[0].computed == 11.45  # not this edition's 60
+    assert ch.since(verdict) == "Since the report: 2024/25 data give +60.0%, against +11.4% in 2023/24."
+    assert (ch.year, ch.report_year, ch.in_report_edition, ch.about_report) == ("2024/25", "2023/24", False, True)
+    # In the report's own edition the chapter's figures are the report's, and there is nothing "since".
+    own = chapter.open("budget", edition="2023-24", icb="QE1", data_dir=DATA, report_results=given)
+    own.figure("hospital_cost_demographic_growth_2038_pct", 60.0, unit="per cent growth", method="m")
+    assert own.verdict(key).status == claims.REPRODUCED and own.since(own.verdict(key)) == ""
+    # By hand, with no report edition's figures, a later edition says it cannot give the verdict.
+    by_hand = chapter.open("budget", edition="2024-25", icb="QE1", data_dir=DATA)
+    assert by_hand.verdict(key).status == claims.STATED_ONLY and by_hand.verdict(key).note == chapter.NOT_GIVEN
+    # Another ICB's book grades nothing, whatever it is given.
+    other = chapter.open("budget", edition="2024-25", icb="QWE", data_dir=DATA, report_results=given)
+    assert other.report_figures is None and other.verdict(key).status == claims.STATED_ONLY
+    assert "not South West London" in other.verdict(key).note
+
+
+@pytest.mark.parametrize(("write", "message"), [
+    (lambda p: p.write_text("{not json"), "not valid JSON"),
+    (lambda p: p.write_text("[]"), "expected an object of figures"),
+    (lambda p: p.write_text(json.dumps({"x_pct": {"value": 1.0, "edition": "2024-25", "icb": "QE1"}})),
+     "figure 'x_pct': expected a number or null, of edition 2023-24 for QE1, got edition 2024-25 for QE1"),
+    (lambda p: p.write_text(json.dumps({"x_pct": {"value": "1", "edition": "2023-24", "icb": "QE1"}})),
+     "figure 'x_pct': expected a number or null"),
+    (lambda p: p.write_text(json.dumps({"x_pct": {"value": 1.0, "edition": "2023-24", "icb": "QWE"}})),
+     "got edition 2023-24 for QWE"),
+    (lambda p: None, "file not found"),
+])
+def test_the_report_editions_results_are_checked_as_they_are_read(tmp_path, write, message):
+    path = tmp_path / "report.json"
+    write(path)
+    with pytest.raises(InputError, match=message) as raised:
+        chapter.open("budget", edition="2024-25", icb="QE1", data_dir=DATA, report_results=str(path))
+    assert str(raised.value).startswith(str(path)) and "\n" not in str(raised.value)

@@ -1,17 +1,28 @@
-"""The budget chapter's logic on the committed data: its figures, the register's verdict in its prose, its tables."""
+"""The budget chapter's logic on the committed data: its figures, its tables, and the report's verdict in its prose: in
+the report's edition, in a later one (on the report's own year's figures), and never in a book for another ICB, where
+the stated rise is a scenario."""
 
 import json
+import re
 
+import nbformat
 import pandas as pd
 import pytest
 
 from helpers import DATA, ROOT
-from sots import chapter, claims
+from sots import chapter, claims, verdicts
 from sots.chapters import budget
 
 pytestmark = pytest.mark.unit
 
 GOLDEN = json.loads((ROOT / "tests" / "golden" / "2023-24" / "QE1.json").read_text())["figures"]
+GLUE_NAME = re.compile(r"\{glue(?::\w+)?\}`([A-Za-z0-9_]+)|```\{glue(?::\w+)?\}\s+([A-Za-z0-9_]+)")
+
+
+def text(ch, name: str) -> str:
+    """A glued value as the page shows it: a Markdown object's text, or the value itself."""
+    value = ch.glued[name]
+    return getattr(value, "data", value)
 
 
 @pytest.fixture(scope="module")
@@ -34,22 +45,94 @@ def test_the_figures_are_the_golden_ones_and_reach_the_stated_rise(run):
     assert ch.figures["implied_non_demographic_growth_pa_pct"]["inputs"]["claimed_growth_pct"] == 60
 
 
-def test_the_prose_quotes_the_registers_verdict_and_claim_id(run):
+def test_the_notebook_reads_only_what_the_module_glues(run):
+    ch, _ = run
+    other = chapter.open("budget", edition="2023-24", icb="QT6", data_dir=DATA)
+    budget.footprint_effect(other, budget.record(other, "2023/24", 2023, 2038))
+    budget.footprint_effect(*run)
+    nb = nbformat.read(ROOT / "notebooks" / "budget.ipynb", as_version=4)
+    names = {a or b for cell in nb.cells if cell.cell_type == "markdown" for a, b in GLUE_NAME.findall(cell.source)}
+    names -= {"claims_summary"}  # glued by the notebook itself, once every figure is recorded
+    assert names <= set(ch.glued) and names <= set(other.glued)
+
+
+def test_the_report_edition_gives_the_reports_verdict_as_its_verdict_line_does(run):
     ch, b = run
-    assert ch.verdict(budget.CLAIM).status == claims.NOT_REPRODUCED  # 11.4% by demography against a stated 60%
-    assert ch.glued["claim_verdict"] == "not reproduced by demography alone"
-    assert ch.glued["budget_claims"] == "F9"
-    assert ch.glued["base_cost_m"] == pytest.approx(b.total["2023"] / 1e6) and ch.glued["years"] == 15
-    assert ch.glued["nondem_share_pct"] == pytest.approx((1 - b.demographic_growth / 0.6) * 100)
+    verdict = ch.verdict(budget.CLAIM)
+    assert verdict.status == claims.NOT_REPRODUCED  # 11.4% by demography against a stated 60%
+    line = ("+11.4% against the report's +60%: 19% of the stated rise. It holds only with 2.44% a year of growth in "
+            "hospital cost per person beyond demography, which the report does not state.")
+    assert verdicts.line(verdict) == line
+    assert text(ch, "claim_finding") == (
+        "The report says that if nothing changed, the hospital budget would have to rise by 60% by 2038 to deliver "
+        f"today's level of care. **Not reproduced.** {line} The report says neither whether its figure is in cash or "
+        "real terms nor what it includes beyond demography.")
+    assert "consistent" not in text(ch, "claim_finding")  # one verdict, said one way
+    assert ch.glued["report_said"] == ("The report says that if nothing changed, the hospital budget would have to "
+                                       "rise by 60% by 2038 to deliver today's level of care.")
+    assert ch.glued["implied_text"] == "The same waterfall with the yearly growth that reaches the report's figure:"
+    assert ch.glued["base_cost_m"] == pytest.approx(b.total["2023"] / 1e6)
+    assert not any(re.search(r"\bF9\b", str(text(ch, name))) for name in ch.glued)  # no claim id for readers
 
 
-@pytest.mark.parametrize("status, text", [
-    (claims.REPRODUCED, "reproduced by demography alone"),
-    (claims.NOT_REPRODUCED, "not reproduced by demography alone"),
-    (claims.STATED_ONLY, "not checked in this edition"),
-])
-def test_verdict_text_passes_the_status_through(status, text):
-    assert budget.verdict_text(status) == text
+@pytest.fixture(scope="module")
+def report_results(run, tmp_path_factory):
+    """The report edition's figures, as the build gives a later edition (results.json of 2023-24 for QE1)."""
+    path = tmp_path_factory.mktemp("report") / "results.json"
+    path.write_text(json.dumps(run[0].figures))
+    return path
+
+
+def test_a_later_edition_gives_the_report_years_numbers_beside_the_verdict_and_its_own_since(report_results):
+    ch = chapter.open("budget", edition="2024-25", icb="QE1", data_dir=DATA, report_results=str(report_results))
+    later = budget.record(ch, "2024/25", 2023, 2038)
+    assert later.demographic_growth * 100 == pytest.approx(11.5, abs=0.05)  # 2024/25 prices: a different mix
+    assert text(ch, "claim_finding") == (
+        "The report says that if nothing changed, the hospital budget would have to rise by 60% by 2038 to deliver "
+        "today's level of care. **Not reproduced**, on the data of the report's own year, 2023/24. +11.4% against the "
+        "report's +60%: 19% of the stated rise. It holds only with 2.44% a year of growth in hospital cost per "
+        "person beyond demography, which the report does not state. Since the report: 2024/25 data give +11.5%, "
+        "against +11.4% in 2023/24. At 2024/25 prices, the stated rise would need the same growth beyond "
+        "demography, 2.44% a year. The report says neither whether its figure is in cash or real terms nor what it "
+        "includes beyond demography.")
+
+
+def test_a_later_editions_growth_beyond_demography_is_told_apart_from_the_report_years(run, tmp_path):
+    figures = json.loads(json.dumps(run[0].figures))
+    figures["implied_non_demographic_growth_pa_pct"]["value"] = 2.5
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(figures))
+    ch = chapter.open("budget", edition="2024-25", icb="QE1", data_dir=DATA, report_results=str(path))
+    budget.record(ch, "2024/25", 2023, 2038)
+    assert "It holds only with 2.50% a year of growth" in text(ch, "claim_finding")  # the report year's
+    assert ("At 2024/25 prices, the stated rise would need 2.44% a year of growth beyond demography, against 2.50% a "
+            "year at 2023/24 prices.") in text(ch, "claim_finding")
+
+
+def test_a_later_edition_run_by_hand_says_why_it_gives_no_verdict():
+    ch = chapter.open("budget", edition="2024-25", icb="QE1", data_dir=DATA)
+    budget.record(ch, "2024/25", 2023, 2038)
+    assert chapter.NOT_GIVEN in text(ch, "claim_finding")
+    assert "reproduced" not in text(ch, "claim_finding").replace(chapter.NOT_GIVEN, "")
+
+
+@pytest.mark.parametrize("edition, year", [("2023-24", "2023/24"), ("2024-25", "2024/25")])
+def test_another_icbs_book_shows_the_stated_rise_as_a_scenario_and_grades_nothing(edition, year):
+    ch = chapter.open("budget", edition=edition, icb="QT6", data_dir=DATA)
+    b = budget.record(ch, year, 2023, 2038)
+    assert text(ch, "claim_finding") == (
+        "As a scenario, a rise of 60% by 2038 (the report's figure for Lancashire and South Cumbria) would need "
+        f"Cornwall and The Isles Of Scilly's hospital costs per person to grow by **{b.implied_growth * 100:.2f}% a "
+        "year** for 15 years on top of demography.")
+    assert ch.glued["report_said"].startswith("The report says that if nothing changed, Lancashire and South "
+                                              "Cumbria's hospital budget would have to rise by 60% by 2038")
+    assert ch.glued["implied_text"].endswith("+60%, the report's figure for Lancashire and South Cumbria:")
+    budget.footprint_effect(ch, b)
+    for name in ch.glued:
+        value = str(text(ch, name))
+        assert not re.search(r"reproduced|consistent|stated only|\bclaim\b|\bF9\b", value), (name, value)
+    assert ch.glued["eden_text"] == ("Cornwall and The Isles Of Scilly's published ONS series is used as it is, so "
+                                     "the two columns are the same.")
 
 
 def test_the_activities_add_up_to_the_total(run):
@@ -86,6 +169,9 @@ def test_the_published_series_includes_eden_and_differs_only_for_lancashire_and_
     effect = budget.footprint_effect(ch, b).set_index("Figure")
     assert effect.loc["Demographic growth to 2038 (%)", "This book"] == pytest.approx(b.demographic_growth * 100)
     assert effect["Difference (points)"].abs().max() > 0
+    assert ch.glued["eden_text"] == ("Removing Eden moves the demographic growth by 0.08 points and the other growth "
+                                     "needed by less than 0.01 points a year.")
+    assert budget.points(0.0812) == "0.08 points" and budget.points(0.0) == "0.00 points"
     other = chapter.open("budget", edition="2023-24", icb="QHM", data_dir=DATA)
     made = budget.record(other, "2023/24", 2023, 2038)
     assert (budget.footprint_effect(other, made)["Difference (points)"] == 0).all()  # one ONS series either way

@@ -1,9 +1,14 @@
-"""The finance chapter's findings: each status in its prose is the claims register's verdict on its own figures."""
+"""The finance chapter's findings: each status in its prose is the claims register's verdict on the report's own
+year, quoted with that year's figures in every edition (a later edition's own data "since the report"); a book for
+another ICB grades nothing; a year whose allocations cannot be summed is never left out of a "largest"."""
+
+import json
+import shutil
 
 import pandas as pd
 import pytest
 
-from helpers import ROOT
+from helpers import REPORT_EDITION, ROOT, rehash
 from sots import chapter, claims, finance
 from sots.chapters import finance as page
 
@@ -13,11 +18,41 @@ DATA = ROOT / "data"
 REGISTER = claims.load()
 
 
+STATUS_WORDS = tuple(f"**{status}**" for status in claims.STATUSES)  # a status as the prose prints it
+
+
 def verdict(key, **values):
     """The register's verdict on the claim ``key`` given figure id -> value (None: recorded as not computed)."""
-    results = {f: {"value": v} if v is not None else {"value": None, "not_computed": "no data"}
+    results = {f: {"value": v} if v is not None else {"value": None, "not_computed": "No data."}
                for f, v in values.items()}
     return claims.evaluate(claims.by_key(REGISTER, key), results)
+
+
+@pytest.fixture(scope="module")
+def report_results(tmp_path_factory):
+    """The report edition's results for the report's ICB, as a build gives a later edition (``report_results``)."""
+    ch = chapter.open("finance", edition=REPORT_EDITION, icb="QE1", data_dir=DATA)
+    page.record(ch, "2023/24")
+    path = tmp_path_factory.mktemp("report") / "results.json"
+    path.write_text(json.dumps(ch.figures))
+    return path
+
+
+@pytest.fixture(scope="module")
+def unsummable(tmp_path_factory):
+    """The prepared tables with 2024/25's running cost allowance unpublished, so that year's allocations cannot be
+    summed (the other tables linked, not copied)."""
+    folder = tmp_path_factory.mktemp("data")
+    for path in DATA.iterdir():
+        (folder / path.name).symlink_to(path)
+    for name in ("icb_allocations.csv", "datapackage.json"):
+        (folder / name).unlink()
+        shutil.copy(DATA / name, folder / name)
+    frame = pd.read_csv(folder / "icb_allocations.csv", dtype=str, keep_default_na=False)
+    frame.loc[frame["year"] == "2024/25", "running_cost_allowance_gbp_k"] = ""
+    frame.to_csv(folder / "icb_allocations.csv", index=False, lineterminator="\n")
+    rehash(folder)
+    return folder
 
 
 def test_the_savings_sentence_gives_each_claims_verdict():
@@ -77,9 +112,12 @@ def test_a_stated_only_claim_says_why_from_the_register():
     assert control.status == claims.STATED_ONLY
     assert page.why(control) == " (the agreed plan is not published as data)"
     # A checked claim whose figure the edition lacks: the register's note, not its explanation.
-    budget = verdict("budget", icb_total_allocation_gbp_m=4136.1, hospital_share_of_budget_pct=None)
-    assert page.why(budget) == " (not checked in this edition, which lacks a figure it needs)"
+    savings = verdict("savings_delivered", savings_delivered_gbp_m=None)
+    assert page.why(savings) == " (no data)"
     assert page.why(verdict("savings_delivered", savings_delivered_gbp_m=240.7)) == ""
+    # One figure computed and missing the stated value: not reproduced, whatever the other would say; no why.
+    budget = verdict("budget", icb_total_allocation_gbp_m=4136.1, hospital_share_of_budget_pct=None)
+    assert budget.status == claims.NOT_REPRODUCED and page.why(budget) == ""
 
 
 def test_a_years_deficits_against_the_reports_control_total_and_limit():
@@ -107,14 +145,60 @@ def test_a_years_deficits_against_the_reports_control_total_and_limit():
 def test_the_budget_finding_gives_the_registers_verdict_not_its_own():
     v = verdict("budget", icb_total_allocation_gbp_m=4087.7, hospital_share_of_budget_pct=72.4)
     assert v.status == claims.NOT_REPRODUCED  # £4.09bn against £4.5bn, and 72.4% against 60%
-    text = page.budget_verdict(4500.0, 60, 4087.7, 4136.1, "2023/24", 2958.8, v)
-    assert text.startswith(" The report's £4.5bn is £412m (10.1%) more than the 2023/24 allocations")
+    text = page.budget_verdict(4500.0, 60, 4087.7, {"2024/25": 4136.1}, "2023/24", 2958.8, v)
+    # 4,500 - 4,087.7 = 412.3 (10.1% of 4,087.7); 2,958.8 - 2,700 = 258.8; 2,958.8 / 4,500 = 65.8%.
+    assert text.startswith(" The report's £4.5bn is £412m (10.1%) more than the 2023/24 allocations, and more than "
+                           "any other year's here (largest £4,136.1m, in 2024/25): it probably counts")
     assert "the acute trusts' spending is £259m more, 65.8% of £4.5bn" in text
     assert text.endswith("the report's £4.5bn and its 60% on hospitals are **not reproduced**.")
-    v = verdict("budget", icb_total_allocation_gbp_m=4136.1, hospital_share_of_budget_pct=None)
-    text = page.budget_verdict(4500.0, 60, 4136.1, 4136.1, "2024/25", None, v)
-    assert "60% of £4.5bn is £2,700m. Against" in text
-    assert text.endswith("are **stated only** (not checked in this edition, which lacks a figure it needs).")
+    v = verdict("budget", icb_total_allocation_gbp_m=None, hospital_share_of_budget_pct=None)
+    text = page.budget_verdict(4500.0, 60, 4136.1, {}, "2024/25", None, v)
+    assert "60% of £4.5bn is £2,700m. Against" in text and "largest" not in text
+    assert text.endswith("are **stated only** (no data).")
+
+
+def test_no_largest_leaves_out_a_year_whose_allocations_cannot_be_summed():
+    v = verdict("budget", icb_total_allocation_gbp_m=4087.7, hospital_share_of_budget_pct=72.4)
+    why = {"2099/00": "NHS England did not publish the running cost allowance for 2099/00."}
+    text = page.budget_verdict(4500.0, 60, 4087.7, {"2024/25": 4136.1}, "2023/24", 2958.8, v, why)
+    assert "largest" not in text and "any other year" not in text
+    assert ("such as the trusts' other income or services commissioned by NHS England. The 2099/00 allocations cannot "
+            "be summed (NHS England did not publish the running cost allowance for 2099/00), so the budget is not set "
+            "against them. 60% of £4.5bn") in text
+    assert page.other_years(4500.0, {"2024/25": 4136.1}, why, ", and") == ""
+    # A year whose allocations exceed the budget: the budget is not "more than any year's".
+    assert page.other_years(4100.0, {"2024/25": 4136.1}, {}, ", and") == ""
+    assert page.other_years(4500.0, {"2023/24": 4087.7, "2024/25": 4136.1}, {}, "", "year's allocations") == (
+        " more than any year's allocations here (largest £4,136.1m, in 2024/25)")
+    later = page.budget_on_report_year(4500.0, 60, v, "2023/24", {"2023/24": 4087.7}, why, "2099/00")
+    assert "largest" not in later and "The 2099/00 allocations cannot be summed" not in later  # said above it
+    assert page.not_summed({}) == ""
+
+
+def test_a_later_edition_quotes_the_budget_verdict_with_the_report_years_figures():
+    v = verdict("budget", icb_total_allocation_gbp_m=4087.7, hospital_share_of_budget_pct=72.4)
+    text = page.budget_on_report_year(4500.0, 60, v, "2023/24", {"2023/24": 4087.7, "2024/25": 4136.1}, {}, "2024/25")
+    assert text.startswith(" The report's verdict is on the figures for 2023/24, its own year: its £4.5bn budget and "
+                           "its 60% on hospitals are **not reproduced**. £4.09bn against the report's £4.5bn")
+    assert "72% against the report's 60%" in text and v.claim["reason"] in text
+    assert text.endswith(" The report's £4.5bn is more than any year's allocations here (largest £4,136.1m, in "
+                         "2024/25).")
+    unchecked = claims.evaluate(v.claim, {}, "Not given.")
+    assert page.budget_on_report_year(4500.0, 60, unchecked, "2023/24", {}, {}, "2024/25") == (
+        " The report's £4.5bn budget and its 60% on hospitals are **stated only** (not given).")
+
+
+def test_a_later_edition_quotes_each_savings_verdict_with_the_report_years_figures():
+    delivered = verdict("savings_delivered", savings_delivered_gbp_m=240.7)
+    share = verdict("savings_share_of_funding_pct", savings_share_of_core_combined_allocation_pct=6.8)
+    text = page.on_report_year([delivered, share], "2023/24")
+    assert text.startswith("On the figures for 2023/24, the report's own year: savings delivered in 2023/24, "
+                           "**reproduced** (£240.7m, matching the report's £241m to within £0.5m); savings as a share "
+                           "of funding, **not reproduced** (6.80% against the report's 6.6%")
+    assert text.endswith(f". {share.claim['reason']}")  # the likely reason for the claim that does not hold
+    # Not checked, all for one reason (the report edition's figures not given): that reason once.
+    unchecked = [claims.evaluate(v.claim, {}, "Not given.") for v in (delivered, share)]
+    assert page.on_report_year(unchecked, "2023/24") == "Not given."
 
 
 def test_the_chapter_records_its_figures_and_its_prose_agrees_with_its_verdicts():
@@ -147,8 +231,8 @@ def test_the_chapter_records_its_figures_and_its_prose_agrees_with_its_verdicts(
         "lsc_2425_deficit_support_funding", "lsc_2425_system_deficit_after_support", "lsc_2425_winter_surge_funding"]
 
 
-def test_another_icb_records_each_published_figure_as_not_computed_with_why():
-    ch = chapter.open("finance", edition="2024-25", icb="QHM", data_dir=DATA)
+def test_another_icb_records_each_published_figure_as_not_computed_with_why(report_results):
+    ch = chapter.open("finance", edition="2024-25", icb="QHM", data_dir=DATA, report_results=str(report_results))
     fin = page.record(ch, "2024/25")
     reason = ("No published figure gives this for North East and North Cumbria: the figures in this book taken from "
               "published pages are for Lancashire and South Cumbria only.")
@@ -157,6 +241,82 @@ def test_another_icb_records_each_published_figure_as_not_computed_with_why():
     assert ch.figures["hospital_share_of_budget_pct"]["not_computed"] == "The trust accounts here do not cover 2024/25."
     assert fin.shares is None and fin.deficits.empty and fin.quoted.empty
     assert ch.glued["report_intro"].data.endswith("says where a figure exists only for Lancashire and South Cumbria.")
+    # Nothing graded, and none of its figures set against the report's stated values.
+    findings = " ".join(ch.glued[k].data for k in ("savings_findings", "base_findings", "agency_findings",
+                                                   "deficit_findings", "budget_findings"))
+    assert not any(word in findings for word in STATUS_WORDS) and "the report's £" not in findings
+    assert fin.budget_split["kind"].eq("public data").all()  # no bar of the report's
+    assert ch.glued["budget_findings"].data.endswith(
+        "The report's budget and hospital share are Lancashire and South Cumbria's, so they are not set against "
+        "North East and North Cumbria's figures.")
+    assert ch.glued["figures_intro"].startswith("The report's claims are about Lancashire and South Cumbria, so North "
+                                                "East and North Cumbria's figures are not set against them")
+    assert ch.glued["status_method"] == (
+        "The report's claims are about Lancashire and South Cumbria, so this page gives none of them a status.")
+    assert ch.glued["deficit_headline"] == (
+        "No deficit of North East and North Cumbria is published here: the figures in this book taken from published "
+        "pages are for Lancashire and South Cumbria only.")
+    assert "not set against these" in ch.glued["shares_intro"] and "not shown" in ch.glued["budget_intro"]
+
+
+def test_a_later_edition_gives_the_report_years_verdicts_and_its_own_year_since(report_results):
+    ch = chapter.open("finance", edition="2024-25", icb="QE1", data_dir=DATA, report_results=str(report_results))
+    fin = page.record(ch, "2024/25")
+    report = json.loads(report_results.read_text())
+    assert fin.shares is None  # no savings are published for 2024/25
+    assert ch.figures["savings_delivered_gbp_m"]["not_computed"] == (
+        "No published figure gives Lancashire and South Cumbria's savings for 2024/25.")
+    # Each savings claim: the report's verdict, with the 2023/24 figures it is computed on, then that 2024/25 has none.
+    savings = ch.glued["savings_findings"].data
+    assert savings == (
+        "On the figures for 2023/24, the report's own year: savings delivered in 2023/24, **reproduced** (£240.7m, "
+        "matching the report's £241m to within £0.5m); share of the savings that recur, **reproduced** (68.9%, "
+        "matching the report's 69% to within 0.5 points). No published figure gives Lancashire and South Cumbria's "
+        "savings for 2024/25 yet.")
+    base = ch.glued["base_findings"].data
+    combined = report["savings_share_of_core_combined_allocation_pct"]["value"]
+    assert base.startswith("On the figures for 2023/24, the report's own year: savings as a share of funding, **not "
+                           f"reproduced** ({combined:.2f}% against the report's 6.6%")
+    assert base.endswith("No published figure gives Lancashire and South Cumbria's savings for 2024/25 yet. NHS "
+                         "England's allocation bases for the ICB are shown below for reference.")
+    # The budget: this year's sum described, the verdict on 2023/24's (£4.09bn; 72%), 2024/25's since the report.
+    budget = ch.glued["budget_findings"].data
+    total_2324 = report["icb_total_allocation_gbp_m"]["value"] / 1000
+    total_2425 = ch.figures["icb_total_allocation_gbp_m"]["value"]
+    assert budget.startswith(f"The ICB's allocations for 2024/25 add up to **£{total_2425:,.1f}m**. The hospital "
+                             "share cannot be computed: the trust accounts here do not cover 2024/25. The report's "
+                             "verdict is on the figures for 2023/24, its own year: its £4.5bn budget and its 60% on "
+                             f"hospitals are **not reproduced**. £{total_2324:.2f}bn against the report's £4.5bn")
+    share_2324 = report["hospital_share_of_budget_pct"]["value"]
+    assert f"{share_2324:.0f}% against the report's 60%" in budget
+    assert (f"Since the report: 2024/25 data give £{total_2425 / 1000:.2f}bn, against £{total_2324:.2f}bn in 2023/24"
+            in budget)
+    assert "no 2024/25 figure yet (the trust accounts here do not cover 2024/25)" in budget
+    assert "more than the 2024/25 allocations" not in budget  # no status beside this year's figures
+    assert ch.glued["figures_intro"].endswith("Each status is the report's verdict on the figures for 2023/24, the "
+                                              "report's own year, quoted with those figures; 2024/25's are given "
+                                              "beside it.")
+    assert "the figures of 2023/24, the report's own year" in ch.glued["status_method"]
+
+
+def test_a_year_whose_allocations_cannot_be_summed_is_never_left_out_of_a_largest(unsummable, report_results):
+    # The report's edition reads 2023/24 and 2024/25; 2024/25 cannot be summed.
+    ch = chapter.open("finance", edition=REPORT_EDITION, icb="QE1", data_dir=unsummable)
+    page.record(ch, "2023/24")
+    budget = ch.glued["budget_findings"].data
+    assert "largest" not in budget and "any other year" not in budget
+    assert ("The 2024/25 allocations cannot be summed (NHS England did not publish the running cost allowance for "
+            "2024/25), so the budget is not set against them.") in budget
+    assert "are **not reproduced**" in budget  # 2023/24's own sum still decides the verdict
+    # A later edition whose own year cannot be summed: the verdict on 2023/24 stands; no largest; said once.
+    later = chapter.open("finance", edition="2024-25", icb="QE1", data_dir=unsummable,
+                         report_results=str(report_results))
+    page.record(later, "2024/25")
+    budget = later.glued["budget_findings"].data
+    assert budget.startswith("The ICB's allocations for 2024/25 cannot be summed. NHS England did not publish the "
+                             "running cost allowance for 2024/25.")
+    assert "largest" not in budget and "are **not reproduced**" in budget
+    assert budget.count("cannot be summed") == 1
 
 
 def test_the_key_findings_give_the_latest_outturn_and_the_allocations_total():

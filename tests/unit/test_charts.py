@@ -296,3 +296,10 @@ def test_every_chart_has_a_title_and_a_sentence_describing_it():
             text = title.get("text") if isinstance(title, dict) else title
             assert text, f"{name}: no title"
             assert spec.get("description", "").endswith("."), f"{name}: no one-sentence description"
+
+
+def test_a_fan_of_one_series_gives_no_range():
+    """An area with only the principal projection (as Cornwall's): no "the 1 series range from x to x"."""
+    df = pd.DataFrame({"series": ["Principal", "Principal"], "year": [2024, 2025], "growth_pct": [1.0, 2.0]})
+    assert charts.describe_growth_fan(df, title="T", highlight="Principal", band=None) == (
+        "T: by 2025, Principal grows +2.0% on the base year.")

@@ -37,15 +37,15 @@ def test_lsc_footprint_has_four_places_and_leaves_out_eden():
 
 def test_claims_register_is_checked(tmp_path):
     path = tmp_path / "claims.yml"
-    path.write_text("claims:\n  - {id: D1, claim: x, stated: 21, unit: '%', rule: stated only, figures: [], "
-                    "tolerance: 0.5, explanation: e, chapter: notebooks/c}\n")
+    path.write_text("claims:\n  - {id: D1, label: l, reason: r, claim: x, stated: 21, unit: '%', rule: stated only, "
+                    "figures: [], tolerance: 0.5, explanation: e, chapter: notebooks/c}\n")
     assert claims.stated("D1", path) == 21
-    path.write_text("claims:\n  - {id: D1, claim: x, stated: 21, unit: '%', rule: stated only, figures: [], "
-                    "explanation: e, chapter: notebooks/c}\n")
+    path.write_text("claims:\n  - {id: D1, label: l, reason: r, claim: x, stated: 21, unit: '%', rule: stated only, "
+                    "figures: [], explanation: e, chapter: notebooks/c}\n")
     with pytest.raises(InputError, match="claim D1: missing field 'tolerance'"):
         claims.load(path)
-    good = ("  - {id: D1, claim: x, stated: 21, unit: '%', rule: stated only, figures: [], tolerance: 0.5, "
-            "explanation: e, chapter: notebooks/c}\n")
+    good = ("  - {id: D1, label: l, reason: r, claim: x, stated: 21, unit: '%', rule: stated only, figures: [], "
+            "tolerance: 0.5, explanation: e, chapter: notebooks/c}\n")
     path.write_text("claims:\n" + good + good)
     with pytest.raises(InputError, match="claim D1: appears twice"):
         claims.load(path)

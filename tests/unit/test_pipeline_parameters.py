@@ -18,7 +18,7 @@ def test_every_parameter_is_a_string_and_paths_are_relative(tmp_path):
     assert got == {"edition": "2024-25", "edition_title": edition.title, "allocation_year": "2024/25",
                    "unit_cost_year": "2024/25", "outturn_year": "2024/25", "projection_vintage": "2018-based",
                    "icb": "QE1", "data_dir": "../data", "results_fragment": "../results/x.json",
-                   "results_dir": "../results", "build": ""}
+                   "results_dir": "../results", "report_results": "", "build": ""}
 
 
 def test_the_build_parameter_carries_provenance_and_a_relative_chart_folder(tmp_path):

@@ -8,12 +8,14 @@ measures of :mod:`sots.chapters.funding_per_head`.
 Figures: ``acute_cost_gbp_m`` (£ million a year), each measure of :data:`sots.benchmark.ACUTE_MEASURES` with its rank
 among all ICBs, and each of :data:`sots.benchmark.TRUST_MEASURES` with its rank among the ICBs the trust file names by
 their own code (not computed, with the reason, where the trust file does not allow it). Whether the report's rank is
-supported is the claims register's verdict on the claim keyed :data:`KEY`, never decided here.
+supported is the claims register's verdict on the claim keyed :data:`KEY`, never decided here: in every edition it is
+the verdict on the report's own year (:meth:`sots.chapter.Chapter.verdict`), so a later edition quotes that year's
+rank beside it and gives its own data "since the report". A book for another ICB than the report's grades nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from IPython.display import Markdown
@@ -44,9 +46,32 @@ class AcuteSpend:
     trusts: pd.DataFrame  # one row per ICB the trust file names by its own code: acute trusts' spend per head, ranks
     focal_trusts: pd.DataFrame  # the acute trusts the focal ICB hosts, with operating expenditure (£ million)
     trust_comparable: bool  # whether the focal ICB is among ``trusts``
+    trust_year_covered: bool  # whether the trust accounts have the year at all
     ranks: pd.DataFrame  # the focal ICB's rank on every measure (:func:`sots.benchmark.focal_ranks` rows)
     year: str  # the edition's allocation year, of the registered and weighted populations
     claimed: int | None  # the rank the report states, if the report is about the focal ICB; None otherwise
+
+
+@dataclass(frozen=True)
+class Later:
+    """What a later edition than the report's sets beside the report's verdict, which is on the report's own year."""
+
+    year: str  # this edition's allocation year, e.g. "2024/25"
+    report_year: str  # the report's year, e.g. "2023/24", whose figures the verdict is computed on
+    gbp: float | None  # the report year's estimate per G&A weighted head (£), None if its results lack it
+    n_icbs: int | None  # how many ICBs the report year's estimate ranked, None if its results do not say
+    since: str  # what this edition's data give of the verdict's figure (:meth:`sots.chapter.Chapter.since`)
+
+
+def later_edition(ch: Chapter, verdict: claims.Verdict | None, year: str) -> Later | None:
+    """:class:`Later` for a later edition of the report's ICB (``year`` its allocation year); None in the report's
+    own edition, or for another ICB (``verdict`` None). Call once the chapter's figures are recorded."""
+    if verdict is None or ch.in_report_edition or not ch.about_report:
+        return None
+    report = ch.report_figures or {}
+    rank = report.get(NAMED.rank_key) or {}
+    return Later(year=year, report_year=ch.report_year, gbp=(report.get(NAMED.key) or {}).get("value"),
+                 n_icbs=(rank.get("inputs") or {}).get("n_icbs"), since=ch.since(verdict))
 
 
 def record(ch: Chapter, year: str, unit_cost_year: str, population_year: int) -> AcuteSpend:
@@ -75,6 +100,7 @@ def record(ch: Chapter, year: str, unit_cost_year: str, population_year: int) ->
     trow = trusts.set_index("icb_code").loc[ch.icb] if trust_comparable else None
     covered = year in set(opex["year"])  # whether the trust accounts have the year at all
     record_trusts(ch, trow, len(trusts), year, covered, no_ga)
+    n_ranked = len(trusts) if covered else 0  # no ICB is ranked on trust accounts that lack the year
 
     allocations = ch.table("icb_allocations")
     ranks = pd.concat([
@@ -88,21 +114,36 @@ def record(ch: Chapter, year: str, unit_cost_year: str, population_year: int) ->
 
     report = finance.edition_report(ch.edition)
     # The report states a rank for its own ICB only; for any other there is no claim to check.
-    claimed = int(claims.by_key(ch.register, KEY)["stated"]) if report.icb_code == ch.icb else None
+    claimed = int(claims.by_key(ch.register, KEY)["stated"]) if ch.about_report else None
     verdict = ch.verdict(KEY) if claimed is not None else None
     reported_about = ch.reported_about
 
-    ch.glue("report_claim", Markdown(f"The report this book checks, {report.citation()}, says:\n\n"
-                                     + finance.claims_markdown(report, tuple(c["id"] for c in ch.claims()))))
+    ch.glue("report_claim", Markdown(claim_intro(
+        f"The report this book checks, {report.citation()}, says:\n\n"
+        + finance.claims_markdown(report, tuple(c["id"] for c in ch.claims())), ch.who, reported_about,
+        ch.about_report)))
     glue_prose(ch, row, england.iloc[0], year, unit_cost_year, population_year, len(acute), no_ga)
     glue_method(ch, cost, ch.table("population_estimates"), ch.table("activity_rates"), ch.table("unit_costs"),
                 unit_cost_year)
-    ch.glue("verdict", Markdown(verdict_text(ch.who, verdict, acute, england.iloc[0], ranks, ch.icb, reported_about)))
+    ch.glue("verdict", Markdown(verdict_text(ch.who, verdict, acute, england.iloc[0], ranks, ch.icb, reported_about,
+                                             later_edition(ch, verdict, year))))
     ch.glue("trust_findings", Markdown(trust_text(ch.who, year, trow, len(focal_trusts), len(trusts), covered,
                                                   no_ga)))
-    ch.glue("n_trust_icbs", len(trusts))
+    ch.glue("trust_ranking", trust_ranking(n_ranked, year, covered))
+    ch.glue("trust_method", trust_method(n_ranked, year, covered))
+    ch.glue("rank_chart_note", rank_chart_note(claimed, reported_about))
     return AcuteSpend(acute=acute, england=england, trusts=trusts, focal_trusts=focal_trusts,
-                      trust_comparable=trust_comparable, ranks=ranks, year=year, claimed=claimed)
+                      trust_comparable=trust_comparable, trust_year_covered=covered, ranks=ranks, year=year,
+                      claimed=claimed)
+
+
+def claim_intro(quoted: str, who: str, reported_about: str, about_report: bool) -> str:
+    """The report's claim as ``quoted`` (Markdown), and for another ICB than the one the report is about
+    (``reported_about``) that the claim is not this ICB's (``who``), so its ranks are shown, not graded."""
+    if about_report:
+        return quoted
+    return (f"{quoted}\n\nThat claim is about {reported_about}. This page is built for {who}: it shows its own ranks "
+            "and does not grade them against the claim.")
 
 
 GA_MEASURES = ("acute_cost_per_ga_weighted_head_gbp", "acute_trust_opex_per_ga_weighted_head_gbp")  # need G&A WP
@@ -240,11 +281,13 @@ def unit_cost_note(unit_costs: pd.DataFrame, unit_cost_year: str) -> str:
 
 
 def verdict_text(who: str, verdict: claims.Verdict | None, acute: pd.DataFrame, england: pd.Series,
-                 ranks: pd.DataFrame, icb: str, reported_about: str) -> str:
+                 ranks: pd.DataFrame, icb: str, reported_about: str, later: Later | None = None) -> str:
     """The answer to "is the stated rank supported?", led by the register's ``verdict`` on the claim.
 
     ``verdict`` is None when the report is about another ICB (``reported_about``, its short name). ``acute`` is
-    every ICB's estimate, ``england`` England's, ``ranks`` the focal ICB's ranks on every measure and ``icb`` its code.
+    every ICB's estimate in this edition, ``england`` England's, ``ranks`` the focal ICB's ranks on every measure and
+    ``icb`` its code. In a later edition than the report's (``later``), the verdict is on the report's year: its rank
+    (and £) lead, then what this edition's data give (:class:`Later`), each named by its year.
     """
     if verdict is None:
         return (f"The report's claim is about {reported_about}, so there is no claimed rank to check for {who}; its "
@@ -254,20 +297,41 @@ def verdict_text(who: str, verdict: claims.Verdict | None, acute: pd.DataFrame, 
     check = next((c for c in verdict.checks if c.figure == NAMED.rank_key), None)
     if check is None or check.computed is None:
         return f"{LEADS[verdict.status]} {verdict.note}".rstrip()
-    claimed = int(check.stated)
     row = acute.set_index("icb_code").loc[icb]
+    per_head = ordinal(int(row["acute_cost_per_head_rank"]))
+    if later is None:  # the report's own edition: the verdict's figures are this edition's
+        return (f"{LEADS[verdict.status]} On the activity-based estimate of acute cost per G&A weighted head, {who} "
+                f"ranks {ordinal(int(check.computed))} of {len(acute)} at £{row[NAMED.key]:,.0f}"
+                f"{estimate_text(who, check, acute, england, row)} Per resident head, before weighting for need, it "
+                f"ranks {per_head}. {other_measures_text(ranks, check)}")
+    text = (f"{LEADS[verdict.status]} On the activity-based estimate of acute cost per G&A weighted head for "
+            f"{later.report_year}, the report's year, {who} ranks {ordinal(int(check.computed))}"
+            + (f" of {later.n_icbs}" if later.n_icbs else "") + (f" at £{later.gbp:,.0f}" if later.gbp is not None
+                                                                else "") + ".")
+    text += f" {later.since}" if later.since else ""
+    # What follows is this edition's data, so it compares the stated rank with this edition's rank, not the verdict's.
+    now = check
+    if pd.notna(row[NAMED.key]):  # this edition's estimate, if NHS England published its weighted populations
+        now = replace(check, computed=float(row[NAMED.rank_key]))
+        text += f" In {later.year} data it is £{row[NAMED.key]:,.0f}{estimate_text(who, now, acute, england, row)}"
+    return (f"{text} Per resident head, before weighting for need, it ranks {per_head} in {later.year}. "
+            f"{other_measures_text(ranks, now)}")
+
+
+def estimate_text(who: str, check: claims.Check, acute: pd.DataFrame, england: pd.Series, row: pd.Series) -> str:
+    """After the focal ICB's estimate per G&A weighted head (£, ``row`` of ``acute``): how far it is from England's
+    (per cent), and, when the claim does not hold, from the ICB at the stated rank; a sentence ending, from " (".
+    """
     per_ga, eng = row[NAMED.key], england[NAMED.key]
-    comparison = ""
+    text = (f" (England £{eng:,.0f}, {abs(per_ga / eng - 1) * 100:.1f}% {'below' if per_ga < eng else 'above'})."
+            if pd.notna(eng) else ".")
     if not check.holds:
+        claimed = int(check.stated)
         at_claim = benchmark.value_at_rank(acute, NAMED.key, NAMED.rank_key, claimed)
         gap = (per_ga / at_claim[NAMED.key] - 1) * 100
-        comparison = (f" The {ordinal(claimed)} highest, {at_claim['short_name']}, is "
-                      f"£{at_claim[NAMED.key]:,.0f}: {who} is {abs(gap):.1f}% {'below' if gap < 0 else 'above'} it.")
-    return (f"{LEADS[verdict.status]} On the activity-based estimate of acute cost per G&A weighted head, {who} "
-            f"ranks {ordinal(int(check.computed))} of {len(acute)} at £{per_ga:,.0f} "
-            f"(England £{eng:,.0f}, {abs(per_ga / eng - 1) * 100:.1f}% {'below' if per_ga < eng else 'above'})."
-            f"{comparison} Per resident head, before weighting for need, it ranks "
-            f"{ordinal(int(row['acute_cost_per_head_rank']))}. {other_measures_text(ranks, check)}")
+        text += (f" The {ordinal(claimed)} highest, {at_claim['short_name']}, is "
+                 f"£{at_claim[NAMED.key]:,.0f}: {who} is {abs(gap):.1f}% {'below' if gap < 0 else 'above'} it.")
+    return text
 
 
 def measures_at_rank(ranks: pd.DataFrame, check: claims.Check) -> pd.Series:
@@ -308,7 +372,7 @@ def trust_text(who: str, year: str, trow: pd.Series | None, n_trusts: int, n_icb
         return (f"{text}, and £{trow['acute_trust_opex_per_ga_weighted_head_gbp']:,.0f} per G&A weighted head "
                 f"({ordinal(int(trow['acute_trust_opex_per_ga_weighted_head_rank']))}).")
     if not year_covered:
-        return f"The trust accounts here do not cover {year}, so there is no acute trust measure for it."
+        return f"The trust accounts here do not cover {year}, so there is no acute trust measure for that year."
     return (f"The trust file assigns {who}'s trusts to a 2026 merged-ICB code, so their spending cannot be set against "
             "this ICB's population; there is no acute trust measure for it.")
 
@@ -336,9 +400,50 @@ def host_trusts_table(focal_trusts: pd.DataFrame, year: str) -> tuple[pd.DataFra
     return shown, {spend: "{:,.1f}"}
 
 
-def no_host_trusts(who: str, year: str) -> str:
-    """The sentence shown when the trust file names no acute trust hosted by the ICB in ``year``."""
+def no_host_trusts(who: str, year: str, year_covered: bool = True) -> str:
+    """The sentence shown where the ICB's acute trusts would be listed when there are none for ``year``: the trust
+    accounts do not cover the year (``year_covered`` False), or they name no acute trust hosted by the ICB ``who``."""
+    if not year_covered:
+        return f"The trust accounts here do not cover {year}, so they list no trust for it."
     return f"The trust file names no acute trust hosted by {who} in {year}."
+
+
+def trust_ranking(n_icbs: int, year: str, year_covered: bool) -> str:
+    """What the acute trusts' ranking covers: the ``n_icbs`` ICBs the trust file names by their own code in ``year``,
+    or why no ICB is ranked (the accounts do not cover the year, or name no ICB by its own code)."""
+    if not year_covered:
+        return f"The trust accounts here do not cover {year}, so no ICB is ranked on its acute trusts' spending."
+    if not n_icbs:
+        return f"The trust file names no ICB by its own code in {year}, so no ICB is ranked on its acute trusts."
+    return (f"Total operating expenditure of the acute trusts each ICB hosts, per registered head, for the {n_icbs} "
+            "ICBs that the trust file names by their own code.")
+
+
+def trust_method(n_icbs: int, year: str, year_covered: bool) -> str:
+    """The method's last words on the trust ranking: among how many ICBs (``n_icbs``) it ranks in ``year``, or why
+    there is none."""
+    if not year_covered:
+        return f"The trust accounts here do not cover {year}, so this edition ranks no ICB on them."
+    if not n_icbs:
+        return f"In {year} the trust file names no ICB by its own code, so no ICB is ranked on it."
+    return (f"Some trusts are assigned to 2026 merged-ICB codes; the ICBs those cover are left out of the ranking, "
+            f"which is among the {n_icbs} ICBs named by their own code.")
+
+
+def rank_chart_note(claimed: int | None, reported_about: str) -> str:
+    """What the rank chart's dashed line marks: the report's rank (``claimed``), or, in a book for another ICB than
+    the one the report is about (``reported_about``), that no claimed rank is marked."""
+    if claimed is not None:
+        return "The dashed line marks the rank the report claims."
+    return f"The report's claimed rank is about {reported_about}, so none is marked."
+
+
+def host_trusts(spend: AcuteSpend, who: str):
+    """The focal ICB's acute trusts as a table, or the sentence saying why there are none (:func:`no_host_trusts`);
+    where the trust accounts lack the year, the chapter says so above the ranking and need not show this."""
+    if len(spend.focal_trusts):
+        return charts.table(*host_trusts_table(spend.focal_trusts, spend.year))
+    return Markdown(no_host_trusts(who, spend.year, spend.trust_year_covered))
 
 
 LEAGUE_COLUMNS = {

@@ -1,8 +1,12 @@
 """An ageing population: the over-65s, over-75s and over-85s of the ICB and its places, from ONS 2018-based projections.
 
 Figures: growth (per cent) of the over-65s and over-85s from the base year to 2033 and 2043, of the over-85s over the
-whole projection (the demographic part of the claim that over-85s with several conditions double), and the resident
-and GP-registered populations (million persons) behind the report's two figures for the population served.
+whole projection (the demographic part of the claim that over-85s with several conditions double), the rise (per
+cent) in the share of over-85s with several conditions that a doubling would also need, and the resident and
+GP-registered populations (million persons) behind the report's two figures for the population served.
+
+The report's claims are about its own ICB: only in that ICB's book does the prose give the report's verdicts (on the
+figures of the report's own year, in every edition). Another ICB's book gives that ICB's own figures, ungraded.
 """
 
 from __future__ import annotations
@@ -10,10 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+from IPython.display import Markdown
 
-from sots import claims, demand, geography
+from sots import claims, demand, geography, verdicts
 from sots.chapter import Chapter
 from sots.geography import Component
+from sots.prose import listed
 
 TARGETS = (2033, 2043)
 MULTIMORBID_KEY = "multimorbid_85plus_growth_pct"  # the claim that over-85s with several conditions double
@@ -30,6 +36,7 @@ class Population:
     base_year: int
     variant: str
     method: str  # how the growth figures are made, as recorded with them
+    corrected: bool = False  # whether this book's footprint differs from the published series (Eden, for L&SC)
 
     def growth_pct(self, band: str, target: int, base: int | None = None, published: bool = False) -> float:
         """Growth (per cent) of the band's persons from ``base`` (default: the base year) to ``target``."""
@@ -68,7 +75,7 @@ def project(ch: Chapter, base_year: int, variant: str) -> Population:
     people = Population(
         persons=persons, totals=demand.band_totals(persons).set_index("band"),
         published=demand.band_totals(demand.footprint_population(projection, published, variant)).set_index("band"),
-        base_year=base_year, variant=variant, method=growth_method(exact != published))
+        base_year=base_year, variant=variant, method=growth_method(exact != published), corrected=exact != published)
     for band, part in (("65+", "65plus"), ("85+", "85plus")):
         for target in TARGETS:
             ch.figure(f"pop_{part}_growth_{target}_pct", people.growth_pct(band, target), unit="per cent growth",
@@ -88,29 +95,76 @@ def glue_findings(ch: Chapter, people: Population) -> None:
     ch.glue("base_year", people.base_year)
     ch.glue("first_year", people.first_year)
     ch.glue("last_year", people.last_year)
-    ch.glue("span_years", people.last_year - people.first_year)
     for band, part in (("All ages", "all"), ("65+", "65plus"), ("75+", "75plus"), ("85+", "85plus")):
         ch.glue(f"n_{part}_base", totals.loc[band, base])
         ch.glue(f"share_{part}_base_pct", totals.loc[band, base] / totals.loc["All ages", base] * 100)
         for target in TARGETS:
             ch.glue(f"n_{part}_{target}", totals.loc[band, str(target)])
     ch.glue("growth_75plus_2043_pct", people.growth_pct("75+", 2043))
-    served = claims.by_key(ch.register, SERVED_KEY)
-    ch.glue("served_stated", served["stated"])
-    ch.glue("served_also_stated", served["also_stated"])
-    ch.glue("served_claim", served["id"])
+    ch.glue("intro_claims", intro_claims(ch))
     multimorbid = claims.by_key(ch.register, MULTIMORBID_KEY)
-    ch.glue("multimorbid_stated_pct", multimorbid["stated"])
-    ch.glue("multimorbid_horizon", multimorbid["horizon_years"])
-    ch.glue("multimorbid_claim", multimorbid["id"])
     growth = ch.figures["pop_85plus_growth_25y_pct"]["value"]
-    ch.glue("multimorbid_doubling", doubling_text(growth, multimorbid["stated"]))
-    ch.figure("multimorbid_85plus_prevalence_rise_needed_pct", prevalence_rise_pct(multimorbid["stated"], growth),
-              unit="per cent", method=f"How much the share of over-85s with several long-term conditions must rise "
-              f"for their number to grow by {multimorbid['stated']:g}% while the over-85 population grows as "
-              "projected: (1 + stated growth) / (1 + population growth) - 1, or 0 if population growth suffices.",
-              base_year=people.first_year, target_year=people.last_year)
-    ch.glue("multimorbid_status", ch.verdict(MULTIMORBID_KEY).status)
+    # The doubling is the report's stated rise (100%): another ICB's book asks the same question of its own figures.
+    rise = ch.figure(
+        "multimorbid_85plus_prevalence_rise_needed_pct", prevalence_rise_pct(multimorbid["stated"], growth),
+        unit="per cent", method=f"How much the share of over-85s with several long-term conditions must rise for "
+        f"their number to grow by {multimorbid['stated']:g}% while the over-85 population grows as projected: "
+        "(1 + stated growth) / (1 + population growth) - 1, or 0 if population growth suffices.",
+        base_year=people.first_year, target_year=people.last_year)
+    span = (people.first_year, people.last_year)
+    text = f"{growth_sentence(growth, multimorbid['stated'], span)} "
+    if ch.about_report:
+        text += multimorbid_verdict(ch, ch.verdict(MULTIMORBID_KEY))
+    else:
+        text += prevalence_sentence(rise, multimorbid["stated"])
+    ch.glue("multimorbid_finding", Markdown(text))
+
+
+def intro_claims(ch: Chapter) -> str:
+    """What the chapter asks of the report's claims, in words (the stated values from the register, no claim ids);
+    for another ICB than the report's, what it gives instead, since the report's figures are not that ICB's."""
+    multimorbid, served = (claims.by_key(ch.register, key) for key in (MULTIMORBID_KEY, SERVED_KEY))
+    if not ch.about_report:
+        return (f"For {ch.who} it also gives the resident and GP-registered populations, and what the over-85s' "
+                "growth means for the number of them living with several long-term conditions.")
+    return (f"It checks two of the report's claims: that the number of over-85s with several long-term conditions is "
+            f"likely to {rise_words(multimorbid['stated'])} within {multimorbid['horizon_years']} years, and that the "
+            f"system serves about {claims.number(served['stated'])} million people (about "
+            f"{claims.number(served['also_stated'])} million elsewhere in the report).")
+
+
+def rise_words(pct: float) -> str:
+    """A stated rise (per cent) as a verb: 100 -> 'double', 60 -> 'grow by 60%'."""
+    return "double" if pct == 100 else f"grow by {pct:g}%"
+
+
+def growth_sentence(growth_pct: float, doubling_pct: float, span: tuple[int, int]) -> str:
+    """The over-85s' growth (per cent) over the projection's ``span`` (first and last mid-year), and whether it alone
+    reaches ``doubling_pct`` (per cent, 100 for a doubling)."""
+    first, last = span
+    return (f"Over the {last - first} years from {first} to {last}, the number of over-85s grows by {growth_pct:.1f}%: "
+            f"the population {doubling_text(growth_pct, doubling_pct)}.")
+
+
+def prevalence_sentence(rise_pct: float, doubling_pct: float) -> str:
+    """How much (per cent) the share of over-85s with several long-term conditions would have to rise for their
+    number to grow by ``doubling_pct`` too; or, when population growth alone suffices (a rise of 0), that none is
+    needed. A rise shown to one decimal, or two where one would print 0.0."""
+    goal = rise_words(doubling_pct)
+    if rise_pct <= 0:
+        return (f"So the number of over-85s with several long-term conditions would {goal} even if the share of "
+                "over-85s who have them stayed as it is.")
+    places = 1 if rise_pct >= 0.05 else 2
+    return (f"For the number of over-85s with several long-term conditions to {goal} too, the share of over-85s who "
+            f"have them would also have to rise by about {rise_pct:.{places}f}%.")
+
+
+def multimorbid_verdict(ch: Chapter, verdict: claims.Verdict) -> str:
+    """The report's claim that over-85s with several long-term conditions double, and its verdict (Markdown)."""
+    goal = rise_words(verdict.claim["stated"])
+    return (f"The report says the number of over-85s with several long-term conditions is likely to {goal} within "
+            f"{verdict.claim['horizon_years']} years. No open data give the share of over-85s who have several "
+            f"conditions, so only the population part is checked. {ch.graded(verdict)}")
 
 
 def doubling_text(growth_pct: float, doubling_pct: float) -> str:
@@ -152,8 +206,10 @@ def _persons_and_growth(table: pd.DataFrame, years: list[str]) -> tuple[pd.DataF
 
 def localities(ch: Chapter, people: Population) -> tuple[pd.DataFrame, dict[str, str]] | None:
     """Growth (per cent) of the over-65s and over-85s to 2043 in each locality of the ICB's places, on the principal
-    projection, and the formats; None for an ICB whose places are not split into localities."""
+    projection, and the formats; None for an ICB whose places are not split into localities. Glues the sentence
+    introducing them, which names no place the ICB does not have."""
     locality_map = geography.localities(ch.focal["icb_gss_code"])
+    ch.glue("localities_text", localities_text(ch.who, sorted(set(locality_map.values()))))
     if not locality_map:
         return None
     parts = [Component(code, locality) for code, locality in locality_map.items()]
@@ -162,6 +218,14 @@ def localities(ch: Chapter, people: Population) -> tuple[pd.DataFrame, dict[str,
     loc = loc[loc["band"].isin(["65+", "85+"])][["place", "band", base, "2043"]]
     loc["Growth to 2043 (%)"] = (loc["2043"] / loc[base] - 1) * 100
     return _persons_and_growth(loc.rename(columns={"place": "Locality", "band": "Band"}), [base, "2043"])
+
+
+def localities_text(who: str, names: list[str]) -> str:
+    """The sentence introducing the localities' table: the localities by name, or that ``who``'s places have none."""
+    if not names:
+        return f"{who}'s places are not split into localities in this book, so there is no table here."
+    return (f"Where a place divides into localities by whole districts ({listed(names)}), the same growth for each "
+            "locality, on the principal projection.")
 
 
 def pyramid(people: Population) -> pd.DataFrame:
@@ -174,7 +238,8 @@ def pyramid(people: Population) -> pd.DataFrame:
 
 def residents_and_registered(ch: Chapter, people: Population, allocation_year: str) -> None:
     """Record the resident population (base year) and NHS England's registered population (the allocation year), in
-    million persons, and glue the gap between them and the register's reading of the report's two figures."""
+    million persons, and glue the gap between them and, for the report's ICB, the report's verdict on its two
+    figures for the population served."""
     resident = people.residents()
     ch.figure("resident_population_m", resident / 1e6, unit="million persons",
               method=people.method.replace("at or above the band's age", "of all ages"), base_year=people.base_year,
@@ -185,24 +250,62 @@ def residents_and_registered(ch: Chapter, people: Population, allocation_year: s
     ch.figure("registered_population_m", registered / 1e6, unit="million persons",
               method="GP-registered population NHS England used for the year's allocations, summed over practices.",
               year=allocation_year)
-    ch.glue("allocation_year", allocation_year)
-    ch.glue("list_gap_pct", (registered / resident - 1) * 100)
-    ch.glue("published_all_base", people.residents(published=True))
-    ch.glue("served_sentence", served_sentence(ch.verdict(SERVED_KEY)))
+    gap = (registered / resident - 1) * 100
+    ch.glue("served_intro", served_intro(ch))
+    # The report's verdict only in its own ICB's book: another ICB's counts neither confirm nor refute its figures.
+    verdict = [served_sentence(ch, ch.verdict(SERVED_KEY))] if ch.about_report else []
+    lists = lists_sentence(registered / 1e6, resident / 1e6, gap, allocation_year)
+    ch.glue("served_finding", Markdown(" ".join([lists, *verdict])))
+    ch.glue("served_paragraph", Markdown(" ".join([
+        f"In {people.base_year} the projected resident population was {resident / 1e6:.2f} million; NHS England's "
+        f"registered population for {allocation_year} was {registered / 1e6:.2f} million, {gap_words(gap)}.",
+        *verdict])))
 
 
-def served_sentence(verdict: claims.Verdict) -> str:
+def served_intro(ch: Chapter) -> str:
+    """What the section on the population served sets the two counts against: the report's two figures (from the
+    register) for the report's ICB; for another, nothing but the two counts themselves."""
+    if not ch.about_report:
+        return ("An ICB's population can be counted in two ways: the Office for National Statistics' resident "
+                "population and NHS England's GP-registered population.")
+    served = claims.by_key(ch.register, SERVED_KEY)
+    return (f"The report gives the population the system serves as about {claims.number(served['stated'])} million in "
+            f"one place and about {claims.number(served['also_stated'])} million in another. The two measures such a "
+            "figure can come from are the Office for National Statistics' resident population and NHS England's "
+            "GP-registered population; below, each is set against the report's figures.")
+
+
+def gap_words(gap_pct: float) -> str:
+    """How far (per cent) the registered population runs above or below the residents: '7.1% more', '0.4% fewer'."""
+    return f"{abs(gap_pct):.1f}% {'more' if gap_pct >= 0 else 'fewer'}"
+
+
+def lists_sentence(registered_m: float, resident_m: float, gap_pct: float, year: str) -> str:
+    """The registered population (million persons) of ``year`` against the residents (million persons), and how far
+    (per cent) it runs from them."""
+    return (f"NHS England counted {registered_m:.2f} million people on the ICB's GP practice lists for {year}, "
+            f"{gap_words(gap_pct)} than its {resident_m:.2f} million residents.")
+
+
+def served_sentence(ch: Chapter, verdict: claims.Verdict) -> str:
     """Whether the report's two figures for the population served are the resident and the registered populations,
-    from the register's checks of each, and the register's status of the claim."""
+    each with the figure it was checked against, and the report's verdict (Markdown): on the figures of the report's
+    own year, which a later edition names, adding what its own data give. For a claim not checked, why not."""
     checks = {c.figure: c for c in verdict.checks}
     resident, registered = checks["resident_population_m"], checks["registered_population_m"]
+    if resident.computed is None or registered.computed is None:
+        return verdicts.line(verdict)
 
     def which(check: claims.Check, figure: str) -> str:
-        return figure if check.holds else f"not {figure} ({claims.number(check.computed, 2)} million)"
+        return f"{'' if check.holds else 'not '}{figure} ({verdicts.computed(check)})"
 
-    return (f"The report's {claims.number(resident.stated)} million is {which(resident, 'the resident figure')} and "
-            f"its {claims.number(registered.stated)} million {which(registered, 'the registered one')}: the claims "
-            f"register finds the claim {verdict.status}.")
+    text = (f"the report's {verdicts.stated(resident)} is {which(resident, 'the resident population')} and its "
+            f"{verdicts.stated(registered)} {which(registered, 'the registered one')}: "
+            f"**{verdicts.SAID[verdict.status].lower()}**.")
+    if ch.in_report_edition:
+        return text[0].upper() + text[1:]
+    return " ".join(filter(None, [f"On the data of the report's own year, {ch.report_year}, {text}",
+                                  ch.since(verdict)]))
 
 
 EDEN_FORMATS = {"This book": "{:,.1f}", "Published ICB series": "{:,.1f}", "Difference (points)": "{:+.2f}"}
@@ -210,7 +313,7 @@ EDEN_FORMATS = {"This book": "{:,.1f}", "Published ICB series": "{:,.1f}", "Diff
 
 def eden(ch: Chapter, people: Population) -> pd.DataFrame:
     """Each headline growth (per cent) and the base year's residents on this book's footprint and on the published
-    ICB series, with the difference in points; glue the residents Eden adds."""
+    ICB series, with the difference in points; glue the sentence on what removing Eden changes."""
     rows = []
     for band in ("All ages", "65+", "85+"):
         for target in TARGETS:
@@ -220,5 +323,15 @@ def eden(ch: Chapter, people: Population) -> pd.DataFrame:
     # In thousands, so one format (one decimal) serves the column's per cent and persons alike.
     rows.append({"Figure": f"Residents in {people.base_year} (thousands)", "This book": people.residents() / 1e3,
                  "Published ICB series": people.residents(published=True) / 1e3, "Difference (points)": float("nan")})
-    ch.glue("eden_residents", people.residents(published=True) - people.residents())
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    moved = table["Difference (points)"].abs().max()
+    ch.glue("eden_text", eden_text(ch.who, people, moved) if people.corrected else
+            f"{ch.who}'s published ONS series is used as it is, so the two columns are the same.")
+    return table
+
+
+def eden_text(who: str, people: Population, moved_points: float) -> str:
+    """How many residents removing Eden takes out of the base year, and the most (points) any growth figure moves."""
+    removed = people.residents(published=True) - people.residents()
+    return (f"Removing Eden takes {removed:,.0f} residents out of {who}'s base year; no growth figure moves by more "
+            f"than {moved_points:.1f} points.")

@@ -4,23 +4,32 @@ Figures: growth in bed days (per cent) of the over-65s and over-85s to 2033 and 
 Monte Carlo p10, p50 and p90 (the ids are the keys of the report's claims), and the bed days a year that a cut in
 unplanned admissions of over-80s the size of Hull's integrated care centre's would avoid in 2033. The chapter then
 searches the methods the report may have used (measure, base year, projection variant, footprint) for each claim.
+
+The report's four figures are its own ICB's: only in that ICB's book does the chapter set its figures against them,
+give the report's verdicts (on the figures of the report's own year, in every edition) and show the search for the
+report's method. Another ICB's book gives that ICB's own projection and its uncertainty, ungraded.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
+from IPython.display import Markdown
 
-from sots import claims, demand, geography
+from sots import claims, demand, geography, verdicts
 from sots.chapter import Chapter
 from sots.geography import Component
+from sots.prose import listed
 
 BANDS = {"65+": "65plus", "85+": "85plus"}  # the age bands the report quotes -> their part of a figure id
 TARGETS = (2033, 2043)
 # The four figures, in the report's order: (band, target year) -> figure id, which is also the claim's key.
 FIGURES = {(band, target): f"beddays_{part}_growth_{target}_pct" for band, part in BANDS.items() for target in TARGETS}
+# Each figure as the prose names it, so no reader needs a claim id: (band, target year) -> "over-65s by 2033".
+NAMES = {(band, target): f"over-{band.rstrip('+')}s by {target}" for band, target in FIGURES}
 SCENARIO_KEY = "integrated_care_centre_attendance_cut_pct"  # the claim whose cut the scenario applies
 METHOD = ("2022 unplanned plus elective bed days per person, by single year of age and sex, times the ONS 2018-based "
           "principal projection for the footprint; growth = target / base - 1. Interval: Monte Carlo over "
@@ -144,22 +153,96 @@ def project(ch: Chapter, base_year: int, runs: int, seed: int) -> BedDays:
                   interval={"p10": p["p10"], "p50": p["p50"], "p90": p["p90"]}, base_year=base_year,
                   target_year=target, variant=demand.PRINCIPAL, runs=runs, seed=seed)
         ch.glue(f"b2022_{BANDS[band]}_{target}", bd.growth_pct(band, target, base=2022))
-        ch.glue(f"stated_{BANDS[band]}_{target}", claims.by_key(ch.register, figure)["stated"])
-    for band, part in BANDS.items():  # the claims' ids, for the introduction
-        ch.glue(f"claims_{part}", ", ".join(claims.by_key(ch.register, FIGURES[band, t])["id"] for t in TARGETS))
     principal, base = bd.principal, str(base_year)
     ch.glue("icb_name", ch.focal["icb_name"])
     ch.glue("base_year", base_year)
     ch.glue("runs", runs)
-    ch.glue("n_variants", len(variants))
     ch.glue("beddays_base", principal.loc["All ages", base])
-    ch.glue("w_principal", demand.VARIANT_WEIGHTS[demand.PRINCIPAL])
-    ch.glue("w_other", max(w for v, w in demand.VARIANT_WEIGHTS.items() if v != demand.PRINCIPAL))
-    ch.glue("rate_hw_pct", demand.RATE_80PCT_HALF_WIDTH_PER_YEAR * 100)
-    persons_85 = footprints.totals("exact", demand.PRINCIPAL, None).loc["85+"]
-    ch.glue("pop85_2033_pct", demand.growth(persons_85, base_year, 2033) * 100)
     ch.glue("beddays_65_share_pct", principal.loc["65+", base] / principal.loc["All ages", base] * 100)
+    ch.glue("intro_claims", intro_claims(ch))
+    ch.glue("fan_text", fan_text(variants))
+    for band, part in BANDS.items():
+        ch.glue(f"findings_{part}", Markdown(band_finding(ch, bd, band)))
+    ch.glue("four_figures_text", four_figures_text(ch, bd.base_year, runs))
+    ch.glue("eden_text", eden_text(ch.who, bd))
     return bd
+
+
+def intro_claims(ch: Chapter) -> str:
+    """What the chapter asks of the report's four figures, in words (stated values from the register, no claim ids);
+    for another ICB than the report's, what it asks instead, since those figures are not that ICB's."""
+    if not ch.about_report:
+        return ("It then asks how uncertain the projection is, and what a Hull-style cut in emergency admissions of "
+                "over-80s would save.")
+    stated = {key: f"{claims.by_key(ch.register, figure)['stated']:g}%" for key, figure in FIGURES.items()}
+    return (f"It checks the report's four figures: bed days for over-65s up {stated['65+', 2033]} by 2033 and "
+            f"{stated['65+', 2043]} by 2043, and for over-85s up {stated['85+', 2033]} by 2033 and "
+            f"{stated['85+', 2043]} by 2043. It then asks which method the report most likely used, how uncertain the "
+            "projection is, and what a Hull-style cut in emergency admissions of over-80s would save.")
+
+
+def fan_text(variants: list[str]) -> str:
+    """The fan chart's projections and the Monte Carlo's draws, in words: the variant weights renormalised over the
+    ``variants`` available (as :class:`sots.demand.MonteCarlo` draws them), or the principal alone where it is the
+    only one."""
+    rates = (f"a multiplier on future bed-day rates whose 80% interval widens by "
+             f"±{demand.RATE_80PCT_HALF_WIDTH_PER_YEAR * 100:.1f}% a year from the base year")
+    weights = {v: w for v, w in demand.VARIANT_WEIGHTS.items() if v in variants}
+    if len(variants) < 2 or len(weights) < 2:
+        return ("The fan shows growth in bed days for over-65s on the principal projection, the only one used for this "
+                "footprint. The shaded band is the Monte Carlo 80% interval: each run takes the principal projection "
+                f"and draws {rates}.")
+    total = sum(weights.values())
+    others = max(w for v, w in weights.items() if v != demand.PRINCIPAL) / total
+    return (f"The fan shows growth in bed days for over-65s under each of the {len(variants)} projections available "
+            "for this footprint, with the principal projection in blue. The shaded band is the Monte Carlo 80% "
+            f"interval: each run draws a projection (the principal with probability "
+            f"{weights[demand.PRINCIPAL] / total:.2f}; the high and low migration and the young and old age-structure "
+            f"variants {others:.2f} each, where available) and {rates}.")
+
+
+def band_finding(ch: Chapter, bd: BedDays, band: str) -> str:
+    """One age band's growth in bed days to each target year (per cent, this edition's data) and, for the report's
+    ICB, the report's verdict on each of its two figures for the band, with the numbers each verdict was computed on
+    (Markdown)."""
+    grows = " and ".join(f"**{bd.growth_pct(band, t):.1f}% by {t}**" for t in TARGETS)
+    text = f"From a {bd.base_year} base, bed days for over-{band.rstrip('+')}s grow by {grows}."
+    if not ch.about_report:
+        return text
+    return f"{text} {band_verdicts(ch, [(t, ch.verdict(FIGURES[band, t])) for t in TARGETS])}"
+
+
+def band_verdicts(ch: Chapter, judged: list[tuple[int, claims.Verdict]]) -> str:
+    """The report's verdicts on a band's figures (target year, verdict), each with the comparison it rests on; in a
+    later edition, on the report's own year, then what this edition's data give (Markdown)."""
+    unchecked = [v for _, v in judged if v.status == claims.STATED_ONLY]
+    if unchecked:
+        return verdicts.line(unchecked[0])
+    parts = "; ".join(f"by {target}, **{v.status}** ({listed([verdicts.comparison(c) for c in v.checks])})"
+                      for target, v in judged)
+    if ch.in_report_edition:
+        return f"Against the report's figures: {parts}."
+    return f"The report's verdicts, on the data of its own year, {ch.report_year}: {parts}. {since(ch, judged)}"
+
+
+def since(ch: Chapter, judged: list[tuple[int, claims.Verdict]]) -> str:
+    """What this edition's data give of the verdicts' figures: one sentence when they give the same for all, else
+    each verdict's :meth:`sots.chapter.Chapter.since`."""
+    later = [s for _, v in judged for s in verdicts.since(v, ch.figures)]
+    if later and all(s.later is not None and not s.changed for s in later):
+        return f"Since the report: {ch.edition.replace('-', '/')} data give the same figures."
+    return " ".join(filter(None, (ch.since(v) for _, v in judged)))
+
+
+def four_figures_text(ch: Chapter, base_year: int, runs: int) -> str:
+    """The sentence introducing :func:`four_figures`' table, as its columns are for this book."""
+    text = (f"Each figure from the {base_year} base and from a 2022 base, with the Monte Carlo 80% interval (p10 to "
+            f"p90 over {runs:,} runs)")
+    if not ch.about_report:
+        return f"{text}."
+    verdict = ("the report's verdict on each" if ch.in_report_edition else
+               f"the report's verdict on each, on the data of its own year, {ch.report_year}")
+    return f"{text}, beside the report's own figure and {verdict}."
 
 
 def unplanned_and_elective(bd: BedDays) -> pd.DataFrame:
@@ -172,18 +255,33 @@ def unplanned_and_elective(bd: BedDays) -> pd.DataFrame:
 
 
 def four_figures(ch: Chapter, bd: BedDays) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The report's four figures against this book's, from the base year and from 2022, with the Monte Carlo 80%
-    interval and the register's status of each claim; and the table's formats. Call after :func:`project`."""
-    rows = []
+    """Each of the four figures from the base year and from 2022 (per cent), with the Monte Carlo 80% interval; for
+    the report's ICB, beside the report's figure and its verdict (on the report's own year's figures, which the
+    column names in a later edition). Another ICB's table has neither. And the table's formats. Call after
+    :func:`project`."""
+    rows, about = [], ch.about_report
+    heading = "Verdict" if ch.in_report_edition else f"Verdict ({ch.report_year} data)"
     for (band, target), figure in FIGURES.items():
-        claim, p = claims.by_key(ch.register, figure), bd.intervals[band].loc[target]
-        rows.append({"Claim": claim["id"], "Bed days of": band, "By": target, "Report (%)": claim["stated"],
-                     f"Base {bd.base_year} (%)": bd.growth_pct(band, target),
-                     "Base 2022 (%)": bd.growth_pct(band, target, base=2022), "p10 (%)": p["p10"], "p90 (%)": p["p90"],
-                     "Status": ch.verdict(figure).status})
+        p = bd.intervals[band].loc[target]
+        row = {"Bed days of": band, "By": target}
+        if about:
+            row["Report (%)"] = claims.by_key(ch.register, figure)["stated"]
+        row |= {f"Base {bd.base_year} (%)": bd.growth_pct(band, target),
+                "Base 2022 (%)": bd.growth_pct(band, target, base=2022), "p10 (%)": p["p10"], "p90 (%)": p["p90"]}
+        if about:
+            row[heading] = verdict_cell(ch.verdict(figure))
+        rows.append(row)
     frame = pd.DataFrame(rows)
     formats = {c: "{:+.1f}" for c in frame.columns if c.endswith("(%)") and c != "Report (%)"}
-    return frame, formats | {"Report (%)": "{:+.0f}", "By": "{:d}"}  # a year, so no thousands separator
+    formats |= {"Report (%)": "{:+.0f}"} if about else {}
+    return frame, formats | {"By": "{:d}"}  # a year, so no thousands separator
+
+
+def verdict_cell(verdict: claims.Verdict) -> str:
+    """A verdict in a table cell: 'Consistent: inside the likely range', 'Not reproduced: 19.8 points below'."""
+    if verdict.status == claims.STATED_ONLY:
+        return "Not checked"
+    return f"{verdicts.SAID[verdict.status]}: {verdicts.brief(verdict).lower()}"
 
 
 def fan(bd: BedDays) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -215,14 +313,19 @@ class Search:
 
     figures: Mapping[str, tuple[str, int]]  # each claim's id -> its (band, target year), in the report's order
     stated: Mapping[str, float]  # each claim's id -> its stated growth (per cent)
-    closest: pd.DataFrame  # per claim, the three methods nearest its stated figure, and whether each reaches it
+    closest: pd.DataFrame  # per figure (named), the three methods nearest its stated value, and whether each reaches it
     consistent: pd.DataFrame  # per method, its gap (points) to each claim and the total over the claims reached
     reached: list[str]  # the ids of the claims some method reaches, in the report's order
+    grids: Mapping[str, pd.DataFrame] = field(default_factory=dict)  # each claim's id -> every method's growth (%)
 
     @property
     def unreached(self) -> list[str]:
         """The ids of the claims no method reaches."""
         return [cid for cid in self.figures if cid not in self.reached]
+
+    def name(self, cid: str) -> str:
+        """The claim's figure as the prose names it: 'over-65s by 2033'."""
+        return NAMES[self.figures[cid]]
 
 
 CLOSEST_FORMATS = {"Growth (%)": "{:+.1f}", "Gap (points)": "{:+.1f}", "Base": "{:d}"}  # Base: a year, unseparated
@@ -232,72 +335,163 @@ def search(ch: Chapter, bd: BedDays) -> Search:
     """Try every method on each of the four claims and glue what the search finds. Call after :func:`project`.
 
     A method *reaches* a claim when its growth is within the claim's tolerance of the stated figure, as the claims
-    register compares (:func:`sots.claims.within`).
+    register compares (:func:`sots.claims.within`). The search is for the method behind the report's figures, which
+    are its own ICB's: for another ICB it is made all the same (an analyst may look), but the page shows none of it,
+    and its prose says once why (:func:`glue_no_search`).
     """
     series = method_series(bd)
-    ch.glue("grid_first_base", bd.grid_bases[0])
-    ch.glue("grid_last_base", bd.grid_bases[-1])
     four = {key: claims.by_key(ch.register, figure) for key, figure in FIGURES.items()}
     grids, found = {}, []
     for (band, target), claim in four.items():
         grid = demand.method_grid(series, bd.grid_bases, target)
         grids[claim["id"]] = grid[grid["band"] == band]
         near = demand.closest_methods(grid, band, claim["stated"])
-        near.insert(0, "Claim", claim["id"])
+        near.insert(0, "Figure", NAMES[band, target])
         near["Reached"] = [claims.within(g, claim["stated"], claim["tolerance"]) for g in near["growth_pct"]]
         found.append(near)
     stated = {claim["id"]: claim["stated"] for claim in four.values()}
     reached = [cid for cid, near in zip(grids, found) if near["Reached"].any()]
     result = Search(figures={claim["id"]: key for key, claim in four.items()}, stated=stated,
                     closest=pd.concat(found, ignore_index=True),
-                    consistent=demand.consistent_methods(grids, stated, reached), reached=reached)
-    glue_search(ch, bd, series, result)
+                    consistent=demand.consistent_methods(grids, stated, reached), reached=reached, grids=grids)
+    if ch.about_report:
+        glue_search(ch, bd, series, result)
+    else:
+        glue_no_search(ch, bd)
     return result
+
+
+def glue_no_search(ch: Chapter, bd: BedDays) -> None:
+    """For another ICB than the report's: say once why the search is not made here, glue the projection's uncertainty
+    as the key finding in its place, and what the chapter's own figures use."""
+    ch.glue("search_intro", Markdown(
+        f"The report's four bed-day figures are {ch.reported_about}'s. Which method produced them can be asked only "
+        f"of {ch.reported_about}'s own data, so the search for it is made in that ICB's book, not in this one."))
+    ch.glue("search_findings", Markdown(
+        f"For {ch.who}, every figure in this chapter uses all bed days, the principal projection, this book's "
+        f"footprint and a {bd.base_year} base."))
+    ch.glue("search_finding", Markdown(uncertainty_finding(bd)))
+
+
+def uncertainty_finding(bd: BedDays) -> str:
+    """The Monte Carlo 80% interval of each band's growth in bed days to the last target year (per cent), and what it
+    allows for: the other projections only where the footprint has any."""
+    last = TARGETS[-1]
+    ranges = [f"between {bd.intervals[band].loc[last, 'p10']:+.1f}% and {bd.intervals[band].loc[last, 'p90']:+.1f}% "
+              f"for over-{band.rstrip('+')}s" for band in BANDS]
+    allowing = ("the other population projections and changes in bed-day rates" if len(bd.by_variant) > 1 else
+                "changes in bed-day rates")
+    return (f"The projection is uncertain: allowing for {allowing}, growth to {last} lies {listed(ranges)} (the Monte "
+            "Carlo 80% interval).")
 
 
 def glue_search(ch: Chapter, bd: BedDays, series: Mapping[tuple[str, str, str, str], pd.Series],
                 found: Search) -> None:
-    """Glue the sentences on the search: the best single method, the over-65s' second decade, the base year and
-    the claims no method reaches (with the register's status of each)."""
-    ch.glue("consistency_sentence", consistency_sentence(found.consistent.iloc[0], found.reached))
-    to_2033, to_2043 = (found.stated[cid] for cid, (band, _) in found.figures.items() if band == "65+")
-    # Two figures for the same age group imply growth between 2033 and 2043, which can be checked.
-    ch.glue("over65_second_decade_implied_pct", ((1 + to_2043 / 100) / (1 + to_2033 / 100) - 1) * 100)
-    ch.glue("second_decade_max_pct", max(float(s["2043"] / s["2033"] - 1) * 100
-                                         for (_, _, _, band), s in series.items() if band == "65+"))
+    """Glue what the search finds, for the report's ICB: the key finding (the base year, the best single method and
+    the figures no method reaches) and the section's paragraphs, which add why the over-65 figures cannot be fitted
+    together and what the figures no method reaches suggest. No status: the verdicts are in the key findings."""
+    names = [found.name(cid) for cid in found.reached]
     gaps = {base: sum(abs(bd.growth_pct(*found.figures[c], base=base) - found.stated[c]) for c in found.reached)
             for base in (2022, 2023)}
-    ch.glue("base_sentence", base_sentence(gaps, found.reached, bd.base_year))
-    ch.glue("flag_sentence", flag_sentence([ch.verdict(FIGURES[found.figures[cid]]) for cid in found.unreached]))
+    best = found.consistent.iloc[0]
+    unreached = [found.name(cid) for cid in found.unreached]
+    pieces = [base_sentence(gaps, names, bd.base_year), consistency_sentence(best, names), flag_sentence(unreached)]
+    ch.glue("search_finding", Markdown(" ".join(filter(None, pieces))))
+    ch.glue("search_intro", Markdown(search_intro(bd)))
+    paragraphs = [" ".join(filter(None, [pieces[1], decade_sentence(found, series)])), pieces[0],
+                  " ".join(filter(None, [pieces[2], *(printed_sentence(bd, found, cid) for cid in found.unreached)]))]
+    ch.glue("search_findings", Markdown("\n\n".join(filter(None, paragraphs))))
+
+
+def search_intro(bd: BedDays) -> str:
+    """What the search tries and what its two tables show (Markdown)."""
+    return (
+        "The report does not say how its figures were made. The first table tries every combination of: population "
+        "growth or bed-day growth (unplanned only, or all); base years "
+        f"{bd.grid_bases[0]} to {bd.grid_bases[-1]}; each projection variant; and this book's footprint or the "
+        "published ICB series (which includes Eden). For each of the report's figures it lists the three methods "
+        "closest to it. A figure is *reached* when a method comes within the claim's tolerance.\n\n"
+        "With so many combinations, some method lands near almost any number, so a close match for one figure says "
+        "little. A report would use one method for all its figures. The second table scores each method by its total "
+        "gap to the figures that some method reaches, and shows the five best, then the best using the principal "
+        "projection, the projection a report would normally quote.")
+
+
+def decade_sentence(found: Search, series: Mapping[tuple[str, str, str, str], pd.Series]) -> str:
+    """What the report's two over-65 figures imply for growth (per cent) between 2033 and 2043, against the most any
+    method gives for that decade; and whether its over-65 and over-85 figures for 2043 are the same number."""
+    by = {found.figures[cid]: value for cid, value in found.stated.items()}
+    implied = ((1 + by["65+", 2043] / 100) / (1 + by["65+", 2033] / 100) - 1) * 100
+    most = max(float(s["2043"] / s["2033"] - 1) * 100 for (_, _, _, band), s in series.items() if band == "65+")
+    growth = f"growth of {by['65+', 2033]:g}% by 2033 and {by['65+', 2043]:g}% by 2043 means {implied:.0f}% growth"
+    text = (f"The over-65 figures are the reason: {growth} between 2033 and 2043, and no projection or measure tried "
+            f"gives more than {most:.0f}% for that decade." if implied > most else
+            f"The report's over-65 {growth} between 2033 and 2043; the methods tried give up to {most:.0f}% for "
+            "that decade.")
+    if math.isclose(by["65+", 2043], by["85+", 2043]):
+        text += " The 2043 figure for over-65s equals the one for over-85s, which suggests it was carried across."
+    return text
+
+
+def printed_sentence(bd: BedDays, found: Search, cid: str) -> str:
+    """For a figure no method reaches: where its stated value (per cent) lies against every method's growth, how much
+    the band's population alone grows, and which methods' figures would print as the stated one with a digit lost."""
+    band, target = found.figures[cid]
+    value, growth = found.stated[cid], found.grids[cid]["growth_pct"]
+    persons = bd.footprints.totals("exact", demand.PRINCIPAL, None).loc[band]
+    people = demand.growth(persons, bd.base_year, target) * 100
+    if growth.min() <= value <= growth.max():
+        return ""
+    side, edge = ("below", f"the lowest gives {growth.min():.0f}%") if value < growth.min() else (
+        "above", f"the highest gives {growth.max():.0f}%")
+    text = (f"The report's figure for {NAMES[band, target]} as printed ({value:g}%) is {side} every method tried "
+            f"({edge}); the over-{band.rstrip('+')} population alone grows by {people:.0f}% by {target}.")
+    lost = digit_lost(growth, value)
+    if lost:
+        counts = listed([f"{n} give{'s' if n == 1 else ''} {v}%" for v, n in lost.items()])
+        text += f" Of the methods tried, {counts}: a figure that prints as {value:g}% if its first digit is lost."
+    return text
+
+
+def digit_lost(growth: pd.Series, printed: float) -> dict[int, int]:
+    """The whole-number growths (per cent) among ``growth`` that read as ``printed`` with their first digit dropped
+    (43 and 53 for 3), each with how many methods give it, in order; {} unless ``printed`` is a whole number."""
+    if not float(printed).is_integer():
+        return {}
+    whole = growth.round().astype(int)
+    tail = 10 ** len(str(int(printed)))
+    hits = whole[(whole >= tail) & (whole % tail == int(printed))]
+    return {int(v): int(n) for v, n in hits.value_counts().sort_index().items()}
 
 
 def consistency_sentence(best: pd.Series, reached: list[str]) -> str:
-    """How far the best single method (a row of :func:`sots.demand.consistent_methods`) is from the claims reached."""
-    return (f"No single method fits {', '.join(reached)} together: the closest ({best['measure']}, variant "
-            f"{best['variant']}, {int(best['base_year'])} base) is still {best['total_gap_pp']:.0f} points from them "
-            "in total.")
+    """How far the best single method (a row of :func:`sots.demand.consistent_methods`) is from the figures reached
+    (named as the prose names them); that none is reached, or which method reaches the only one."""
+    method = f"{best['measure']}, variant {best['variant']}, {int(best['base_year'])} base"
+    if not reached:
+        return "No method tried reaches any of the report's four figures."
+    if len(reached) == 1:
+        return f"Only the figure for {reached[0]} is reached; the closest method to it is {method}."
+    return (f"No single method fits the figures for {listed(reached)} together: the closest ({method}) is still "
+            f"{best['total_gap_pp']:.0f} points from them in total.")
 
 
 def base_sentence(gaps: Mapping[int, float], reached: list[str], default: int) -> str:
-    """Which base year, 2022 or 2023, is nearer the claims reached: ``gaps`` maps each to its total gap (points)."""
+    """Which base year, 2022 or 2023, is nearer the figures reached (named): ``gaps`` maps each to its total gap
+    (points). "" when no figure is reached, as there is then nothing to measure a base against."""
+    if not reached:
+        return ""
     better = min(gaps, key=gaps.get)
-    return (f"On the principal projection with all bed days, a 2022 base is {gaps[2022]:.1f} points from "
-            f"{', '.join(reached)} in total and a 2023 base {gaps[2023]:.1f}: {better} is the more plausible base"
-            + (", and this book's default." if better == default else "."))
+    return (f"On the principal projection with all bed days, a 2022 base is {gaps[2022]:.1f} points in total from the "
+            f"report's figures that some method reaches, and a 2023 base {gaps[2023]:.1f}: {better} is the more "
+            "plausible base" + (", and this book's default." if better == default else "."))
 
 
-def flag_sentence(unreached: list[claims.Verdict]) -> str:
-    """The claims no method reaches, each with the register's status; or that every claim is reached."""
+def flag_sentence(unreached: list[str]) -> str:
+    """The figures (named) no method reaches; or that every figure is reached."""
     if not unreached:
         return "Every figure is reached by at least one method tried."
-    by_status: dict[str, list[str]] = {}
-    for v in unreached:
-        by_status.setdefault(v.status, []).append(v.id)
-    named = ", ".join(v.id for v in unreached)
-    if len(by_status) == 1:
-        return f"No method tried reaches {named}, which {'is' if len(unreached) == 1 else 'are'} {unreached[0].status}."
-    return (f"No method tried reaches {named}: " + "; ".join(
-        f"{', '.join(ids)} {'is' if len(ids) == 1 else 'are'} {status}" for status, ids in by_status.items()) + ".")
+    return f"No method tried reaches the report's figure{'s' if len(unreached) > 1 else ''} for {listed(unreached)}."
 
 
 def shown_methods(found: Search) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -306,7 +500,7 @@ def shown_methods(found: Search) -> tuple[pd.DataFrame, dict[str, str]]:
     best = found.consistent
     shown = pd.concat([best.head(5).assign(Shown="best of all"),
                        best[best["variant"] == demand.PRINCIPAL].head(3).assign(Shown="best on the principal")])
-    gaps = {cid: f"{cid} gap (points)" for cid in found.figures}  # each claim's gap to its stated growth
+    gaps = {cid: f"Gap to {found.name(cid)} (points)" for cid in found.figures}  # each claim's gap to its figure
     return (shown.rename(columns={"base_year": "Base", "total_gap_pp": "Total gap (points)", **gaps}),
             {**{c: "{:+.1f}" for c in gaps.values()}, "Total gap (points)": "{:.1f}", "Base": "{:d}"})
 
@@ -330,7 +524,6 @@ def scenario(ch: Chapter, bd: BedDays) -> dict[int, float]:
     ch.figure("jean_bishop_beddays_avoided_2033", avoided[2033], unit="bed days a year",
               method=f"{cut:.1%} of projected unplanned bed days of residents aged 80 and over in 2033 (2022 rates, "
               "principal projection).", target_year=2033, reduction=cut)
-    ch.glue("jb_claim", claim["id"])
     ch.glue("jb_cut_pct", cut * 100)
     ch.glue("jb_now", avoided[bd.base_year])
     ch.glue("jb_2043", avoided[2043])
@@ -350,3 +543,12 @@ def eden(bd: BedDays) -> pd.DataFrame:
                            "Published ICB series": demand.growth(published.loc[band], bd.base_year, target) * 100}
                           for band, target in FIGURES])
     return frame.assign(**{"Difference (points)": frame["This book"] - frame["Published ICB series"]})
+
+
+def eden_text(who: str, bd: BedDays) -> str:
+    """The sentence under :func:`eden`'s table: the most (points) removing Eden moves any of the four figures, or
+    that ``who``'s published series is this book's footprint."""
+    if bd.footprints.parts["exact"] == bd.footprints.parts["published"]:
+        return f"{who}'s published ONS series is used as it is, so the two columns are the same."
+    moved = eden(bd)["Difference (points)"].abs().max()
+    return f"Removing Eden moves none of the four figures by more than {moved:.2f} points."

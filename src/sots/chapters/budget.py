@@ -5,6 +5,10 @@ Figures (from The Strategy Unit's activity rates, NHS England's National Cost Co
 ``hospital_cost_demographic_growth_2038_pct`` (per cent growth from the base to the target year) and
 ``implied_non_demographic_growth_pa_pct`` (per cent a year). Money is in pounds (£) at the edition's unit-cost prices
 unless a name says £m.
+
+The stated rise is the report's for its own ICB: only that ICB's book gives the report's verdict on it (on the figures
+of the report's own year, in every edition). Another ICB's book shows what the same rise would need there, as a
+scenario, ungraded.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+from IPython.display import Markdown
 
-from sots import budget, claims, demand, geography
+from sots import budget, claims, demand, geography, verdicts
 from sots.chapter import Chapter
 
 CLAIM = "hospital_budget_growth_2038_pct"  # the register's key of the claim this chapter checks
@@ -89,26 +94,76 @@ def record(ch: Chapter, cost_year: str, base_year: int, target_year: int) -> Bud
     return made
 
 
-def verdict_text(status: str) -> str:
-    """How the key findings put the register's verdict on the claim, checked on the demographic growth alone."""
-    if status == claims.STATED_ONLY:
-        return "not checked in this edition"
-    return f"{status} by demography alone"
-
-
 def glue_prose(ch: Chapter, b: Budget) -> None:
-    """Glue the names, years and £m the key findings quote, the claim's id and the register's verdict on it."""
-    ch.glue("budget_claims", ", ".join(c["id"] for c in ch.claims()))
-    ch.glue("claim_verdict", verdict_text(ch.verdict(CLAIM).status))
+    """Glue the names, years and £m the key findings quote, the introduction, and the finding on the stated rise:
+    the report's verdict for its own ICB, a scenario for another."""
+    said, use = intro(ch, b)
+    ch.glue("report_said", said)
+    ch.glue("intro_use", use)
     ch.glue("icb_name", ch.focal["icb_name"])
     ch.glue("base_year", b.base_year)
     ch.glue("target_year", b.target_year)
-    ch.glue("years", b.years)
     ch.glue("cost_year", b.cost_year)
-    ch.glue("claimed_pct", b.claimed_pct)
     ch.glue("base_cost_m", b.total[str(b.base_year)] / 1e6)
     ch.glue("target_cost_m", b.total[str(b.target_year)] / 1e6)
-    ch.glue("nondem_share_pct", (1 - b.demographic_growth / (b.claimed_pct / 100)) * 100)
+    ch.glue("claim_finding", Markdown(claim_finding(ch, b) if ch.about_report else scenario_finding(ch, b)))
+    ch.glue("implied_text", implied_text(ch, b))
+
+
+def stated_rise(ch: Chapter, b: Budget) -> str:
+    """The report's claim in words, with its stated rise (per cent) and year: whose budget it is, for another ICB."""
+    whose = "the" if ch.about_report else f"{ch.reported_about}'s"
+    return (f"if nothing changed, {whose} hospital budget would have to rise by {b.claimed_pct:g}% by {b.target_year} "
+            "to deliver today's level of care")
+
+
+def intro(ch: Chapter, b: Budget) -> tuple[str, str]:
+    """The chapter's opening sentence (what the report says) and its closing one (what the chapter does with the
+    stated rise: a scenario, for another ICB than the report's)."""
+    use = ("It then finds the steady yearly growth on top of demography that would take the total to the report's "
+           "figure." if ch.about_report else
+           f"It then finds the steady yearly growth on top of demography that would take {ch.who}'s total up by as "
+           "much, as a scenario.")
+    return f"The report says that {stated_rise(ch, b)}.", use
+
+
+def claim_finding(ch: Chapter, b: Budget) -> str:
+    """For the report's ICB: the report's claim and its verdict, with the numbers it was computed on (the report's own
+    year's); in a later edition, what this edition's prices give (Markdown)."""
+    verdict = ch.verdict(CLAIM)
+    return " ".join(filter(None, [
+        f"The report says that {stated_rise(ch, b)}.", ch.graded(verdict), later_growth(ch, b, verdict),
+        "The report says neither whether its figure is in cash or real terms nor what it includes beyond demography."]))
+
+
+def later_growth(ch: Chapter, b: Budget, verdict: claims.Verdict) -> str:
+    """In a later edition, the growth beyond demography (per cent a year) that this edition's prices need for the
+    stated rise, against the report's year's; "" in the report's edition, or with no figure of the report's year."""
+    if ch.in_report_edition or verdict.assumed is None:
+        return ""
+    now, before = b.implied_growth * 100, verdict.assumed[0]
+    same = verdicts.shown(now, "per cent a year", 2)
+    if same == verdicts.shown(before, "per cent a year", 2):
+        return f"At {b.cost_year} prices, the stated rise would need the same growth beyond demography, {same}."
+    mine, theirs = verdicts.apart(now, before, "per cent a year", 2)
+    return (f"At {b.cost_year} prices, the stated rise would need {mine} of growth beyond demography, against "
+            f"{theirs} at {ch.report_year} prices.")
+
+
+def scenario_finding(ch: Chapter, b: Budget) -> str:
+    """For another ICB than the report's: what the report's stated rise, named as its own ICB's, would need here as a
+    scenario, with no verdict (Markdown)."""
+    return (f"As a scenario, a rise of {b.claimed_pct:g}% by {b.target_year} (the report's figure for "
+            f"{ch.reported_about}) would need {ch.who}'s hospital costs per person to grow by "
+            f"**{b.implied_growth * 100:.2f}% a year** for {b.years} years on top of demography.")
+
+
+def implied_text(ch: Chapter, b: Budget) -> str:
+    """The sentence introducing the waterfall that reaches the stated rise: whose figure it is, for another ICB."""
+    if ch.about_report:
+        return "The same waterfall with the yearly growth that reaches the report's figure:"
+    return (f"The same waterfall with the yearly growth that would reach +{b.claimed_pct:g}%, the report's figure for "
+            f"{ch.reported_about}:")
 
 
 def age_profile(b: Budget) -> pd.DataFrame:
@@ -158,17 +213,31 @@ def implied_title(b: Budget) -> str:
 
 def footprint_effect(ch: Chapter, b: Budget) -> pd.DataFrame:
     """The figures on the exact footprint against the ICB's published ONS series (for Lancashire and South Cumbria,
-    with and without Eden): demographic growth (per cent) and other growth needed (per cent a year), and the gap."""
+    with and without Eden): demographic growth (per cent) and other growth needed (per cent a year), and the gap;
+    glue the sentence on what removing Eden changes, or that the two are the same series."""
     published = demand.footprint_population(ch.table("population_projection"),
                                             geography.footprint(ch.focal["icb_gss_code"], exact=False))
     g_pub = demand.growth(total_cost(published, b.rates), b.base_year, b.target_year)
     r_pub = budget.implied_annual_growth(b.claimed_pct / 100, g_pub, b.years)
-    return pd.DataFrame([
+    table = pd.DataFrame([
         {"Figure": f"Demographic growth to {b.target_year} (%)", "This book": b.demographic_growth * 100,
          "Published ICB series": g_pub * 100},
         {"Figure": "Other growth needed (% a year)", "This book": b.implied_growth * 100,
          "Published ICB series": r_pub * 100},
     ]).assign(**{"Difference (points)": lambda d: d["This book"] - d["Published ICB series"]})
+    exact = geography.footprint(ch.focal["icb_gss_code"], ch.table("population_estimates"))
+    corrected = exact != geography.footprint(ch.focal["icb_gss_code"], exact=False)
+    gaps = table["Difference (points)"].abs()
+    ch.glue("eden_text", f"Removing Eden moves the demographic growth by {points(gaps.iloc[0])} and the other "
+            f"growth needed by {points(gaps.iloc[1])} a year." if corrected else
+            f"{ch.who}'s published ONS series is used as it is, so the two columns are the same.")
+    return table
+
+
+def points(gap: float) -> str:
+    """A gap (percentage points, not negative) to two decimals: '0.08 points', or 'less than 0.01 points' where two
+    decimals would print a real difference as none."""
+    return f"{gap:.2f} points" if round(gap, 2) > 0 or gap == 0 else "less than 0.01 points"
 
 
 FOOTPRINT_FORMATS = {"This book": "{:.2f}", "Published ICB series": "{:.2f}", "Difference (points)": "{:+.2f}"}

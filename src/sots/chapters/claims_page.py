@@ -22,6 +22,7 @@ from IPython.display import HTML
 
 from sots import claims, verdicts
 from sots.chapter import Chapter
+from sots.data import project_root
 from sots.errors import InputError
 from sots.render import render
 from sots.results import merge_fragments
@@ -100,7 +101,7 @@ def notice(ch: Chapter) -> str:
         return (f"The verdicts are on the figures of this edition, {ch.edition}, the report's own year, for "
                 f"{ch.focal['icb_name']}.")
     return (f"The verdicts are on the figures of the report's own edition, {ch.report['edition']}, for "
-            f"{ch.focal['icb_name']}, as in every edition; what this edition's {ch.edition.replace('-', '/')} data "
+            f"{ch.focal['icb_name']}, as in every edition; what this edition's {ch.year} data "
             "give is shown as “since the report”.")
 
 
@@ -108,8 +109,8 @@ def lead(ch: Chapter, page: Page) -> str:
     """The front page's first sentences: whose report, how many claims it makes and how many hold, on whose data."""
     if not ch.about_report:
         return page.note
-    text = (f"{ch.reported_about}’s report “{ch.report['title']}” makes {len(page.verdicts)} claims that this book "
-            f"checks. On public data for {ch.report_year}, the year it looks back on, {verdicts.counted(page.counts)}.")
+    text = (f"{ch.reported_about}’s report “{ch.report['title']}” makes {len(page.verdicts)} claims. On public "
+            f"data for {ch.report_year}, the year it looks back on, {verdicts.counted(page.counts)}.")
     return f"{text} {page.note}" if page.note else text
 
 
@@ -118,7 +119,7 @@ def later_note(ch: Chapter) -> str:
     if ch.in_report_edition or not ch.about_report:
         return ""
     return (f"Every edition gives these verdicts, on the report’s own year. This edition adds what the newer data, "
-            f"for {ch.edition.replace('-', '/')}, say: in each chapter, and as “since the report” for each claim in "
+            f"for {ch.year}, say: in each chapter, and as “since the report” for each claim in "
             "the full register.")
 
 
@@ -138,7 +139,7 @@ def badge(status: str) -> dict[str, str]:
             "colour": claims.STATUS_COLOURS[status]}
 
 
-def row(ch: Chapter, verdict: claims.Verdict, own: dict[str, dict], page_folder: str, root: Path) -> dict:
+def row(ch: Chapter, verdict: claims.Verdict, own: dict[str, dict], page_folder: str, root: Path | None) -> dict:
     """One claim as the panel and the register show it: plain words only; figure ids in ``technical`` alone."""
     chapter = verdict.claim["chapter"]
     later = not ch.in_report_edition and ch.about_report and ch.report_figures is not None and bool(own)
@@ -146,16 +147,17 @@ def row(ch: Chapter, verdict: claims.Verdict, own: dict[str, dict], page_folder:
         "id": verdict.id, "label": verdict.label, "claim": verdict.claim["claim"], "said": verdicts.said(verdict),
         "found": verdicts.found(verdict), "brief": verdicts.brief(verdict), "line": verdicts.line(verdict),
         "reason": verdict.claim["reason"], "explanation": verdict.explanation,
-        "since": ch.since(verdict, own) if later else "",
+        "since": ch.since(verdict, own) if later else "", "since_brief": ch.since_brief(verdict, own) if later else "",
         "technical": verdict.technical, "badge": badge(verdict.status),
         "href": claims.chapter_href(chapter, page_folder), "chapter": slug(chapter),
-        "title": ch.chapter_title(chapter, root),
+        "title": ch.chapter_title(chapter, root or project_root()),
     }
 
 
-def panel(ch: Chapter, page: Page, root: Path = Path("..")) -> str:
+def panel(ch: Chapter, page: Page, root: Path | None = None) -> str:
     """The front page's verdicts at a glance: each headline claim, what the report said, what public data say, the
-    verdict and its reason, linked to its evidence (links relative to the front page, in ``book/``)."""
+    verdict and its reason, linked to its evidence (links relative to the front page, in ``book/``). ``root`` is the
+    book whose chapters' titles it quotes (default: the project, or the staged book in a build)."""
     if not ch.about_report:
         return render(PANEL_TEMPLATE, rows=[], caption="", note=page.note)
     rows = [row(ch, v, page.own, "book", root) for v in page.verdicts if v.headline]
@@ -164,9 +166,10 @@ def panel(ch: Chapter, page: Page, root: Path = Path("..")) -> str:
     return render(PANEL_TEMPLATE, rows=rows, caption=caption, note=page.note)
 
 
-def register(ch: Chapter, page: Page, root: Path = Path("..")) -> str:
+def register(ch: Chapter, page: Page, root: Path | None = None) -> str:
     """The claims register: every claim with its verdict, filterable by status and by chapter, each with its
-    explanation, method and evidence in a detail that opens on request (links relative to this page)."""
+    explanation, method and evidence in a detail that opens on request (links relative to this page; ``root`` as for
+    :func:`panel`)."""
     rows = [row(ch, v, page.own, "notebooks", root) for v in page.verdicts]
     chapters = {r["chapter"]: r["title"] for r in rows}
     return render(REGISTER_TEMPLATE, rows=rows, note=page.note,

@@ -8,7 +8,11 @@ operating expenditure and its share of the allocations. A figure the edition can
 published for Lancashire and South Cumbria only) is recorded as not computed, with why.
 
 Every status the prose gives (reproduced, consistent, not reproduced, stated only) is the claims register's verdict
-on the chapter's own figures (:meth:`sots.chapter.Chapter.verdict`), so the page cannot contradict the claims page.
+(:meth:`sots.chapter.Chapter.verdict`), so the page cannot contradict the claims page. The verdict is on the report's
+own year in every edition: in the report's edition the chapter's own figures, in a later one the report edition's
+results, which the prose quotes beside each status (the verdict's checks), with the later year's data "since the
+report" (:meth:`sots.chapter.Chapter.since`). A book for another ICB than the report's sets none of its figures
+against the report's and grades nothing.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ import altair as alt
 import pandas as pd
 from IPython.display import Markdown
 
-from sots import benchmark, charts, claims, finance
+from sots import benchmark, charts, claims, finance, verdicts
 from sots.chapter import Chapter
+from sots.prose import clause
 from sots.results import year_suffix
 
 # The claims each key finding is about, by key, glued as the findings' headings' ids.
@@ -32,6 +37,8 @@ HEADINGS = {
     "budget_claims": ("budget",),
 }
 HOLDS = (claims.REPRODUCED, claims.CONSISTENT)  # the statuses under which the prose says the report's figure holds
+SAVINGS_KEYS = ("savings_delivered", "savings_recurrent_pct")  # the savings claims, by key
+SHARE_KEY = "savings_share_of_funding_pct"  # the claim of the savings' share of funding
 
 
 @dataclass
@@ -76,10 +83,80 @@ def why(verdict: claims.Verdict) -> str:
     """
     if verdict.status != claims.STATED_ONLY:
         return ""
-    reason = (verdict.note or verdict.claim["explanation"].split(". ")[0]).rstrip(".")
-    if len(reason) > 1 and reason[1].islower():  # "The plan ..." -> "the plan ...", but "NHS ..." stays
-        reason = reason[0].lower() + reason[1:]
-    return f" ({reason})"
+    return f" ({clause(verdict.note or verdict.claim['explanation'].split('. ')[0])})"
+
+
+def on_report_year(found: list[claims.Verdict], report_year: str) -> str:
+    """The report's verdicts in a later edition, each with the figures of the report's own year it is computed on:
+    'On the figures for 2023/24, the report's own year: savings delivered in 2023/24, **reproduced** (£240.7m,
+    matching the report's £241m to within £0.5m).', and the register's likely reason for a claim that does not hold.
+    When none is checked for one reason (the report edition's figures were not given), that reason alone.
+    """
+    notes = {v.note for v in found}
+    if all(c.computed is None for v in found for c in v.checks) and len(notes) == 1 and found[0].note:
+        return found[0].note
+    parts = [f"{v.label[0].lower()}{v.label[1:]}, **{v.status}** ({clause(verdicts.line(v))})" for v in found]
+    text = f"On the figures for {report_year}, the report's own year: {'; '.join(parts)}."
+    reasons = [v.claim["reason"] for v in found if v.status == claims.NOT_REPRODUCED]
+    return " ".join([text, *reasons])
+
+
+def since_report(ch: Chapter, found: list[claims.Verdict]) -> str:
+    """What this edition's data give of the verdicts' figures (:meth:`sots.chapter.Chapter.since`), each sentence
+    once; '' in the report's edition or for another ICB."""
+    return " ".join(dict.fromkeys(filter(None, (ch.since(v) for v in found))))
+
+
+def no_savings(who: str, year: str) -> str:
+    """Why there are no savings figures for the report's ICB (``who``) in ``year``: none is published."""
+    return f"No published figure gives {who}'s savings for {year}."
+
+
+def figures_intro(icb_name: str, who: str, year: str, reported_about: str, later: bool, report_year: str,
+                  about_report: bool = True) -> str:
+    """The sentence opening the report's figures, one by one: this page's ``year``, and whether (and on which year's
+    figures) they are set against the report's: only in a book for the ICB the report is about (``about_report``;
+    ``reported_about`` its short name), on the report's own year (``report_year``) in a ``later`` edition."""
+    if not about_report:
+        return (f"The report's claims are about {reported_about}, so {who}'s figures are not set against them: below "
+                f"are {who}'s own figures for {year}, where there are any.")
+    if later:
+        return (f"The figures for {icb_name}, for {year}. Each status is the report's verdict on the figures for "
+                f"{report_year}, the report's own year, quoted with those figures; {year}'s are given beside it.")
+    return f"The figures for {icb_name}, for {year}, set against the report's."
+
+
+def status_method(reported_about: str, later: bool, report_year: str, about_report: bool = True) -> str:
+    """The method's words on what a status on this page is: the register's verdict on the report's own year
+    (``report_year``, in a ``later`` edition) or on this page's figures; none in a book for another ICB than the
+    report's (``about_report`` False; ``reported_about`` the report's ICB)."""
+    if not about_report:
+        return f"The report's claims are about {reported_about}, so this page gives none of them a status."
+    figures = (f"the figures of {report_year}, the report's own year, as the claims page gives it in every edition"
+               if later else "this page's figures, as the claims page gives it")
+    return (f"Each status is the claims register's verdict on the claim from {figures}: \"reproduced\" means the "
+            "figure is within the register's tolerance of the report's; \"stated only\" means no open data settle it.")
+
+
+def shares_intro(reported_about: str, about_report: bool = True) -> str:
+    """The words above the savings' shares of each funding base: against the report's share, or, in a book for
+    another ICB than the report's (``reported_about``), that the savings and the share are that ICB's only."""
+    if about_report:
+        return ("Savings delivered as a share of each of NHS England's allocation bases for the ICB, against the share "
+                "the report states.")
+    return (f"NHS England's allocation bases for the ICB. The published savings and the share the report states are "
+            f"{reported_about}'s, so they are not set against these.")
+
+
+def budget_intro(reported_about: str, about_report: bool = True) -> str:
+    """The words above the budget chart: the report's budget against the public figures, or, in a book for another
+    ICB than the report's (``reported_about``), the public figures alone."""
+    if about_report:
+        return ("The report's budget and hospital share against the sum of the ICB's allocations and the acute trusts' "
+                "operating expenditure. Blue bars are computed here from public data; grey bars are figures stated by "
+                "the report or a published page.")
+    return ("The sum of the ICB's allocations and the acute trusts' operating expenditure, computed here from public "
+            f"data. The report's budget is {reported_about}'s, so it is not shown.")
 
 
 def unpublished(figures: pd.DataFrame, icb_code: str, who: str, year: str, reported_about: str) -> str:
@@ -107,11 +184,15 @@ def record(ch: Chapter, year: str) -> Finance:
     allocations, figures, opex = (ch.table(name) for name in
                                   ("icb_allocations", "published_figures", "trust_operating_expenditure"))
     stated = finance.edition_report(ch.edition)
-    report = stated if stated.icb_code == ch.icb else None  # as finance.report_figures, from the one read
+    report = stated if ch.about_report else None  # as finance.report_figures, from the one read
+    later = report is not None and not ch.in_report_edition  # the verdicts are on the report's year, not this one
     quoted, missing = Quoted(figures, ch.icb), unpublished(figures, ch.icb, ch.who, year, ch.reported_about)
     ch.glue("report_intro", Markdown(intro(ch, stated)))
-    ch.glue("icb_name", ch.focal["icb_name"])
-    ch.glue("outturn_year", year)
+    ch.glue("figures_intro", figures_intro(ch.focal["icb_name"], ch.who, year, ch.reported_about, later,
+                                          ch.report_year, ch.about_report))
+    ch.glue("status_method", status_method(ch.reported_about, later, ch.report_year, ch.about_report))
+    ch.glue("shares_intro", shares_intro(ch.reported_about, ch.about_report))
+    ch.glue("budget_intro", budget_intro(ch.reported_about, ch.about_report))
     for name, keys in HEADINGS.items():
         ch.glue(name, ", ".join(claims.by_key(ch.register, key)["id"] for key in keys))
     ch.glue("stated_share", stated.value("savings_share_of_funding_pct"))
@@ -125,9 +206,13 @@ def record(ch: Chapter, year: str) -> Finance:
         total = ch.figure("icb_total_allocation_gbp_m", finance.total_allocation_gbp_m(allocations, ch.icb, year),
                           unit="GBP million", method="Sum of the ICB's allocations: core services combined, primary "
                           "medical care, other primary care and the running cost allowance.", year=year)
-    # Each year of the edition's window whose allocations can all be summed.
-    totals = {y: t for y in sorted(allocations["year"].unique())
-              if pd.notna(t := finance.total_allocation_gbp_m(allocations, ch.icb, y))}
+    # Each year of the edition's window whose allocations can all be summed, and each whose cannot, with why.
+    totals, unsummable = {}, {}
+    for y in sorted(allocations["year"].unique()):
+        if pd.notna(t := finance.total_allocation_gbp_m(allocations, ch.icb, y)):
+            totals[y] = t
+        else:
+            unsummable[y] = finance.unpublished_bases(allocations, ch.icb, y)["total_allocation"]
     savings_text, base_text, shares = record_savings(ch, figures, report, bases, total, year, missing, quoted,
                                                      unsummed)
     ch.glue("savings_findings", Markdown(savings_text))
@@ -135,10 +220,11 @@ def record(ch: Chapter, year: str) -> Finance:
     ch.glue("agency_findings", Markdown(record_agency(ch, report)))
     deficit_text, deficits = record_deficits(ch, figures, report, year, missing, quoted)
     ch.glue("deficit_findings", Markdown(deficit_text))
-    ch.glue("deficit_headline", deficit_headline(deficits, year, ch.who) if not deficits.empty else missing)
+    ch.glue("deficit_headline", deficit_headline(deficits, year, ch.who) if not deficits.empty else
+            no_deficits(figures, ch.icb, ch.who, year, ch.reported_about))
     ch.glue("allocation_headline", allocation_headline(total, year, unsummed.get("total_allocation")))
     budget_text, acute_trusts, split = record_budget(ch, opex, figures, report, total, totals, year, quoted,
-                                                     unsummed.get("total_allocation"))
+                                                     unsummed.get("total_allocation"), unsummable)
     ch.glue("budget_findings", Markdown(budget_text))
     return Finance(year=year, unpublished=missing, report=report, bases=bases, shares=shares, deficits=deficits,
                    support=finance.support_received(figures, ch.icb), acute_trusts=acute_trusts,
@@ -157,12 +243,21 @@ def record_savings(ch: Chapter, figures: pd.DataFrame, report: finance.ReportFig
     each base NHS England's allocations do not give for the year, with why (:func:`sots.finance.unpublished_bases`).
     """
     unsummed = unsummed or {}
+    later = report is not None and not ch.in_report_edition  # the verdicts are on the report's year, not this one
     sav = finance.savings(figures, ch.icb, year)
     if sav is None:
+        # For another ICB, that published pages give only the report's ICB; for that ICB, that none gives the year.
+        why_not = missing if report is None else no_savings(ch.who, year)
         for figure_id in ["savings_delivered_gbp_m", "savings_recurrent_pct", "savings_implied_funding_base_gbp_m",
                           *(f"savings_share_of_{base}_pct" for base in bases["base"])]:
-            ch.not_computed(figure_id, missing)
-        return missing, missing + " NHS England's allocation bases for the ICB are shown below for reference.", None
+            ch.not_computed(figure_id, why_not)
+        for_reference = " NHS England's allocation bases for the ICB are shown below for reference."
+        if not later:
+            return why_not, why_not + for_reference, None
+        # The report's verdicts stand on its own year's figures; this year's are not published yet.
+        yet = f"{why_not[:-1]} yet."
+        return (f"{on_report_year([ch.verdict(k) for k in SAVINGS_KEYS], ch.report_year)} {yet}",
+                f"{on_report_year([ch.verdict(SHARE_KEY)], ch.report_year)} {yet}{for_reference}", None)
     source = quoted.cite("savings_delivered", year)
     ch.figure("savings_delivered_gbp_m", sav["delivered_gbp_m"], unit="GBP million", year=year,
               method=f"Published outturn of savings delivered ({source}).")
@@ -182,10 +277,7 @@ def record_savings(ch: Chapter, figures: pd.DataFrame, report: finance.ReportFig
                         f"{year}.")
     if report is None:
         return text, f"No report of {ch.who}'s states a share of funding to check.", None
-    text += savings_verdicts(report.gbp_m("savings_delivered"), sav["delivered_gbp_m"],
-                             report.value("savings_recurrent_pct"), ch.verdict("savings_delivered"),
-                             ch.verdict("savings_recurrent_pct"))
-    stated_share = report.value("savings_share_of_funding_pct")
+    stated_share = report.value(SHARE_KEY)
     implied = ch.figure("savings_implied_funding_base_gbp_m",
                         finance.implied_base_gbp_m(sav["delivered_gbp_m"], stated_share), unit="GBP million",
                         year=year, method=f"Published savings delivered ÷ the report's {stated_share:g}% × 100: the "
@@ -197,8 +289,17 @@ def record_savings(ch: Chapter, figures: pd.DataFrame, report: finance.ReportFig
             continue
         ch.figure(f"savings_share_of_{b['base']}_pct", b["share_pct"], unit="per cent", year=year,
                   method=f"Published savings delivered ÷ {b['label'].lower()} ({year}) × 100.")
-    return text, base_findings(shares, sav["delivered_gbp_m"], stated_share, implied, total,
-                               ch.verdict("savings_share_of_funding_pct"), unsummed), shares
+    share = ch.verdict(SHARE_KEY)
+    if later:  # this year's savings described, then the report's verdicts on its own year, then what changed since
+        found = [ch.verdict(k) for k in SAVINGS_KEYS]
+        text += f" {on_report_year(found, ch.report_year)} {since_report(ch, found)}".rstrip()
+        base = base_findings(shares, sav["delivered_gbp_m"], stated_share, implied, total, share, unsummed,
+                             graded=False)
+        return (text, f"{base} {on_report_year([share], ch.report_year)} {since_report(ch, [share])}".rstrip(),
+                shares)
+    text += savings_verdicts(report.gbp_m("savings_delivered"), sav["delivered_gbp_m"],
+                             report.value("savings_recurrent_pct"), *(ch.verdict(k) for k in SAVINGS_KEYS))
+    return text, base_findings(shares, sav["delivered_gbp_m"], stated_share, implied, total, share, unsummed), shares
 
 
 def savings_verdicts(stated_gbp_m: float, delivered_gbp_m: float, stated_pct: float,
@@ -216,24 +317,28 @@ def savings_verdicts(stated_gbp_m: float, delivered_gbp_m: float, stated_pct: fl
 
 
 def base_findings(shares: pd.DataFrame, delivered_gbp_m: float, stated_pct: float, implied_gbp_m: float,
-                  total_gbp_m: float | None, verdict: claims.Verdict, unsummed: dict[str, str] | None = None) -> str:
+                  total_gbp_m: float | None, verdict: claims.Verdict, unsummed: dict[str, str] | None = None,
+                  graded: bool = True) -> str:
     """The funding base the report's share implies, set against each published base (£ millions, per cent).
 
     ``shares`` is :func:`sots.finance.savings_shares`; ``verdict`` the register's on the share, whose check names the
     base it compares (its figure ``savings_share_of_<base>_pct``) and the tolerance a share may differ by. A base in
     ``unsummed`` (NHS England did not publish one of its allocations; the value is why) is NaN in ``shares`` and
-    compared with nothing; ``total_gbp_m`` is None when the allocations cannot all be summed.
+    compared with nothing; ``total_gbp_m`` is None when the allocations cannot all be summed. With ``graded`` False
+    (a later edition than the report's, whose verdict is on another year's figures) no status is given.
     """
     unsummed = unsummed or {}
-    check = verdict.checks[0]
+    check = verdict.checks[0]  # the register's comparison: the base's figure and the tolerance
     low = finance.implied_base_gbp_m(delivered_gbp_m, stated_pct + check.tolerance)
     high = finance.implied_base_gbp_m(delivered_gbp_m, stated_pct - check.tolerance)
     text = (f"£{delivered_gbp_m:,.1f}m ÷ {stated_pct:g}% implies a funding base of **£{implied_gbp_m:,.0f}m** "
             f"(£{low:,.0f}m to £{high:,.0f}m for any share that rounds to {stated_pct:g}%). ")
     checked = shares.set_index("savings_share_of_" + shares["base"] + "_pct").loc[check.figure]
-    if verdict.status in HOLDS:
+    matches = (verdict.status in HOLDS if graded else
+               pd.notna(checked["share_pct"]) and claims.within(checked["share_pct"], stated_pct, check.tolerance))
+    if matches:
         return text + (f"It matches {checked['label'].lower()} (£{checked['amount_gbp_m']:,.1f}m, "
-                       f"{checked['share_pct']:.2f}%): **{verdict.status}** on that base.")
+                       f"{checked['share_pct']:.2f}%)" + (f": **{verdict.status}** on that base." if graded else "."))
     nearest = finance.nearest_base(shares)
     if checked["base"] in unsummed:
         text += f"{unsummed[checked['base']]} That leaves no {checked['label'].lower()}, the base the register checks. "
@@ -250,8 +355,8 @@ def base_findings(shares: pd.DataFrame, delivered_gbp_m: float, stated_pct: floa
         f"{nearest['share_pct']:.2f}%, {abs(difference):.2f} points {'above' if difference > 0 else 'below'} "
         f"{stated_pct:g}%; the implied base is £{abs(gap):,.0f}m ({abs(gap) / nearest['amount_gbp_m'] * 100:.1f}%) "
         f"{'smaller' if gap > 0 else 'larger'} than that base.{whole} The report's denominator is "
-        "probably a local figure, such as the system's total income, that no open dataset gives: "
-        f"**{verdict.status}**.")
+        "probably a local figure, such as the system's total income, that no open dataset gives"
+        + (f": **{verdict.status}**." if graded else "."))
 
 
 def record_agency(ch: Chapter, report: finance.ReportFigures | None) -> str:
@@ -320,6 +425,15 @@ def deficit_headline(deficits: pd.DataFrame, year: str, who: str) -> str:
     return outturn_text(latest, outturns[outturns["year"] == latest].set_index("category")["value_gbp_m"]) + "."
 
 
+def no_deficits(figures: pd.DataFrame, icb_code: str, who: str, year: str, reported_about: str) -> str:
+    """The key finding on deficits when none is published for the ICB ``who``: published pages give them for the ICB
+    the report is about (``reported_about``) only, or give none for it up to ``year``."""
+    if (figures["icb_code"] == icb_code).any():
+        return f"No system deficit of {who} is published for {year} or before."
+    return (f"No deficit of {who} is published here: the figures in this book taken from published pages are for "
+            f"{reported_about} only.")
+
+
 def allocation_headline(total_gbp_m: float | None, year: str, why_not: str | None) -> str:
     """The key finding on the budget: NHS England's allocations to the ICB for ``year`` (£ millions), or why they
     cannot be summed."""
@@ -363,11 +477,14 @@ def deficit_sentence(year: str, rows: pd.DataFrame, deficits: pd.DataFrame, gap:
 
 
 def record_budget(ch: Chapter, opex: pd.DataFrame, figures: pd.DataFrame, report: finance.ReportFigures | None,
-                  total: float | None, totals: dict[str, float], year: str,
-                  quoted: Quoted, unsummed: str | None = None) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+                  total: float | None, totals: dict[str, float], year: str, quoted: Quoted,
+                  unsummed: str | None = None,
+                  unsummable: dict[str, str] | None = None) -> tuple[str, pd.DataFrame, pd.DataFrame]:
     """Record the acute trusts' spending and its share of the allocations; return the finding, the trusts and the
-    budget chart's bars. ``total`` is the allocations' sum in ``year``, ``totals`` in each year that has one
-    (£ millions); without a sum for ``year``, ``total`` is None and ``unsummed`` says why."""
+    budget chart's bars. ``total`` is the allocations' sum in ``year``, ``totals`` in each year of the edition that
+    has one (£ millions); without a sum for ``year``, ``total`` is None and ``unsummed`` says why; ``unsummable`` is
+    each year of the edition whose allocations cannot be summed, with why."""
+    unsummable = unsummable or {}
     acute_trusts = finance.host_trusts(opex, ch.icb, year)
     split = [{"label": f"Public data: sum of ICB allocations, {y}", "value_gbp_m": v, "kind": "public data"}
              for y, v in totals.items()]
@@ -398,16 +515,23 @@ def record_budget(ch: Chapter, opex: pd.DataFrame, figures: pd.DataFrame, report
         for figure_id in ("acute_trust_opex_gbp_m", "hospital_share_of_budget_pct"):
             ch.not_computed(figure_id, why_not[0].upper() + why_not[1:] + ".")
     if report is None:
-        return text, acute_trusts, pd.DataFrame(split)
+        return (f"{text} The report's budget and hospital share are {ch.reported_about}'s, so they are not set against "
+                f"{ch.who}'s figures.", acute_trusts, pd.DataFrame(split))
     budget, pct = report.gbp_m("budget"), report.value("hospital_share_of_budget_pct")
     split[:0] = [{"label": "Report: the budget", "value_gbp_m": budget, "kind": "report"},
                  {"label": f"Report: {pct:g}% of the budget, on hospitals", "value_gbp_m": budget * pct / 100,
                   "kind": "report"}]
-    if total is None or not totals:
-        text += (f" Without the allocations' sum for {year}, the report's £{budget / 1000:g}bn budget and {pct:g}% on "
-                 f"hospitals are **{ch.verdict('budget').status}**.")
+    verdict = ch.verdict("budget")
+    if ch.in_report_edition:
+        if total is None:
+            text += (f" Without the allocations' sum for {year}, the report's £{budget / 1000:g}bn budget and {pct:g}% "
+                     f"on hospitals are **{verdict.status}**{why(verdict)}.")
+        else:
+            text += budget_verdict(budget, pct, total, {y: t for y, t in totals.items() if y != year}, year,
+                                   acute_opex, verdict, unsummable)
     else:
-        text += budget_verdict(budget, pct, total, max(totals.values()), year, acute_opex, ch.verdict("budget"))
+        text += budget_on_report_year(budget, pct, verdict, ch.report_year, totals, unsummable, year)
+        text += f" {ch.since(verdict)}".rstrip()
     running = finance.published(figures, ch.icb, "running_budget")
     if running is not None:
         share = finance.published(figures, ch.icb, "share_spent_on_hospitals")
@@ -422,22 +546,69 @@ def record_budget(ch: Chapter, opex: pd.DataFrame, figures: pd.DataFrame, report
     return text, acute_trusts, pd.DataFrame(split)
 
 
-def budget_verdict(budget_gbp_m: float, pct: float, total_gbp_m: float, largest_gbp_m: float, year: str,
-                   acute_opex_gbp_m: float | None, verdict: claims.Verdict) -> str:
+def other_years(budget_gbp_m: float, others: dict[str, float], unsummable: dict[str, str], lead: str,
+                which: str = "other year's") -> str:
+    """How the report's budget (£ millions) stands against the allocations of the edition's years: ``lead`` (e.g.
+    ", and") then 'more than any other year's here (largest £4,136.1m, in 2024/25)' when it exceeds every one of
+    ``others`` (year -> £ millions; ``which`` names them); '' otherwise. A year in ``unsummable`` (year -> why) has no
+    sum and might be the largest, so the budget is then set against no "largest" at all: :func:`not_summed` says
+    why instead."""
+    if unsummable or not others:
+        return ""
+    top = max(others, key=others.get)
+    if others[top] >= budget_gbp_m:
+        return ""
+    return f"{lead} more than any {which} here (largest £{others[top]:,.1f}m, in {top})"
+
+
+def not_summed(unsummable: dict[str, str]) -> str:
+    """' The 2024/25 allocations cannot be summed (NHS England did not publish ...), so the budget is not set against
+    them.' for each year of ``unsummable`` (year -> why); '' if there is none."""
+    return "".join(f" The {y} allocations cannot be summed ({clause(w)}), so the budget is not set against them."
+                   for y, w in unsummable.items())
+
+
+def budget_verdict(budget_gbp_m: float, pct: float, total_gbp_m: float, others: dict[str, float], year: str,
+                   acute_opex_gbp_m: float | None, verdict: claims.Verdict,
+                   unsummable: dict[str, str] | None = None) -> str:
     """The report's budget (£ millions) and hospital share (per cent) against the allocations' sum in ``year`` and the
-    acute trusts' spending (None if not computed), with the register's verdict on the budget claim."""
+    acute trusts' spending (None if not computed), with the register's verdict on the budget claim, in the report's
+    edition. ``others`` is the allocations' sum in each other year of the edition (£ millions); ``unsummable`` each
+    year whose allocations cannot be summed, with why, so that no "largest" leaves it out."""
+    unsummable = unsummable or {}
     gap, hospitals = budget_gbp_m - total_gbp_m, budget_gbp_m * pct / 100
     bn = f"£{budget_gbp_m / 1000:g}bn"
-    text = (f" The report's {bn} is £{gap:,.0f}m ({gap / total_gbp_m * 100:.1f}%) more than the {year} allocations, "
-            f"and more than any year's here (largest £{largest_gbp_m:,.1f}m): it probably counts funding beyond the "
-            "ICB allocations, such as the trusts' other income or services commissioned by NHS England. "
-            f"{pct:g}% of {bn} is £{hospitals:,.0f}m")
+    text = (f" The report's {bn} is £{abs(gap):,.0f}m ({abs(gap) / total_gbp_m * 100:.1f}%) "
+            f"{'more' if gap > 0 else 'less'} than the {year} allocations"
+            + other_years(budget_gbp_m, others, unsummable, ", and")
+            + (": it probably counts funding beyond the ICB allocations, such as the trusts' other income or services "
+               "commissioned by NHS England." if gap > 0 else ".")
+            + not_summed(unsummable) + f" {pct:g}% of {bn} is £{hospitals:,.0f}m")
     if acute_opex_gbp_m is not None:
-        text += (f"; the acute trusts' spending is £{acute_opex_gbp_m - hospitals:,.0f}m more, "
+        more = acute_opex_gbp_m - hospitals
+        text += (f"; the acute trusts' spending is £{abs(more):,.0f}m {'more' if more > 0 else 'less'}, "
                  f"{acute_opex_gbp_m / budget_gbp_m * 100:.1f}% of {bn}. Trust spending includes care paid for by "
                  "NHS England and by other ICBs, so it is an upper bound on the ICB's own hospital spending")
     return (text + f". Against the allocations and the hospital share computed here, the report's {bn} and its "
             f"{pct:g}% on hospitals are **{verdict.status}**{why(verdict)}.")
+
+
+def budget_on_report_year(budget_gbp_m: float, pct: float, verdict: claims.Verdict, report_year: str,
+                          totals: dict[str, float], unsummable: dict[str, str], year: str) -> str:
+    """In a later edition than the report's (its own year ``year``): the register's verdict on the report's budget
+    (£ millions) and hospital share (per cent), which is on the report's own year, with the figures of that year it
+    compares (its checks); then how the budget stands against this edition's allocations, ``totals`` (year ->
+    £ millions) and ``unsummable`` (year -> why it cannot be summed; the page has said so already for ``year``)."""
+    bn = f"£{budget_gbp_m / 1000:g}bn"
+    if all(c.computed is None for c in verdict.checks):  # not checked: the note says why
+        return f" The report's {bn} budget and its {pct:g}% on hospitals are **{verdict.status}**{why(verdict)}."
+    text = (f" The report's verdict is on the figures for {report_year}, its own year: its {bn} budget and its "
+            f"{pct:g}% on hospitals are **{verdict.status}**. {verdicts.line(verdict)}")
+    if verdict.status == claims.NOT_REPRODUCED:
+        text += f" {verdict.claim['reason']}"
+    beyond = other_years(budget_gbp_m, totals, unsummable, "", "year's allocations")
+    return (text + (f" The report's {bn} is{beyond}." if beyond else "")
+            + not_summed({y: w for y, w in unsummable.items() if y != year}))
 
 
 # --- Charts and tables ------------------------------------------------------------------------------------------
