@@ -52,6 +52,21 @@ AXE = AXE_VENDOR / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
+def report_results_file(folder: Path, figures: dict[str, dict] | None = None, **values: float | None) -> str:
+    """A results.json of the report's edition for its ICB, as a build writes it for a later edition's chapters (their
+    ``report_results``): ``figures`` (figure id -> entry, e.g. a chapter's recorded figures), with each of ``values``
+    set, a new entry (in per cent growth) for an id not among them; returns its path, as text."""
+    import json
+
+    entries = json.loads(json.dumps(figures or {}))  # a copy: the caller's figures stay as they are
+    for figure_id, value in values.items():
+        entries.setdefault(figure_id, {"unit": "per cent growth", "edition": REPORT_EDITION, "icb": "QE1"})
+        entries[figure_id]["value"] = value
+    path = folder / "report-results.json"
+    path.write_text(json.dumps(entries))
+    return str(path)
+
+
 def edition_entry(edition_id: str) -> editions.Edition:
     """The committed register's edition with this id (its title, status and data years)."""
     return editions.get(REGISTER, edition_id)

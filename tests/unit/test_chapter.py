@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from helpers import ROOT
+from helpers import ROOT, report_results_file
 from sots import chapter, charts, claims, data, editions, execcache, slices
 from sots.errors import InputError
 
@@ -104,18 +104,11 @@ def test_the_key_findings_check_the_reports_claims_only_in_a_book_for_the_report
                                       "in this book for South West London.")
 
 
-def report_results(tmp_path, edition="2023-24", icb="QE1", **figures) -> str:
-    path = tmp_path / "report-results.json"
-    path.write_text(json.dumps({k: {"value": v, "unit": "per cent growth", "edition": edition, "icb": icb}
-                                for k, v in figures.items()}))
-    return str(path)
-
-
 def test_a_later_edition_gives_the_reports_verdict_and_its_own_data_since(tmp_path):
     """In 2024-25 the verdict on a claim is the report edition's, whatever the chapter's own figures say."""
     key = "hospital_budget_growth_2038_pct"
-    given = report_results(tmp_path, hospital_cost_demographic_growth_2038_pct=11.45,
-                           implied_non_demographic_growth_pa_pct=2.44)
+    given = report_results_file(tmp_path, hospital_cost_demographic_growth_2038_pct=11.45,
+                                implied_non_demographic_growth_pa_pct=2.44)
     ch = chapter.open("budget", edition="2024-25", icb="QE1", data_dir=DATA, report_results=given)
     ch.figure("hospital_cost_demographic_growth_2038_pct", 60.0, unit="per cent growth", method="m")
     verdict = ch.verdict(key)

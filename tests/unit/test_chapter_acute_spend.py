@@ -3,11 +3,12 @@ and the chapter recorded on the prepared tables: in the report's edition, in a l
 year, this year's data "since the report"), for another ICB (nothing graded) and in a year the trust accounts lack."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from helpers import REPORT_EDITION, ROOT
+from helpers import REPORT_EDITION, ROOT, report_results_file
 from sots import chapter, claims
 from sots.chapters import acute_spend
 
@@ -46,9 +47,7 @@ def report_results(tmp_path_factory):
     """The report edition's results for the report's ICB, as a build gives a later edition (``report_results``)."""
     ch = chapter.open("acute_spend", edition=REPORT_EDITION, icb="QE1", data_dir=DATA)
     acute_spend.record(ch, "2023/24", "2023/24", 2022)
-    path = tmp_path_factory.mktemp("report") / "results.json"
-    path.write_text(json.dumps(ch.figures))
-    return path
+    return report_results_file(tmp_path_factory.mktemp("report"), ch.figures)
 
 
 def test_the_register_states_second_and_checks_the_estimates_rank():
@@ -221,7 +220,7 @@ def test_the_chapter_on_the_prepared_tables_quotes_the_registers_verdict():
 
 
 def test_another_icb_in_a_year_without_trust_accounts(report_results):
-    ch = chapter.open("acute_spend", edition="2024-25", icb="QHM", data_dir=DATA, report_results=str(report_results))
+    ch = chapter.open("acute_spend", edition="2024-25", icb="QHM", data_dir=DATA, report_results=report_results)
     spend = acute_spend.record(ch, "2024/25", "2024/25", 2022)
     assert spend.claimed is None and not spend.trust_comparable and not spend.trust_year_covered
     assert ch.figures["acute_trust_opex_per_head_gbp"] == {
@@ -242,11 +241,11 @@ def test_another_icb_in_a_year_without_trust_accounts(report_results):
 
 
 def test_a_later_edition_quotes_the_report_years_verdict_and_gives_its_own_data_since(report_results):
-    ch = chapter.open("acute_spend", edition="2024-25", icb="QE1", data_dir=DATA, report_results=str(report_results))
+    ch = chapter.open("acute_spend", edition="2024-25", icb="QE1", data_dir=DATA, report_results=report_results)
     spend = acute_spend.record(ch, "2024/25", "2024/25", 2022)
     verdict = ch.verdict(acute_spend.KEY)
     assert verdict.status == claims.NOT_REPRODUCED and verdict.checks[0].computed == 21  # the report's year's rank
-    report_gbp = json.loads(report_results.read_text())[acute_spend.NAMED.key]["value"]
+    report_gbp = json.loads(Path(report_results).read_text())[acute_spend.NAMED.key]["value"]
     text = ch.glued["verdict"].data
     assert text.startswith(
         "**Not supported on the measure it names.** On the activity-based estimate of acute cost per G&A weighted "

@@ -8,7 +8,7 @@ import re
 import nbformat
 import pytest
 
-from helpers import ANOTHER_ICB, DATA, ROOT
+from helpers import ANOTHER_ICB, DATA, ROOT, report_results_file
 from sots import chapter, claims
 from sots.chapters import ageing
 
@@ -52,9 +52,7 @@ def report():
 @pytest.fixture(scope="module")
 def report_results(report, tmp_path_factory):
     """The report edition's figures, as the build gives a later edition (results.json of 2023-24 for QE1)."""
-    path = tmp_path_factory.mktemp("report") / "results.json"
-    path.write_text(json.dumps(report[0].figures))
-    return path
+    return report_results_file(tmp_path_factory.mktemp("report"), report[0].figures)
 
 
 def test_the_figures_are_the_golden_values(report):
@@ -104,7 +102,7 @@ def test_the_report_edition_gives_the_reports_verdicts_with_their_numbers(report
 
 
 def test_a_later_edition_gives_the_report_years_verdict_then_what_its_own_data_give(report_results):
-    ch, _ = run(allocation_year=LATER_YEAR, edition=LATER, report_results=str(report_results))
+    ch, _ = run(allocation_year=LATER_YEAR, edition=LATER, report_results=report_results)
     finding = text(ch, "multimorbid_finding")
     assert ("**Not reproduced**, on the data of the report's own year, 2023/24. +83% against the report's +100%: "
             "17 points below.") in finding
@@ -119,12 +117,9 @@ def test_a_later_edition_gives_the_report_years_verdict_then_what_its_own_data_g
 def test_a_later_editions_verdicts_are_on_the_report_years_figures_not_its_own(report, tmp_path):
     """Figures of the report's year that differ from the later edition's: the verdict quotes the report year's, the
     'since' its own."""
-    figures = json.loads(json.dumps(report[0].figures))
-    figures["registered_population_m"]["value"] = 1.95
-    figures["pop_85plus_growth_25y_pct"]["value"] = 98.0
-    path = tmp_path / "results.json"
-    path.write_text(json.dumps(figures))
-    ch, _ = run(allocation_year=LATER_YEAR, edition=LATER, report_results=str(path))
+    path = report_results_file(tmp_path, report[0].figures, registered_population_m=1.95,
+                               pop_85plus_growth_25y_pct=98.0)
+    ch, _ = run(allocation_year=LATER_YEAR, edition=LATER, report_results=path)
     served = text(ch, "served_finding")
     assert ("its 1.8 million not the registered one (1.95 million): **not reproduced**. Since the report: 2024/25 "
             "data give the same, 1.70 million; 1.82 million, against 1.95 million in 2023/24."

@@ -9,7 +9,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from helpers import DATA, ROOT
+from helpers import DATA, ROOT, report_results_file
 from sots import chapter, claims
 from sots.chapters import beddays
 
@@ -52,9 +52,7 @@ def cornwall():
 @pytest.fixture(scope="module")
 def report_results(run, tmp_path_factory):
     """The report edition's figures, as the build gives a later edition (results.json of 2023-24 for QE1)."""
-    path = tmp_path_factory.mktemp("report") / "results.json"
-    path.write_text(json.dumps(run[0].figures))
-    return path
+    return report_results_file(tmp_path_factory.mktemp("report"), run[0].figures)
 
 
 def test_the_four_figures_and_the_scenario_are_the_golden_values(run):
@@ -120,7 +118,7 @@ def test_the_report_edition_sets_each_figure_against_the_reports_with_its_verdic
 
 
 def test_a_later_edition_gives_the_report_years_verdicts_then_what_its_own_data_give(report_results):
-    ch, *_, table = open_and_run(edition=LATER, runs=200, report_results=str(report_results))
+    ch, *_, table = open_and_run(edition=LATER, runs=200, report_results=report_results)
     finding = text(ch, "findings_65plus")
     assert ("The report's verdicts, on the data of its own year, 2023/24: by 2033, **consistent** (+24.2% against "
             "the report's +21%: 3.2 points above, but the report's figure is inside the likely range of +18.0% to "
@@ -133,11 +131,8 @@ def test_a_later_edition_gives_the_report_years_verdicts_then_what_its_own_data_
 
 
 def test_a_later_editions_verdicts_are_on_the_report_years_figures_not_its_own(run, tmp_path):
-    figures = json.loads(json.dumps(run[0].figures))
-    figures["beddays_65plus_growth_2033_pct"]["value"] = 21.2
-    path = tmp_path / "results.json"
-    path.write_text(json.dumps(figures))
-    ch, *_ = open_and_run(edition=LATER, runs=200, report_results=str(path))
+    path = report_results_file(tmp_path, run[0].figures, beddays_65plus_growth_2033_pct=21.2)
+    ch, *_ = open_and_run(edition=LATER, runs=200, report_results=path)
     finding = text(ch, "findings_65plus")
     assert "by 2033, **reproduced** (+21.2%, matching the report's +21% to within 0.5 points)" in finding
     assert finding.endswith("Since the report: 2024/25 data give +24.2%, against +21.2% in 2023/24. Since the "

@@ -9,7 +9,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from helpers import DATA, ROOT
+from helpers import DATA, ROOT, report_results_file
 from sots import chapter, claims, verdicts
 from sots.chapters import budget
 
@@ -78,13 +78,11 @@ def test_the_report_edition_gives_the_reports_verdict_as_its_verdict_line_does(r
 @pytest.fixture(scope="module")
 def report_results(run, tmp_path_factory):
     """The report edition's figures, as the build gives a later edition (results.json of 2023-24 for QE1)."""
-    path = tmp_path_factory.mktemp("report") / "results.json"
-    path.write_text(json.dumps(run[0].figures))
-    return path
+    return report_results_file(tmp_path_factory.mktemp("report"), run[0].figures)
 
 
 def test_a_later_edition_gives_the_report_years_numbers_beside_the_verdict_and_its_own_since(report_results):
-    ch = chapter.open("budget", edition="2024-25", icb="QE1", data_dir=DATA, report_results=str(report_results))
+    ch = chapter.open("budget", edition="2024-25", icb="QE1", data_dir=DATA, report_results=report_results)
     later = budget.record(ch, "2024/25", 2023, 2038)
     assert later.demographic_growth * 100 == pytest.approx(11.5, abs=0.05)  # 2024/25 prices: a different mix
     assert text(ch, "claim_finding") == (
@@ -98,11 +96,8 @@ def test_a_later_edition_gives_the_report_years_numbers_beside_the_verdict_and_i
 
 
 def test_a_later_editions_growth_beyond_demography_is_told_apart_from_the_report_years(run, tmp_path):
-    figures = json.loads(json.dumps(run[0].figures))
-    figures["implied_non_demographic_growth_pa_pct"]["value"] = 2.5
-    path = tmp_path / "results.json"
-    path.write_text(json.dumps(figures))
-    ch = chapter.open("budget", edition="2024-25", icb="QE1", data_dir=DATA, report_results=str(path))
+    path = report_results_file(tmp_path, run[0].figures, implied_non_demographic_growth_pa_pct=2.5)
+    ch = chapter.open("budget", edition="2024-25", icb="QE1", data_dir=DATA, report_results=path)
     budget.record(ch, "2024/25", 2023, 2038)
     assert "It holds only with 2.50% a year of growth" in text(ch, "claim_finding")  # the report year's
     assert ("At 2024/25 prices, the stated rise would need 2.44% a year of growth beyond demography, against 2.50% a "

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from helpers import DATA, ROOT
+from helpers import DATA, ROOT, report_results_file
 from sots import chapter, claims
 from sots.chapters import claims_page
 from sots.errors import InputError
@@ -25,14 +25,6 @@ def fragments(folder, edition="2023-24", icb="QE1", **parts):
     return str(folder)
 
 
-def report_file(tmp_path, **figures):
-    """A results.json of the report's edition (2023-24) for its ICB, as the build writes for a later edition."""
-    path = tmp_path / "report-results.json"
-    path.write_text(json.dumps({k: {"value": v, "unit": "per cent growth", "edition": "2023-24", "icb": "QE1"}
-                                for k, v in figures.items()}))
-    return str(path)
-
-
 def rows_of(html: str) -> list[str]:
     return re.findall(r'<tbody class="sots-claim[^"]*" id="claim-([A-Z0-9]+)"', html)
 
@@ -48,7 +40,7 @@ def test_the_note_says_why_no_claim_is_checked(tmp_path):
     later = chapter.open("claims", edition="2024-25", icb="QE1", data_dir=DATA)
     assert claims_page.note_for(later, "results") == chapter.NOT_GIVEN  # by hand: no report edition's figures
     given = chapter.open("claims", edition="2024-25", icb="QE1", data_dir=DATA,
-                         report_results=report_file(tmp_path, **F9_FIGURES))
+                         report_results=report_results_file(tmp_path, **F9_FIGURES))
     assert claims_page.note_for(given, "results") == ""
 
 
@@ -80,6 +72,7 @@ def test_in_the_reports_edition_the_verdicts_are_on_the_chapters_figures(tmp_pat
     assert page.note == "" and ch.glued["claims_reproduced_n"] == 1
     assert ch.glued["claims_note"].startswith("The verdicts are on the figures of this edition, 2023-24")
     assert ch.glued["claims_counted"].startswith("1 is reproduced, 0 are consistent with public data")
+    assert ch.glued["claims_headline"] == f"Of the report's {len(page.verdicts)} claims, {ch.glued['claims_counted']}."
     counts = claims_page.status_counts(page)
     assert list(counts["status"]) == list(claims.STATUSES) and counts["claims"].sum() == len(page.verdicts)
     register = claims_page.register(ch, page, root=ROOT)
@@ -93,7 +86,7 @@ def test_in_the_reports_edition_the_verdicts_are_on_the_chapters_figures(tmp_pat
 
 def test_a_later_edition_gives_the_reports_verdicts_and_adds_its_own_data(tmp_path):
     """2024-25 grades the report on 2023-24's figures; its own figures appear only as "since the report"."""
-    report = report_file(tmp_path, **F9_FIGURES)
+    report = report_results_file(tmp_path, **F9_FIGURES)
     own = fragments(tmp_path / "r", edition="2024-25", budget={"hospital_cost_demographic_growth_2038_pct": 11.5,
                                                                "implied_non_demographic_growth_pa_pct": 2.4})
     ch = chapter.open("claims", edition="2024-25", icb="QE1", data_dir=DATA, report_results=report)
@@ -141,5 +134,7 @@ def test_another_icbs_book_checks_no_claim_and_shows_no_panel(tmp_path):
     assert page.counts[claims.STATED_ONLY] == len(page.verdicts)
     assert ch.glued["claims_note"].startswith("The report is about Lancashire and South Cumbria; this book is for")
     panel = claims_page.panel(ch, page, root=ROOT)
-    assert "<table" not in panel and ch.glued["claims_note"].split(";")[0] in panel
+    assert "<table" not in panel and "is about" not in panel  # the front page's lead says it, once
     assert ch.glued["front_lead"] == page.note and ch.glued["front_later"] == ""
+    assert ch.glued["claims_headline"] == f"The report makes {len(page.verdicts)} claims, all about Lancashire and " \
+                                          "South Cumbria."

@@ -4,11 +4,12 @@ another ICB grades nothing; a year whose allocations cannot be summed is never l
 
 import json
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from helpers import REPORT_EDITION, ROOT, rehash
+from helpers import REPORT_EDITION, ROOT, rehash, report_results_file
 from sots import chapter, claims, finance
 from sots.chapters import finance as page
 
@@ -33,9 +34,7 @@ def report_results(tmp_path_factory):
     """The report edition's results for the report's ICB, as a build gives a later edition (``report_results``)."""
     ch = chapter.open("finance", edition=REPORT_EDITION, icb="QE1", data_dir=DATA)
     page.record(ch, "2023/24")
-    path = tmp_path_factory.mktemp("report") / "results.json"
-    path.write_text(json.dumps(ch.figures))
-    return path
+    return report_results_file(tmp_path_factory.mktemp("report"), ch.figures)
 
 
 @pytest.fixture(scope="module")
@@ -207,8 +206,6 @@ def test_the_chapter_records_its_figures_and_its_prose_agrees_with_its_verdicts(
     assert ch.figures["savings_delivered_gbp_m"]["value"] == 240.7
     assert set(ch.figures["savings_delivered_gbp_m"]["inputs"]) >= {"icb_lookup", "icb_allocations",
                                                                     "published_figures", "trust_operating_expenditure"}
-    assert (ch.glued["savings_claims"], ch.glued["share_claims"], ch.glued["deficit_claims"]) == (
-        "F2, F3", "F4", "F6, F7")
     assert ch.glued["stated_share"] == 6.6
     intro = ch.glued["report_intro"].data
     assert intro.count("\n- ") == 8 and "(F2)" in intro and "Those figures are for" not in intro
@@ -232,7 +229,7 @@ def test_the_chapter_records_its_figures_and_its_prose_agrees_with_its_verdicts(
 
 
 def test_another_icb_records_each_published_figure_as_not_computed_with_why(report_results):
-    ch = chapter.open("finance", edition="2024-25", icb="QHM", data_dir=DATA, report_results=str(report_results))
+    ch = chapter.open("finance", edition="2024-25", icb="QHM", data_dir=DATA, report_results=report_results)
     fin = page.record(ch, "2024/25")
     reason = ("No published figure gives this for North East and North Cumbria: the figures in this book taken from "
               "published pages are for Lancashire and South Cumbria only.")
@@ -260,9 +257,9 @@ def test_another_icb_records_each_published_figure_as_not_computed_with_why(repo
 
 
 def test_a_later_edition_gives_the_report_years_verdicts_and_its_own_year_since(report_results):
-    ch = chapter.open("finance", edition="2024-25", icb="QE1", data_dir=DATA, report_results=str(report_results))
+    ch = chapter.open("finance", edition="2024-25", icb="QE1", data_dir=DATA, report_results=report_results)
     fin = page.record(ch, "2024/25")
-    report = json.loads(report_results.read_text())
+    report = json.loads(Path(report_results).read_text())
     assert fin.shares is None  # no savings are published for 2024/25
     assert ch.figures["savings_delivered_gbp_m"]["not_computed"] == (
         "No published figure gives Lancashire and South Cumbria's savings for 2024/25.")
@@ -310,7 +307,7 @@ def test_a_year_whose_allocations_cannot_be_summed_is_never_left_out_of_a_larges
     assert "are **not reproduced**" in budget  # 2023/24's own sum still decides the verdict
     # A later edition whose own year cannot be summed: the verdict on 2023/24 stands; no largest; said once.
     later = chapter.open("finance", edition="2024-25", icb="QE1", data_dir=unsummable,
-                         report_results=str(report_results))
+                         report_results=report_results)
     page.record(later, "2024/25")
     budget = later.glued["budget_findings"].data
     assert budget.startswith("The ICB's allocations for 2024/25 cannot be summed. NHS England did not publish the "

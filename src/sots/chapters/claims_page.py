@@ -87,12 +87,22 @@ def record(ch: Chapter, results_dir: str) -> Page:
     for status, n in counted.items():
         ch.glue(f"claims_{status.replace(' ', '_')}_n", n)
     ch.glue("claims_counted", verdicts.counted(counted))
+    ch.glue("claims_headline", headline(ch, page))
     ch.glue("claims_note", note or notice(ch))
     ch.glue("front_lead", lead(ch, page))
     ch.glue("front_later", later_note(ch))
     ch.glue("verdict_panel", HTML(panel(ch, page)))
     ch.glue("claims_register", HTML(register(ch, page)))
     return page
+
+
+def headline(ch: Chapter, page: Page) -> str:
+    """The claims page's first finding: how many claims hold, or, in another ICB's book, whom they are about (a count
+    of claims none of which could be checked would say nothing)."""
+    n = len(page.verdicts)
+    if not ch.about_report:
+        return f"The report makes {n} claims, all about {ch.reported_about}."
+    return f"Of the report's {n} claims, {verdicts.counted(page.counts)}."
 
 
 def notice(ch: Chapter) -> str:
@@ -158,8 +168,8 @@ def panel(ch: Chapter, page: Page, root: Path | None = None) -> str:
     """The front page's verdicts at a glance: each headline claim, what the report said, what public data say, the
     verdict and its reason, linked to its evidence (links relative to the front page, in ``book/``). ``root`` is the
     book whose chapters' titles it quotes (default: the project, or the staged book in a build)."""
-    if not ch.about_report:
-        return render(PANEL_TEMPLATE, rows=[], caption="", note=page.note)
+    if not ch.about_report:  # the front page's first sentence says why there are no verdicts: nothing to add
+        return render(PANEL_TEMPLATE, rows=[], caption="", note="")
     rows = [row(ch, v, page.own, "book", root) for v in page.verdicts if v.headline]
     caption = (f"The report’s headline claims, checked on public data for {ch.report_year}, the year it looks back "
                "on")

@@ -28,14 +28,6 @@ from sots.chapter import Chapter
 from sots.prose import clause
 from sots.results import year_suffix
 
-# The claims each key finding is about, by key, glued as the findings' headings' ids.
-HEADINGS = {
-    "savings_claims": ("savings_delivered", "savings_recurrent_pct"),
-    "share_claims": ("savings_share_of_funding_pct",),
-    "agency_claims": ("agency_savings",),
-    "deficit_claims": ("system_control_total_deficit", "icb_deficit_limit"),
-    "budget_claims": ("budget",),
-}
 HOLDS = (claims.REPRODUCED, claims.CONSISTENT)  # the statuses under which the prose says the report's figure holds
 SAVINGS_KEYS = ("savings_delivered", "savings_recurrent_pct")  # the savings claims, by key
 SHARE_KEY = "savings_share_of_funding_pct"  # the claim of the savings' share of funding
@@ -193,8 +185,6 @@ def record(ch: Chapter, year: str) -> Finance:
     ch.glue("status_method", status_method(ch.reported_about, later, ch.report_year, ch.about_report))
     ch.glue("shares_intro", shares_intro(ch.reported_about, ch.about_report))
     ch.glue("budget_intro", budget_intro(ch.reported_about, ch.about_report))
-    for name, keys in HEADINGS.items():
-        ch.glue(name, ", ".join(claims.by_key(ch.register, key)["id"] for key in keys))
     ch.glue("stated_share", stated.value("savings_share_of_funding_pct"))
 
     bases = finance.funding_bases(allocations, ch.icb, year)
