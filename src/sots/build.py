@@ -274,8 +274,10 @@ def stage_report_book(every: list[Staged], register: tuple[Edition, ...], report
             raise InputError(f"{root / claims.REGISTER}: report: field 'edition': expected an edition of "
                              f"{editions.EDITIONS_FILE} ({', '.join(e.id for e in register)}), got '{edition_id}'")
         edition = editions.get(register, edition_id)
-        found = stage_book(edition, geography.resolve_icb(icb, lookup), inputs, root,
-                           work / "report" / edition_id / icb, rel, sources, overrides, checked, cache=cache, pdf=False)
+        # Where the edition's own book is staged when it is chosen, so its chapters' parameters (paths relative to
+        # the book) and cache keys are the same either way.
+        found = stage_book(edition, geography.resolve_icb(icb, lookup), inputs, root, work / edition_id / icb, rel,
+                           sources, overrides, checked, cache=cache, pdf=False)
         # Only the chapters that record figures: nothing reads this book's claims page.
         found.book.sources = [s for s in found.book.sources if "results_dir" not in chapter_parameters(s)]
         staged.append(found)

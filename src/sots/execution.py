@@ -152,13 +152,26 @@ def write_report_results(book: Book) -> None:
         book.report_file.write_text(json.dumps(merged, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
+def quotable(results_text: str) -> str:
+    """The report edition's results as a later edition's chapter can use them, canonical: every figure's value,
+    interval, unit, method, reason and inputs, but not its provenance nor the digests of the rows it was read from,
+    which no verdict or sentence quotes. A change to rows the report edition reads that moves none of its figures
+    then runs none of the later edition's chapters again."""
+    figures = json.loads(results_text)
+    kept = {figure_id: {**{k: v for k, v in entry.items() if k != "provenance"},
+                        "inputs": {k: v for k, v in (entry.get("inputs") or {}).items()
+                                   if not (isinstance(v, str) and v.startswith("sha256:"))}}
+            for figure_id, entry in figures.items()}
+    return json.dumps(kept, sort_keys=True)
+
+
 def _extra(book: Book, source: Path, params: dict) -> dict[str, str]:
     """Inputs the build knows before a chapter runs: the claims register, the report edition's results for a chapter
     of a later edition, and the others' results for a page that reads them."""
     register = book.notebooks.parent / CLAIMS_REGISTER
     extra = {CLAIMS_REGISTER: execcache.digest(register.read_text()) if register.is_file() else ""}
     if params.get("report_results") and book.report_file is not None:
-        extra["report_results"] = execcache.digest(book.report_file.read_text())
+        extra["report_results"] = execcache.digest(quotable(book.report_file.read_text()))
     if _reads_results(params):
         for fragment in sorted(book.results.glob("*.json")):
             extra[f"results/{fragment.name}"] = execcache.digest(fragment.read_text())

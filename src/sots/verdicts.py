@@ -235,6 +235,20 @@ def _brief(verdict: Verdict) -> str:
     return "; ".join(miss(c) for c in misses if not c.in_interval)
 
 
+def gap(verdict: Verdict) -> float:
+    """How far a claim misses, relative to what the report said: the largest |computed - stated| / |stated| of its
+    comparisons outside their tolerance and their likely range; 0 for a claim that does not miss."""
+    return max((abs(c.difference) / max(abs(c.stated), 1e-9) for c in verdict.checks
+                if c.computed is not None and not c.holds and not c.in_interval), default=0.0)
+
+
+def largest_misses(verdicts: list[Verdict], n: int = 3) -> str:
+    """The ``n`` claims that miss by most, relative to what the report said, in plain words: 'Bed days of over-85s
+    by 2033 (13 times the stated rise); ...'; '' when none misses."""
+    missed = sorted((v for v in verdicts if v.status == NOT_REPRODUCED), key=lambda v: -gap(v))[:n]
+    return "; ".join(f"{v.label} ({_brief(v)})" for v in missed)
+
+
 def summary(verdicts: list[Verdict]) -> str:
     """A chapter's verdicts in one sentence, each claim named by its label: 'Of the report's 2 claims checked here,
     1 is reproduced (savings delivered in 2023/24) and 1 is not reproduced (savings as a share of funding).'"""

@@ -73,6 +73,7 @@ def test_in_the_reports_edition_the_verdicts_are_on_the_chapters_figures(tmp_pat
     assert ch.glued["claims_note"].startswith("The verdicts are on the figures of this edition, 2023-24")
     assert ch.glued["claims_counted"].startswith("1 is reproduced, 0 are consistent with public data")
     assert ch.glued["claims_headline"] == f"Of the report's {len(page.verdicts)} claims, {ch.glued['claims_counted']}."
+    assert ch.glued["claims_misses"] == "No claim is contradicted by the figures given here (0 missed)."
     counts = claims_page.status_counts(page)
     assert list(counts["status"]) == list(claims.STATUSES) and counts["claims"].sum() == len(page.verdicts)
     register = claims_page.register(ch, page, root=ROOT)
@@ -98,6 +99,7 @@ def test_a_later_edition_gives_the_reports_verdicts_and_adds_its_own_data(tmp_pa
     f9_row = register.split(f'id="claim-{f9.id}"')[1].split("</tbody>")[0]
     assert "2024/25: +11.5%" in f9_row
     assert "Since the report: 2024/25 data give +11.5%, against +60.2% in 2023/24." in f9_row
+    assert ch.glued["claims_misses"] == "No claim is contradicted by the figures given here (0 missed)."
     lead = ch.glued["front_lead"]
     assert f"makes {len(ch.register)} claims" in lead and "2023/24, the year it looks back on" in lead
     assert ch.glued["front_later"].startswith("Every edition gives these verdicts")
@@ -138,3 +140,4 @@ def test_another_icbs_book_checks_no_claim_and_shows_no_panel(tmp_path):
     assert ch.glued["front_lead"] == page.note and ch.glued["front_later"] == ""
     assert ch.glued["claims_headline"] == f"The report makes {len(page.verdicts)} claims, all about Lancashire and " \
                                           "South Cumbria."
+    assert "Lancashire" not in ch.glued["claims_misses"] and "2023/24 edition" in ch.glued["claims_misses"]

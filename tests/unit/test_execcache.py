@@ -138,3 +138,21 @@ def test_the_vega_bundle_is_kept_by_the_versions_it_is_made_from(tmp_path, monke
     (kept,) = (tmp_path / "vega").iterdir()
     assert kept.name.startswith("vl-convert-") and "vega-lite-" in kept.name
     assert execcache.vega_bundle(None) == "/* vega */" and made == [1, 1]  # no cache: made
+
+
+def test_a_later_editions_chapters_are_keyed_on_the_report_figures_they_can_quote():
+    """The report edition's results, as a later edition's chapters read them: the same figures read from other rows
+    (other digests, other provenance) key the same; another value, reason or input (a count of ICBs) does not."""
+    import json
+
+    from sots.execution import quotable
+
+    def results(value=21, n_icbs=42, rows="sha256:aa", code="c1", reason=None):
+        entry = {"value": value, "unit": "rank of ICBs (1 = highest)", "method": "m", "edition": "2023-24",
+                 "icb": "QE1", "inputs": {"unit_costs": rows, "n_icbs": n_icbs},
+                 "provenance": {"code_sha256": code}}
+        return json.dumps({"rank": {**entry, **({"not_computed": reason} if reason else {})}})
+
+    same = quotable(results())
+    assert quotable(results(rows="sha256:bb", code="c2")) == same
+    assert len({same, quotable(results(value=20)), quotable(results(n_icbs=40)), quotable(results(reason="r"))}) == 4

@@ -130,3 +130,17 @@ def test_every_reason_and_label_of_the_project_register_reads_without_an_amount(
     assert all(len(c["reason"]) <= 120 and "\n" not in c["reason"] for c in register.values())
     headline = [c["id"] for c in register.values() if c.get("headline")]
     assert headline == ["F1", "F2", "F3", "F4", "F8", "F9", "D1", "D2", "D3", "D4", "D6"]
+
+
+def test_the_largest_misses_are_ranked_by_how_far_they_are_from_what_the_report_said():
+    small = judged(230.0, id="F2", label="Savings")  # 11 below 241: 5%
+    large = judged(40.3, id="D3", label="Bed days", stated=3, unit="per cent growth")  # 13 times
+    inside = judged(24.2, p10=18.0, p90=30.3, id="D1", label="Inside", stated=21, unit="per cent growth",
+                    checks=[{"figure": "f", "interval": True}])
+    held = judged(240.7, id="F4", label="Held")
+    assert verdicts.gap(held) == 0 and verdicts.gap(inside) == 0
+    assert verdicts.gap(large) == pytest.approx(37.3 / 3)
+    assert verdicts.largest_misses([small, held, inside, large]) == (
+        "Bed days (13 times the stated rise); Savings (£11.0m (5%) below)")
+    assert verdicts.largest_misses([small, large], n=1) == "Bed days (13 times the stated rise)"
+    assert verdicts.largest_misses([held, inside]) == ""

@@ -88,6 +88,7 @@ def record(ch: Chapter, results_dir: str) -> Page:
         ch.glue(f"claims_{status.replace(' ', '_')}_n", n)
     ch.glue("claims_counted", verdicts.counted(counted))
     ch.glue("claims_headline", headline(ch, page))
+    ch.glue("claims_misses", misses(ch, page))
     ch.glue("claims_note", note or notice(ch))
     ch.glue("front_lead", lead(ch, page))
     ch.glue("front_later", later_note(ch))
@@ -103,6 +104,17 @@ def headline(ch: Chapter, page: Page) -> str:
     if not ch.about_report:
         return f"The report makes {n} claims, all about {ch.reported_about}."
     return f"Of the report's {n} claims, {verdicts.counted(page.counts)}."
+
+
+def misses(ch: Chapter, page: Page) -> str:
+    """The claims page's second finding: the claims public data contradict most, relative to what the report said;
+    or, where none is checked, where the figures are instead."""
+    if not ch.about_report:
+        return f"This book's chapters give {ch.who}'s own figures, in the {ch.year} edition."
+    found = verdicts.largest_misses(page.verdicts)
+    if not found:
+        return f"No claim is contradicted by the figures given here ({page.counts[claims.NOT_REPRODUCED]} missed)."
+    return f"Public data miss the report's figures most on: {found}."
 
 
 def notice(ch: Chapter) -> str:
