@@ -12,7 +12,7 @@ results_fragment=results_fragment, build=build)``. The :class:`Chapter` it retur
 - the report's verdicts on this chapter's claims, computed by :mod:`sots.claims` (``ch.verdict(key)``) on the
   figures of the report's own edition for its ICB, whichever edition this is: in the report's edition they are the
   chapter's own figures; in a later one, the report edition's results (``report_results``, written by the build),
-  and ``ch.since(key)`` says what this edition's data give instead. A chapter never decides "reproduced" itself,
+  and ``ch.since(verdict)`` says what this edition's data give instead. A chapter never decides "reproduced" itself,
   and every edition's pages give the same verdicts as the claims page;
 - charts drawn with the page's provenance and data links (``ch.show(chart)``).
 

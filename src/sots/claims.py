@@ -9,9 +9,12 @@ at build time by :func:`evaluate` from the claim's ``rule`` and ``checks`` and t
   times its ``scale``, is within ``tolerance`` of the stated value;
 - ``consistent`` also when a check with ``interval: true`` misses the tolerance but the stated value lies inside
   the figure's p10-p90 interval;
-- ``not reproduced`` otherwise, with the gap in the explanation.
+- ``not reproduced`` otherwise: a figure outside its tolerance and its interval, even when another of the claim's
+  figures is not computed (one of its numbers is shown wrong, whatever the other would say).
 
-A figure that the edition does not compute leaves the claim ``stated only`` for that edition, saying which.
+A figure that is not computed, when no computed figure misses, leaves the claim ``stated only``, with the chapter's
+reason. The report's verdicts are computed on the figures of its own edition (``report.edition``), in every edition
+(:meth:`sots.chapter.Chapter.judge`); :mod:`sots.verdicts` words them for readers.
 """
 
 from __future__ import annotations

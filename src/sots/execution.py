@@ -7,7 +7,8 @@ the run includes (as a book of its own, built or not); and a chapter that reads 
 ``results_dir``: the claims page) runs after every other chapter of its book. So the run goes in three waves, each
 handed whole to the executor (:mod:`sots.executors`: local worker processes, or a Dask cluster), which runs its
 tasks in any order; nothing here schedules. Between the first two, each later edition's copy of the report
-edition's results is written (:attr:`Book.report_file`), and the chapters reading it are keyed on its digest.
+edition's results is written (:attr:`Book.report_file`), and the chapters reading it are keyed on the figures it
+holds (:func:`quotable`).
 
 Before a wave, each chapter is looked up in the cache (:mod:`sots.execcache`); a hit is copied into the book and
 starts no kernel. A chapter executed is stored in the cache as soon as it finishes. The report (:class:`LogReport`,

@@ -68,8 +68,11 @@ def _exit_now(signum: int, frame: object) -> None:
     """End a worker part-way through a task: its kernels killed (none is left running), then the process, without
     unwinding the task (its event loop would print the interruption of each coroutine as an error)."""
     kernels = sys.modules.get("sots.kernels")  # imported by the first chapter a worker runs; no kernel before it
-    if kernels is not None:
-        kernels.kill_all()
+    # A signal may land while the module is still being imported (in sys.modules, kill_all not yet defined): then it
+    # has started no kernel, and there is nothing to kill.
+    kill_all = getattr(kernels, "kill_all", None)
+    if kill_all is not None:
+        kill_all()
     os._exit(128 + signum)
 
 

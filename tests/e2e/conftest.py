@@ -158,6 +158,10 @@ def visit(browser):
 AXE_JS = """runOnly => axe.run(document, {runOnly, resultTypes: ['violations']})
   .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                                      targets: v.nodes.map(n => n.target.join(' '))})))"""
+# Whether every notebook output box that scrolls has the tab stop the theme gives it (pydata-sphinx-theme's
+# addTabStopsToScrollableElements, debounced after each change to the page).
+TAB_STOPS_JS = """() => [...document.querySelectorAll('.cell_output > .output')].every(
+  el => !(el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight) || el.tabIndex === 0)"""
 # Audited at phone width as well as at desktop width: whether a box that scrolls can be reached from the keyboard,
 # which depends on the width, since a chart or table scrolls only when the screen is narrower than it.
 AXE_PHONE_RULES = ["scrollable-region-focusable"]
@@ -278,6 +282,10 @@ def crawl_pages(built_site: Path, base: str, paths: list[str], shots: dict[str, 
                 # Opened at a phone's width, as a phone opens it: the theme makes a box that scrolls at the width the
                 # page opens at reachable from the keyboard, and redoes it only a while after the window is resized.
                 attempt(record, "charts drawn", tab.wait_for_charts)
+                # The theme gives each output box that scrolls a tab stop, 300 ms after the page last changed (a
+                # chart drawn late makes its box scroll): the audit waits for it rather than racing it.
+                attempt(record, "scrolling boxes given tab stops", lambda: tab.page.wait_for_function(
+                    TAB_STOPS_JS, timeout=10_000))
                 if path.partition("/")[0] in EDITIONS:  # a book's page; the site's own (changes.html) has no switcher
                     attempt(record, "version switcher filled", lambda: tab.page.wait_for_function(
                         SWITCHER_READY_JS, arg=len(EDITIONS), timeout=10_000))

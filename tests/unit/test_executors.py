@@ -3,6 +3,7 @@ lets a task start a subprocess (as a notebook's kernel is); make() refuses a bad
 one line."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -121,3 +122,16 @@ def test_make_refuses_an_unreachable_dask_address_on_one_line(address, monkeypat
     assert "\n" not in message and message.startswith(f"--dask {address}: cannot connect")
     assert "expected the address of a running Dask scheduler" in message
     assert time.monotonic() - start < 5
+
+
+def test_sigterm_while_the_kernels_module_is_still_importing_exits_without_a_traceback(monkeypatch):
+    """A worker stopped while it imports sots.kernels (in sys.modules, kill_all not yet defined) has no kernel to kill:
+    it exits with SIGTERM's status, and prints nothing."""
+    import types
+
+    half = types.ModuleType("sots.kernels")  # as a module is while its body runs
+    monkeypatch.setitem(sys.modules, "sots.kernels", half)
+    exits = []
+    monkeypatch.setattr(executors.os, "_exit", exits.append)
+    executors._exit_now(signal.SIGTERM, None)
+    assert exits == [128 + signal.SIGTERM]
