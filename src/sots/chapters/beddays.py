@@ -230,7 +230,7 @@ def since(ch: Chapter, judged: list[tuple[int, claims.Verdict]]) -> str:
     each verdict's :meth:`sots.chapter.Chapter.since`."""
     later = [s for _, v in judged for s in verdicts.since(v, ch.figures)]
     if later and all(s.later is not None and not s.changed for s in later):
-        return f"Since the report: {ch.edition.replace('-', '/')} data give the same figures."
+        return f"Since the report: {ch.year} data give the same figures."
     return " ".join(filter(None, (ch.since(v) for _, v in judged)))
 
 
