@@ -397,12 +397,7 @@ def read_edition_results(folder: Path, edition: str, icb: str) -> dict[str, dict
     edition and ICB, with a finite number or null); InputError in one line naming the file, and saying to rebuild the
     edition, if it is missing or damaged."""
     path = folder / RESULTS_FILE
-    rebuild = f"rebuild the edition: `sots build --edition {edition}`"
-    read_json(path, f"file not found (expected the results of edition {edition}; {rebuild})", rebuild)
-    try:
-        return read_results(path, edition, icb)
-    except InputError as err:
-        raise InputError(f"{err}; {rebuild}") from None
+    return read_results(path, edition, icb, f"rebuild the edition: `sots build --edition {edition}`")
 
 
 def site_page(out: Path, register: Sequence[Edition], staged: Mapping[str, Path] | None = None,

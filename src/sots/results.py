@@ -118,21 +118,18 @@ def merge_fragments(fragments: list[Path]) -> dict[str, dict]:
     return dict(sorted(merged.items()))
 
 
-def read_results(path: Path, edition: str, icb: str) -> dict[str, dict]:
+def read_results(path: Path, edition: str, icb: str, remedy: str = "") -> dict[str, dict]:
     """A results.json (figure id -> entry) read back and checked: JSON of one entry per figure, each with a finite
     number or None as its value and recorded for ``edition`` and ``icb``; InputError naming the file and the first
-    figure that is not, so figures of another edition or ICB, or a damaged file, are never taken as the report's."""
-    from sots.errors import InputError
+    figure that is not, so figures of another edition or ICB, or a damaged file, are never taken as the report's.
+    ``remedy`` (e.g. how to rebuild the edition) ends each error line, after what was expected."""
+    from sots.errors import InputError, read_json
 
-    try:
-        found = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found (expected the results.json of edition {edition} for {icb})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise InputError(f"{path}: not valid JSON ({err}); expected the results.json of edition {edition} for "
-                         f"{icb}") from None
+    expected = f"the results.json of edition {edition} for {icb}"
+    hint = f"; {remedy}" if remedy else ""
+    found = read_json(path, f"file not found (expected {expected}){hint}", remedy or f"expected {expected}")
     if not isinstance(found, dict) or not found:
-        raise InputError(f"{path}: expected an object of figures (the results.json of edition {edition} for {icb})")
+        raise InputError(f"{path}: expected an object of figures ({expected}){hint}")
     for figure_id, entry in found.items():
         value = entry.get("value", "missing") if isinstance(entry, dict) else "missing"
         number = value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -141,7 +138,7 @@ def read_results(path: Path, edition: str, icb: str) -> dict[str, dict]:
             got = (f"edition {entry.get('edition')} for {entry.get('icb')}, value {value!r}" if isinstance(entry, dict)
                    else repr(entry))
             raise InputError(f"{path}: figure '{figure_id}': expected a number or null, of edition {edition} for "
-                             f"{icb}, got {got}")
+                             f"{icb}, got {got}{hint}")
     return found
 
 
