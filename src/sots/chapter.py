@@ -202,6 +202,12 @@ class Chapter:
         return self.about_report and self.edition == self.report["edition"]
 
     @property
+    def after_report(self) -> bool:
+        """Whether this is a later edition for the report's ICB: the report's verdicts are computed on another
+        edition's figures (:attr:`report_figures`), and this edition's own are "since the report"."""
+        return self.about_report and not self.in_report_edition
+
+    @property
     def year(self) -> str:
         """The financial year of this edition, as prose writes it (2024-25 -> "2024/25")."""
         return self.edition.replace("-", "/")
@@ -238,7 +244,7 @@ class Chapter:
         """In a later edition, what its data (``own``, default this chapter's figures) give of the figures the verdict
         compares, against the report's year (:func:`sots.verdicts.since_line`); "" in the report's edition, or for
         another ICB."""
-        if self.in_report_edition or not self.about_report:
+        if not self.after_report:
             return ""
         return verdicts.since_line(verdict, self.figures if own is None else own, self.year, self.report_year)
 
@@ -256,7 +262,7 @@ class Chapter:
 
     def since_brief(self, verdict: claims.Verdict, own: dict[str, dict]) -> str:
         """:meth:`since` in a few words (:func:`sots.verdicts.since_brief`), from this edition's figures ``own``."""
-        if self.in_report_edition or not self.about_report:
+        if not self.after_report:
             return ""
         return verdicts.since_brief(verdict, own, self.year)
 
@@ -305,7 +311,7 @@ def open(
                       chart_data=Path(made["chart_data"]) if made.get("chart_data") else None,
                       reads_file=Path(made["reads"]) if made.get("reads") else None)
     chapter.focal = geography.resolve_icb(icb, chapter.table("icb_lookup"))
-    if report_results and chapter.about_report and not chapter.in_report_edition:
+    if report_results and chapter.after_report:
         chapter.report_figures = read_results(Path(report_results), chapter.report["edition"],
                                               chapter.report["icb_code"])
     chapter.recorder = Recorder(results_fragment, edition=edition, icb=chapter.icb,

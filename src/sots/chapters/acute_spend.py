@@ -66,7 +66,7 @@ class Later:
 def later_edition(ch: Chapter, verdict: claims.Verdict | None, year: str) -> Later | None:
     """:class:`Later` for a later edition of the report's ICB (``year`` its allocation year); None in the report's
     own edition, or for another ICB (``verdict`` None). Call once the chapter's figures are recorded."""
-    if verdict is None or ch.in_report_edition or not ch.about_report:
+    if verdict is None or not ch.after_report:
         return None
     report = ch.report_figures or {}
     rank = report.get(NAMED.rank_key) or {}

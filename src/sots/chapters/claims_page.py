@@ -65,7 +65,7 @@ def note_for(ch: Chapter, results_dir: str) -> str:
                 "verdicts are in the book for the ICB it is about.")
     if ch.in_report_edition and not results_dir:
         return NO_RESULTS
-    if not ch.in_report_edition and ch.report_figures is None:
+    if ch.after_report and ch.report_figures is None:
         from sots.chapter import NOT_GIVEN
 
         return NOT_GIVEN
@@ -138,7 +138,7 @@ def lead(ch: Chapter, page: Page) -> str:
 
 def later_note(ch: Chapter) -> str:
     """Under the panel in a later edition: where its newer data are; "" in the report's edition or another ICB's."""
-    if ch.in_report_edition or not ch.about_report:
+    if not ch.after_report:
         return ""
     return (f"Every edition gives these verdicts, on the report’s own year. This edition adds what the newer data, "
             f"for {ch.year}, say: in each chapter, and as “since the report” for each claim in "
@@ -164,7 +164,7 @@ def badge(status: str) -> dict[str, str]:
 def row(ch: Chapter, verdict: claims.Verdict, own: dict[str, dict], page_folder: str, root: Path | None) -> dict:
     """One claim as the panel and the register show it: plain words only; figure ids in ``technical`` alone."""
     chapter = verdict.claim["chapter"]
-    later = not ch.in_report_edition and ch.about_report and ch.report_figures is not None and bool(own)
+    later = ch.after_report and ch.report_figures is not None and bool(own)
     return {
         "id": verdict.id, "label": verdict.label, "claim": verdict.claim["claim"], "said": verdicts.said(verdict),
         "found": verdicts.found(verdict), "brief": verdicts.brief(verdict), "line": verdicts.line(verdict),

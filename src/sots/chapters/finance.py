@@ -177,7 +177,7 @@ def record(ch: Chapter, year: str) -> Finance:
                                   ("icb_allocations", "published_figures", "trust_operating_expenditure"))
     stated = finance.edition_report(ch.edition)
     report = stated if ch.about_report else None  # as finance.report_figures, from the one read
-    later = report is not None and not ch.in_report_edition  # the verdicts are on the report's year, not this one
+    later = ch.after_report  # the verdicts are on the report's year, not this one
     quoted, missing = Quoted(figures, ch.icb), unpublished(figures, ch.icb, ch.who, year, ch.reported_about)
     ch.glue("report_intro", Markdown(intro(ch, stated)))
     ch.glue("figures_intro", figures_intro(ch.focal["icb_name"], ch.who, year, ch.reported_about, later,
@@ -233,7 +233,7 @@ def record_savings(ch: Chapter, figures: pd.DataFrame, report: finance.ReportFig
     each base NHS England's allocations do not give for the year, with why (:func:`sots.finance.unpublished_bases`).
     """
     unsummed = unsummed or {}
-    later = report is not None and not ch.in_report_edition  # the verdicts are on the report's year, not this one
+    later = ch.after_report  # the verdicts are on the report's year, not this one
     sav = finance.savings(figures, ch.icb, year)
     if sav is None:
         # For another ICB, that published pages give only the report's ICB; for that ICB, that none gives the year.
