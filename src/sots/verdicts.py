@@ -21,6 +21,9 @@ from sots.prose import clause, listed, ordinal
 MINUS = "\u2212"  # a true minus sign, as the national page writes it
 # Units whose differences are read in percentage points, not as a percentage of a percentage.
 POINTS = ("per cent", "per cent growth", "per cent a year", "per cent reduction")
+# What goes before and after a number in each of the register's units.
+AFFIXES = {"GBP million": ("£", "m"), "GBP billion": ("£", "bn"), "per cent": ("", "%"), "per cent growth": ("", "%"),
+           "per cent reduction": ("", "%"), "per cent a year": ("", "% a year"), "million persons": ("", " million")}
 # How the four statuses read as a verdict, leading its line.
 SAID = {REPRODUCED: "Reproduced", CONSISTENT: "Consistent", NOT_REPRODUCED: "Not reproduced",
         STATED_ONLY: "Stated only"}
@@ -37,19 +40,10 @@ def shown(value: float, unit: str, places: int | None = None) -> str:
     size = claims.number(abs(value), places)
     zero = float(size.replace(",", "")) == 0
     sign = "" if zero else MINUS if value < 0 else "+" if unit == "per cent growth" else ""
-    if unit == "GBP million":
-        return f"{sign}£{size}m"
-    if unit == "GBP billion":
-        return f"{sign}£{size}bn"
-    if unit in ("per cent", "per cent growth", "per cent reduction"):
-        return f"{sign}{size}%"
-    if unit == "per cent a year":
-        return f"{sign}{size}% a year"
-    if unit == "million persons":
-        return f"{sign}{size} million"
     if unit == "oversight segment":
         return f"segment {size}"
-    return f"{sign}{size} {unit}"
+    prefix, suffix = AFFIXES.get(unit, ("", f" {unit}"))  # a count: "4,500 cases in the backlog"
+    return f"{sign}{prefix}{size}{suffix}"
 
 
 def stated(check: Check) -> str:
