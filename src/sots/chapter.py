@@ -104,11 +104,14 @@ class Chapter:
 
     def chapter_title(self, chapter: str, root: Path = Path("..")) -> str:
         """The title of ``chapter`` (e.g. ``notebooks/ageing``) in the book at ``root`` (the notebooks' parent),
-        recorded as read: a page that quotes another's title depends on the title, not on the rest of that page."""
-        title = claims.chapter_title(root, chapter)
-        self._titles[chapter] = title
-        self._record_reads()
-        return title
+        recorded as read: a page that quotes another's title depends on the title, not on the rest of that page.
+
+        Read once per chapter: a page runs in one book, and the claims page quotes a chapter's title for each of its
+        claims."""
+        if chapter not in self._titles:
+            self._titles[chapter] = claims.chapter_title(root, chapter)
+            self._record_reads()
+        return self._titles[chapter]
 
     def _record_reads(self) -> None:
         """Write what this chapter has read so far (:mod:`sots.execcache`) to :attr:`reads_file`, in a build."""
