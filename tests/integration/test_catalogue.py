@@ -11,7 +11,8 @@ Each case asserts three things:
 The commands run in this process (`helpers.cli`), except where a process must be stopped part-way or a traceback
 looked for. Each test works on a copy of the project with a small published site, so nothing here touches the
 repository; the raw-source cases read a copy of the upstream whose files are links to the real ones, except the one a
-case damages. :data:`CASES` lists every case's id; to add one, give it an id with :func:`cases` or :func:`case`.
+case damages. :data:`catalogue.CASES` lists every case's id; to add one, give it an id with
+:func:`catalogue.cases` or :func:`catalogue.case`, here or in a module of its own (test_catalogue_<topic>.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from catalogue import CASES, Unchanged, case, cases, refused
 
 from helpers import (
     CACHE,
@@ -64,70 +66,6 @@ PROJECTION = prepare.SNPP_PRINCIPAL
 NCC_2324 = "nhse_national_cost_collection/ncc_national_schedule_2023_24_by_department_currency.csv"
 RATES = prepare.ACTIVITY_RATES
 
-# --- The catalogue's register -------------------------------------------------------------------------------------
-
-CASES: list[str] = []  # every case's id, in the order of this file
-
-
-def cases(names: str, params: list) -> pytest.MarkDecorator:
-    """pytest.mark.parametrize over ``params`` (each a pytest.param with an id), each one a case of the catalogue."""
-    CASES.extend(p.id for p in params)
-    return pytest.mark.parametrize(names, params)
-
-
-def case(name: str):
-    """A test that is one case of the catalogue."""
-    CASES.append(name)
-    return lambda test: test
-
-
-def test_the_catalogue_holds_at_least_30_distinct_cases():
-    assert len(CASES) == len(set(CASES)), [c for c in CASES if CASES.count(c) > 1]
-    assert len(CASES) >= 30, len(CASES)
-
-
-# --- Fixtures -----------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def project(tmp_path):
-    """A copy of the project (its data/, notebooks, registers) and a published site beside it."""
-    root = copy_project(tmp_path / "project")
-    site = root / "_build" / "site"
-    for edition in EDITIONS:
-        (site / edition).mkdir(parents=True)
-        (site / edition / "index.html").write_text(f"<p>the published {edition} edition</p>\n")
-    (site / "switcher.json").write_text("[]\n")
-    (site / "index.html").write_text("<p>front page</p>\n")
-    return root
-
-
-class Unchanged:
-    """Snapshots of the project's data/ and site, to compare after a refused command."""
-
-    def __init__(self, root):
-        self.root = root
-        self.before = self.now()
-
-    def now(self):
-        return {name: snapshot(self.root / name) for name in ("data", "_build/site")}
-
-    def check(self):
-        assert self.now() == self.before
-        assert not list((self.root / "_build").glob(".sots-staging-*")), "a staging folder is left"
-        assert not list((self.root / "data").glob(prepare.SCRATCH_PREFIX + "*")), "a scratch folder is left"
-
-
-def refused(project, *args, expected, shown=0):
-    """Run `sots *args` in ``project``: refused in one line holding each of ``expected``, nothing changed."""
-    unchanged = Unchanged(project)
-    result = cli(*args, cwd=project)
-    line = assert_refused(result, *expected, shown=shown)
-    assert "building edition" not in result.stdout and "published" not in result.stdout
-    unchanged.check()
-    return line
-
-
 def edit_csv(path, change, **to_csv):
     """Rewrite a publisher's CSV (all cells as text) as ``change(frame)`` returns it."""
     change(pd.read_csv(path, dtype=str, keep_default_na=False)).to_csv(path, index=False, **to_csv)
@@ -153,6 +91,11 @@ def edit_book(path, change):
 def header_column(sheet, header, row=3):
     """The column number under ``header`` (white space ignored) on the allocation sheets' header row."""
     return next(c.column for c in sheet[row] if " ".join(str(c.value).split()) == header)
+
+
+def test_the_catalogue_holds_at_least_30_distinct_cases():
+    assert len(CASES) == len(set(CASES)), [c for c in CASES if CASES.count(c) > 1]
+    assert len(CASES) >= 30, len(CASES)
 
 
 # --- Parameters and the command line ------------------------------------------------------------------------------
