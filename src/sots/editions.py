@@ -61,7 +61,8 @@ def window(table: str, inputs: dict[str, str], sources: dict[str, list[dict]]) -
 
     ``sources`` is each table's sources as the data package lists them (:func:`sots.data.table_sources`), each with
     the ``years`` its publication gives the table. For a table in :data:`GOVERNING_INPUTS`: every year of every source
-    whose years include one of the edition's governing input years (empty if none does). For a table in
+    whose years include one of the edition's governing input years (empty if none does), and the year before the
+    allocation year where a one-year publication gives it (:func:`year_before`). For a table in
     :data:`CUT_OFF_TABLES`: its sources' years no later than the latest year of the edition's other windows and of its
     own data years; its rows with no year are read too. A table not listed, or one whose data package does not say
     which years a source gives, is read whole. Pure: the same inputs and data package always give the same window.
@@ -71,12 +72,29 @@ def window(table: str, inputs: dict[str, str], sources: dict[str, list[dict]]) -
         return None
     if table in GOVERNING_INPUTS:
         wanted = {inputs[field] for field in GOVERNING_INPUTS[table]}
-        return tuple(sorted({y for s in listed if wanted & set(s["years"]) for y in s["years"]}))
+        return tuple(sorted({y for s in listed if wanted & set(s["years"]) for y in s["years"]}
+                            | set(year_before(table, inputs, listed))))
     others = [window(name, inputs, sources) for name in GOVERNING_INPUTS]
     known = [y for years in others if years for y in years]
     known += [year for year in inputs.values() if YEAR_PATTERN.match(year)]
     latest = max(known, default="")
     return tuple(sorted({y for s in listed for y in s["years"] if y <= latest}))
+
+
+def year_before(table: str, inputs: dict[str, str], listed: list[dict]) -> tuple[str, ...]:
+    """The allocation year before the edition's, for a table governed by ``allocation_year`` whose publications give
+    the edition's allocation year alone (a one-year publication): the latest earlier year any of its sources
+    (``listed``) gives, so that a chapter can set the year beside the one before; () otherwise.
+
+    A publication of several years (a two-year settlement) already gives a year to compare with, so an edition read
+    from one never gains another year, and a year published later is never earlier than the edition's own: what an
+    edition reads stays the same as years are added."""
+    year = inputs.get("allocation_year")
+    if "allocation_year" not in GOVERNING_INPUTS.get(table, ()) or year is None:
+        return ()
+    own = {y for s in listed if year in s["years"] for y in s["years"]}
+    earlier = [y for s in listed for y in s["years"] if y < year]
+    return (max(earlier),) if own == {year} and earlier else ()
 
 
 @dataclass(frozen=True)

@@ -35,16 +35,22 @@ def test_a_two_year_publication_gives_an_edition_both_its_years_and_a_later_one_
     assert editions.window("icb_allocations", INPUTS_2425, SOURCES) == ("2023/24", "2024/25")
 
 
-def test_a_one_year_publication_gives_an_edition_its_own_year_only():
-    assert editions.window("icb_weighted_population", INPUTS_2324, SOURCES) == ("2023/24",)
-    assert editions.window("icb_weighted_population", INPUTS_2425, SOURCES) == ("2024/25",)
+def test_a_one_year_publication_gives_an_edition_its_own_year_and_the_one_before_to_compare_with():
+    assert editions.window("icb_weighted_population", INPUTS_2324, SOURCES) == ("2023/24",)  # none before it
+    assert editions.window("icb_weighted_population", INPUTS_2425, SOURCES) == ("2023/24", "2024/25")
+    # A year published later never reaches it, and a two-year publication's edition gains no year before.
+    later = {**SOURCES, "icb_weighted_population": [*SOURCES["icb_weighted_population"], source("wp_2526", "2025/26")]}
+    assert editions.window("icb_weighted_population", INPUTS_2425, later) == ("2023/24", "2024/25")
+    earlier = {**SOURCES, "icb_allocations": [source("alloc_2223", "2022/23"), *SOURCES["icb_allocations"]]}
+    assert editions.window("icb_allocations", INPUTS_2324, earlier) == ("2023/24", "2024/25")
 
 
 def test_every_governing_input_adds_the_years_of_its_publication():
     # A new edition's allocations come from the 2099/00 publication, its outturn from 2024/25's.
     new = {**INPUTS_2425, "allocation_year": "2099/00"}
     assert editions.window("icb_allocations", new, SOURCES) == ("2023/24", "2024/25", "2099/00")
-    assert editions.window("icb_weighted_population", new, SOURCES) == ("2099/00",)  # allocation year only
+    # The allocation year's, and the year before it, to compare with (its publication gives one year).
+    assert editions.window("icb_weighted_population", new, SOURCES) == ("2024/25", "2099/00")
     assert editions.window("trust_operating_expenditure", INPUTS_2324, SOURCES) == ("2022/23", "2023/24")
     assert editions.window("trust_operating_expenditure", INPUTS_2425, SOURCES) == ()  # no accounts for 2024/25
 

@@ -37,10 +37,11 @@ def reason(figures, figure_id):
     return figures[figure_id].get("not_computed")
 
 
-def test_the_comparison_year_is_the_next_in_the_window_else_the_latest_earlier():
+def test_the_comparison_year_is_the_one_before_in_the_window_else_the_next():
     assert funding_per_head.other_year(["2023/24", "2024/25"], "2023/24") == "2024/25"
     assert funding_per_head.other_year(["2023/24", "2024/25"], "2024/25") == "2023/24"
-    assert funding_per_head.other_year(["2022/23", "2023/24", "2024/25"], "2023/24") == "2024/25"
+    assert funding_per_head.other_year(["2022/23", "2023/24", "2024/25"], "2023/24") == "2022/23"
+    assert funding_per_head.other_year(["2023/24", "2024/25", "2025/26"], "2025/26") == "2024/25"
     assert funding_per_head.other_year(["2022/23", "2023/24", "2099/00"], "2099/00") == "2023/24"
     assert funding_per_head.other_year(["2099/00"], "2099/00") is None
     assert funding_per_head.other_year_sentence(None, None) == (

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import Markdown
 
-from sots import claims, demand, geography, verdicts
+from sots import claims, data, demand, geography, verdicts
 from sots.chapter import Chapter
 from sots.geography import Component
 from sots.prose import listed
@@ -85,6 +85,8 @@ def project(ch: Chapter, base_year: int, variant: str) -> Population:
               unit="per cent growth", method=people.method, base_year=first, target_year=last,
               variant=variant)
     glue_findings(ch, people)
+    # Cited from the projection's sources, never typed: a new vintage names itself.
+    ch.glue("projection_source", "; ".join(data.citation(s) for s in ch.sources(["population_projection"])))
     return people
 
 
@@ -246,6 +248,9 @@ def residents_and_registered(ch: Chapter, people: Population, allocation_year: s
               variant=people.variant)
     wp = ch.table("icb_weighted_population")  # read after the resident figure, which does not come from it
     mine = wp[(wp["year"] == allocation_year) & (wp["icb_code"] == ch.icb)]
+    # Cited from the sources of the rows read (the allocation year's publication), never typed.
+    ch.glue("registered_source", "; ".join(data.citation(s) for s in ch.sources(["icb_weighted_population"])
+                                           if allocation_year in s.get("years", [allocation_year])))
     registered = mine["registered_population_persons"].iloc[0]
     ch.figure("registered_population_m", registered / 1e6, unit="million persons",
               method="GP-registered population NHS England used for the year's allocations, summed over practices.",

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import Markdown
 
-from sots import benchmark, charts, claims
+from sots import benchmark, charts, claims, data
 from sots.chapter import Chapter
 from sots.errors import InputError
 from sots.prose import ordinal
@@ -35,10 +35,12 @@ class Funding:
 
 
 def other_year(years: list[str], year: str) -> str | None:
-    """The year to compare ``year`` with, among the allocation ``years`` of the edition's window: the next one, else
-    the latest earlier one, else None (a window of one year)."""
+    """The year to compare ``year`` with, among the allocation ``years`` of the edition's window, however many it
+    holds: the one before it, else (the first year of a settlement, with none before it) the next one, else None (a
+    window of one year). An edition whose publication gives its year alone reads the year before it too
+    (:func:`sots.editions.year_before`)."""
     later, earlier = [y for y in years if y > year], [y for y in years if y < year]
-    return min(later) if later else max(earlier) if earlier else None
+    return max(earlier) if earlier else min(later) if later else None
 
 
 def unpublished(measures: pd.DataFrame, m: benchmark.Measure, year: str, icb: str, who: str) -> str | None:
@@ -97,6 +99,8 @@ def record(ch: Chapter, year: str) -> Funding:
                   "share the best rank.")
     compared = other_year(years, year)
     glue_prose(ch, focal, england, year, compared, n_icbs)
+    # Cited from the rows read, never typed: a new edition's page names the publications of its own years.
+    ch.glue("sources", "; ".join(data.citation(s) for s in ch.sources(["icb_allocations", "icb_weighted_population"])))
     return Funding(measures=measures, england=england, year=year, other_year=compared)
 
 
