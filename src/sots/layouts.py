@@ -168,3 +168,28 @@ def normalise_header(header: Any) -> str:
     space, ends stripped."""
     return " ".join(str(header).split()) if header is not None else ""
 
+
+def missing_headers(part: Part, headers: list[str]) -> list[tuple[str, str]]:
+    """Each (table column, publisher's header) of ``part`` whose header is not among a file's ``headers`` (already
+    normalised, :func:`normalise_header`), in the layout's order: every wrong header of a sheet at once, so that one
+    run of ``sots prepare`` names them all."""
+    found = set(headers)
+    return [(column, header) for column, header in part.headers.items() if header not in found]
+
+
+def closest(header: str, headers: list[str]) -> str | None:
+    """The file's header most like ``header`` (a renamed header usually keeps most of its words), if any is close."""
+    import difflib
+
+    found = difflib.get_close_matches(header, [h for h in headers if h], n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def missing_text(missing: list[tuple[str, str]], headers: list[str]) -> str:
+    """The layout's headers not among the file's ``headers``, for an error line: "'H' (as 'column', closest 'H2'),
+    ..."."""
+    def one(column: str, header: str) -> str:
+        near = closest(header, headers)
+        return f"'{header}' (as '{column}'{f', closest {near!r}' if near else ''})"
+
+    return ", ".join(one(column, header) for column, header in missing)

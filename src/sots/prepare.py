@@ -303,14 +303,17 @@ def _read_part(layout: layouts.Layout, part: layouts.Part, raw: Path, book: Any 
     else:
         frame, where = _read_csv(path, [], part.header_row), str(path)
         frame.columns = [layouts.normalise_header(c) for c in frame.columns]
-    missing = [(c, h) for c, h in part.headers.items() if h not in frame.columns]
+    missing = layouts.missing_headers(part, list(frame.columns))
     if missing:
         column, header = missing[0]
         found = _row_holding(path, book, part.sheet, header)
         moved = f"; '{header}' is on row {found}: if the header row moved, set the layout's header_row to {found}" if (
             found is not None) else ""
+        # Every header not found, in the one line: a publisher renames several at once, and one a run took an hour.
+        rest = (f"; all {len(missing)} of the layout's headers not on row {part.header_row}: "
+                f"{layouts.missing_text(missing, list(frame.columns))}" if len(missing) > 1 else "")
         raise InputError(f"{where}: no column '{header}' (the layout {layout.path} reads it as '{column}'; the file's "
-                         f"headers on row {part.header_row} are {list(frame.columns)}{moved})")
+                         f"headers on row {part.header_row} are {list(frame.columns)}{moved}{rest})")
     return frame[list(dict.fromkeys(part.headers.values()))], where
 
 
@@ -350,6 +353,12 @@ def read_layout(layout: layouts.Layout, raw: Path, keep=None, key: tuple[str, ..
         if icb_code in columns:
             geography.check_icb_codes(frame.rename(columns=columns), where, columns[icb_code], columns.get("icb_name"))
         for column in [c for c in columns if c in numeric]:
+            if len(frame) and (frame[column].fillna("").str.strip() == "").all():
+                # A measure no longer published, left in the file as an empty column: the layout, not the file, is
+                # what to change.
+                raise InputError(f"{where}: column '{columns[column]}' is blank in every row (the layout "
+                                 f"{layout.path} reads it as '{column}'): not published, so leave the column out of "
+                                 "the layout and the book says so")
             within = inputs[column].bounds if inputs is not None else bounds
             frame = _numeric(frame.rename(columns={column: columns[column]}), [columns[column]], where, within
                              ).rename(columns={columns[column]: column})
