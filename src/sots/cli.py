@@ -262,5 +262,20 @@ def icbs(data_dir: ProjectData = None) -> None:
         out.print(f"{row.icb_code}  {row.icb_gss_code}  {row.icb_name}", markup=False)
 
 
+@app.command()
+@reported
+def inspect(
+    file: Annotated[Path, typer.Argument(help="A publisher's file: a workbook (.xlsx) or a CSV.")],
+    layout: Annotated[Path | None, typer.Option(
+        "--layout", help="A layout to hold it against, e.g. last year's sources/layouts/<table>/<year>.yml.")] = None,
+) -> None:
+    """List a file's sheets and the rows that look like header rows; with --layout, which of the layout's headers the
+    file has, and the closest to each it lacks. For writing a new year's layout; writes nothing."""
+    from sots import headers
+
+    for line in headers.report(file, layout):
+        out.print(line, markup=False)
+
+
 if __name__ == "__main__":
     app()
