@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sots import data
@@ -135,6 +135,10 @@ def parse(doc: Any, path: Path, table: str, sources: dict[str, dict],
     if ("sheets" in doc) == ("columns" in doc):
         raise InputError(f"{path}: expected either 'columns' (a CSV, or one sheet) or 'sheets' (a list), not "
                          f"{'both' if 'sheets' in doc else 'neither'}")
+    file = PurePosixPath(doc["file"])
+    if file.is_absolute() or ".." in file.parts:  # as written: a link inside the upstream may point anywhere
+        raise InputError(f"{path}: field 'file': expected a path inside the upstream folder (--raw), relative and "
+                         f"without '..', got {doc['file']!r}")
     if doc["source"] not in sources:
         raise InputError(f"{path}: field 'source': expected a publication listed in {CATALOGUE} "
                          f"({', '.join(sources)}), got {doc['source']!r}")

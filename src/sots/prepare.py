@@ -846,10 +846,12 @@ def write_tables(frames: dict[str, pd.DataFrame], raw_files: dict[str, list[data
     """Write every table and the data package to ``out``, all or none.
 
     Each file is written in full to a scratch folder inside ``out`` first; only when all are written are they renamed
-    into place, the data package last (:func:`sots.atomic.replace_together`). A run that fails leaves ``out`` as it
-    was; one killed outright leaves its scratch folder, which the next run removes.
+    into place, the data package last (:func:`sots.atomic.replace_together`), with a journal of the renames in the
+    scratch folder. A run that fails leaves ``out`` as it was; one killed outright leaves its scratch folder, which
+    the next run removes, after putting back every table it had replaced (:func:`recover`).
     """
     out.mkdir(parents=True, exist_ok=True)
+    recover(out)
     atomic.remove_stale(out, SCRATCH_PREFIX)
     with atomic.scratch(out, SCRATCH_PREFIX) as work:
         names = [data.TABLES[name].filename for name in frames]
@@ -857,4 +859,14 @@ def write_tables(frames: dict[str, pd.DataFrame], raw_files: dict[str, list[data
             (work / data.TABLES[name].filename).write_text(table_text(frame), encoding="utf-8")
         package = data.datapackage(work, raw_files, cited)
         (work / data.DATAPACKAGE).write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n")
-        atomic.replace_together([(work / f, out / f) for f in [*names, data.DATAPACKAGE]], backups=work)
+        atomic.replace_together([(work / f, out / f) for f in [*names, data.DATAPACKAGE]], backups=work,
+                                journal=work / atomic.JOURNAL)
+
+
+def recover(out: Path) -> list[str]:
+    """Undo what a ``sots prepare`` killed outright while it renamed its tables into ``out`` had done (its scratch
+    folder's journal lists the renames), so ``out`` is as it was before that run, not half new; a line for each run
+    undone, for the log. Every command that reads or writes ``data/`` runs this first."""
+    return [f"{out}: undid a `sots prepare` stopped while it renamed its tables ({made} of {total} files had been "
+            f"replaced); the tables are as they were before it ran" for _, made, total in
+            atomic.undo_stopped(out, SCRATCH_PREFIX)]

@@ -14,6 +14,11 @@ older edition's switcher and banner without rebuilding it, and the site works fr
 
 Each edition's ``manifest.json`` records the sha256 of every file it publishes, so a published edition can be
 checked against it (:func:`verify_manifest`).
+
+Only a folder sots made is published into (:data:`SITE`, :mod:`sots.folders`): a new or empty one, or one holding the
+marker ``.sots-site``, written by the first publish. A site built before the marker existed is recognised by what it
+holds (switcher.json, the front pages, edition folders each with its manifest.json) and marked when next published
+into.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sots import changes, data, editions
+from sots import changes, data, editions, folders
 from sots.atomic import write_atomic
 from sots.editions import Edition
 from sots.release import Release
@@ -36,6 +41,19 @@ ICON = "favicon.svg"  # copied into _static by Sphinx from html_favicon
 SWITCHER_FILE = "switcher.json"
 RETIRED = ".{edition}.retired-"  # an edition being replaced, inside the site, for the moment of the swap
 MANIFEST_FILE = "manifest.json"
+
+
+def _site_entry(path: Path) -> bool:
+    """An entry sots writes at a site's root: switcher.json, the front page and the changes page (and what a killed
+    publish leaves of them: a temporary file, a retired edition), or an edition's folder, which holds its manifest."""
+    pages = (SWITCHER_FILE, "index.html", changes.PAGE)
+    if path.name in pages or path.name.startswith(tuple(f".{page}." for page in pages)):  # write_atomic's
+        return path.is_file()
+    retired = path.name.startswith(".") and ".retired-" in path.name
+    return path.is_dir() and (retired or (path / MANIFEST_FILE).is_file())
+
+
+SITE = folders.Kind("the site (--out)", ".sots-site", folders.SITE_DEFAULT, _site_entry, SWITCHER_FILE)
 
 
 def switcher_entries(register: Sequence[Edition], published: set[str]) -> list[dict]:
@@ -166,14 +184,16 @@ def publish(staged: dict[str, Path], out: Path, register: Sequence[Edition]) -> 
     Runs under :func:`publish_lock`, so concurrent builds publish one after the other, each seeing the other's
     editions when it writes ``switcher.json``, ``index.html`` and ``changes.html``. The changes page is made before
     any edition is swapped in, from the staged editions and the published ones, so a damaged results.json or manifest
-    stops publishing with the site as it was.
+    stops publishing with the site as it was. InputError if ``out`` is a folder sots did not make (:data:`SITE`).
     """
     out.mkdir(parents=True, exist_ok=True)
     with publish_lock(out):
+        folders.check_made(out, SITE)  # `sots build` checked it before any work; this is for every other caller
         # An edition retired by a publish that was killed before it removed it; under the lock none is in use.
         for left in out.glob(RETIRED.format(edition="*") + "*"):
             shutil.rmtree(left, ignore_errors=True)
         changes_page = changes.site_page(out, register, staged, ICON)  # None only for a site with no edition
+        folders.mark(out, SITE)  # from now on, this folder is a site sots made
         published = [_swap_in(html_dir, out, edition_id) for edition_id, html_dir in staged.items()]
         ids = {e.id for e in register}
         present = {p.name for p in out.iterdir() if p.is_dir() and p.name in ids}

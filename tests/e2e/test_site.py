@@ -65,7 +65,8 @@ def test_html_has_no_off_site_src_or_href_and_no_cdn_loader(built_site):
 
 
 def test_site_has_every_edition_and_its_index_redirects_to_the_current_one(built_site):
-    assert sorted(p.name for p in built_site.iterdir()) == [*EDITIONS, "changes.html", "index.html", "switcher.json"]
+    assert sorted(p.name for p in built_site.iterdir()) == [".sots-site", *EDITIONS, "changes.html", "index.html",
+                                                            "switcher.json"]  # .sots-site: a site sots made
     index = (built_site / "index.html").read_text()
     assert f"url={CURRENT}/index.html" in index
     assert f'<link rel="icon" href="{CURRENT}/_static/favicon.svg">' in index
@@ -326,7 +327,8 @@ def test_folded_code_opens_on_request(built_site, serve, visit):
 
 def test_another_icb_builds_with_its_name_and_highlight(another_icb_site, serve, visit):
     site = another_icb_site
-    assert sorted(p.name for p in site.iterdir()) == [CURRENT, "changes.html", "index.html", "switcher.json"]
+    assert sorted(p.name for p in site.iterdir()) == [".sots-site", CURRENT, "changes.html", "index.html",
+                                                      "switcher.json"]
     figures = results(site, CURRENT)
     assert {e["icb"] for e in figures.values()} == {ANOTHER_ICB}
     v = visit(f"{serve(site)}/{CHAPTER}")

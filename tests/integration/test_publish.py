@@ -60,7 +60,8 @@ def test_two_processes_publishing_at_once_leave_every_edition_whole(tmp_path):
     for worker in workers:
         _, stderr = worker.communicate(timeout=300)
         assert worker.returncode == 0, stderr
-    assert sorted(p.name for p in out.iterdir()) == sorted([*EDITIONS, "changes.html", "index.html", "switcher.json"])
+    assert sorted(p.name for p in out.iterdir()) == sorted([*EDITIONS, "changes.html", "index.html", "switcher.json",
+                                                            publish.SITE.marker])
     page = (out / changes.PAGE).read_text()
     for edition in EDITIONS:
         assert publish.verify_manifest(out / edition) == []
