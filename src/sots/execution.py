@@ -203,7 +203,7 @@ def run(books: list[Book], executor, cache: Path | None, report: Report, root: P
         for book, source, params in wave:
             key = execcache.base_key(source, params, code, _extra(book, source, params))
             # Only a chapter that records what it reads (it takes ``build``) can be found again by its reads.
-            entry = cache and "build" in params and execcache.lookup(cache, key, _current(book))
+            entry = cache and "build" in params and execcache.lookup(cache, key, _current(book), report.warn)
             if entry:
                 execcache.restore(entry, book.outputs(source))
                 book.read[source.stem] = json.loads((entry / execcache.READS_FILE).read_text())

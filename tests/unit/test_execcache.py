@@ -156,3 +156,129 @@ def test_a_later_editions_chapters_are_keyed_on_the_report_figures_they_can_quot
     same = quotable(results())
     assert quotable(results(rows="sha256:bb", code="c2")) == same
     assert len({same, quotable(results(value=20)), quotable(results(n_icbs=40)), quotable(results(reason="r"))}) == 4
+
+
+# --- Entries are checked before they are used -------------------------------------------------------------------------
+
+A_SHA = "87428fc522803d31065e7bce3cf03fe475096631e5e07bbd7a0fde60c4cf25c7"  # sha256 of b"a\n", as sha256sum gives it
+B_SHA = "0263829989b6fd954f72baaf2fc64bc2e2f01d692d4de72986ea808f6e99813f"  # of b"b\n"
+
+
+@pytest.fixture
+def sealed(tmp_path):
+    entry = tmp_path / "entry"
+    (entry / "sub").mkdir(parents=True)
+    (entry / "a.txt").write_text("a\n")
+    (entry / "sub" / "b.txt").write_text("b\n")
+    execcache.seal(entry)
+    return entry
+
+
+def test_an_entrys_sums_list_each_file_by_its_sha256_as_sha256sum_checks_them(sealed):
+    assert (sealed / execcache.SUMS).read_text() == f"{A_SHA}  a.txt\n{B_SHA}  sub/b.txt\n"
+    assert execcache.damage(sealed) is None
+
+
+@pytest.mark.parametrize(("spoil", "reason"), [
+    (lambda e: (e / "a.txt").write_text("A\n"), "a.txt differs from its recorded sha256"),
+    (lambda e: (e / "sub" / "b.txt").write_text(""), "sub/b.txt differs from its recorded sha256"),  # cut
+    (lambda e: (e / "sub" / "b.txt").unlink(), "sub/b.txt is missing"),
+    (lambda e: (e / "sub" / "c.csv").write_text("c\n"), "sub/c.csv is not in its SHA256SUMS"),
+    (lambda e: (e / "sub" / "link").symlink_to(e / "nowhere"), "sub/link is not in its SHA256SUMS"),
+    (lambda e: (e / execcache.SUMS).unlink(), "SHA256SUMS is missing"),  # also an entry of an earlier sots
+    (lambda e: (e / execcache.SUMS).write_text(f"{A_SHA} a.txt\n"), "SHA256SUMS is unreadable"),
+    (lambda e: (e / execcache.SUMS).write_bytes(b"\xff\xfe"), "SHA256SUMS is unreadable"),
+    (lambda e: (e / execcache.SUMS).write_text(f"{A_SHA}  a.txt\n"), "sub/b.txt is not in its SHA256SUMS"),  # cut
+])
+def test_a_changed_cut_missing_or_added_file_or_a_bad_sums_list_is_damage(sealed, spoil, reason):
+    spoil(sealed)
+    assert execcache.damage(sealed) == reason
+
+
+def test_a_damaged_chapter_entry_is_removed_with_one_warning_and_stored_again_whole(tmp_path):
+    cache, reads = tmp_path / "cache", {"tables": {"t": {"rows": "sha256:1", "sources": "sha256:2"}}, "titles": {}}
+    other = execcache.store(cache, "k", {"tables": {}, "titles": {}}, _outputs(tmp_path / "other"))
+    entry = execcache.store(cache, "k", reads, _outputs(tmp_path / "made"))
+    (entry / "fragment.json").write_text('{"x": 2}')
+    warned = []
+    assert execcache.lookup(cache, "k", lambda r: reads, warned.append) is None
+    assert warned == [f"warning: {entry}: cache entry damaged (fragment.json differs from its recorded sha256); "
+                      "removed, the chapter runs again"]
+    assert not entry.exists() and execcache.damage(other) is None  # the other entry under the key is not touched
+    assert sorted(p.name for p in (cache / "k").iterdir()) == [other.name]  # nothing left over from the removal
+    assert execcache.store(cache, "k", reads, _outputs(tmp_path / "made")) == entry
+    assert execcache.lookup(cache, "k", lambda r: reads, warned.append) == entry and len(warned) == 1
+
+
+def test_an_entry_of_an_earlier_sots_with_no_sums_is_never_used(tmp_path):
+    cache, reads = tmp_path / "cache", {"tables": {}, "titles": {}}
+    entry = execcache.store(cache, "k", reads, _outputs(tmp_path / "made"))
+    (entry / execcache.SUMS).unlink()
+    warned = []
+    assert execcache.lookup(cache, "k", lambda r: r, warned.append) is None
+    assert warned == [f"warning: {entry}: cache entry damaged (SHA256SUMS is missing); removed, the chapter runs again"]
+    assert not entry.exists()
+
+
+def test_storing_over_an_entry_no_lookup_could_read_replaces_it(tmp_path):
+    cache, reads = tmp_path / "cache", {"tables": {}, "titles": {}}
+    entry = execcache.store(cache, "k", reads, _outputs(tmp_path / "made"))
+    (entry / execcache.READS_FILE).write_text("{")  # unreadable: not found, so the chapter runs and is stored again
+    assert execcache.lookup(cache, "k", lambda r: r, pytest.fail) is None
+    assert execcache.store(cache, "k", reads, _outputs(tmp_path / "made")) == entry
+    assert execcache.damage(entry) is None and execcache.lookup(cache, "k", lambda r: r, pytest.fail) == entry
+
+
+def test_a_damaged_book_is_removed_with_one_warning_and_not_fetched(tmp_path):
+    html, cache = tmp_path / "html", tmp_path / "cache"
+    html.mkdir()
+    (html / "intro.html").write_text("<h1>A</h1>")
+    execcache.keep_book(cache, "key", html)
+    kept = cache / execcache.BOOKS / "key"
+    (kept / execcache.BOOK_HTML / "intro.html").write_text("<h1>A</h1><p>inserted</p>")
+    warned = []
+    assert not execcache.fetch_book(cache, "key", tmp_path / "out", warned.append)
+    assert warned == [f"warning: {kept}: cache entry damaged (html/intro.html differs from its recorded sha256); "
+                      "removed, the book is built again"]
+    assert not kept.exists() and not (tmp_path / "out").exists()
+    execcache.keep_book(cache, "key", html)
+    assert execcache.fetch_book(cache, "key", tmp_path / "out", pytest.fail)
+    assert (tmp_path / "out" / "intro.html").read_text() == "<h1>A</h1>"
+
+
+def test_a_cut_vega_bundle_or_one_of_an_earlier_sots_is_removed_with_one_warning_and_made_again(tmp_path, monkeypatch):
+    import hashlib
+
+    from sots import charts
+
+    made = []
+    monkeypatch.setattr(charts, "offline_bundle", lambda: made.append(1) or "/* vega */")
+    execcache.vega_bundle(tmp_path)
+    (kept,) = (tmp_path / "vega").iterdir()
+    versions, recorded, _ = kept.name.rsplit(".", 2)
+    assert recorded == hashlib.sha256(b"/* vega */").hexdigest()
+    kept.write_text("/* ve")
+    earlier = tmp_path / "vega" / f"{versions}.js"  # an earlier sots's name, with no digest in it
+    earlier.write_text("/* vega */")
+    another = tmp_path / "vega" / "vl-convert-0.1-vega-lite-v1.js"  # another version's: not this build's to judge
+    another.write_text("x")
+    warned = []
+    assert execcache.vega_bundle(tmp_path, warned.append) == "/* vega */" and made == [1, 1]
+    assert sorted(warned) == [  # a hex digit sorts before the "js" of the earlier name
+        f"warning: {kept}: cache entry damaged (it differs from the sha256 its name records); removed, the bundle is "
+        "made again",
+        f"warning: {earlier}: cache entry damaged (its name records no sha256); removed, the bundle is made again"]
+    assert sorted(p.name for p in (tmp_path / "vega").iterdir()) == sorted([kept.name, another.name])
+    assert execcache.vega_bundle(tmp_path, pytest.fail) == "/* vega */" and made == [1, 1]
+
+
+def test_a_damaged_entry_that_is_a_link_loses_the_link_never_what_it_points_to(tmp_path):
+    cache, reads = tmp_path / "cache", {"tables": {}, "titles": {}}
+    elsewhere = execcache.store(tmp_path / "elsewhere", "k", reads, _outputs(tmp_path / "made"))
+    (elsewhere / "fragment.json").write_text("{}\n")
+    (cache / "k").mkdir(parents=True)
+    link = cache / "k" / elsewhere.name
+    link.symlink_to(elsewhere)
+    warned = []
+    assert execcache.lookup(cache, "k", lambda r: r, warned.append) is None and len(warned) == 1
+    assert not link.exists() and not link.is_symlink() and (elsewhere / "fragment.json").read_text() == "{}\n"
