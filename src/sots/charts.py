@@ -20,6 +20,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
+from sots import escape
 from sots.claims import STATUS_COLOURS
 from sots.palette import CATEGORICAL, FOCAL, OTHERS, REFERENCE
 from sots.prose import listed, ordinal
@@ -241,8 +242,11 @@ class Table:
     def __init__(self, df: pd.DataFrame, formats: dict[str, str], wrap: tuple[str, ...] = (), missing: str = "–"):
         self.df = df
         digest = hashlib.sha256("|".join(map(str, df.columns)).encode()).hexdigest()[:8]
+        # A Styler writes each cell's text into the HTML as it is: text from the data (a publisher, an ICB's name) is
+        # escaped here, once, so it reads as typed and is never markup. Numbers are formatted as numbers below.
+        shown = df.map(lambda v: escape.html(v) if isinstance(v, str) else v)
         self.styler = (
-            df.style.format(number_formats(df, formats), na_rep=missing).hide(axis="index").set_uuid(f"t{digest}")
+            shown.style.format(number_formats(df, formats), na_rep=missing).hide(axis="index").set_uuid(f"t{digest}")
             .set_table_attributes('class="sots-table"')
         )
         if wrap:  # long unbroken text, such as an address, may break anywhere rather than run off the page

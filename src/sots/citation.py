@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from sots import escape
 from sots.errors import InputError
 from sots.prose import listed
 
@@ -42,7 +43,11 @@ def author_names(cff: dict) -> str:
 
 def text(cff: dict, edition: str, icb_name: str) -> str:
     """The citation as one Markdown sentence, naming the release and the edition (e.g. 'The sots contributors (2026).
-    *sots: …*, version 2026.1, edition 2024-25, built for NHS Lancashire and South Cumbria ICB.')."""
-    year = str(cff["date-released"])[:4]
-    return (f"{author_names(cff)} ({year}). *{cff['title']}*, version {cff['version']}, edition {edition}, built for "
-            f"{icb_name}.")
+    *sots: …*, version 2026.1, edition 2024-25, built for NHS Lancashire and South Cumbria ICB.').
+
+    The file's fields and ``icb_name`` (raw text, from the register and the data) are escaped here, where they meet
+    the sentence's Markdown (:func:`sots.escape.markdown`): a title reads as typed, and nothing in it is markup."""
+    year = escape.markdown(str(cff["date-released"])[:4])
+    title, version, authors = (escape.markdown(str(v)) for v in (cff["title"], cff["version"], author_names(cff)))
+    return (f"{authors} ({year}). *{title}*, version {version}, edition {escape.markdown(edition)}, built for "
+            f"{escape.markdown(icb_name)}.")

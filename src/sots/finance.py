@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from sots import claims
+from sots import claims, escape
 from sots.prose import listed
 
 # Published units -> £ millions per unit.
@@ -102,8 +102,10 @@ def report_figures(edition: str, icb_code: str) -> ReportFigures | None:
 
 
 def claims_markdown(report: ReportFigures, claims: tuple[str, ...]) -> str:
-    """The report's own words for the given claims (e.g. ("F2", "F3")), one bullet each, with the claim id."""
-    return "\n".join(f"- {f['says']} ({f['claim']})" for f in report.figures.values() if f["claim"] in claims)
+    """The report's own words for the given claims (e.g. ("F2", "F3")), one bullet each, with the claim id: Markdown,
+    the register's words escaped (:func:`sots.escape.markdown`)."""
+    return "\n".join(f"- {escape.markdown(f['says'])} ({escape.markdown(f['claim'])})" for f in report.figures.values()
+                     if f["claim"] in claims)
 
 
 # --- Published figures ----------------------------------------------------------------------------------------------

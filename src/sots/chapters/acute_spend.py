@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 from IPython.display import Markdown
 
-from sots import benchmark, charts, claims, data, finance, geography
+from sots import benchmark, charts, claims, data, escape, finance, geography
 from sots.chapter import Chapter
 from sots.prose import ordinal
 
@@ -119,7 +119,7 @@ def record(ch: Chapter, year: str, unit_cost_year: str, population_year: int) ->
     reported_about = ch.reported_about
 
     ch.glue("report_claim", Markdown(claim_intro(
-        f"The report this book checks, {report.citation()}, says:\n\n"
+        f"The report this book checks, {escape.markdown(report.citation())}, says:\n\n"
         + finance.claims_markdown(report, tuple(c["id"] for c in ch.claims())), ch.who, reported_about,
         ch.about_report)))
     glue_prose(ch, row, england.iloc[0], year, unit_cost_year, population_year, len(acute), no_ga)
@@ -142,8 +142,8 @@ def claim_intro(quoted: str, who: str, reported_about: str, about_report: bool) 
     (``reported_about``) that the claim is not this ICB's (``who``), so its ranks are shown, not graded."""
     if about_report:
         return quoted
-    return (f"{quoted}\n\nThat claim is about {reported_about}. This page is built for {who}: it shows its own ranks "
-            "and does not grade them against the claim.")
+    return (f"{quoted}\n\nThat claim is about {escape.markdown(reported_about)}. This page is built for "
+            f"{escape.markdown(who)}: it shows its own ranks and does not grade them against the claim.")
 
 
 GA_MEASURES = ("acute_cost_per_ga_weighted_head_gbp", "acute_trust_opex_per_ga_weighted_head_gbp")  # need G&A WP
@@ -236,8 +236,8 @@ def ga_finding(row: pd.Series, england: pd.Series, no_ga: str | None) -> str:
     """The key finding per G&A weighted head (Markdown): the focal ICB's estimate (£), rank and England's, and its
     G&A need index; or why there is none (``no_ga``). ``row`` is its :func:`sots.benchmark.acute_spend_measures`
     row, ``england`` England's :func:`sots.benchmark.acute_spend_england` row."""
-    if no_ga:
-        return f"{no_ga[:-1]}, so there is no estimate per general and acute (G&A) need-weighted head."
+    if no_ga:  # a sentence of text, with the ICB's name: Markdown here
+        return f"{escape.markdown(no_ga[:-1])}, so there is no estimate per general and acute (G&A) need-weighted head."
     m = NAMED
     index = row["ga_weighted_persons"] / row["registered_population_persons"]
     england_text = f"£{england[m.key]:,.0f}" if pd.notna(england[m.key]) else "not published"
@@ -287,11 +287,13 @@ def verdict_text(who: str, verdict: claims.Verdict | None, acute: pd.DataFrame, 
     ``verdict`` is None when the report is about another ICB (``reported_about``, its short name). ``acute`` is
     every ICB's estimate in this edition, ``england`` England's, ``ranks`` the focal ICB's ranks on every measure and
     ``icb`` its code. In a later edition than the report's (``later``), the verdict is on the report's year: its rank
-    (and £) lead, then what this edition's data give (:class:`Later`), each named by its year.
+    (and £) lead, then what this edition's data give (:class:`Later`), each named by its year. Markdown: the names
+    (text, from the data) are escaped where they are put in it.
     """
+    name = escape.markdown(who)
     if verdict is None:
-        return (f"The report's claim is about {reported_about}, so there is no claimed rank to check for {who}; its "
-                "ranks are shown below.")
+        return (f"The report's claim is about {escape.markdown(reported_about)}, so there is no claimed rank to check "
+                f"for {name}; its ranks are shown below.")
     # The register's comparison of the stated rank with the estimate's; without one (the figure not computed, or a
     # register naming another figure) the prose says only what the verdict says.
     check = next((c for c in verdict.checks if c.figure == NAMED.rank_key), None)
@@ -300,12 +302,12 @@ def verdict_text(who: str, verdict: claims.Verdict | None, acute: pd.DataFrame, 
     row = acute.set_index("icb_code").loc[icb]
     per_head = ordinal(int(row["acute_cost_per_head_rank"]))
     if later is None:  # the report's own edition: the verdict's figures are this edition's
-        return (f"{LEADS[verdict.status]} On the activity-based estimate of acute cost per G&A weighted head, {who} "
+        return (f"{LEADS[verdict.status]} On the activity-based estimate of acute cost per G&A weighted head, {name} "
                 f"ranks {ordinal(int(check.computed))} of {len(acute)} at £{row[NAMED.key]:,.0f}"
                 f"{estimate_text(who, check, acute, england, row)} Per resident head, before weighting for need, it "
                 f"ranks {per_head}. {other_measures_text(ranks, check)}")
     text = (f"{LEADS[verdict.status]} On the activity-based estimate of acute cost per G&A weighted head for "
-            f"{later.report_year}, the report's year, {who} ranks {ordinal(int(check.computed))}"
+            f"{later.report_year}, the report's year, {name} ranks {ordinal(int(check.computed))}"
             + (f" of {later.n_icbs}" if later.n_icbs else "") + (f" at £{later.gbp:,.0f}" if later.gbp is not None
                                                                 else "") + ".")
     text += f" {later.since}" if later.since else ""
@@ -320,7 +322,8 @@ def verdict_text(who: str, verdict: claims.Verdict | None, acute: pd.DataFrame, 
 
 def estimate_text(who: str, check: claims.Check, acute: pd.DataFrame, england: pd.Series, row: pd.Series) -> str:
     """After the focal ICB's estimate per G&A weighted head (£, ``row`` of ``acute``): how far it is from England's
-    (per cent), and, when the claim does not hold, from the ICB at the stated rank; a sentence ending, from " (".
+    (per cent), and, when the claim does not hold, from the ICB at the stated rank; a sentence ending, from " ("
+    (Markdown: the names escaped here).
     """
     per_ga, eng = row[NAMED.key], england[NAMED.key]
     text = (f" (England £{eng:,.0f}, {abs(per_ga / eng - 1) * 100:.1f}% {'below' if per_ga < eng else 'above'})."
@@ -329,8 +332,9 @@ def estimate_text(who: str, check: claims.Check, acute: pd.DataFrame, england: p
         claimed = int(check.stated)
         at_claim = benchmark.value_at_rank(acute, NAMED.key, NAMED.rank_key, claimed)
         gap = (per_ga / at_claim[NAMED.key] - 1) * 100
-        text += (f" The {ordinal(claimed)} highest, {at_claim['short_name']}, is "
-                 f"£{at_claim[NAMED.key]:,.0f}: {who} is {abs(gap):.1f}% {'below' if gap < 0 else 'above'} it.")
+        text += (f" The {ordinal(claimed)} highest, {escape.markdown(at_claim['short_name'])}, is "
+                 f"£{at_claim[NAMED.key]:,.0f}: {escape.markdown(who)} is {abs(gap):.1f}% "
+                 f"{'below' if gap < 0 else 'above'} it.")
     return text
 
 
@@ -359,22 +363,23 @@ def trust_text(who: str, year: str, trow: pd.Series | None, n_trusts: int, n_icb
                no_ga: str | None = None) -> str:
     """The acute trusts' finding: their spend in ``year`` (£ million, £ per head, ranks among ``n_icbs`` ICBs), or why
     there is none. ``trow`` as for :func:`record_trusts`; ``n_trusts`` how many acute trusts the ICB hosts; ``no_ga``
-    why there is no measure per G&A weighted head, None if there is."""
+    why there is no measure per G&A weighted head, None if there is. Markdown: the names escaped here."""
     if trow is not None:
         text = (
-            f"The {n_trusts} acute trusts {who} hosts spent £{trow['acute_trust_opex_gbp'] / 1e6:,.1f}m in {year}: "
+            f"The {n_trusts} acute trusts {escape.markdown(who)} hosts spent "
+            f"£{trow['acute_trust_opex_gbp'] / 1e6:,.1f}m in {year}: "
             f"£{trow['acute_trust_opex_per_head_gbp']:,.0f} per registered head, the "
             f"{ordinal(int(trow['acute_trust_opex_per_head_rank']))} highest of the {n_icbs} ICBs the trust "
             "file names by their own code"
         )
         if no_ga:
-            return f"{text}. {no_ga}"
+            return f"{text}. {escape.markdown(no_ga)}"
         return (f"{text}, and £{trow['acute_trust_opex_per_ga_weighted_head_gbp']:,.0f} per G&A weighted head "
                 f"({ordinal(int(trow['acute_trust_opex_per_ga_weighted_head_rank']))}).")
     if not year_covered:
         return f"The trust accounts here do not cover {year}, so there is no acute trust measure for that year."
-    return (f"The trust file assigns {who}'s trusts to a 2026 merged-ICB code, so their spending cannot be set against "
-            "this ICB's population; there is no acute trust measure for it.")
+    return (f"The trust file assigns {escape.markdown(who)}'s trusts to a 2026 merged-ICB code, so their spending "
+            "cannot be set against this ICB's population; there is no acute trust measure for it.")
 
 
 def claim_label(claimed: int | None) -> str:
@@ -443,7 +448,7 @@ def host_trusts(spend: AcuteSpend, who: str):
     where the trust accounts lack the year, the chapter says so above the ranking and need not show this."""
     if len(spend.focal_trusts):
         return charts.table(*host_trusts_table(spend.focal_trusts, spend.year))
-    return Markdown(no_host_trusts(who, spend.year, spend.trust_year_covered))
+    return Markdown(escape.markdown(no_host_trusts(who, spend.year, spend.trust_year_covered)))
 
 
 LEAGUE_COLUMNS = {

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from IPython.display import Markdown
 
-from sots import claims, demand, geography, verdicts
+from sots import claims, demand, escape, geography, verdicts
 from sots.chapter import Chapter
 from sots.geography import Component
 from sots.prose import listed
@@ -364,11 +364,12 @@ def search(ch: Chapter, bd: BedDays) -> Search:
 def glue_no_search(ch: Chapter, bd: BedDays) -> None:
     """For another ICB than the report's: say once why the search is not made here, glue the projection's uncertainty
     as the key finding in its place, and what the chapter's own figures use."""
+    about, who = escape.markdown(ch.reported_about), escape.markdown(ch.who)  # names from the data, in Markdown
     ch.glue("search_intro", Markdown(
-        f"The report's four bed-day figures are {ch.reported_about}'s. Which method produced them can be asked only "
-        f"of {ch.reported_about}'s own data, so the search for it is made in that ICB's book, not in this one."))
+        f"The report's four bed-day figures are {about}'s. Which method produced them can be asked only "
+        f"of {about}'s own data, so the search for it is made in that ICB's book, not in this one."))
     ch.glue("search_findings", Markdown(
-        f"For {ch.who}, every figure in this chapter uses all bed days, the principal projection, this book's "
+        f"For {who}, every figure in this chapter uses all bed days, the principal projection, this book's "
         f"footprint and a {bd.base_year} base."))
     ch.glue("search_finding", Markdown(uncertainty_finding(bd)))
 

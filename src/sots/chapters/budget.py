@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import Markdown
 
-from sots import budget, claims, demand, geography, verdicts
+from sots import budget, claims, demand, escape, geography, verdicts
 from sots.chapter import Chapter
 
 CLAIM = "hospital_budget_growth_2038_pct"  # the register's key of the claim this chapter checks
@@ -152,10 +152,10 @@ def later_growth(ch: Chapter, b: Budget, verdict: claims.Verdict) -> str:
 
 def scenario_finding(ch: Chapter, b: Budget) -> str:
     """For another ICB than the report's: what the report's stated rise, named as its own ICB's, would need here as a
-    scenario, with no verdict (Markdown)."""
+    scenario, with no verdict (Markdown, the names from the data escaped)."""
     return (f"As a scenario, a rise of {b.claimed_pct:g}% by {b.target_year} (the report's figure for "
-            f"{ch.reported_about}) would need {ch.who}'s hospital costs per person to grow by "
-            f"**{b.implied_growth * 100:.2f}% a year** for {b.years} years on top of demography.")
+            f"{escape.markdown(ch.reported_about)}) would need {escape.markdown(ch.who)}'s hospital costs per person "
+            f"to grow by **{b.implied_growth * 100:.2f}% a year** for {b.years} years on top of demography.")
 
 
 def implied_text(ch: Chapter, b: Budget) -> str:

@@ -23,7 +23,7 @@ import altair as alt
 import pandas as pd
 from IPython.display import Markdown
 
-from sots import benchmark, charts, claims, finance, verdicts
+from sots import benchmark, charts, claims, escape, finance, verdicts
 from sots.chapter import Chapter
 from sots.prose import clause
 from sots.results import year_suffix
@@ -57,7 +57,7 @@ class Finance:
     """What the chapter's charts and tables draw on, for the edition's year."""
 
     year: str  # the edition's financial year, e.g. "2023/24"
-    unpublished: str  # the sentence shown where no published figure exists for the ICB
+    unpublished: str  # the sentence shown where no published figure exists for the ICB (Markdown)
     report: finance.ReportFigures | None  # the report's figures, if the report is the focal ICB's
     bases: pd.DataFrame  # each allocation base (£ millions): finance.funding_bases
     shares: pd.DataFrame | None  # savings as a share of each base, against the report's: finance.savings_shares
@@ -162,11 +162,13 @@ def unpublished(figures: pd.DataFrame, icb_code: str, who: str, year: str, repor
 
 def intro(ch: Chapter, stated: finance.ReportFigures) -> str:
     """The report's own words for the chapter's claims (from the register), and whom the page is built for."""
-    text = (f"The report this book checks, {stated.citation()} ({stated.period}), says:\n\n"
+    text = (f"The report this book checks, {escape.markdown(stated.citation())} ({escape.markdown(stated.period)}), "
+            "says:\n\n"
             + finance.claims_markdown(stated, tuple(c["id"] for c in ch.claims())))
     if stated.icb_code != ch.icb:
-        text += (f"\n\nThose figures are for {ch.reported_about}. This page is built for {ch.who}: it shows what the "
-                 f"public data give for it, and says where a figure exists only for {ch.reported_about}.")
+        about, who = escape.markdown(ch.reported_about), escape.markdown(ch.who)
+        text += (f"\n\nThose figures are for {about}. This page is built for {who}: it shows what the public data "
+                 f"give for it, and says where a figure exists only for {about}.")
     return text
 
 
@@ -216,8 +218,8 @@ def record(ch: Chapter, year: str) -> Finance:
     budget_text, acute_trusts, split = record_budget(ch, opex, figures, report, total, totals, year, quoted,
                                                      unsummed.get("total_allocation"), unsummable)
     ch.glue("budget_findings", Markdown(budget_text))
-    return Finance(year=year, unpublished=missing, report=report, bases=bases, shares=shares, deficits=deficits,
-                   support=finance.support_received(figures, ch.icb), acute_trusts=acute_trusts,
+    return Finance(year=year, unpublished=escape.markdown(missing), report=report, bases=bases, shares=shares,
+                   deficits=deficits, support=finance.support_received(figures, ch.icb), acute_trusts=acute_trusts,
                    budget_split=split, quoted=quoted.rows())
 
 
@@ -242,16 +244,16 @@ def record_savings(ch: Chapter, figures: pd.DataFrame, report: finance.ReportFig
                           *(f"savings_share_of_{base}_pct" for base in bases["base"])]:
             ch.not_computed(figure_id, why_not)
         for_reference = " NHS England's allocation bases for the ICB are shown below for reference."
-        if not later:
-            return why_not, why_not + for_reference, None
+        if not later:  # why_not is text, with the ICB's name: the findings are Markdown
+            return escape.markdown(why_not), escape.markdown(why_not) + for_reference, None
         # The report's verdicts stand on its own year's figures; this year's are not published yet.
-        yet = f"{why_not[:-1]} yet."
+        yet = escape.markdown(f"{why_not[:-1]} yet.")
         return (f"{on_report_year([ch.verdict(k) for k in SAVINGS_KEYS], ch.report_year)} {yet}",
                 f"{on_report_year([ch.verdict(SHARE_KEY)], ch.report_year)} {yet}{for_reference}", None)
     source = quoted.cite("savings_delivered", year)
     ch.figure("savings_delivered_gbp_m", sav["delivered_gbp_m"], unit="GBP million", year=year,
               method=f"Published outturn of savings delivered ({source}).")
-    text = f"The system delivered **£{sav['delivered_gbp_m']:,.1f}m** of savings in {year} ({source})"
+    text = f"The system delivered **£{sav['delivered_gbp_m']:,.1f}m** of savings in {year} ({escape.markdown(source)})"
     if sav["plan_gbp_m"] is not None:
         quoted.cite("savings_shortfall_vs_plan", year)
         text += (f", £{sav['shortfall_gbp_m']:,.1f}m short of a plan of £{sav['plan_gbp_m']:,.1f}m: "
@@ -266,7 +268,7 @@ def record_savings(ch: Chapter, figures: pd.DataFrame, report: finance.ReportFig
         ch.not_computed("savings_recurrent_pct", f"No published figure gives the recurrent savings of {ch.who} in "
                         f"{year}.")
     if report is None:
-        return text, f"No report of {ch.who}'s states a share of funding to check.", None
+        return text, f"No report of {escape.markdown(ch.who)}'s states a share of funding to check.", None
     stated_share = report.value(SHARE_KEY)
     implied = ch.figure("savings_implied_funding_base_gbp_m",
                         finance.implied_base_gbp_m(sav["delivered_gbp_m"], stated_share), unit="GBP million",
@@ -352,7 +354,8 @@ def base_findings(shares: pd.DataFrame, delivered_gbp_m: float, stated_pct: floa
 def record_agency(ch: Chapter, report: finance.ReportFigures | None) -> str:
     """Record the report's agency saving annualised (£ millions a year); return the finding."""
     if report is None:
-        return f"The report's agency saving is for {ch.reported_about}; none is stated for {ch.who}."
+        return (f"The report's agency saving is for {escape.markdown(ch.reported_about)}; none is stated for "
+                f"{escape.markdown(ch.who)}.")
     agency, saving = report.figures["agency_savings"], report.gbp_m("agency_savings")
     annual = ch.figure("agency_savings_annualised_gbp_m", finance.annualise(saving, agency["months"]),
                        unit="GBP million per year", method=f"The report's agency saving over {agency['months']} "
@@ -383,7 +386,7 @@ def record_deficits(ch: Chapter, figures: pd.DataFrame, report: finance.ReportFi
         ch.not_computed(f"deficit_above_control_total_gbp_m{year_suffix(year)}",
                         f"No published deficit and control total of {ch.who} for {year}.")
     if deficits.empty:
-        return missing, deficits
+        return escape.markdown(missing), deficits
     control = None
     if report is not None:
         control = (report.figures["system_control_total_deficit"]["year"], report.gbp_m("system_control_total_deficit"),
@@ -393,7 +396,7 @@ def record_deficits(ch: Chapter, figures: pd.DataFrame, report: finance.ReportFi
                     for y, rows in deficits.groupby("year"))
     measures = [m for m, _, _ in finance.DEFICIT_OUTTURNS] + ["system_control_total_deficit", *finance.SUPPORT_MEASURES]
     quoted.ids += list(figures.loc[(figures["icb_code"] == ch.icb) & figures["measure"].isin(measures), "figure_id"])
-    return text + " Sources: " + "; ".join(sorted(set(deficits["source"]))) + ".", deficits
+    return text + " Sources: " + "; ".join(map(escape.markdown, sorted(set(deficits["source"])))) + ".", deficits
 
 
 def outturn_text(year: str, out: pd.Series) -> str:
@@ -501,12 +504,12 @@ def record_budget(ch: Chapter, opex: pd.DataFrame, figures: pd.DataFrame, report
         why_not = (f"the trust accounts here do not cover {year}" if year not in set(opex["year"]) else
                    f"the trust file names no acute trust hosted by {ch.who} in {year} (its trusts carry a 2026 "
                    "merged-ICB code)")
-        text += f" The hospital share cannot be computed: {why_not}."
+        text += f" The hospital share cannot be computed: {escape.markdown(why_not)}."
         for figure_id in ("acute_trust_opex_gbp_m", "hospital_share_of_budget_pct"):
             ch.not_computed(figure_id, why_not[0].upper() + why_not[1:] + ".")
     if report is None:
-        return (f"{text} The report's budget and hospital share are {ch.reported_about}'s, so they are not set against "
-                f"{ch.who}'s figures.", acute_trusts, pd.DataFrame(split))
+        return (f"{text} The report's budget and hospital share are {escape.markdown(ch.reported_about)}'s, so they "
+                f"are not set against {escape.markdown(ch.who)}'s figures.", acute_trusts, pd.DataFrame(split))
     budget, pct = report.gbp_m("budget"), report.value("hospital_share_of_budget_pct")
     split[:0] = [{"label": "Report: the budget", "value_gbp_m": budget, "kind": "report"},
                  {"label": f"Report: {pct:g}% of the budget, on hospitals", "value_gbp_m": budget * pct / 100,
@@ -530,7 +533,7 @@ def record_budget(ch: Chapter, opex: pd.DataFrame, figures: pd.DataFrame, report
                          "value_gbp_m": finance.to_gbp_m(running["value"], running["unit"]), "kind": "published page"})
         text += (f" Earlier, the ICB's chief executive put the running budget at about £{running['value']:g}bn"
                  + (f", {share['value']:g}% of it on hospitals" if share is not None else "")
-                 + f" ({quoted.cite('running_budget')}).")
+                 + f" ({escape.markdown(quoted.cite('running_budget'))}).")
         if share is not None:
             quoted.cite("share_spent_on_hospitals")
     return text, acute_trusts, pd.DataFrame(split)
