@@ -51,7 +51,7 @@ from sots.data import project_root
 from sots.downloads import DOWNLOADS_FOLDER
 from sots.editions import Edition
 from sots.errors import BuildError, InputError, refuse
-from sots.pipeline import Parameters, chapter_overrides, chapter_parameters, notebooks_in_toc, pages_in_toc
+from sots.pipeline import Parameters, chapter_overrides, chapter_parameters, notebooks_in_toc, pages_in_toc, read_toc
 from sots.publish import ICON, MANIFEST_FILE, SWITCHER_FILE, manifest, publish, redirect_page, sha256_file
 from sots.release import Release
 from sots.render import render
@@ -340,7 +340,8 @@ def build(
     focal = geography.resolve_icb(icb, lookup)
     tables = {name: data.load(name, data_dir) for name in YEAR_TABLES}
     refuse([line for e in chosen for line in editions.missing_data_years(e, tables)], f"{editions.EDITIONS_FILE}: ")
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    toc = read_toc(root)
+    refuse(claims.unknown_chapters(claims_register, pages_in_toc(toc), root, claims_path))
     sources = [root / f"{name}.ipynb" for name in notebooks_in_toc(toc)]
     if overrides:  # a wrong name or value stops the build before any work, like a wrong ICB code
         allowed = assumptions.limits(tables["population_projection"], focal.icb_gss_code)

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from sots import data, geography
 from sots.errors import SotsError
@@ -24,8 +25,10 @@ from sots.prepare import DEFAULT_RAW
 from sots.prepare import prepare as prepare_tables
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+# Every line is printed as the text it is: no markup, emoji codes or highlighting, so a path, an ICB or a cell that
+# holds "[x]", "[/]" or ":smile:" is shown, and never read as styling (a stray "[/]" would end in Rich's MarkupError).
+err = Console(stderr=True, markup=False, emoji=False, highlight=False, soft_wrap=True)
+out = Console(markup=False, emoji=False, highlight=False, soft_wrap=True)
 
 DataDir = Annotated[Path, typer.Option("--data", help="Folder of prepared tables.")]
 ProjectData = Annotated[
@@ -68,9 +71,9 @@ def _terminate_like_interrupt() -> Iterator[None]:
 
 
 def _say(first: str, rest: list[str], code: int) -> None:
-    err.print(f"[bold red]error:[/] {first}", markup=True)
+    err.print(Text.assemble(("error:", "bold red"), " ", first))
     for line in rest:
-        err.print(line, markup=False)
+        err.print(line)
     raise typer.Exit(code)
 
 
@@ -220,7 +223,7 @@ def check(
     root = data.project_root()
     chosen = register.get(register.load(root / register.EDITIONS_FILE), edition) if edition else (
         register.current(register.load(root / register.EDITIONS_FILE)))
-    code = icb.upper()
+    code = geography.resolve_icb(icb, geography.icb_reference()).icb_code  # a typo is named, not looked for
     results = golden.built_results(site, chosen.id, code)
     path = golden.golden_path(root, chosen.id, code)
     shown = path.relative_to(root)
@@ -229,16 +232,16 @@ def check(
         changes = golden.drift(previous or {}, results, exact=True)
         golden.write(path, golden.from_results(results, chosen.id, code, previous))
         for line in golden.table(changes) if changes else []:
-            out.print(line, markup=False)
-        out.print(f"wrote {shown}: {len(changes)} figure(s) changed, {len(results)} in all", markup=False)
+            out.print(line)
+        out.print(f"wrote {shown}: {len(changes)} figure(s) changed, {len(results)} in all")
         return
     rows = golden.drift(golden.read(path), results)
     if rows:
         for line in golden.table(rows):
-            out.print(line, markup=False)
+            out.print(line)
         raise SotsError(f"{len(rows)} figure(s) of {chosen.id} for {code} differ from {shown} "
                         "(a deliberate change: `sots check --update`, then commit the file)")
-    out.print(f"{chosen.id} {code}: all {len(results)} figures match {shown}", markup=False)
+    out.print(f"{chosen.id} {code}: all {len(results)} figures match {shown}")
 
 
 @app.command()
@@ -250,7 +253,7 @@ def editions() -> None:
     listed = register.load(data.project_root() / register.EDITIONS_FILE)
     for e in listed:
         years = ", ".join(f"{k} {v}" for k, v in e.inputs.items())
-        out.print(f"{e.id}  {e.status:<8}  {years}  {e.title}", markup=False)
+        out.print(f"{e.id}  {e.status:<8}  {years}  {e.title}")
 
 
 @app.command()
@@ -259,7 +262,7 @@ def icbs(data_dir: ProjectData = None) -> None:
     """List every ICB's codes and name."""
     lookup = data.load("icb_lookup", data_dir or data.project_root() / "data")
     for row in lookup.itertuples():
-        out.print(f"{row.icb_code}  {row.icb_gss_code}  {row.icb_name}", markup=False)
+        out.print(f"{row.icb_code}  {row.icb_gss_code}  {row.icb_name}")
 
 
 @app.command()
@@ -274,7 +277,7 @@ def inspect(
     from sots import headers
 
     for line in headers.report(file, layout):
-        out.print(line, markup=False)
+        out.print(line)
 
 
 if __name__ == "__main__":
