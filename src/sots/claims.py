@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sots import geography
 from sots import schema as schemas
 from sots.data import project_root
 from sots.errors import InputError, parse_yaml
@@ -33,6 +34,7 @@ from sots.palette import OTHERS, PALETTE
 
 REGISTER = "claims.yml"
 SCHEMA = "claims.schema.json"
+CLAIMS_PAGE = "notebooks/claims"  # the book's page of every claim, linking each to its chapter
 
 REPRODUCED, CONSISTENT, NOT_REPRODUCED, STATED_ONLY = "reproduced", "consistent", "not reproduced", "stated only"
 STATUSES = (REPRODUCED, CONSISTENT, NOT_REPRODUCED, STATED_ONLY)  # the order pages list them in
@@ -87,6 +89,10 @@ def report(path: Path | None = None) -> dict:
     missing = [f for f in ("edition", "icb_code", "title", "publisher", "period") if f not in block]
     if missing:
         raise InputError(f"{path}: report: missing field '{missing[0]}'")
+    codes = geography.icb_reference()["icb_code"]
+    if block["icb_code"] not in set(codes):  # else the report's book, and its verdicts, fail deep in a chapter
+        raise InputError(f"{path}: report: field 'icb_code': expected one of the {len(codes)} ICB codes (NHS ODS, "
+                         f"{geography.ICB_BOUNDARIES} boundaries), got {schemas.got(block['icb_code'])}")
     return block
 
 
@@ -114,6 +120,29 @@ def _checked(path: Path, text: str) -> dict[str, dict]:
                              "not in its figures")
         claims[cid] = entry
     return claims
+
+
+def unknown_chapters(register: dict[str, dict], pages: list[str], root: Path, source: object = REGISTER,
+                     toc: str = "_toc.yml") -> list[str]:
+    """One line for each claim whose ``chapter`` is not a page of the book, checked before any chapter runs.
+
+    ``pages`` are the pages ``_toc.yml`` lists (:func:`sots.pipeline.pages_in_toc`). When they include the claims
+    page, which links each claim to its chapter and quotes its title, a claim's chapter must be one of them. A book
+    cut to fewer chapters, without that page (as a quick test builds it), needs only each chapter to be a page the
+    project has under ``root``: a notebook ``notebooks/<name>.ipynb`` or a page ``book/<name>.md``.
+    """
+    listed = CLAIMS_PAGE in pages
+    problems = []
+    for cid, claim in register.items():
+        chapter = claim["chapter"]
+        suffix = ".ipynb" if chapter.startswith("notebooks/") else ".md"
+        if chapter in pages if listed else (root / f"{chapter}{suffix}").is_file():
+            continue
+        near = difflib.get_close_matches(chapter, pages, n=1, cutoff=0.8)  # each shares its folder, "notebooks/"
+        hint = f"; did you mean '{near[0]}'?" if near else ""
+        expected = f"a page {toc} lists" if listed else "a page of the book (notebooks/<name>.ipynb or book/<name>.md)"
+        problems.append(f"{source}: claim {cid}: field 'chapter': expected {expected}, got '{chapter}'{hint}")
+    return problems
 
 
 def stated(claim_id: str, path: Path | None = None) -> float:

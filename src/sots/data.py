@@ -520,6 +520,9 @@ def describe_failure(path: Path | str, err: pa.errors.SchemaErrors, names: Mappi
         return f"{path}: unexpected column '{named}' (expected only {expected_columns})"
     if check == "column_ordered":
         return f"{path}: columns out of order at '{named}' (expected {expected_columns})"
+    if check in ("multiple_fields_uniqueness", "field_uniqueness"):
+        key = list(err.schema.unique or []) if check == "multiple_fields_uniqueness" else [str(first.get("column"))]
+        return describe_duplicate(path, err.data, key, names)
     column = first.get("column")
     where = f"column '{names.get(column, column)}'" if isinstance(column, str) else "table"
     index = first.get("index")
@@ -531,6 +534,26 @@ def describe_failure(path: Path | str, err: pa.errors.SchemaErrors, names: Mappi
     got = "an empty cell" if pd.isna(got) else repr(got.item() if hasattr(got, "item") else got)
     more = f" ({len(cases)} problems in all)" if len(cases) > 1 else ""
     return f"{path}: {where}: expected {expected}, got {got}{more}"
+
+
+def describe_duplicate(path: Path | str, frame: pd.DataFrame, key: list[str], names: Mapping[str, str]) -> str:
+    """One line naming the key's columns, the line of the first row that repeats a key (the second occurrence), the
+    key's values and the line they first appear on; pandera's own failure cases list both rows, first one first."""
+    again = frame.duplicated(subset=key, keep="first")
+    label = again.idxmax()
+    values = tuple(frame.loc[label, key])
+    first = frame.index[(frame[key] == pd.Series(values, index=key)).all(axis=1)][0]
+    shown = [names.get(c, c) for c in key]
+    columns = f"column '{shown[0]}'" if len(key) == 1 else "columns " + ", ".join(f"'{c}'" for c in shown)
+    each = shown[0] if len(key) == 1 else f"({', '.join(shown)})"
+    got = repr(_plain_value(values[0])) if len(key) == 1 else repr(tuple(_plain_value(v) for v in values))
+    return (f"{path}: {columns}, line {int(label) + 2}: expected each {each} once, got {got} again (first on line "
+            f"{int(first) + 2})")
+
+
+def _plain_value(value: object) -> object:
+    """A numpy scalar as the Python value it holds, so an error line quotes 2023, not np.int64(2023)."""
+    return value.item() if hasattr(value, "item") else value
 
 
 def validate(df: pd.DataFrame, table: Table, path: Path | str, names: Mapping[str, str] | None = None) -> pd.DataFrame:

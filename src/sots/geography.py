@@ -126,7 +126,7 @@ def match_icb_codes(nhs: pd.DataFrame, ons: pd.DataFrame) -> pd.DataFrame:
 def _similarity(typed: str, candidate: str) -> float:
     """difflib's ratio plus the share of a common prefix, so "QE2" is nearest "QE1" and "lanc" nearest "lancashire"."""
     prefix = len(os.path.commonprefix([typed, candidate]))
-    return difflib.SequenceMatcher(None, typed, candidate).ratio() + prefix / max(len(typed), len(candidate))
+    return difflib.SequenceMatcher(None, typed, candidate).ratio() + prefix / max(len(typed), len(candidate), 1)
 
 
 def closest_icbs(typed: str, lookup: pd.DataFrame, n: int = 3) -> list[str]:
@@ -134,7 +134,8 @@ def closest_icbs(typed: str, lookup: pd.DataFrame, n: int = 3) -> list[str]:
     typed = typed.strip().lower()
     scores: dict[str, float] = {}
     for row in lookup.itertuples():
-        label = f"{row.icb_code} ({row.short_name})"
+        # The reference table (:func:`icb_reference`) has no short names: they are made from the full one.
+        label = f"{row.icb_code} ({getattr(row, 'short_name', None) or short_name(row.icb_name)})"
         name = normalise_name(row.icb_name)
         # The name's opening, cut to the length typed, catches abbreviations such as "lancs".
         keys = (row.icb_code.lower(), row.icb_gss_code.lower(), name, name[: len(typed)])
@@ -152,6 +153,9 @@ def resolve_icb(query: str, lookup: pd.DataFrame) -> pd.Series:
     The error suggests the closest codes and names, so a typo such as "QE2" or "lancashire" is one step from right.
     """
     q = query.strip()
+    if not q:  # an empty --icb (an unset shell variable, say) is like every name and no code: say so, not guess
+        raise InputError(f"unknown ICB '{query}': expected one of the {len(lookup)} ICB codes (ODS or GSS) or names, "
+                         "got nothing; run `sots icbs` to list them")
     for column in ("icb_code", "icb_gss_code"):
         hit = lookup[lookup[column].str.upper() == q.upper()]
         if len(hit) == 1:

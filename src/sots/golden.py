@@ -4,7 +4,8 @@
 tolerance, went missing or is new (:func:`drift`); any such row fails the check. ``sots check --update`` rewrites the
 golden file from the build (:func:`from_results`, keeping each figure's tolerance), so that a deliberate change is
 one reviewed commit. A golden file holds, per figure id, its ``value`` and ``tolerance`` (absolute, in the figure's
-unit; a reviewer may widen it by hand, and updates keep it).
+unit; a reviewer may widen it by hand, and updates keep it). Every golden file is checked against the package's JSON
+Schema (``golden.schema.json``) when it is read: a NaN or infinite value or tolerance would match anything.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sots import schema as schemas
 from sots.atomic import write_atomic
 from sots.errors import InputError, read_json
 
 GOLDEN_DIR = Path("tests") / "golden"
+SCHEMA = "golden.schema.json"
 MOVED, MISSING, NEW = "moved", "missing", "new"
 RELATIVE_TOLERANCE = 1e-6  # a new figure's default tolerance, relative to its value; whole numbers get none
 
@@ -105,10 +108,21 @@ def table(rows: list[Drift]) -> list[str]:
     return ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
 
 
+def _where(doc: Any, error) -> str:
+    """'figure 'x': field 'tolerance': ...' (or 'field 'icb': ...') for a jsonschema error in a golden file."""
+    path = list(error.absolute_path)
+    if path[:1] == ["figures"] and len(path) >= 2:
+        return f"figure '{path[1]}': {schemas.problem(error, path[2:])}"
+    return schemas.problem(error, path)
+
+
 def read(path: Path) -> dict:
-    """A golden file; InputError if it is missing or not JSON."""
-    return read_json(path, "no golden values (run `sots check --update` to record them, then commit the file)",
-                     "restore it from git, or record it again with `sots check --update`")
+    """A golden file, checked against its schema (finite numbers, a tolerance of 0 or more for each figure);
+    InputError naming the file and the figure otherwise, or if it is missing or not JSON."""
+    content = read_json(path, "no golden values (run `sots check --update` to record them, then commit the file)",
+                        "restore it from git, or record it again with `sots check --update`")
+    schemas.check(content, SCHEMA, path, _where)
+    return content
 
 
 def write(path: Path, content: dict) -> None:
@@ -128,6 +142,11 @@ def built_results(site: Path, edition: str, icb: str) -> dict[str, dict]:
     if bad:
         raise InputError(f"{path}: figure {bad[0]}: expected an entry with a 'value', as `sots build` writes; rebuild "
                          f"the edition: {rebuild}")
+    # A NaN compares false with any golden value, so it would pass the check unseen; `sots build` never writes one.
+    unfinite = [k for k, e in results.items() if isinstance(e["value"], float) and not math.isfinite(e["value"])]
+    if unfinite:
+        raise InputError(f"{path}: figure {unfinite[0]}: expected a finite number or null, as `sots build` writes, got "
+                         f"{results[unfinite[0]]['value']}; rebuild the edition: {rebuild}")
     others = sorted({e.get("icb") for e in results.values()} - {icb})
     if others:
         raise InputError(f"{path}: built for {', '.join(map(str, others))}, not {icb} (give --icb or rebuild)")

@@ -210,6 +210,31 @@ def notebooks_in_toc(toc: dict) -> list[str]:
     return [page for page in pages_in_toc(toc) if page.startswith("notebooks/")]
 
 
+TOC_FILE = "_toc.yml"
+
+
+def read_toc(root: Path) -> dict:
+    """The book's table of contents, ``root/_toc.yml``, checked before any work: InputError naming the file (and
+    the line of a YAML error) if it is not Jupyter Book's mapping with a ``root`` page and entries of ``file: <page>``,
+    or if it lists a page the project lacks (a notebook ``notebooks/<name>.ipynb``, another page ``<page>.md``)."""
+    from sots.errors import parse_yaml
+
+    path = root / TOC_FILE
+    toc = parse_yaml(path.read_text(encoding="utf-8"), path)
+    expected = "expected Jupyter Book's table of contents: a 'root' page, then entries of 'file: <page>'"
+    try:
+        pages = pages_in_toc(toc) if isinstance(toc, dict) else None
+    except (KeyError, TypeError, AttributeError):
+        pages = None
+    if pages is None or not all(isinstance(page, str) and page for page in pages):
+        raise InputError(f"{path}: {expected}")
+    for page in pages:
+        suffix = ".ipynb" if page.startswith("notebooks/") else ".md"
+        if not (root / f"{page}{suffix}").is_file():
+            raise InputError(f"{path}: page '{page}': expected the file {page}{suffix} in {root}, got none")
+    return toc
+
+
 def prepare_notebook(nb) -> list[str]:
     """Ready an executed notebook (in memory, as papermill returns it) for the book; return any stderr the kernel
     printed.

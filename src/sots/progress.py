@@ -25,16 +25,17 @@ class BarReport:
         self.progress.update(self.task, advance=1, last=last)
 
     def warn(self, text: str) -> None:
-        self.progress.console.print(text, markup=False)
+        self.progress.console.print(text, markup=False, emoji=False)
 
 
 @contextmanager
 def progress_report(console: Console) -> Iterator[Report]:
     """A bar on a terminal (cleared when the run ends, its summary line stays), else a line per chapter."""
     if not console.is_terminal:
-        yield LogReport(lambda line: console.print(line, markup=False))
+        yield LogReport(lambda line: console.print(line, markup=False, emoji=False))
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TextColumn("{task.fields[last]}"))
+    # The last chapter's label is shown as the text it is, never read as Rich markup (see sots.cli).
+    columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.fields[last]}", markup=False))
     with Progress(*columns, console=console, transient=True) as progress:
         yield BarReport(progress)

@@ -13,6 +13,7 @@ description, the line gives jsonschema's own words.
 from __future__ import annotations
 
 import json
+import math
 import reprlib
 from collections.abc import Callable
 from functools import cache
@@ -70,14 +71,29 @@ def _document_order(error) -> tuple:
     return [(0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in error.absolute_path], error.validator
 
 
+@cache
+def _validator_class() -> type:
+    """Draft 2020-12, with a number that must be finite: YAML's ``.nan`` and ``.inf`` and JSON's ``NaN`` and
+    ``Infinity`` read as floats, which compare false with everything, so a NaN tolerance or value would pass every
+    check unseen. No register or golden file means a number that is not finite."""
+    import jsonschema
+
+    base = jsonschema.Draft202012Validator
+
+    def finite(checker, instance: Any) -> bool:
+        return base.TYPE_CHECKER.is_type(instance, "number") and not (
+            isinstance(instance, float) and not math.isfinite(instance))
+
+    return jsonschema.validators.extend(base, type_checker=base.TYPE_CHECKER.redefine("number", finite))
+
+
 def check(doc: Any, schema_name: str, source: Any, locate: Callable[[Any, Any], str]) -> None:
     """Check ``doc`` against the schema ``schema_name``; InputError ``<source>: <locate(doc, first error)>``.
 
-    ``locate`` names the entry the error is in and says what is wrong, usually through :func:`problem`.
+    ``locate`` names the entry the error is in and says what is wrong, usually through :func:`problem`. Every number
+    must be finite (:func:`_validator_class`).
     """
-    import jsonschema
-
-    validator = jsonschema.Draft202012Validator(load(schema_name))
+    validator = _validator_class()(load(schema_name))
     errors = sorted(validator.iter_errors(doc), key=_document_order)
     if errors:
         raise InputError(f"{source}: {locate(doc, errors[0])}")

@@ -124,8 +124,9 @@ def test_an_assumption_the_claim_needs_is_read_with_its_unit():
 
 @pytest.mark.parametrize(("change", "message"), [
     ({"rule": "maybe"}, "claim F2: field 'rule': 'maybe' is not one of"),
-    ({"tolerance": -1}, "claim F2: field 'tolerance': -1 is less than the minimum of 0"),
-    ({"stated": "241"}, "claim F2: field 'stated': '241' is not of type"),
+    ({"tolerance": -1}, "claim F2: field 'tolerance': expected a finite number, 0 or more, in the stated unit, got -1"),
+    ({"stated": "241"}, "claim F2: field 'stated': expected a finite number in the claim's unit, or null for a claim "
+                        "that states none, got '241'"),
     ({"chapter": "finance"}, "claim F2: field 'chapter': 'finance' does not match"),
     ({"figures": []}, "claim F2: field 'figures': [] should be non-empty"),
     ({"checks": [{"figure": "savings", "scal": 2}]}, "claim F2: Additional properties are not allowed ('scal'"),

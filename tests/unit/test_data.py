@@ -87,7 +87,9 @@ def test_duplicate_keys_are_rejected(tmp_path):
     df = _allocations()
     df.loc[1, "year"] = "2023/24"
     _write(tmp_path, "icb_allocations", df)
-    with pytest.raises(InputError, match=r"icb_allocations.csv: .*line 2.*expected multiple_fields_uniqueness"):
+    with pytest.raises(InputError, match=r"icb_allocations.csv: columns 'year', 'icb_code', line 3: expected "
+                                         r"each \(year, icb_code\) once, got \('2023/24', '\w+'\) again "
+                                         r"\(first on line 2\)$"):
         data.load("icb_allocations", tmp_path)
 
 
@@ -101,8 +103,8 @@ def test_a_duplicated_icb_in_the_lookup_is_rejected(tmp_path):
     df = _lookup()
     df.loc[1, "icb_gss_code"] = "E54000048"
     _write(tmp_path, "icb_lookup", df)
-    with pytest.raises(InputError, match=r"column 'icb_gss_code', line 2: expected field_uniqueness, "
-                                         r"got 'E54000048' \(2 problems"):
+    with pytest.raises(InputError, match=r"column 'icb_gss_code', line 3: expected each icb_gss_code once, "
+                                         r"got 'E54000048' again \(first on line 2\)$"):
         data.load("icb_lookup", tmp_path)
 
 

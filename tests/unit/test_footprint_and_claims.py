@@ -42,7 +42,8 @@ def test_claims_register_is_checked(tmp_path):
     assert claims.stated("D1", path) == 21
     path.write_text("claims:\n  - {id: D1, label: l, reason: r, claim: x, stated: 21, unit: '%', rule: stated only, "
                     "figures: [], explanation: e, chapter: notebooks/c}\n")
-    with pytest.raises(InputError, match="claim D1: missing field 'tolerance'"):
+    with pytest.raises(InputError, match="claim D1: field 'tolerance': expected a finite number, 0 or more, in the "
+                                         "stated unit, got nothing"):
         claims.load(path)
     good = ("  - {id: D1, label: l, reason: r, claim: x, stated: 21, unit: '%', rule: stated only, figures: [], "
             "tolerance: 0.5, explanation: e, chapter: notebooks/c}\n")
