@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from sots import charts, claims, data, editions, execcache, geography, slices, verdicts
+from sots import charts, claims, data, editions, escape, execcache, geography, slices, verdicts
 from sots.results import Recorder, read_results
 
 # Why a later edition's chapter run by hand gives no verdict: the report's are computed on another edition's figures.
@@ -254,14 +254,16 @@ class Chapter:
     def graded(self, verdict: claims.Verdict) -> str:
         """The report's verdict on one claim as a chapter puts it (Markdown): its status in bold and its line
         (:func:`sots.verdicts.line`), on the figures of the report's own year; in a later edition, saying so and
-        adding what this edition's data give (:meth:`since`). For a claim not checked, why not."""
+        adding what this edition's data give (:meth:`since`). For a claim not checked, why not. The verdict's line
+        and what :meth:`since` says are text, from the register and the data: escaped here, where they meet Markdown."""
+        line, since = escape.markdown(verdicts.line(verdict)), escape.markdown(self.since(verdict))
         if verdict.status == claims.STATED_ONLY:
-            return verdicts.line(verdict)
+            return line
         status = verdicts.SAID[verdict.status]
         if self.in_report_edition:
-            return f"**{status}.** {verdicts.line(verdict)}"
+            return f"**{status}.** {line}"
         return " ".join(filter(None, [f"**{status}**, on the data of the report's own year, {self.report_year}.",
-                                      verdicts.line(verdict), self.since(verdict)]))
+                                      line, since]))
 
     def since_brief(self, verdict: claims.Verdict, own: dict[str, dict]) -> str:
         """:meth:`since` in a few words (:func:`sots.verdicts.since_brief`), from this edition's figures ``own``."""

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from helpers import DATA, ROOT, report_results_file
-from sots import chapter, claims, verdicts
+from sots import chapter, claims, escape, verdicts
 from sots.chapters import budget
 
 pytestmark = pytest.mark.unit
@@ -107,8 +107,9 @@ def test_a_later_editions_growth_beyond_demography_is_told_apart_from_the_report
 def test_a_later_edition_run_by_hand_says_why_it_gives_no_verdict():
     ch = chapter.open("budget", edition="2024-25", icb="QE1", data_dir=DATA)
     budget.record(ch, "2024/25", 2023, 2038)
-    assert chapter.NOT_GIVEN in text(ch, "claim_finding")
-    assert "reproduced" not in text(ch, "claim_finding").replace(chapter.NOT_GIVEN, "")
+    given = escape.markdown(chapter.NOT_GIVEN)  # as the finding's Markdown holds it
+    assert given in text(ch, "claim_finding")
+    assert "reproduced" not in text(ch, "claim_finding").replace(given, "")
 
 
 @pytest.mark.parametrize("edition, year", [("2023-24", "2023/24"), ("2024-25", "2024/25")])

@@ -298,7 +298,7 @@ def verdict_text(who: str, verdict: claims.Verdict | None, acute: pd.DataFrame, 
     # register naming another figure) the prose says only what the verdict says.
     check = next((c for c in verdict.checks if c.figure == NAMED.rank_key), None)
     if check is None or check.computed is None:
-        return f"{LEADS[verdict.status]} {verdict.note}".rstrip()
+        return f"{LEADS[verdict.status]} {escape.markdown(verdict.note)}".rstrip()
     row = acute.set_index("icb_code").loc[icb]
     per_head = ordinal(int(row["acute_cost_per_head_rank"]))
     if later is None:  # the report's own edition: the verdict's figures are this edition's
@@ -310,7 +310,7 @@ def verdict_text(who: str, verdict: claims.Verdict | None, acute: pd.DataFrame, 
             f"{later.report_year}, the report's year, {name} ranks {ordinal(int(check.computed))}"
             + (f" of {later.n_icbs}" if later.n_icbs else "") + (f" at £{later.gbp:,.0f}" if later.gbp is not None
                                                                 else "") + ".")
-    text += f" {later.since}" if later.since else ""
+    text += f" {escape.markdown(later.since)}" if later.since else ""
     # What follows is this edition's data, so it compares the stated rank with this edition's rank, not the verdict's.
     now = check
     if pd.notna(row[NAMED.key]):  # this edition's estimate, if NHS England published its weighted populations

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import Markdown
 
-from sots import claims, data, demand, geography, verdicts
+from sots import claims, data, demand, escape, geography, verdicts
 from sots.chapter import Chapter
 from sots.geography import Component
 from sots.prose import listed
@@ -299,7 +299,7 @@ def served_sentence(ch: Chapter, verdict: claims.Verdict) -> str:
     checks = {c.figure: c for c in verdict.checks}
     resident, registered = checks["resident_population_m"], checks["registered_population_m"]
     if resident.computed is None or registered.computed is None:
-        return verdicts.line(verdict)
+        return escape.markdown(verdicts.line(verdict))  # text, from the register: Markdown here
 
     def which(check: claims.Check, figure: str) -> str:
         return f"{'' if check.holds else 'not '}{figure} ({verdicts.computed(check)})"
@@ -310,7 +310,7 @@ def served_sentence(ch: Chapter, verdict: claims.Verdict) -> str:
     if ch.in_report_edition:
         return text[0].upper() + text[1:]
     return " ".join(filter(None, [f"On the data of the report's own year, {ch.report_year}, {text}",
-                                  ch.since(verdict)]))
+                                  escape.markdown(ch.since(verdict))]))
 
 
 EDEN_FORMATS = {"This book": "{:,.1f}", "Published ICB series": "{:,.1f}", "Difference (points)": "{:+.2f}"}

@@ -217,7 +217,7 @@ def band_verdicts(ch: Chapter, judged: list[tuple[int, claims.Verdict]]) -> str:
     later edition, on the report's own year, then what this edition's data give (Markdown)."""
     unchecked = [v for _, v in judged if v.status == claims.STATED_ONLY]
     if unchecked:
-        return verdicts.line(unchecked[0])
+        return escape.markdown(verdicts.line(unchecked[0]))  # text, from the register: Markdown here
     parts = "; ".join(f"by {target}, **{v.status}** ({listed([verdicts.comparison(c) for c in v.checks])})"
                       for target, v in judged)
     if ch.in_report_edition:
@@ -231,7 +231,7 @@ def since(ch: Chapter, judged: list[tuple[int, claims.Verdict]]) -> str:
     later = [s for _, v in judged for s in verdicts.since(v, ch.figures)]
     if later and all(s.later is not None and not s.changed for s in later):
         return f"Since the report: {ch.year} data give the same figures."
-    return " ".join(filter(None, (ch.since(v) for _, v in judged)))
+    return " ".join(filter(None, (escape.markdown(ch.since(v)) for _, v in judged)))
 
 
 def four_figures_text(ch: Chapter, base_year: int, runs: int) -> str:

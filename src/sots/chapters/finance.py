@@ -75,7 +75,7 @@ def why(verdict: claims.Verdict) -> str:
     """
     if verdict.status != claims.STATED_ONLY:
         return ""
-    return f" ({clause(verdict.note or verdict.claim['explanation'].split('. ')[0])})"
+    return f" ({escape.markdown(clause(verdict.note or verdict.claim['explanation'].split('. ')[0]))})"
 
 
 def on_report_year(found: list[claims.Verdict], report_year: str) -> str:
@@ -84,19 +84,20 @@ def on_report_year(found: list[claims.Verdict], report_year: str) -> str:
     matching the report's £241m to within £0.5m).', and the register's likely reason for a claim that does not hold.
     When none is checked for one reason (the report edition's figures were not given), that reason alone.
     """
-    notes = {v.note for v in found}
+    notes = {v.note for v in found}  # the register's and the verdicts' texts, escaped as they are put in Markdown
     if all(c.computed is None for v in found for c in v.checks) and len(notes) == 1 and found[0].note:
-        return found[0].note
-    parts = [f"{v.label[0].lower()}{v.label[1:]}, **{v.status}** ({clause(verdicts.line(v))})" for v in found]
+        return escape.markdown(found[0].note)
+    parts = [f"{escape.markdown(v.label[0].lower() + v.label[1:])}, **{v.status}** "
+             f"({escape.markdown(clause(verdicts.line(v)))})" for v in found]
     text = f"On the figures for {report_year}, the report's own year: {'; '.join(parts)}."
-    reasons = [v.claim["reason"] for v in found if v.status == claims.NOT_REPRODUCED]
+    reasons = [escape.markdown(v.claim["reason"]) for v in found if v.status == claims.NOT_REPRODUCED]
     return " ".join([text, *reasons])
 
 
 def since_report(ch: Chapter, found: list[claims.Verdict]) -> str:
     """What this edition's data give of the verdicts' figures (:meth:`sots.chapter.Chapter.since`), each sentence
-    once; '' in the report's edition or for another ICB."""
-    return " ".join(dict.fromkeys(filter(None, (ch.since(v) for v in found))))
+    once; '' in the report's edition or for another ICB (Markdown)."""
+    return " ".join(dict.fromkeys(filter(None, (escape.markdown(ch.since(v)) for v in found))))
 
 
 def no_savings(who: str, year: str) -> str:
@@ -524,7 +525,7 @@ def record_budget(ch: Chapter, opex: pd.DataFrame, figures: pd.DataFrame, report
                                    acute_opex, verdict, unsummable)
     else:
         text += budget_on_report_year(budget, pct, verdict, ch.report_year, totals, unsummable, year)
-        text += f" {ch.since(verdict)}".rstrip()
+        text += f" {escape.markdown(ch.since(verdict))}".rstrip()
     running = finance.published(figures, ch.icb, "running_budget")
     if running is not None:
         share = finance.published(figures, ch.icb, "share_spent_on_hospitals")
@@ -596,9 +597,9 @@ def budget_on_report_year(budget_gbp_m: float, pct: float, verdict: claims.Verdi
     if all(c.computed is None for c in verdict.checks):  # not checked: the note says why
         return f" The report's {bn} budget and its {pct:g}% on hospitals are **{verdict.status}**{why(verdict)}."
     text = (f" The report's verdict is on the figures for {report_year}, its own year: its {bn} budget and its "
-            f"{pct:g}% on hospitals are **{verdict.status}**. {verdicts.line(verdict)}")
+            f"{pct:g}% on hospitals are **{verdict.status}**. {escape.markdown(verdicts.line(verdict))}")
     if verdict.status == claims.NOT_REPRODUCED:
-        text += f" {verdict.claim['reason']}"
+        text += f" {escape.markdown(verdict.claim['reason'])}"
     beyond = other_years(budget_gbp_m, totals, unsummable, "", "year's allocations")
     return (text + (f" The report's {bn} is{beyond}." if beyond else "")
             + not_summed({y: w for y, w in unsummable.items() if y != year}))
