@@ -37,11 +37,14 @@ from sots import (
     claims,
     data,
     editions,
+    escape,
     execcache,
     execution,
     executors,
+    folders,
     geography,
     national,
+    prepare,
     printbook,
     release,
     slices,
@@ -52,7 +55,7 @@ from sots.downloads import DOWNLOADS_FOLDER
 from sots.editions import Edition
 from sots.errors import BuildError, InputError, refuse
 from sots.pipeline import Parameters, chapter_overrides, chapter_parameters, notebooks_in_toc, pages_in_toc, read_toc
-from sots.publish import ICON, MANIFEST_FILE, SWITCHER_FILE, manifest, publish, redirect_page, sha256_file
+from sots.publish import ICON, MANIFEST_FILE, SITE, SWITCHER_FILE, manifest, publish, redirect_page, sha256_file
 from sots.release import Release
 from sots.render import render
 from sots.results import RESULTS_FILE, merge_fragments
@@ -91,7 +94,10 @@ def edition_config(root: Path, edition: Edition, icb_name: str, icb_short_name: 
     sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
     sphinx["release"] = sphinx["version"] = edition.id
     cite = citation.text(citation.load(root / citation.CITATION_FILE), edition.id, icb_name)
-    sphinx["myst_substitutions"] = {**edition.parameters(), "icb_name": icb_name, "cite_text": cite,
+    # The prose pages are MyST, which parses a substitution's value as Markdown: the register's and the data's texts
+    # are escaped once, here (cite_text is Markdown already, escaped by citation.text), so they read as typed.
+    texts = {**edition.parameters(), "icb_name": icb_name}
+    sphinx["myst_substitutions"] = {**{k: escape.markdown(v) for k, v in texts.items()}, "cite_text": cite,
                                     "pdf_file": printbook.pdf_name(edition.id) if printed else ""}
     theme = sphinx.setdefault("html_theme_options", {})
     theme["switcher"] = {"json_url": SWITCHER_URL, "version_match": edition.id}
@@ -326,8 +332,13 @@ def build(
     # Every check that can fail does so here, in one line, before any notebook runs.
     if out.exists() and not out.is_dir():
         raise InputError(f"{out}: expected a folder for the site (--out), got a file")
+    # Publishing replaces what the site holds, and the cache is written into: neither may be a folder sots did not
+    # make (the project, tests/golden, data/...), nor the other.
+    folders.check_outputs(out, SITE, cache, root, data_dir)
     for folder in (out.parent, *([out] if out.is_dir() else [])):  # staging is made beside the site, then moved in
         check_writable(folder, "the site (--out)")
+    for line in prepare.recover(data_dir):  # a prepare killed while it renamed its tables: data/ as it was before
+        log(line)
     for stale in remove_stale(out.parent, STAGING_PREFIX):  # left by builds that were killed
         log(f"removed {stale}, left by a build that was stopped")
     register = editions.load(root / editions.EDITIONS_FILE)
@@ -356,6 +367,10 @@ def build(
         + (f"; chapter parameters {', '.join(f'{k}={v}' for k, v in overrides.items())}" if overrides else "")
         + f"; {executor.workers} workers" + ("" if cache else "; no cache"))
 
+    if cache:
+        folders.mark(cache, folders.CACHE)  # before anything is written in it
+        # The kept vega bundle is checked here, so a damaged one is named once, in the log, before staging.
+        execcache.vega_bundle(cache, log)
     out.parent.mkdir(parents=True, exist_ok=True)
     # Staging sits beside the output so the final moves are renames on one file system; its name is unique, so
     # builds running at once never share one.
@@ -386,7 +401,7 @@ def build(
                 finish_results(b, rel)
             results = {b: finish_results(b, rel) for b in every}
             keys = {b: execcache.folder_digest(b.stage) for b in every} if cache else {}
-            todo = [b for b in every if not (cache and execcache.fetch_book(cache, keys[b], b.html))]
+            todo = [b for b in every if not (cache and execcache.fetch_book(cache, keys[b], b.html, log))]
             for i, (seconds, printed) in executor.map(build_book, [b.stage for b in todo]):
                 log(f"book {todo[i].book.label} built in {seconds:.1f} s"
                     + (f", its PDF printed in {printed:.1f} s" if printed is not None else ""))

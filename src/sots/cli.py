@@ -23,6 +23,7 @@ from sots import data, geography
 from sots.errors import SotsError
 from sots.prepare import DEFAULT_RAW
 from sots.prepare import prepare as prepare_tables
+from sots.prepare import recover as recover_tables
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
 # Every line is printed as the text it is: no markup, emoji codes or highlighting, so a path, an ICB or a cell that
@@ -122,6 +123,8 @@ def prepare(
     ] = False,
 ) -> None:
     """Turn the public sources into tidy, validated tables and datapackage.json under data/."""
+    for line in recover_tables(data_dir):  # a prepare killed while it renamed its tables: data/ as it was, first
+        out.print(line)
     if verify:
         problems = data.verify(data_dir)
         if problems:  # the first as the error, then every other table that differs
