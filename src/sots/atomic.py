@@ -128,11 +128,20 @@ def _undo(planned: Sequence[_Move]) -> None:
 def _read_journal(journal: Path) -> list[_Move]:
     doc = read_json(journal, "file not found", "remove it and check the folder's files by hand")
     try:
-        return [_Move(*(None if m[k] is None else Path(os.path.normpath(journal.parent / m[k])) for k in
-                        ("new", "target", "backup")), m["sha256"]) for m in doc["moves"]]
+        planned = [_Move(*(None if m[k] is None else Path(os.path.normpath(journal.parent / m[k])) for k in
+                           ("new", "target", "backup")), m["sha256"]) for m in doc["moves"]]
     except (KeyError, TypeError) as err:
         raise InputError(f"{journal}: expected a journal of renames, each with new, target, backup and sha256 "
                          f"({type(err).__name__}: {err}); remove it and check the folder's files by hand") from None
+    # A run renames only within the folder its scratch folder is in: a journal naming any other path was not written
+    # by sots, and undoing it would move files sots did not write.
+    home = journal.parent.parent
+    for n, move in enumerate(planned, 1):
+        for path in (move.new, move.target, move.backup):
+            if path is not None and home not in path.parents:
+                raise InputError(f"{journal}: rename {n}: expected paths inside {home}, got {path}; remove the "
+                                 "journal and check the folder's files by hand")
+    return planned
 
 
 def undo_stopped(parent: Path, prefix: str) -> list[tuple[Path, int, int]]:

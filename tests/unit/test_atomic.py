@@ -1,6 +1,7 @@
 """Files replaced all or none, and scratch folders: removed by their owner, or by the next run if the owner was
 killed."""
 
+import json
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import time
 import pytest
 
 from sots import atomic
+from sots.errors import InputError
 
 pytestmark = pytest.mark.unit
 
@@ -74,6 +76,7 @@ KILLED_MID_RENAMES = """
 import os, signal, sys
 from pathlib import Path
 from sots import atomic
+from sots.errors import InputError
 out, after = Path(sys.argv[1]), int(sys.argv[2])
 real_replace, real_unlink, made = os.replace, Path.unlink, []
 def replace(source, target):
@@ -155,3 +158,22 @@ def test_replace_together_leaves_no_journal_and_undoes_a_new_file_when_a_rename_
                             journal=work / atomic.JOURNAL)
     assert (out / "a.csv").read_text() == "new a.csv\n" and (out / "c.csv").read_text() == "new c.csv\n"
     assert not (work / atomic.JOURNAL).exists()
+
+
+def test_a_journal_naming_a_path_outside_its_folder_is_refused_and_nothing_is_moved(tmp_path):
+    """A journal is read back, not trusted: one that would rename a file outside the folder the run wrote in was not
+    written by sots, and undoing it would move a file sots did not write."""
+    out = tmp_path / "out"
+    before = old_files(out)
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("someone else's\n")
+    assert subprocess.run([sys.executable, "-c", KILLED_MID_RENAMES, str(out), "1"]).returncode == -9
+    (left,) = out.glob(".run-*")
+    journal = left / atomic.JOURNAL
+    doc = json.loads(journal.read_text())
+    doc["moves"][1]["target"] = "../../elsewhere.txt"
+    journal.write_text(json.dumps(doc))
+    with pytest.raises(InputError, match=r"journal.json: rename 2: expected paths inside .*/out, got .*elsewhere.txt"):
+        atomic.undo_stopped(out, ".run-")
+    assert elsewhere.read_text() == "someone else's\n" and journal.is_file()
+    assert (out / "a.csv").read_text() == "new a.csv\n" and before["b.csv"] == (out / "b.csv").read_text()
