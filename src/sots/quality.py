@@ -1,0 +1,365 @@
+"""Deprivation of wards and ICBs, healthy life expectancy against the pension age, and the QOF hypertension proxy.
+
+The figures behind the quality claims: the priority wards (Q6), healthy life expectancy (HLE) at birth against the
+state pension age (Q8) and hypertension treated to target (Q2). All functions are pure: the prepared tables in,
+DataFrames, dataclasses or numbers out, no I/O.
+
+Units: a share is a fraction (0.4 = 40%) unless its name ends in ``_pct`` (per cent, 40.0 = 40%); a difference of
+per cents is in percentage points (``_points``); HLE, ages and gaps are years. IMD ranks are those of the English
+Indices of Deprivation 2019 among England's 32,844 LSOAs (1 = most deprived), deciles 1-10 (1 = the most deprived
+10%). Core20 is NHS England's Core20PLUS5 definition: the most deprived 20% of England, IMD deciles 1 and 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from sots.benchmark import rank_desc
+from sots.errors import InputError
+
+MOST_DEPRIVED_10_DECILES = (1,)  # IMD decile 1: the most deprived 10% of England's LSOAs
+CORE20_DECILES = (1, 2)  # IMD deciles 1-2: the most deprived 20% (Core20)
+PENSION_AGE = 68  # the state pension age the report compares healthy life expectancy with (years)
+
+
+# --- Q6: the wards of a local authority -----------------------------------------------------------------------------
+
+
+def name_key(name: str) -> str:
+    """A name reduced to what two spellings of it share: case and every space ignored ("St Annes" = "st annes")."""
+    return re.sub(r"\s+", "", str(name)).casefold()
+
+
+def closest_name(typed: str, names: Sequence[str]) -> str | None:
+    """The name in ``names`` nearest ``typed`` (compared as :func:`name_key`s), or None if there are no names."""
+    keys = {name_key(n): n for n in names}
+    found = difflib.get_close_matches(name_key(typed), list(keys), n=1, cutoff=0.0)
+    return keys[found[0]] if found else None
+
+
+def _authority_rows(lsoas: pd.DataFrame, authority: str) -> pd.DataFrame:
+    """The LSOAs of the local authority whose ``lad_code`` or ``lad_name`` is ``authority`` (a name matched as
+    :func:`name_key`); InputError naming the authority and the closest one if none is."""
+    chosen = (lsoas["lad_code"] == authority.strip()) | (lsoas["lad_name"].map(name_key) == name_key(authority))
+    if not chosen.any():
+        near = closest_name(authority, sorted(lsoas["lad_name"].dropna().unique()))
+        raise InputError(f"lsoa_deprivation: no local authority '{authority}' in column lad_code or lad_name "
+                         f"(expected a code such as E06000009 or a name; closest: '{near}')")
+    return lsoas[chosen]
+
+
+def ward_deprivation(lsoas: pd.DataFrame, authority: str) -> pd.DataFrame:
+    """One row per ward of a local authority: how deprived its LSOAs are, and its place among the authority's wards.
+
+    ``lsoas`` is the prepared ``lsoa_deprivation`` table (one row per 2011 LSOA); ``authority`` a ``lad_code``
+    (E06000009) or ``lad_name`` (case and spaces ignored). Returns ``lad_code``, ``lad_name``, ``ward_code``,
+    ``ward_name``, ``lsoas`` (LSOAs in the ward), ``most_deprived_10_share`` (fraction of the ward's LSOAs in IMD
+    decile 1), ``core20_share`` (fraction in deciles 1-2), ``median_imd_rank`` (median of the LSOAs' national ranks,
+    1 = most deprived; the mean of the middle two for an even count), ``place`` (1 = the most deprived ward) and
+    ``wards`` (how many wards the authority has), sorted by place.
+
+    Wards are ordered by Core20 share (highest first), then median rank (lowest first), then ward code. Core20 share
+    comes first because it is the measure NHS priority-setting uses (Core20PLUS5 names the most deprived 20%), and it
+    says how much of a ward's population lives in such areas. Many wards of a deprived town share the same Core20
+    share (often all their LSOAs), so the median rank then says how deep the ward's deprivation goes, without one
+    extreme LSOA deciding it as the minimum would. The ward code only breaks exact ties, so every ward has its own
+    place and the order is the same on every run; :func:`named_wards_against_most_deprived` says when a tie falls on
+    the line it draws.
+    """
+    rows = _authority_rows(lsoas, authority)
+    decile = rows["imd_decile"]
+    keyed = rows.assign(
+        in_10=decile.isin(MOST_DEPRIVED_10_DECILES).astype(float), in_20=decile.isin(CORE20_DECILES).astype(float),
+    )
+    g = keyed.groupby(["lad_code", "lad_name", "ward_code", "ward_name"], as_index=False, sort=False)
+    wards = g.agg(
+        lsoas=("lsoa_code", "size"), most_deprived_10_share=("in_10", "mean"), core20_share=("in_20", "mean"),
+        median_imd_rank=("imd_rank", "median"),
+    )
+    wards = wards.sort_values(["core20_share", "median_imd_rank", "ward_code"], ascending=[False, True, True],
+                              ignore_index=True)
+    wards["median_imd_rank"] = wards["median_imd_rank"].astype(float)
+    wards["place"] = range(1, len(wards) + 1)
+    wards["wards"] = len(wards)
+    return wards
+
+
+@dataclass(frozen=True)
+class WardMatch:
+    """The report's named wards against the authority's most deprived wards in the data.
+
+    ``named`` holds the named wards' rows of :func:`ward_deprivation` (with their ``place``), in the order named;
+    ``most_deprived`` the authority's ``n`` most deprived wards, by place. ``added`` are wards the data would add to
+    the report's list (among the ``n`` most deprived but not named) and ``dropped`` named wards they would drop (not
+    among the ``n``), both as the data spell them, by place. ``tie_at_boundary`` is True when the wards at places
+    ``n`` and ``n + 1`` have the same Core20 share and median rank, so only the ward code separated them.
+    """
+
+    n: int
+    matches: bool
+    named: pd.DataFrame
+    most_deprived: pd.DataFrame
+    added: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    tie_at_boundary: bool = False
+
+
+def named_wards_against_most_deprived(wards: pd.DataFrame, named: Sequence[str]) -> WardMatch:
+    """Whether ``named`` (the report's wards) are exactly the authority's ``len(named)`` most deprived wards.
+
+    ``wards`` is :func:`ward_deprivation` for one authority. Names are matched ignoring case and spaces
+    (:func:`name_key`). A name that is no ward of the authority, or named twice, is an InputError naming it (and the
+    closest ward name); so is an empty list.
+    """
+    if not len(named):
+        raise InputError("named wards: the list is empty (expected the report's ward names)")
+    by_key = {name_key(w): w for w in wards["ward_name"]}
+    if len(by_key) < len(wards):
+        raise InputError("ward_deprivation: two wards share a name ignoring case and spaces (expected unique names)")
+    where = f"wards of {wards['lad_name'].iloc[0]}" if len(wards) else "wards"
+    seen: set[str] = set()
+    for name in named:
+        key = name_key(name)
+        if key not in by_key:
+            near = closest_name(name, list(wards["ward_name"]))
+            raise InputError(f"named wards: '{name}' is not one of the {len(wards)} {where} (closest: '{near}')")
+        if key in seen:
+            raise InputError(f"named wards: '{name}' is named twice (expected each ward once)")
+        seen.add(key)
+    n = len(named)
+    if n > len(wards):
+        raise InputError(f"named wards: {n} names but only {len(wards)} {where}")
+    spelt = [by_key[name_key(name)] for name in named]
+    ranked = wards.sort_values("place", ignore_index=True)
+    top = ranked.head(n)
+    named_rows = wards.set_index("ward_name").loc[spelt].reset_index()[list(wards.columns)]
+    added = [w for w in top["ward_name"] if w not in spelt]
+    dropped = [w for w in ranked["ward_name"] if w in spelt and w not in set(top["ward_name"])]
+    tie = False
+    if n < len(ranked):
+        last, following = ranked.iloc[n - 1], ranked.iloc[n]
+        tie = bool(last["core20_share"] == following["core20_share"]
+                   and last["median_imd_rank"] == following["median_imd_rank"])
+    return WardMatch(n=n, matches=not added and not dropped, named=named_rows, most_deprived=top, added=added,
+                     dropped=dropped, tie_at_boundary=tie)
+
+
+# --- Q6: every ICB's Core20 share ---------------------------------------------------------------------------------
+
+
+def icb_core20_share(lsoas: pd.DataFrame) -> pd.DataFrame:
+    """Every ICB's share of its LSOAs in the most deprived 20% of England (Core20), one row per ICB.
+
+    ``lsoas`` is the prepared ``lsoa_deprivation`` table. Returns ``icb_code`` (ODS), ``lsoas`` (the ICB's LSOAs),
+    ``core20_lsoas``, ``core20_share`` (fraction), ``most_deprived_10_share`` (fraction in decile 1) and
+    ``core20_rank`` (1 = the highest Core20 share; ties share the best rank), sorted by rank then code. Every LSOA
+    counts once, so the shares are of LSOAs (each about 1,500 residents in 2011), not of people. An LSOA with no ICB
+    code is an InputError naming it.
+    """
+    unplaced = lsoas["icb_code"].isna()
+    if unplaced.any():
+        first = lsoas.loc[unplaced, "lsoa_code"].iloc[0]
+        raise InputError(f"lsoa_deprivation: column icb_code is empty for LSOA {first} "
+                         f"({int(unplaced.sum())} LSOAs in all; expected every LSOA in an ICB)")
+    decile = lsoas["imd_decile"]
+    keyed = lsoas.assign(
+        in_10=decile.isin(MOST_DEPRIVED_10_DECILES).astype(int), in_20=decile.isin(CORE20_DECILES).astype(int),
+    )
+    icbs = keyed.groupby("icb_code", as_index=False).agg(
+        lsoas=("lsoa_code", "size"), core20_lsoas=("in_20", "sum"), most_deprived_10_lsoas=("in_10", "sum"),
+    )
+    icbs["core20_share"] = icbs["core20_lsoas"] / icbs["lsoas"]
+    icbs["most_deprived_10_share"] = icbs.pop("most_deprived_10_lsoas") / icbs["lsoas"]
+    icbs["core20_rank"] = rank_desc(icbs["core20_share"])
+    return icbs.sort_values(["core20_rank", "icb_code"], ignore_index=True)
+
+
+# --- Q8: healthy life expectancy against the state pension age ------------------------------------------------------
+
+
+def pension_age_gap(hle_years: float | pd.Series, pension_age: float = PENSION_AGE) -> float | pd.Series:
+    """Years from healthy life expectancy to the pension age: ``pension_age - hle_years`` (68 - 56.3 = 11.7).
+
+    Positive: the years of life in poorer health a person born then can expect before reaching the pension age.
+    """
+    return pension_age - hle_years
+
+
+def release_order(hle: pd.DataFrame) -> list[str]:
+    """The releases of the ``healthy_life_expectancy`` table, newest first: by the latest period each gives (the
+    series ONS revised reaches later periods), then by label, so the order is the same on every run."""
+    latest = hle.groupby("release")["period_end"].max()
+    return sorted(latest.index, key=lambda r: (-latest[r], r))
+
+
+def _preference(hle: pd.DataFrame, prefer: Sequence[str] | None) -> list[str]:
+    """``prefer``'s releases first (those in the table), then the rest newest first."""
+    newest = release_order(hle)
+    first = [r for r in (prefer or []) if r in newest]
+    return first + [r for r in newest if r not in first]
+
+
+def _pick(rows: pd.DataFrame, order: list[str], before: int | None) -> pd.Series | None:
+    """The row of the latest period (ending before ``before``, if given), from the first release in ``order`` that
+    gives it; None if there is no such period."""
+    if before is not None:
+        rows = rows[rows["period_end"] < before]
+    if rows.empty:
+        return None
+    latest = rows[rows["period_end"] == rows["period_end"].max()]
+    return latest.assign(_o=latest["release"].map(order.index)).sort_values("_o").iloc[0].drop("_o")
+
+
+@dataclass(frozen=True)
+class PensionGaps:
+    """HLE against the pension age for some areas: ``table`` (see :func:`hle_against_pension_age`) and ``missing``,
+    the area codes asked for that the data do not cover, in the order asked."""
+
+    table: pd.DataFrame
+    missing: list[str]
+
+
+HLE_COLUMNS = ["area_code", "area_name", "sex", "which", "period", "period_end", "release", "hle_years", "gap_years"]
+
+
+def hle_against_pension_age(
+    hle: pd.DataFrame, areas: Sequence[str], pension_age: float = PENSION_AGE, before: int | None = None,
+    prefer: Sequence[str] | None = None,
+) -> PensionGaps:
+    """HLE at birth by sex for ``areas`` (GSS codes), in the latest period and the latest before ``before``, each
+    against the pension age.
+
+    ``hle`` is the prepared ``healthy_life_expectancy`` table. For each area and sex, ``which`` is "latest" (the
+    latest period any release gives) and, if ``before`` is given (the report's year), "before" (the latest period
+    ending before that year: ``period_end < before``). When several releases give that period, the value is the
+    first release's of ``prefer``, then the newest (:func:`release_order`); its ``release`` is kept beside it, so a
+    revised value is never shown as the one before the revision. ``hle_years`` and ``gap_years``
+    (:func:`pension_age_gap`, positive = years expected in poorer health before the pension age) are years.
+    Rows follow ``areas``' order, then sex, latest first. An area the data do not cover is listed in ``missing``,
+    never dropped silently; an area with one sex only has rows for that sex.
+    """
+    order = _preference(hle, prefer)
+    rows, missing = [], []
+    for code in areas:
+        mine = hle[hle["area_code"] == code]
+        if mine.empty:
+            missing.append(code)
+            continue
+        for sex in sorted(mine["sex"].unique()):
+            of_sex = mine[mine["sex"] == sex]
+            for which, limit in [("latest", None)] + ([("before", before)] if before is not None else []):
+                row = _pick(of_sex, order, limit)
+                if row is not None:
+                    rows.append({"area_code": code, "area_name": row["area_name"], "sex": sex, "which": which,
+                                 "period": row["period"], "period_end": int(row["period_end"]),
+                                 "release": row["release"], "hle_years": float(row["hle_years"])})
+    table = pd.DataFrame(rows, columns=HLE_COLUMNS[:-1])
+    table["gap_years"] = pension_age_gap(table["hle_years"].astype(float), pension_age)
+    return PensionGaps(table=table[HLE_COLUMNS], missing=missing)
+
+
+def hle_series(hle: pd.DataFrame, areas: Sequence[str], pension_age: float = PENSION_AGE) -> pd.DataFrame:
+    """HLE at birth over time for ``areas``, one line per area, sex and release, for a chart.
+
+    Returns the rows of ``hle`` for the areas with ``series`` ("Blackpool · Male · <release>"), the key a chart draws
+    one line by, so no line crosses from one ONS release to another (the revised series differs from the one before
+    it for the same period), and ``gap_years`` (:func:`pension_age_gap`, years). Sorted by area (in ``areas``' order),
+    sex, release (newest first, :func:`release_order`) and period.
+    """
+    rows = hle[hle["area_code"].isin(list(areas))]
+    order = release_order(hle)
+    rows = rows.assign(
+        series=rows["area_name"] + " · " + rows["sex"] + " · " + rows["release"],
+        gap_years=pension_age_gap(rows["hle_years"].astype(float), pension_age),
+        _a=rows["area_code"].map(list(areas).index), _r=rows["release"].map(order.index),
+    )
+    return rows.sort_values(["_a", "sex", "_r", "period_end"], ignore_index=True).drop(columns=["_a", "_r"])
+
+
+def smallest_gap(table: pd.DataFrame) -> pd.Series:
+    """The row of a :func:`hle_against_pension_age` table (or some of its rows) nearest the pension age: the smallest
+    ``gap_years``, then the area code and sex, so the choice is the same on every run. ValueError if it is empty."""
+    if table.empty:
+        raise ValueError("no healthy life expectancy to compare with the pension age")
+    return table.sort_values(["gap_years", "area_code", "sex"]).iloc[0]
+
+
+# --- Q2: hypertension treated to target (the QOF proxy) -------------------------------------------------------------
+
+
+def weighted_treated_to_target(qof: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The practices' population-weighted mean per cent of ``column`` by QOF year: the ICB's proxy figure.
+
+    ``qof`` is the prepared ``qof_hypertension`` table (or an ICB's rows of it); ``column`` one of its per cent
+    columns (``hyp_under80_treated_pct``, ``hyp_80plus_treated_pct``). Weights are ``weighted_population``
+    (persons): a practice with no value, or no positive weight, is left out. Returns one row per ``qof_year`` and
+    ``extract``: ``weighted_mean_pct`` (per cent; NaN if no practice can be weighted), ``practices_used``,
+    ``practices_left_out``, ``weighted_population_used`` (persons), and for context ``mean_pct`` (the unweighted
+    mean of the practices with a value, per cent) and ``practices_with_value``. Sorted by year.
+
+    The weights are need-weighted list sizes, not hypertension registers (the extract has no denominators), so the
+    mean stands in for the ICB's own per cent: a proxy, not the figure itself.
+    """
+    if column not in qof.columns:
+        raise InputError(f"qof_hypertension: no column '{column}' (expected one of "
+                         f"{[c for c in qof.columns if c.endswith('_pct')]})")
+    value, weight = qof[column].astype(float), qof["weighted_population"].astype(float)
+    used = value.notna() & weight.notna() & (weight > 0)
+    keyed = qof.assign(
+        _v=value, _used=used.astype(int), _has=value.notna().astype(int),
+        _w=weight.where(used, 0.0), _vw=(value * weight).where(used, 0.0),
+    )
+    g = keyed.groupby(["qof_year", "extract"], as_index=False).agg(
+        practices=("practice_code", "size"), practices_used=("_used", "sum"), practices_with_value=("_has", "sum"),
+        weighted_population_used=("_w", "sum"), _vw=("_vw", "sum"), mean_pct=("_v", "mean"),
+    )
+    g["weighted_mean_pct"] = (g["_vw"] / g["weighted_population_used"]).where(g["practices_used"] > 0)
+    g["practices_left_out"] = g.pop("practices") - g["practices_used"]
+    columns = ["qof_year", "extract", "weighted_mean_pct", "practices_used", "practices_left_out",
+               "weighted_population_used", "mean_pct", "practices_with_value"]
+    return g[columns].sort_values(["qof_year", "extract"], ignore_index=True)
+
+
+def change_points(by_year: pd.DataFrame, start_year: str, end_year: str, value: str = "weighted_mean_pct") -> float:
+    """The change in percentage points of ``value`` from ``start_year`` to ``end_year`` (QOF years, "2022/23") in a
+    :func:`weighted_treated_to_target` table: 65.3 -> 66.5 is +1.2. ValueError if either year is missing or is in
+    more than one extract."""
+    return _level(by_year, end_year, value) - _level(by_year, start_year, value)
+
+
+def _level(by_year: pd.DataFrame, year: str, value: str) -> float:
+    rows = by_year[by_year["qof_year"] == year]
+    if len(rows) != 1:
+        found = sorted(by_year["qof_year"].unique())
+        raise ValueError(f"expected one row for QOF year {year}, found {len(rows)} (years: {found})")
+    return float(rows[value].iloc[0])
+
+
+def proxy_against_stated(
+    by_year: pd.DataFrame, start_year: str, end_year: str, stated_start_pct: float, stated_end_pct: float,
+    objective_pct: float, value: str = "weighted_mean_pct",
+) -> pd.DataFrame:
+    """The QOF proxy against the report's figures for hypertension treated to target (Q2), one row per comparison.
+
+    ``by_year`` is a :func:`weighted_treated_to_target` table; the stated values (the report's start and end per
+    cents and the national objective, all per cent) come from the claims register, never typed. Rows (``measure``):
+    "start" (the proxy in ``start_year`` against the stated start), "end" (``end_year`` against the stated end),
+    "rise" (the change, in points, against the stated rise) and "short of objective" (the objective minus the end
+    value, points). Columns ``measure``, ``stated``, ``proxy``, ``difference_points`` (proxy - stated) and ``unit``
+    ("per cent" or "percentage points").
+    """
+    start, end = _level(by_year, start_year, value), _level(by_year, end_year, value)
+    rows = [
+        ("start", stated_start_pct, start, "per cent"),
+        ("end", stated_end_pct, end, "per cent"),
+        ("rise", stated_end_pct - stated_start_pct, end - start, "percentage points"),
+        ("short of objective", objective_pct - stated_end_pct, objective_pct - end, "percentage points"),
+    ]
+    out = pd.DataFrame(rows, columns=["measure", "stated", "proxy", "unit"])
+    out["difference_points"] = out["proxy"] - out["stated"]
+    return out[["measure", "stated", "proxy", "difference_points", "unit"]]
