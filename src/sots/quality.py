@@ -60,18 +60,25 @@ def ward_deprivation(lsoas: pd.DataFrame, authority: str) -> pd.DataFrame:
     (E06000009) or ``lad_name`` (case and spaces ignored). Returns ``lad_code``, ``lad_name``, ``ward_code``,
     ``ward_name``, ``lsoas`` (LSOAs in the ward), ``most_deprived_10_share`` (fraction of the ward's LSOAs in IMD
     decile 1), ``core20_share`` (fraction in deciles 1-2), ``median_imd_rank`` (median of the LSOAs' national ranks,
-    1 = most deprived; the mean of the middle two for an even count), ``place`` (1 = the most deprived ward) and
-    ``wards`` (how many wards the authority has), sorted by place.
+    1 = most deprived; the mean of the middle two for an even count), ``place`` (1 = the most deprived ward),
+    ``median_rank_place`` (the place by median rank alone, lowest first, then ward code) and ``wards`` (how many wards
+    the authority has), sorted by place.
 
     Wards are ordered by Core20 share (highest first), then median rank (lowest first), then ward code. Core20 share
-    comes first because it is the measure NHS priority-setting uses (Core20PLUS5 names the most deprived 20%), and it
-    says how much of a ward's population lives in such areas. Many wards of a deprived town share the same Core20
-    share (often all their LSOAs), so the median rank then says how deep the ward's deprivation goes, without one
-    extreme LSOA deciding it as the minimum would. The ward code only breaks exact ties, so every ward has its own
-    place and the order is the same on every run; :func:`named_wards_against_most_deprived` says when a tie falls on
-    the line it draws.
+    comes first because it is the measure NHS priority-setting uses (Core20PLUS5 names the most deprived 20%), and
+    it says roughly what share of the ward's residents live in such areas (LSOAs are of similar size). Many wards of
+    a deprived town share the same Core20 share (often all their LSOAs), so the median rank then says how deep the
+    ward's deprivation goes, without one extreme LSOA deciding it as the minimum would. The ward code only breaks
+    exact ties, so every ward has its own place and the order is the same on every run;
+    :func:`named_wards_against_most_deprived` says when a tie falls on the line it draws. An LSOA of the authority
+    with no ward is an InputError naming it, never left out.
     """
     rows = _authority_rows(lsoas, authority)
+    unplaced = rows["ward_code"].isna() | rows["ward_name"].isna()
+    if unplaced.any():
+        raise InputError(f"lsoa_deprivation: column ward_code or ward_name is empty for LSOA "
+                         f"{rows.loc[unplaced, 'lsoa_code'].iloc[0]} of {authority} ({int(unplaced.sum())} LSOAs in "
+                         f"all; expected every LSOA in a ward)")
     decile = rows["imd_decile"]
     keyed = rows.assign(
         in_10=decile.isin(MOST_DEPRIVED_10_DECILES).astype(float), in_20=decile.isin(CORE20_DECILES).astype(float),
@@ -85,6 +92,11 @@ def ward_deprivation(lsoas: pd.DataFrame, authority: str) -> pd.DataFrame:
                               ignore_index=True)
     wards["median_imd_rank"] = wards["median_imd_rank"].astype(float)
     wards["place"] = range(1, len(wards) + 1)
+    # The order by median rank alone, for a reader who ranks wards that way: it can differ, e.g. for a ward with a
+    # few very deprived LSOAs and the rest far less so.
+    by_median = wards.sort_values(["median_imd_rank", "ward_code"]).index
+    wards.loc[by_median, "median_rank_place"] = range(1, len(wards) + 1)
+    wards["median_rank_place"] = wards["median_rank_place"].astype(int)
     wards["wards"] = len(wards)
     return wards
 
@@ -93,13 +105,15 @@ def ward_deprivation(lsoas: pd.DataFrame, authority: str) -> pd.DataFrame:
 class WardMatch:
     """The report's named wards against the authority's most deprived wards in the data.
 
-    ``named`` holds the named wards' rows of :func:`ward_deprivation` (with their ``place``), in the order named;
-    ``most_deprived`` the authority's ``n`` most deprived wards, by place. ``added`` are wards the data would add to
-    the report's list (among the ``n`` most deprived but not named) and ``dropped`` named wards they would drop (not
-    among the ``n``), both as the data spell them, by place. ``tie_at_boundary`` is True when the wards at places
-    ``n`` and ``n + 1`` have the same Core20 share and median rank, so only the ward code separated them.
+    ``by`` is the place column the wards are ordered by (``place`` or ``median_rank_place``). ``named`` holds the
+    named wards' rows of :func:`ward_deprivation`, in the order named; ``most_deprived`` the authority's ``n`` most
+    deprived wards, in order. ``added`` are wards the data would add to the report's list (among the ``n`` most
+    deprived but not named) and ``dropped`` named wards they would drop (not among the ``n``), both as the data spell
+    them, in order. ``tie_at_boundary`` is True when the wards ``n``th and ``n + 1``th are equal on what ``by``
+    orders them by (Core20 share and median rank, or median rank), so only the ward code separated them.
     """
 
+    by: str
     n: int
     matches: bool
     named: pd.DataFrame
@@ -109,13 +123,17 @@ class WardMatch:
     tie_at_boundary: bool = False
 
 
-def named_wards_against_most_deprived(wards: pd.DataFrame, named: Sequence[str]) -> WardMatch:
+def named_wards_against_most_deprived(wards: pd.DataFrame, named: Sequence[str], by: str = "place") -> WardMatch:
     """Whether ``named`` (the report's wards) are exactly the authority's ``len(named)`` most deprived wards.
 
-    ``wards`` is :func:`ward_deprivation` for one authority. Names are matched ignoring case and spaces
+    ``wards`` is :func:`ward_deprivation` for one authority; ``by`` the order: ``place`` (Core20 share, then median
+    rank) or ``median_rank_place`` (median rank alone). Names are matched ignoring case and spaces
     (:func:`name_key`). A name that is no ward of the authority, or named twice, is an InputError naming it (and the
     closest ward name); so is an empty list.
     """
+    keys = {"place": ["core20_share", "median_imd_rank"], "median_rank_place": ["median_imd_rank"]}
+    if by not in keys:
+        raise ValueError(f"by must be one of {list(keys)}, got '{by}'")
     if not len(named):
         raise InputError("named wards: the list is empty (expected the report's ward names)")
     by_key = {name_key(w): w for w in wards["ward_name"]}
@@ -135,7 +153,7 @@ def named_wards_against_most_deprived(wards: pd.DataFrame, named: Sequence[str])
     if n > len(wards):
         raise InputError(f"named wards: {n} names but only {len(wards)} {where}")
     spelt = [by_key[name_key(name)] for name in named]
-    ranked = wards.sort_values("place", ignore_index=True)
+    ranked = wards.sort_values(by, ignore_index=True)
     top = ranked.head(n)
     named_rows = wards.set_index("ward_name").loc[spelt].reset_index()[list(wards.columns)]
     added = [w for w in top["ward_name"] if w not in spelt]
@@ -143,9 +161,8 @@ def named_wards_against_most_deprived(wards: pd.DataFrame, named: Sequence[str])
     tie = False
     if n < len(ranked):
         last, following = ranked.iloc[n - 1], ranked.iloc[n]
-        tie = bool(last["core20_share"] == following["core20_share"]
-                   and last["median_imd_rank"] == following["median_imd_rank"])
-    return WardMatch(n=n, matches=not added and not dropped, named=named_rows, most_deprived=top, added=added,
+        tie = all(last[k] == following[k] for k in keys[by])
+    return WardMatch(by=by, n=n, matches=not added and not dropped, named=named_rows, most_deprived=top, added=added,
                      dropped=dropped, tie_at_boundary=tie)
 
 
@@ -186,8 +203,10 @@ def pension_age_gap(hle_years: float | pd.Series, pension_age: float = PENSION_A
     """Years from healthy life expectancy to the pension age: ``pension_age - hle_years`` (68 - 56.3 = 11.7).
 
     Positive: the years of life in poorer health a person born then can expect before reaching the pension age.
+    Rounded to a millionth of a year, so that 68 - 64.4 is 3.6 and not 3.5999999999999943.
     """
-    return pension_age - hle_years
+    gap = pension_age - hle_years
+    return gap.round(6) if isinstance(gap, pd.Series) else round(float(gap), 6)
 
 
 def release_order(hle: pd.DataFrame) -> list[str]:
@@ -229,16 +248,18 @@ HLE_COLUMNS = ["area_code", "area_name", "sex", "which", "period", "period_end",
 
 def hle_against_pension_age(
     hle: pd.DataFrame, areas: Sequence[str], pension_age: float = PENSION_AGE, before: int | None = None,
-    prefer: Sequence[str] | None = None,
+    prefer: Sequence[str] | None = None, before_release: str | None = None,
 ) -> PensionGaps:
-    """HLE at birth by sex for ``areas`` (GSS codes), in the latest period and the latest before ``before``, each
+    """HLE at birth by sex for ``areas`` (GSS codes), in the latest period and the latest before the report, each
     against the pension age.
 
     ``hle`` is the prepared ``healthy_life_expectancy`` table. For each area and sex, ``which`` is "latest" (the
-    latest period any release gives) and, if ``before`` is given (the report's year), "before" (the latest period
-    ending before that year: ``period_end < before``). When several releases give that period, the value is the
-    first release's of ``prefer``, then the newest (:func:`release_order`); its ``release`` is kept beside it, so a
-    revised value is never shown as the one before the revision. ``hle_years`` and ``gap_years``
+    latest period any release gives) and, if ``before`` or ``before_release`` is given, "before": the latest period
+    ending before the year ``before`` (``period_end < before``; the report's year), taken only from
+    ``before_release`` if that is given (the release the report's authors had, so the value is the one they could
+    see, not a later revision of it). When several releases give a period, the value is the first release's of
+    ``prefer``, then the newest (:func:`release_order`); its ``release`` is kept beside it, so a revised value is
+    never shown as the one before the revision. ``hle_years`` and ``gap_years``
     (:func:`pension_age_gap`, positive = years expected in poorer health before the pension age) are years.
     Rows follow ``areas``' order, then sex, latest first. An area the data do not cover is listed in ``missing``,
     never dropped silently; an area with one sex only has rows for that sex.
@@ -252,8 +273,12 @@ def hle_against_pension_age(
             continue
         for sex in sorted(mine["sex"].unique()):
             of_sex = mine[mine["sex"] == sex]
-            for which, limit in [("latest", None)] + ([("before", before)] if before is not None else []):
-                row = _pick(of_sex, order, limit)
+            wanted = [("latest", of_sex, None)]
+            if before is not None or before_release is not None:
+                chosen = of_sex if before_release is None else of_sex[of_sex["release"] == before_release]
+                wanted.append(("before", chosen, before))
+            for which, rows_of, limit in wanted:
+                row = _pick(rows_of, order, limit)
                 if row is not None:
                     rows.append({"area_code": code, "area_name": row["area_name"], "sex": sex, "which": which,
                                  "period": row["period"], "period_end": int(row["period_end"]),
@@ -292,27 +317,28 @@ def smallest_gap(table: pd.DataFrame) -> pd.Series:
 # --- Q2: hypertension treated to target (the QOF proxy) -------------------------------------------------------------
 
 
-def weighted_treated_to_target(qof: pd.DataFrame, column: str) -> pd.DataFrame:
+def weighted_treated_to_target(qof: pd.DataFrame, column: str, weight: str = "weighted_population") -> pd.DataFrame:
     """The practices' population-weighted mean per cent of ``column`` by QOF year: the ICB's proxy figure.
 
     ``qof`` is the prepared ``qof_hypertension`` table (or an ICB's rows of it); ``column`` one of its per cent
-    columns (``hyp_under80_treated_pct``, ``hyp_80plus_treated_pct``). Weights are ``weighted_population``
-    (persons): a practice with no value, or no positive weight, is left out. Returns one row per ``qof_year`` and
-    ``extract``: ``weighted_mean_pct`` (per cent; NaN if no practice can be weighted), ``practices_used``,
-    ``practices_left_out``, ``weighted_population_used`` (persons), and for context ``mean_pct`` (the unweighted
-    mean of the practices with a value, per cent) and ``practices_with_value``. Sorted by year.
+    columns (``hyp_under80_treated_pct``, ``hyp_80plus_treated_pct``). Weights are the column ``weight`` (default
+    ``weighted_population``, persons): a practice with no value, or no positive weight, is left out. Returns one row
+    per ``qof_year`` and ``extract`` (two extracts of one year stay apart, each labelled): ``weighted_mean_pct`` (per
+    cent; NaN if no practice can be weighted), ``practices_used``, ``practices_left_out``,
+    ``weighted_population_used`` (persons), and for context ``mean_pct`` (the unweighted mean of the practices with a
+    value, per cent) and ``practices_with_value``. Sorted by year.
 
-    The weights are need-weighted list sizes, not hypertension registers (the extract has no denominators), so the
-    mean stands in for the ICB's own per cent: a proxy, not the figure itself.
+    The weights are need-weighted list sizes, not hypertension registers (the extract has no numerators or
+    denominators), so the mean stands in for the ICB's own per cent: a proxy, not the figure itself.
     """
-    if column not in qof.columns:
-        raise InputError(f"qof_hypertension: no column '{column}' (expected one of "
-                         f"{[c for c in qof.columns if c.endswith('_pct')]})")
-    value, weight = qof[column].astype(float), qof["weighted_population"].astype(float)
-    used = value.notna() & weight.notna() & (weight > 0)
+    for name in (column, weight):
+        if name not in qof.columns:
+            raise InputError(f"qof_hypertension: no column '{name}' (expected one of {list(qof.columns)})")
+    value, w = qof[column].astype(float), qof[weight].astype(float)
+    used = value.notna() & w.notna() & (w > 0)
     keyed = qof.assign(
         _v=value, _used=used.astype(int), _has=value.notna().astype(int),
-        _w=weight.where(used, 0.0), _vw=(value * weight).where(used, 0.0),
+        _w=w.where(used, 0.0), _vw=(value * w).where(used, 0.0),
     )
     g = keyed.groupby(["qof_year", "extract"], as_index=False).agg(
         practices=("practice_code", "size"), practices_used=("_used", "sum"), practices_with_value=("_has", "sum"),

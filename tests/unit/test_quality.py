@@ -47,6 +47,9 @@ def test_wards_are_placed_by_core20_share_then_median_rank():
     # Bloomfield and Claremont are both all Core20; Bloomfield's lower median rank puts it first
     assert wards["ward_name"].tolist() == ["Bloomfield", "Claremont", "Talbot", "Park"]
     assert wards["place"].tolist() == [1, 2, 3, 4]
+    # by median rank alone Talbot (5,000) ties Claremont (5,000): the ward code puts Claremont (W2) before it
+    assert wards.set_index("ward_name")["median_rank_place"].to_dict() == {
+        "Bloomfield": 1, "Claremont": 2, "Talbot": 3, "Park": 4}
 
 
 def test_an_exact_tie_is_broken_by_ward_code_whatever_the_row_order():
@@ -60,6 +63,12 @@ def test_the_authority_is_found_by_name_ignoring_case_and_spaces_and_an_unknown_
     assert len(quality.ward_deprivation(town(), "  black POOL ")) == 4
     with pytest.raises(InputError, match=r"no local authority 'Blackpol'.*closest: 'Blackpool'"):
         quality.ward_deprivation(town(), "Blackpol")
+
+
+def test_an_lsoa_without_a_ward_is_named_not_dropped():
+    frame = pd.concat([town(), pd.DataFrame([lsoa("E01099999", 7, 1, None, None)])], ignore_index=True)
+    with pytest.raises(InputError, match="ward_code or ward_name is empty for LSOA E01099999 of Blackpool"):
+        quality.ward_deprivation(frame, "Blackpool")
 
 
 def test_named_wards_matching_the_most_deprived():
@@ -77,6 +86,29 @@ def test_named_wards_the_data_would_add_and_drop():
     assert not got.matches
     assert got.added == ["Claremont"] and got.dropped == ["Park"]
     assert got.most_deprived["ward_name"].tolist() == ["Bloomfield", "Claremont"]
+
+
+def test_named_wards_by_median_rank_alone():
+    frame = pd.concat([town(), pd.DataFrame([
+        # Brunswick: one LSOA in decile 1, one in 7 -> Core20 1/2, median rank (120 + 20,000) / 2 = 10,060
+        lsoa("L11", 120, 1, "W5", "Brunswick"), lsoa("L12", 20_000, 7, "W5", "Brunswick"),
+        # Hawes Side: both decile 3 -> Core20 0, median rank 7,100: after Brunswick by place, before it by median
+        lsoa("L13", 7_000, 3, "W6", "Hawes Side"), lsoa("L14", 7_200, 3, "W6", "Hawes Side"),
+    ])], ignore_index=True)
+    wards = quality.ward_deprivation(frame, "Blackpool").set_index("ward_name")
+    assert wards.loc["Brunswick", ["place", "median_rank_place"]].tolist() == [4, 5]
+    assert wards.loc["Hawes Side", ["place", "median_rank_place"]].tolist() == [5, 4]
+    named = ["Bloomfield", "Claremont", "Talbot", "Brunswick"]
+    assert quality.named_wards_against_most_deprived(wards.reset_index(), named).matches
+    got = quality.named_wards_against_most_deprived(wards.reset_index(), named, by="median_rank_place")
+    assert not got.matches and got.by == "median_rank_place"
+    assert got.added == ["Hawes Side"] and got.dropped == ["Brunswick"]
+    # Claremont and Talbot share a median rank of 5,000: a line drawn between them is a tie
+    got = quality.named_wards_against_most_deprived(wards.reset_index(), ["Bloomfield", "Claremont"],
+                                                    by="median_rank_place")
+    assert got.matches and got.tie_at_boundary
+    with pytest.raises(ValueError, match="by must be one of"):
+        quality.named_wards_against_most_deprived(wards.reset_index(), ["Park"], by="rank")
 
 
 def test_a_tie_on_the_line_is_reported():
@@ -169,6 +201,24 @@ def test_a_preferred_release_gives_the_value_as_published_then():
     assert t.loc[("Male", "latest"), "release"] == NEW  # only the new release gives 2022-24
 
 
+def test_before_the_report_from_the_release_the_report_had():
+    got = quality.hle_against_pension_age(hle(), ["E06000009"], before=2024, before_release=OLD)
+    t = got.table.set_index(["sex", "which"])
+    # with before_release, the latest period of the release the report had: 2018-20 as first published
+    assert t.loc[("Male", "before"), ["period", "release", "hle_years"]].tolist() == ["2018 - 20", OLD, 53.5]
+    assert t.loc[("Male", "latest"), "period"] == "2022 - 24"
+    unrestricted = quality.hle_against_pension_age(hle(), ["E06000009"], before=2024).table.set_index(["sex", "which"])
+    assert unrestricted.loc[("Male", "before"), ["period", "release"]].tolist() == ["2020 - 22", NEW]
+    # a release the area lacks gives no "before" row, and says nothing false
+    none = quality.hle_against_pension_age(hle(), ["E06000009"], before_release="ONS 2099").table
+    assert set(none["which"]) == {"latest"}
+
+
+def test_the_gap_carries_no_floating_point_noise():
+    assert quality.pension_age_gap(64.4) == 3.6
+    assert quality.pension_age_gap(pd.Series([64.4, 56.3])).tolist() == [3.6, 11.7]
+
+
 def test_missing_areas_are_listed_not_dropped():
     got = quality.hle_against_pension_age(hle(), ["E10000017", "E06000009", "E06000064"])
     assert got.missing == ["E10000017", "E06000064"]
@@ -224,6 +274,16 @@ def test_a_year_with_no_weighable_practice_has_no_weighted_mean():
     got = quality.weighted_treated_to_target(qof(), "hyp_80plus_treated_pct")
     assert got["weighted_mean_pct"].isna().all()
     assert got["practices_used"].tolist() == [0, 0] and got["practices_left_out"].tolist() == [4, 2]
+
+
+def test_another_weight_column_can_be_named():
+    frame = qof().assign(register=[1.0, 1.0, 1.0, 1.0, 3.0, 1.0])
+    got = quality.weighted_treated_to_target(frame, "hyp_under80_treated_pct", weight="register")
+    # P4 has a weight in this column, so it counts; P3 still has no value
+    assert got["weighted_mean_pct"].tolist() == pytest.approx([(60 + 70 + 80) / 3, (64 * 3 + 68) / 4])
+    assert got["practices_used"].tolist() == [3, 2]
+    with pytest.raises(InputError, match="no column 'list_size'"):
+        quality.weighted_treated_to_target(frame, "hyp_under80_treated_pct", weight="list_size")
 
 
 def test_an_unknown_column_is_an_input_error():
