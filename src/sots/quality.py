@@ -70,15 +70,17 @@ def ward_deprivation(lsoas: pd.DataFrame, authority: str) -> pd.DataFrame:
     a deprived town share the same Core20 share (often all their LSOAs), so the median rank then says how deep the
     ward's deprivation goes, without one extreme LSOA deciding it as the minimum would. The ward code only breaks
     exact ties, so every ward has its own place and the order is the same on every run;
-    :func:`named_wards_against_most_deprived` says when a tie falls on the line it draws. An LSOA of the authority
-    with no ward is an InputError naming it, never left out.
+    :func:`named_wards_against_most_deprived` says when a tie falls on the line it draws. A ward without a name (the
+    names file leaves out those of the City of London and the Isles of Scilly) is named by its code; an LSOA of the
+    authority with no ward code is an InputError naming it, never left out.
     """
     rows = _authority_rows(lsoas, authority)
-    unplaced = rows["ward_code"].isna() | rows["ward_name"].isna()
+    unplaced = rows["ward_code"].isna()
     if unplaced.any():
-        raise InputError(f"lsoa_deprivation: column ward_code or ward_name is empty for LSOA "
+        raise InputError(f"lsoa_deprivation: column ward_code is empty for LSOA "
                          f"{rows.loc[unplaced, 'lsoa_code'].iloc[0]} of {authority} ({int(unplaced.sum())} LSOAs in "
                          f"all; expected every LSOA in a ward)")
+    rows = rows.assign(ward_name=rows["ward_name"].fillna(rows["ward_code"]))
     decile = rows["imd_decile"]
     keyed = rows.assign(
         in_10=decile.isin(MOST_DEPRIVED_10_DECILES).astype(float), in_20=decile.isin(CORE20_DECILES).astype(float),
@@ -209,11 +211,16 @@ def pension_age_gap(hle_years: float | pd.Series, pension_age: float = PENSION_A
     return gap.round(6) if isinstance(gap, pd.Series) else round(float(gap), 6)
 
 
+SERIES = "ons_series"  # the optional column naming the ONS series (before or after a revision) of a value
+
+
 def release_order(hle: pd.DataFrame) -> list[str]:
     """The releases of the ``healthy_life_expectancy`` table, newest first: by the latest period each gives (the
-    series ONS revised reaches later periods), then by label, so the order is the same on every run."""
-    latest = hle.groupby("release")["period_end"].max()
-    return sorted(latest.index, key=lambda r: (-latest[r], r))
+    series ONS revised reaches later periods), then by how many values each gives (a data file before pages quoting
+    some of it), then by label, so the order is the same on every run."""
+    g = hle.groupby("release")["period_end"]
+    latest, size = g.max(), g.size()
+    return sorted(latest.index, key=lambda r: (-latest[r], -size[r], r))
 
 
 def _preference(hle: pd.DataFrame, prefer: Sequence[str] | None) -> list[str]:
@@ -225,13 +232,14 @@ def _preference(hle: pd.DataFrame, prefer: Sequence[str] | None) -> list[str]:
 
 def _pick(rows: pd.DataFrame, order: list[str], before: int | None) -> pd.Series | None:
     """The row of the latest period (ending before ``before``, if given), from the first release in ``order`` that
-    gives it; None if there is no such period."""
+    gives it (then the ONS series' label, if there are several); None if there is no such period."""
     if before is not None:
         rows = rows[rows["period_end"] < before]
     if rows.empty:
         return None
     latest = rows[rows["period_end"] == rows["period_end"].max()]
-    return latest.assign(_o=latest["release"].map(order.index)).sort_values("_o").iloc[0].drop("_o")
+    keys = ["_o", SERIES] if SERIES in latest.columns else ["_o"]
+    return latest.assign(_o=latest["release"].map(order.index)).sort_values(keys).iloc[0].drop("_o")
 
 
 @dataclass(frozen=True)
@@ -248,23 +256,28 @@ HLE_COLUMNS = ["area_code", "area_name", "sex", "which", "period", "period_end",
 
 def hle_against_pension_age(
     hle: pd.DataFrame, areas: Sequence[str], pension_age: float = PENSION_AGE, before: int | None = None,
-    prefer: Sequence[str] | None = None, before_release: str | None = None,
+    prefer: Sequence[str] | None = None, before_release: str | None = None, before_series: str | None = None,
 ) -> PensionGaps:
     """HLE at birth by sex for ``areas`` (GSS codes), in the latest period and the latest before the report, each
     against the pension age.
 
     ``hle`` is the prepared ``healthy_life_expectancy`` table. For each area and sex, ``which`` is "latest" (the
-    latest period any release gives) and, if ``before`` or ``before_release`` is given, "before": the latest period
-    ending before the year ``before`` (``period_end < before``; the report's year), taken only from
-    ``before_release`` if that is given (the release the report's authors had, so the value is the one they could
-    see, not a later revision of it). When several releases give a period, the value is the first release's of
-    ``prefer``, then the newest (:func:`release_order`); its ``release`` is kept beside it, so a revised value is
-    never shown as the one before the revision. ``hle_years`` and ``gap_years``
+    latest period any release gives) and, if any of ``before``, ``before_release`` or ``before_series`` is given,
+    "before": the latest period ending before the year ``before`` (``period_end < before``; the report's year),
+    taken only from ``before_release`` and the ONS series ``before_series`` (column ``ons_series``) if given: the
+    release or series the report's authors had, so the value is the one they could see, not a later revision of it.
+    When several releases give a period, the value is the first release's of ``prefer``, then the newest
+    (:func:`release_order`); its ``release`` (and ``ons_series``, if the table has it) is kept beside it, so a
+    revised value is never shown as the one before the revision. ``hle_years`` and ``gap_years``
     (:func:`pension_age_gap`, positive = years expected in poorer health before the pension age) are years.
     Rows follow ``areas``' order, then sex, latest first. An area the data do not cover is listed in ``missing``,
     never dropped silently; an area with one sex only has rows for that sex.
     """
     order = _preference(hle, prefer)
+    series = [SERIES] if SERIES in hle.columns else []
+    if before_series is not None and not series:
+        raise ValueError(f"before_series needs the column {SERIES}, which the table lacks")
+    columns = [*HLE_COLUMNS[:-2], *series, *HLE_COLUMNS[-2:]]
     rows, missing = [], []
     for code in areas:
         mine = hle[hle["area_code"] == code]
@@ -274,36 +287,45 @@ def hle_against_pension_age(
         for sex in sorted(mine["sex"].unique()):
             of_sex = mine[mine["sex"] == sex]
             wanted = [("latest", of_sex, None)]
-            if before is not None or before_release is not None:
-                chosen = of_sex if before_release is None else of_sex[of_sex["release"] == before_release]
+            if before is not None or before_release is not None or before_series is not None:
+                chosen = of_sex
+                if before_release is not None:
+                    chosen = chosen[chosen["release"] == before_release]
+                if before_series is not None:
+                    chosen = chosen[chosen[SERIES] == before_series]
                 wanted.append(("before", chosen, before))
             for which, rows_of, limit in wanted:
                 row = _pick(rows_of, order, limit)
                 if row is not None:
                     rows.append({"area_code": code, "area_name": row["area_name"], "sex": sex, "which": which,
                                  "period": row["period"], "period_end": int(row["period_end"]),
-                                 "release": row["release"], "hle_years": float(row["hle_years"])})
-    table = pd.DataFrame(rows, columns=HLE_COLUMNS[:-1])
+                                 "release": row["release"], **{c: row[c] for c in series},
+                                 "hle_years": float(row["hle_years"])})
+    table = pd.DataFrame(rows, columns=columns[:-1])
     table["gap_years"] = pension_age_gap(table["hle_years"].astype(float), pension_age)
-    return PensionGaps(table=table[HLE_COLUMNS], missing=missing)
+    return PensionGaps(table=table[columns], missing=missing)
 
 
 def hle_series(hle: pd.DataFrame, areas: Sequence[str], pension_age: float = PENSION_AGE) -> pd.DataFrame:
-    """HLE at birth over time for ``areas``, one line per area, sex and release, for a chart.
+    """HLE at birth over time for ``areas``, one line per area, sex, release and ONS series, for a chart.
 
-    Returns the rows of ``hle`` for the areas with ``series`` ("Blackpool · Male · <release>"), the key a chart draws
-    one line by, so no line crosses from one ONS release to another (the revised series differs from the one before
-    it for the same period), and ``gap_years`` (:func:`pension_age_gap`, years). Sorted by area (in ``areas``' order),
-    sex, release (newest first, :func:`release_order`) and period.
+    Returns the rows of ``hle`` for the areas with ``series`` ("Blackpool · Male · <release>", and " · <ONS
+    series>" when the table has ``ons_series``), the key a chart draws one line by, so no line crosses from one
+    release or ONS series to another (the revised series differs from the one before it for the same period, and
+    one release can quote both), and ``gap_years`` (:func:`pension_age_gap`, years). Sorted by area (in ``areas``'
+    order), sex, release (newest first, :func:`release_order`), ONS series and period.
     """
     rows = hle[hle["area_code"].isin(list(areas))]
     order = release_order(hle)
+    label = rows["area_name"] + " · " + rows["sex"] + " · " + rows["release"]
+    if SERIES in rows.columns:
+        label = label + " · " + rows[SERIES]
     rows = rows.assign(
-        series=rows["area_name"] + " · " + rows["sex"] + " · " + rows["release"],
-        gap_years=pension_age_gap(rows["hle_years"].astype(float), pension_age),
+        series=label, gap_years=pension_age_gap(rows["hle_years"].astype(float), pension_age),
         _a=rows["area_code"].map(list(areas).index), _r=rows["release"].map(order.index),
     )
-    return rows.sort_values(["_a", "sex", "_r", "period_end"], ignore_index=True).drop(columns=["_a", "_r"])
+    keys = ["_a", "sex", "_r", *([SERIES] if SERIES in rows.columns else []), "period_end"]
+    return rows.sort_values(keys, ignore_index=True).drop(columns=["_a", "_r"])
 
 
 def smallest_gap(table: pd.DataFrame) -> pd.Series:

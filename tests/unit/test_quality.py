@@ -67,8 +67,14 @@ def test_the_authority_is_found_by_name_ignoring_case_and_spaces_and_an_unknown_
 
 def test_an_lsoa_without_a_ward_is_named_not_dropped():
     frame = pd.concat([town(), pd.DataFrame([lsoa("E01099999", 7, 1, None, None)])], ignore_index=True)
-    with pytest.raises(InputError, match="ward_code or ward_name is empty for LSOA E01099999 of Blackpool"):
+    with pytest.raises(InputError, match="ward_code is empty for LSOA E01099999 of Blackpool"):
         quality.ward_deprivation(frame, "Blackpool")
+
+
+def test_a_ward_without_a_name_is_named_by_its_code():
+    frame = pd.concat([town(), pd.DataFrame([lsoa("E01099999", 7, 1, "E05009999", None)])], ignore_index=True)
+    wards = quality.ward_deprivation(frame, "Blackpool")
+    assert wards["ward_name"].iloc[0] == "E05009999" and wards["place"].iloc[0] == 1
 
 
 def test_named_wards_matching_the_most_deprived():
@@ -234,6 +240,54 @@ def test_a_chart_series_never_crosses_releases():
     assert male["series"].unique().tolist() == [f"Blackpool · Male · {NEW}", f"Blackpool · Male · {OLD}"]
     assert male[male["release"] == OLD]["period_end"].tolist() == [2019, 2020]  # in period order
     assert s["gap_years"].tolist() == pytest.approx((68 - s["hle_years"]).tolist())
+
+
+PAGES = "County pages"
+
+
+def with_series() -> pd.DataFrame:
+    """:func:`hle` with the ONS series of each value, and a release of pages quoting both series for the county."""
+    frame = hle().assign(ons_series=lambda d: d["release"].map({OLD: "before revision", NEW: "revised"}))
+    pages = pd.DataFrame([
+        hle_row("E10000017", "Lancashire", "Male", 2018, PAGES, 60.4) | {"ons_series": "before revision"},
+        hle_row("E10000017", "Lancashire", "Male", 2023, PAGES, 60.5) | {"ons_series": "revised"},
+        hle_row("E10000017", "Lancashire", "Male", 2024, PAGES, 59.3) | {"ons_series": "revised"},
+        hle_row("E06000009", "Blackpool", "Male", 2024, PAGES, 56.3) | {"ons_series": "revised"},  # as NEW has it
+        # two more of NEW's values, so the file gives more than the pages
+        hle_row("E06000008", "Blackburn with Darwen", "Male", 2022, NEW, 56.2) | {"ons_series": "revised"},
+        hle_row("E06000008", "Blackburn with Darwen", "Male", 2024, NEW, 54.0) | {"ons_series": "revised"},
+    ])
+    return pd.concat([frame, pages], ignore_index=True)
+
+
+def test_a_release_quoting_both_series_is_two_lines_not_one():
+    s = quality.hle_series(with_series(), ["E10000017"])
+    assert s["series"].unique().tolist() == [f"Lancashire · Male · {PAGES} · before revision",
+                                             f"Lancashire · Male · {PAGES} · revised"]
+    assert s.groupby("series")["ons_series"].nunique().max() == 1
+
+
+def test_a_data_file_comes_before_pages_reaching_the_same_period():
+    # NEW and the pages both reach 2022-24; NEW gives more values (5 against 4), so it is preferred
+    assert quality.release_order(with_series()) == [NEW, PAGES, OLD]
+    got = quality.hle_against_pension_age(with_series(), ["E06000009"]).table
+    assert got.loc[got["sex"] == "Male", "release"].tolist() == [NEW]
+
+
+def test_before_the_report_from_the_series_the_report_had():
+    got = quality.hle_against_pension_age(with_series(), ["E10000017", "E06000009"], before=2024,
+                                          before_series="before revision")
+    t = got.table.set_index(["area_code", "sex", "which"])
+    assert "ons_series" in got.table.columns
+    assert t.loc[("E10000017", "Male", "before"), ["period", "release", "ons_series", "hle_years"]].tolist() == [
+        "2016 - 18", PAGES, "before revision", 60.4]
+    assert t.loc[("E10000017", "Male", "latest"), ["period", "ons_series", "gap_years"]].tolist() == [
+        "2022 - 24", "revised", 8.7]
+    # 2018-20 is in both series for Blackpool; only the value before the revision is the report's
+    assert t.loc[("E06000009", "Male", "before"), ["period", "release", "hle_years"]].tolist() == [
+        "2018 - 20", OLD, 53.5]
+    with pytest.raises(ValueError, match="ons_series"):
+        quality.hle_against_pension_age(hle(), ["E06000009"], before_series="revised")
 
 
 def test_the_smallest_gap():
