@@ -194,10 +194,11 @@ def upstream_copy(target: Path) -> Path:
     such folder, and needs no other file."""
     from sots import layouts, prepare
 
-    read = [layout.file for table in ("icb_allocations", "icb_weighted_population", "unit_costs")
+    read = [layout.file for table in ("icb_allocations", "icb_weighted_population", "unit_costs", "qof_hypertension")
             for layout in prepare.table_layouts(layouts.folder(), table)]
     patterns = (*read, prepare.AREA_CODES, prepare.SNPP_PRINCIPAL, prepare.SNPP_VARIANTS, prepare.ACTIVITY_RATES,
-                prepare.MYE_GLOB, prepare.TRUST_OPEX_GLOB, prepare.PUBLISHED_GLOB)
+                prepare.MYE_GLOB, prepare.TRUST_OPEX_GLOB, prepare.PUBLISHED_GLOB, prepare.IMD, prepare.LSOA_WARDS,
+                prepare.WARD_NAMES, prepare.LSOA_ICBS, *prepare.HLE_EXTRACTS, prepare.LCC_HLE, *prepare.PUBLISHED_PAGES)
     for pattern in patterns:
         for path in RAW.glob(pattern):
             dest = target / path.relative_to(RAW)

@@ -330,7 +330,8 @@ PUBLISHED_FIGURES = _schema(
         "figure_id": pa.Column(str, pa.Check.str_matches(r"^[a-z0-9_]+$"), unique=True, description="Stable figure id"),
         "icb_code": pa.Column(
             str, pa.Check.str_matches(ODS_ICB_PATTERN), nullable=True,
-            description="The ICB the figure is about (NHS ODS); empty for England-wide figures",
+            description="The ICB the figure is about (NHS ODS); empty for England-wide figures and for those "
+            "about another area (a trust, a county, a town)",
         ),
         "year": pa.Column(
             str, pa.Check.str_matches(YEAR_PATTERN), nullable=True,
@@ -345,9 +346,97 @@ PUBLISHED_FIGURES = _schema(
         "description": pa.Column(str, pa.Check.str_length(min_value=3), description="What the figure is"),
         "source_title": pa.Column(str, pa.Check.str_length(min_value=3), description="Title of the page it is from"),
         "source_publisher": pa.Column(str, pa.Check.str_length(min_value=2), description="Who published that page"),
-        "source_url": pa.Column(str, pa.Check.str_matches(r"^https?://\S+$"), description="Address of that page"),
+        "source_url": pa.Column(str, pa.Check.str_matches(r"^https?://\S+( ; https?://\S+)*$"),
+                                description="Address of that page (of each, separated by ' ; ', for a figure two "
+                                "pages give)"),
         "context": pa.Column(str, nullable=True, description="A short paraphrase of the page (not a quotation)"),
     },
+)
+
+
+# --- Deprivation, healthy life and quality of care (issue 24) ---------------------------------------------------
+
+LSOA11_COUNT = 32_844  # LSOAs (2011) in England, each ranked by the Index of Multiple Deprivation 2019
+IMD_RANK = Bounds(1, LSOA11_COUNT)  # 1 = most deprived
+IMD_DECILE = Bounds(1, 10)  # 1 = the most deprived 10% of England's LSOAs
+LA_CODE = r"^E0[6789]\d{6}$"  # a local authority district, unitary or borough (ONS GSS), e.g. E06000009 Blackpool
+HLE_YEARS = Bounds(30, 90)  # healthy life expectancy at birth, years: England's areas lie between about 50 and 72
+PER_CENT = Bounds(0, 100)  # a share in per cent (a practice's patients treated to target)
+PRACTICE_PERSONS = Bounds(0, 200_000)  # one GP practice's weighted population: the largest lists hold about 100,000
+
+LSOA_DEPRIVATION = _schema(
+    "lsoa_deprivation",
+    {
+        "lsoa_code": pa.Column(str, _matches(r"^E01\d{6}$"), unique=True, description="LSOA (2011) code (ONS GSS)"),
+        "imd_rank": pa.Column(int, IMD_RANK.check(), metadata={"unit": "rank"},
+                              description=f"IMD 2019 rank among England's {LSOA11_COUNT:,} LSOAs (1 = most deprived; "
+                              "LSOAs tied in the file share the best rank, and the next rank is skipped)"),
+        "imd_decile": pa.Column(int, IMD_DECILE.check(), metadata={"unit": "decile"},
+                                description="IMD 2019 decile of England's LSOAs (1 = the most deprived 10%)"),
+        "ward_code": pa.Column(str, _matches(r"^E05\d{6}$"), description="Electoral ward (December 2017), best fit"),
+        "ward_name": pa.Column(str, pa.Check.str_length(min_value=2), nullable=True,
+                               description="Ward name (2017); empty for the wards of the City of London and the Isles "
+                               "of Scilly, which the names file leaves out"),
+        "lad_code": pa.Column(str, _matches(LA_CODE), description="The ward's local authority (2019), as the ward "
+                              "names file gives it (for a ward it leaves out, its LSOA's 2022 authority)"),
+        "lad_name": pa.Column(str, pa.Check.str_length(min_value=2), description="The ward's local authority name"),
+        "icb_code": pa.Column(str, _matches(ODS_ICB_PATTERN), description="ICB (NHS ODS, 2022) the LSOA is in"),
+        "ltla22_code": pa.Column(str, _matches(LA_CODE), description="Lower-tier local authority (2022) of the LSOA"),
+        "ltla22_name": pa.Column(str, pa.Check.str_length(min_value=2), description="Its name"),
+        "sub_icb_code": pa.Column(str, _matches(r"^[0-9A-Z]{3,5}$"),
+                                  description="Sub-ICB location (NHS ODS, 2022), e.g. 00R Blackpool; five characters "
+                                  "for a merged one"),
+    },
+)
+
+HLE_SEXES = ["Female", "Male"]
+
+HEALTHY_LIFE_EXPECTANCY = _schema(
+    "healthy_life_expectancy",
+    {
+        "area_code": AREA_CODE,
+        "area_name": pa.Column(str, pa.Check.str_length(min_value=2), description="Area name as published"),
+        "area_type": pa.Column(str, pa.Check.isin(["Country", "County", "UA"]),
+                               description="Country (England), County (a county council's area) or UA (a unitary "
+                               "authority, metropolitan district or London borough), as published"),
+        "sex": pa.Column(str, pa.Check.isin(HLE_SEXES), description="Female or Male"),
+        "period": pa.Column(str, pa.Check.str_matches(r"^\d{4} - \d{2}$"),
+                            description="Three years pooled, as published, e.g. '2018 - 20'"),
+        "period_end": pa.Column(int, MID_YEAR.check(), description="The period's last calendar year, e.g. 2020"),
+        "release": pa.Column(str, pa.Check.str_length(min_value=3),
+                             description="Which extract or publication the value is from"),
+        "ons_series": pa.Column(str, pa.Check.isin(["before revision", "revised"]),
+                                description="The ONS series the value belongs to: before or after ONS's revision; "
+                                "never join the two in one line"),
+        "hle_years": pa.Column(float, HLE_YEARS.check(), metadata={"unit": "years"},
+                               description="Healthy life expectancy at birth, years, as published (1 decimal)"),
+    },
+    unique=["area_code", "sex", "period", "release"],
+)
+
+QOF_HYPERTENSION = _schema(
+    "qof_hypertension",
+    {
+        "practice_code": pa.Column(str, pa.Check.str_matches(r"^[A-Z]\d{5}$"), description="GP practice (NHS ODS)"),
+        "practice_name": pa.Column(str, pa.Check.str_length(min_value=2), description="Practice name as given"),
+        "icb_code": pa.Column(str, pa.Check.str_matches(ODS_ICB_PATTERN),
+                              description="ICB (NHS ODS), from the ICB name the extract gives"),
+        "extract": pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}$"),
+                             description="The extract, by the month it was taken, e.g. 2024-05"),
+        "qof_year": pa.Column(str, pa.Check.str_matches(YEAR_PATTERN),
+                              description="The QOF year the extract's values are for (inferred, see its layout)"),
+        "weighted_population": pa.Column(float, PRACTICE_PERSONS.check(), nullable=True, metadata={"unit": "persons"},
+                                         description="NHS England need-weighted population of the practice"),
+        "hyp_under80_treated_pct": pa.Column(
+            float, PER_CENT.check(), nullable=True, metadata={"unit": "per cent"},
+            description="QOF HYP008: patients under 80 with hypertension whose last blood pressure in 12 months is "
+            "140/90 mmHg or less, per cent; empty where not published"),
+        "hyp_80plus_treated_pct": pa.Column(
+            float, PER_CENT.check(), nullable=True, metadata={"unit": "per cent"},
+            description="QOF HYP009: patients 80 and over with hypertension whose last blood pressure in 12 months is "
+            "150/90 mmHg or less, per cent; empty where not published"),
+    },
+    unique=["practice_code", "extract"],
 )
 
 
@@ -438,10 +527,34 @@ TABLES: dict[str, Table] = {
         Table(
             "published_figures",
             PUBLISHED_FIGURES,
-            ("published_figures",),
-            "Single figures that exist only in published web pages (deficits, savings, control totals, budgets), "
-            "each with the title, publisher and address of its source.",
+            ("published_figures", "published_pages_quality", "published_pages_context", "published_pages_round3"),
+            "Single figures that exist only in published web pages (deficits, savings, control totals, budgets; "
+            "quality and oversight ratings, contracts, service counts, national objectives), each with the title, "
+            "publisher and address of its source.",
             (OGL, OPL, FACTS_ONLY),
+        ),
+        Table(
+            "lsoa_deprivation",
+            LSOA_DEPRIVATION,
+            ("mhclg_imd2019", "ons_lsoa_ward17", "ons_lsoa_icb22", "ward17_names"),
+            "Every LSOA (2011) in England with its IMD 2019 rank and decile (1 = most deprived), its best-fit 2017 "
+            "electoral ward and that ward's local authority, and its 2022 sub-ICB location, ICB and local authority.",
+        ),
+        Table(
+            "healthy_life_expectancy",
+            HEALTHY_LIFE_EXPECTANCY,
+            ("ohid_hle_2024_extract", "ohid_hle_2026_extract", "lcc_hle_pages"),
+            "Healthy life expectancy at birth (years) by sex and three-year period for England and every upper-tier "
+            "area the sources give, one row per release: two OHID Fingertips extracts (before and after ONS's "
+            "revision) and Lancashire County Council's pages (Lancashire county). A value not published has no row.",
+        ),
+        Table(
+            "qof_hypertension",
+            QOF_HYPERTENSION,
+            (),  # cited from its layouts in sources/layouts/, with the QOF year each gives
+            "QOF hypertension blood pressure control (HYP008 under 80, HYP009 80 and over, per cent) and weighted "
+            "population of each GP practice, by extract: a third-party Fingertips extract without numerators (a "
+            "proxy). A value not published is empty, never zero.",
         ),
     )
 }

@@ -28,6 +28,8 @@ CATALOGUE = "sources.yml"
 LAYOUTS = "layouts"
 SCHEMA = "layout.schema.json"
 CATALOGUE_FIELDS = ("title", "publisher", "path", "period")
+# Optional fields of a publication: its licence (copied into the data package with it) and its upstream folder.
+OPTIONAL_FIELDS = ("licence", "raw_folder")
 
 # A file's unit -> the table's unit: the factor a value is multiplied by, exact, so a value in the table's own unit
 # is never touched and one converted is multiplied and divided by whole numbers (no binary rounding of 1e-3).
@@ -80,7 +82,8 @@ def _yaml(path: Path, what: str) -> Any:
 
 
 def catalogue(sources_dir: Path) -> dict[str, dict[str, str]]:
-    """Every publication, by id: its title, publisher, address and period, from ``sources.yml``."""
+    """Every publication, by id: its title, publisher, address and period (and, where given, its licence and
+    upstream folder), from ``sources.yml``."""
     path = sources_dir / CATALOGUE
     doc = _yaml(path, "the catalogue of publications")
     if not isinstance(doc, dict) or not doc:
@@ -93,7 +96,11 @@ def catalogue(sources_dir: Path) -> dict[str, dict[str, str]]:
             if not isinstance(entry.get(name), str) or not entry[name].strip():
                 raise InputError(f"{path}: publication '{source_id}', field '{name}': expected text, "
                                  f"got {schemas.got(entry.get(name))}")
-    return {str(k): {f: v[f] for f in (*CATALOGUE_FIELDS, "raw_folder") if f in v} for k, v in doc.items()}
+        for name in OPTIONAL_FIELDS:
+            if name in entry and (not isinstance(entry[name], str) or not entry[name].strip()):
+                raise InputError(f"{path}: publication '{source_id}', field '{name}': expected text, "
+                                 f"got {schemas.got(entry[name])}")
+    return {str(k): {f: v[f] for f in (*CATALOGUE_FIELDS, *OPTIONAL_FIELDS) if f in v} for k, v in doc.items()}
 
 
 def _where(doc: Any, error) -> str:

@@ -80,6 +80,65 @@ PUBLISHED_MEASURES = {
     "control_total_deficit": "system_control_total_deficit",
 }
 
+# --- Deprivation, healthy life and quality of care (issue 24): the sources read by file name ----------------------
+
+IMD_FOLDER = "mhclg_imd2019_lsoa_ward_lookup"
+IMD = f"{IMD_FOLDER}/imd2019_england_lsoa11.csv"  # MHCLG File 7 ranks and deciles, one row per LSOA (2011)
+LSOA_WARDS = f"{IMD_FOLDER}/lookup_lsoa11_ward17.csv"  # LSOA (2011) -> ward (2017), England and Wales
+WARD_NAMES = f"{IMD_FOLDER}/ward17_names_from_cni2019.csv"  # ward (2017) -> name and local authority (2019)
+LSOA_ICBS = f"{IMD_FOLDER}/lookup_lsoa11_sicbl22_icb22_ltla22.csv"  # LSOA (2011) -> sub-ICB, ICB, LAD (2022)
+
+# The Community Needs Index, whose file names the wards, leaves out the City of London and the Isles of Scilly: their
+# wards have codes but no names.
+UNNAMED_WARD_LADS = {"E09000001": "City of London", "E06000053": "Isles of Scilly"}
+
+HLE_FOLDER = "ohid_fingertips_healthy_life_expectancy"
+
+
+class Release(NamedTuple):
+    """Where a healthy life expectancy value comes from: its label in the table, the ONS series it belongs to and the
+    publication's id in sources.yml."""
+
+    label: str
+    series: str
+    source: str
+
+
+# The two Fingertips extracts (PROVENANCE.md): the 2024 one holds the series as published before ONS's revision, the
+# 2026 one the revised series; the same period differs between them, so each value keeps its release.
+HLE_EXTRACTS = {
+    f"{HLE_FOLDER}/healthy_life_expectancy_ua_2010-12_to_2018-20_trafford_55c6d8c.csv":
+        Release("OHID Fingertips, 2024 extract", "before revision", "ohid_hle_2024_extract"),
+    f"{HLE_FOLDER}/healthy_life_expectancy_utla_2015-17_to_2022-24_trafford_ae20a08.csv":
+        Release("OHID Fingertips, 2026 extract", "revised", "ohid_hle_2026_extract"),
+}
+HLE_KEPT_TYPES = {"Country", "UA"}  # England, and the unitary authorities, metropolitan districts and London boroughs
+HLE_DROPPED_TYPES = {"District"}  # lower-tier districts: not upper-tier areas (and blank in every row of the extract)
+HLE_NOT_PUBLISHED = {"", "NA"}  # a value Fingertips does not publish (City of London, Isles of Scilly): no row
+LCC_HLE = "lcc_lancashire_insight_hle_county_pages/hle_lancashire_insight_pages.csv"
+LCC_RELEASE = Release("Lancashire Insight pages", "", "lcc_hle_pages")
+LCC_MEASURES = {"HLE at birth": True, "HLE at 65": False}  # the pages' measures, and whether the table keeps each
+# The last period of the series before ONS's revision (the 2024 extract ends with 2018-20). The county's pages for
+# periods up to it agree with that extract, those after it with the revised one (PROVENANCE.md's cross-check).
+LAST_PERIOD_BEFORE_REVISION = 2020
+AREA_TYPES_BY_PREFIX = {"E92": "Country", "E10": "County", "E06": "UA", "E08": "UA", "E09": "UA"}
+
+# The published pages' figures, beside the finance chapter's (PUBLISHED_GLOB): each folder's figures.csv and its
+# publication's id in sources.yml. Their ids name the claim (q7_..., timeline_...), not an ICB and a period, so the
+# whole id is the measure, and the ICB is QE1 where the figure's geography names it.
+PUBLISHED_PAGES = {
+    "published_pages_quality_claims/figures.csv": "published_pages_quality",
+    "published_pages_round2_context/figures.csv": "published_pages_context",
+    "published_pages_round3/figures.csv": "published_pages_round3",
+}
+PAGE_COLUMNS = [c for c in PUBLISHED_COLUMNS if c != "quoted_context"]
+# quoted_context is a paraphrase only in the first folder: round 2 has no such column (its evidence_file and
+# evidence_regex point into its page text instead) and round 3's is a verbatim quotation, which the table does not
+# keep (news publishers keep copyright in their text), so their context is left empty.
+PAGE_PARAPHRASES = {"published_pages_quality_claims/figures.csv"}
+PAGE_ICB = {"QE1": re.compile(r"\bQE1\b|Lancashire and South Cumbria (?:ICB|Integrated Care Board)")}
+
+
 class Input(NamedTuple):
     """A column a layout gives for a table computed from its files: its unit, and the range of its numbers (None for
     text)."""
@@ -96,8 +155,25 @@ SCHEDULE_COLUMNS = {
     "cost": Input("GBP", data.GBP),
 }
 
+# What a QOF extract's layout gives: each practice's ICB name, code, name, weighted population and the two measures,
+# read as text and parsed here, as a blank is "not published" (kept empty), not a bad number.
+QOF_COLUMNS = {
+    "icb_name": Input(None, None),
+    "practice_code": Input(None, None),
+    "practice_name": Input(None, None),
+    "weighted_population": Input("persons", None),
+    "hyp_under80_treated_pct": Input("per cent", None),
+    "hyp_80plus_treated_pct": Input("per cent", None),
+}
+QOF_NUMBERS = {"weighted_population": data.PRACTICE_PERSONS, "hyp_under80_treated_pct": data.PER_CENT,
+               "hyp_80plus_treated_pct": data.PER_CENT}
+QOF_REQUIRED = ["icb_name", "practice_code", "practice_name", "hyp_under80_treated_pct", "hyp_80plus_treated_pct"]
+# An extract's ICB name may carry the sub-ICB location after it ("Lancashire and South Cumbria ICB - 00Q").
+SUB_ICB_SUFFIX = re.compile(r"\s+-\s+[0-9][0-9A-Z]{2}\s*$")
+EXTRACT_NAME = re.compile(r"^\d{4}-\d{2}$")
+
 # The tables computed from their files, and the columns their layouts give.
-COMPUTED_FROM = {"unit_costs": SCHEDULE_COLUMNS}
+COMPUTED_FROM = {"unit_costs": SCHEDULE_COLUMNS, "qof_hypertension": QOF_COLUMNS}
 
 
 def table_layouts(sources: Path, table: str) -> list[layouts.Layout]:
@@ -694,6 +770,312 @@ def read_published_figures(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
     return out.sort_values("figure_id", ignore_index=True), paths
 
 
+# --- Deprivation, healthy life and quality of care (issue 24) ---------------------------------------------------
+
+
+def _numeric_or_blank(df: pd.DataFrame, columns: Iterable[str], path: Path, bounds: data.Bounds,
+                      blanks: frozenset[str] | set[str] = frozenset({""})) -> pd.DataFrame:
+    """As :func:`_numeric`, but a cell in ``blanks`` (an empty cell, or the publisher's "NA") is a value not
+    published: missing (NaN), never zero. Any other text, or a number outside ``bounds``, fails naming the file, the
+    column and the line."""
+    out = df.copy()
+    for column in columns:
+        text = df[column].fillna("").str.strip()
+        blank = text.isin(blanks)
+        parsed = pd.to_numeric(text.where(~blank, "0").str.replace(",", "", regex=False), errors="coerce")
+        bad = ~blank & (~np.isfinite(parsed) | ~bounds.holds(parsed))
+        if bad.any():
+            i = bad.idxmax()
+            expected = f"{bounds.expected} or an empty cell" if pd.notna(parsed[i]) else "a number or an empty cell"
+            raise InputError(f"{path}: column '{column}', line {i + 2}: expected {expected}, got {df[column][i]!r}")
+        out[column] = parsed.where(~blank)
+    return out
+
+
+def _whole(df: pd.DataFrame, columns: Iterable[str], path: Path) -> pd.DataFrame:
+    """``columns`` (parsed numbers) as integers; InputError naming the file, column and line of one with a fraction
+    ("9.0", as the IMD file writes a decile, is whole)."""
+    out = df.copy()
+    for column in columns:
+        fractional = df[column] % 1 != 0
+        if fractional.any():
+            i = fractional.idxmax()
+            raise InputError(f"{path}: column '{column}', line {i + 2}: expected a whole number, got {df[column][i]!r}")
+        out[column] = df[column].astype(int)
+    return out
+
+
+def imd_decile(rank: pd.Series, n: int) -> pd.Series:
+    """The IMD decile of each rank among ``n`` LSOAs (1 = the most deprived tenth): rank × 10 / n, rounded up, as
+    MHCLG's File 7 gives it (ranks 1 to 3,284 of 32,844 are decile 1)."""
+    return np.ceil(rank * 10 / n).astype(int)
+
+
+def check_ranks(imd: pd.DataFrame, path: Path, rank: str = "IMD_rank", decile: str = "IMD_decile") -> None:
+    """The ranks of an IMD file (parsed, one row per LSOA) run from 1 to N, the number of LSOAs, and each decile is
+    its rank's (:func:`imd_decile`).
+
+    The file (humaniverse/IMD's copy of File 7) has ties: LSOAs tied share the best rank and the ranks after it are
+    skipped (two at 2852, none at 2853), so in rank order the LSOA in place ``i`` has rank ``i`` or its predecessor's.
+    InputError naming the file, column and line of the first rank out of place, or decile inconsistent.
+    """
+    n = len(imd)
+    ordered = imd[rank].sort_values(kind="stable")
+    place = pd.Series(np.arange(1, n + 1), index=ordered.index)
+    wrong = (ordered != place) & (ordered != ordered.shift())
+    if wrong.any():
+        i = wrong.idxmax()
+        raise InputError(f"{path}: column '{rank}', line {i + 2}: expected rank {place[i]} (ranks run from 1 to {n}, "
+                         f"one per LSOA of the file, tied LSOAs sharing the best), got {imd[rank][i]}")
+    expected = imd_decile(imd[rank], n)
+    inconsistent = imd[decile] != expected
+    if inconsistent.any():
+        i = inconsistent.idxmax()
+        raise InputError(f"{path}: column '{decile}', line {i + 2}: expected {expected[i]}, the decile of rank "
+                         f"{imd[rank][i]} among {n} LSOAs, got {imd[decile][i]}")
+
+
+def _each_once(frame: pd.DataFrame, column: str, path: Path) -> pd.DataFrame:
+    """``frame``; InputError naming the file, column and line of a code that is on two rows of a lookup."""
+    again = frame[column].duplicated()
+    if again.any():
+        i = again.idxmax()
+        first = frame.index[frame[column] == frame[column][i]][0]
+        raise InputError(f"{path}: column '{column}', line {i + 2}: expected each code once, got {frame[column][i]!r} "
+                         f"again (first on line {first + 2})")
+    return frame
+
+
+def _every_one_found(codes: pd.Series, found: pd.Series, path: Path, column: str, lookup: Path, what: str) -> None:
+    """InputError naming the line of ``path`` of the first of ``codes`` (indexed by its rows) not among ``found``."""
+    lost = ~codes.isin(found)
+    if lost.any():
+        i = lost.idxmax()
+        raise InputError(f"{path}: column '{column}', line {i + 2}: {codes[i]!r} has no {what} in {lookup} (expected "
+                         "every code there)")
+
+
+def lsoa_deprivation(imd: pd.DataFrame, wards: pd.DataFrame, names: pd.DataFrame, icbs: pd.DataFrame) -> pd.DataFrame:
+    """One row per LSOA of ``imd`` (``lsoa_code``, ``imd_rank``, ``imd_decile``) with its ward (``wards``: lsoa_code,
+    ward_code), the ward's name and local authority (``names``: ward_code, ward_name, lad_code, lad_name), and its
+    ICB, sub-ICB and 2022 local authority (``icbs``: lsoa_code, icb_code, sub_icb_code, ltla22_code, ltla22_name),
+    sorted by LSOA code. Every key must be found (the reader checks it, naming the file), but a ward's name: a ward
+    the names file leaves out has none, and takes its LSOA's 2022 local authority."""
+    out = (imd.merge(wards, on="lsoa_code", how="left", validate="one_to_one")
+           .merge(names, on="ward_code", how="left", validate="many_to_one")
+           .merge(icbs, on="lsoa_code", how="left", validate="one_to_one"))
+    # A ward the names file leaves out (UNNAMED_WARD_LADS) keeps no name; its authority is its LSOAs' (unchanged
+    # from 2019 to 2022 for these two).
+    unnamed = out["lad_code"].isna()
+    out.loc[unnamed, "lad_code"] = out.loc[unnamed, "ltla22_code"]
+    out.loc[unnamed, "lad_name"] = out.loc[unnamed, "ltla22_name"]
+    return out[list(data.LSOA_DEPRIVATION.columns)].sort_values("lsoa_code", ignore_index=True)
+
+
+def read_lsoa_deprivation(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
+    """Every LSOA (2011) of England with its IMD 2019 rank and decile (1 = most deprived), its best-fit 2017 ward
+    and that ward's local authority, and its 2022 ICB (NHS ODS), sub-ICB location and local authority.
+
+    Checks: the ranks are 1 to N once each and the deciles are the ranks'; every LSOA has a ward, every ward a name,
+    and every LSOA an ICB, each one of the 42; every ICB has LSOAs.
+    """
+    paths = [raw / IMD, raw / LSOA_WARDS, raw / WARD_NAMES, raw / LSOA_ICBS]
+    imd_path, wards_path, names_path, icbs_path = paths
+    imd = _read_csv(imd_path, ["lsoa11_code", "IMD_rank", "IMD_decile"])
+    data.validate_columns(imd, data.TABLES["lsoa_deprivation"], imd_path, {"lsoa11_code": "lsoa_code"})
+    imd = _numeric(imd, ["IMD_rank"], imd_path, data.IMD_RANK)
+    imd = _whole(_numeric(imd, ["IMD_decile"], imd_path, data.IMD_DECILE), ["IMD_rank", "IMD_decile"], imd_path)
+    check_ranks(imd, imd_path)
+
+    wards = _read_csv(wards_path, ["lsoa11_code", "ward17_code"])
+    wards = _each_once(wards[wards["lsoa11_code"].isin(imd["lsoa11_code"])], "lsoa11_code", wards_path)
+    _every_one_found(imd["lsoa11_code"], wards["lsoa11_code"], imd_path, "lsoa11_code", wards_path, "ward")
+    names = _each_once(_read_csv(names_path, ["ward17_code", "ward17_name", "lad19_code", "lad19_name"]),
+                       "ward17_code", names_path)
+    data.validate_columns(wards, data.TABLES["lsoa_deprivation"], wards_path, {"ward17_code": "ward_code"})
+    data.validate_columns(names, data.TABLES["lsoa_deprivation"], names_path,
+                          {"ward17_code": "ward_code", "lad19_code": "lad_code"})
+
+    icb_columns = ["lsoa11_code", "sicbl22_code_h", "icb22_name", "icb22_code_h", "ltla22_code", "ltla22_name"]
+    icbs = _read_csv(icbs_path, icb_columns)
+    icbs = _each_once(icbs[icbs["lsoa11_code"].isin(imd["lsoa11_code"])], "lsoa11_code", icbs_path)
+    _every_one_found(imd["lsoa11_code"], icbs["lsoa11_code"], imd_path, "lsoa11_code", icbs_path, "ICB")
+    geography.check_icb_codes(icbs, icbs_path, "icb22_code_h", "icb22_name")
+    geography.check_every_icb(icbs["icb22_code_h"], icbs_path, "The lookup (2022)")
+    data.validate_columns(icbs, data.TABLES["lsoa_deprivation"], icbs_path,
+                          {"sicbl22_code_h": "sub_icb_code", "ltla22_code": "ltla22_code"})
+    # Every ward has a name, but those of the authorities the names file leaves out (their LSOAs' 2022 authority).
+    left_out = wards["lsoa11_code"].isin(icbs.loc[icbs["ltla22_code"].isin(UNNAMED_WARD_LADS), "lsoa11_code"])
+    _every_one_found(wards.loc[~left_out, "ward17_code"], names["ward17_code"], wards_path, "ward17_code", names_path,
+                     "name")
+    out = lsoa_deprivation(
+        imd.rename(columns={"lsoa11_code": "lsoa_code", "IMD_rank": "imd_rank", "IMD_decile": "imd_decile"}),
+        wards.rename(columns={"lsoa11_code": "lsoa_code", "ward17_code": "ward_code"}),
+        names.rename(columns={"ward17_code": "ward_code", "ward17_name": "ward_name", "lad19_code": "lad_code",
+                              "lad19_name": "lad_name"}),
+        icbs.rename(columns={"lsoa11_code": "lsoa_code", "sicbl22_code_h": "sub_icb_code", "icb22_code_h": "icb_code"}),
+    )
+    return out, paths
+
+
+def period_end(period: pd.Series) -> pd.Series:
+    """The last calendar year of each period as Fingertips writes it: "2018 - 20" -> 2020, "1998 - 00" -> 2000."""
+    start = period.str[:4].astype(int)
+    end = start - start % 100 + period.str[-2:].astype(int)
+    return end.where(end >= start, end + 100)
+
+
+def _hle_rows(df: pd.DataFrame, path: Path, release: Release, sex: str, value: str) -> pd.DataFrame:
+    """A healthy life expectancy file's rows (``sex`` and ``value``: its columns) checked by the table's own checks
+    under its column and line, the values parsed (years; a value not published dropped), in the table's columns."""
+    names = {"area_code": "area_code", sex: "sex", "period": "period"}
+    data.validate_columns(df, data.TABLES["healthy_life_expectancy"], path, names)
+    df = _numeric_or_blank(df, [value], path, data.HLE_YEARS, HLE_NOT_PUBLISHED)
+    df = df[df[value].notna()]
+    end = period_end(df["period"])
+    series = release.series or None
+    out = df.rename(columns={sex: "sex", value: "hle_years"}).assign(
+        period_end=end, release=release.label,
+        ons_series=series if series else np.where(end > LAST_PERIOD_BEFORE_REVISION, "revised", "before revision"))
+    return out[list(data.HEALTHY_LIFE_EXPECTANCY.columns)]
+
+
+def read_healthy_life_expectancy(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
+    """Healthy life expectancy at birth (years) by sex and period for England and every upper-tier area, one row per
+    release: the two Fingertips extracts and, for Lancashire county (which they lack), Lancashire County Council's
+    pages. Lower-tier districts, values not published and the pages' HLE at 65 are left out."""
+    frames, paths = [], []
+    for relative, release in HLE_EXTRACTS.items():
+        path = raw / relative
+        df = _read_csv(path, ["area_code", "area_name", "area_type", "period", "value", "inequality"])
+        unknown = ~df["area_type"].isin(HLE_KEPT_TYPES | HLE_DROPPED_TYPES)
+        if unknown.any():
+            i = unknown.idxmax()
+            raise InputError(f"{path}: column 'area_type', line {i + 2}: expected one of "
+                             f"{sorted(HLE_KEPT_TYPES | HLE_DROPPED_TYPES)}, got {df['area_type'][i]!r}")
+        frames.append(_hle_rows(df[df["area_type"].isin(HLE_KEPT_TYPES)], path, release, "inequality", "value"))
+        paths.append(path)
+    path = raw / LCC_HLE
+    df = _read_csv(path, ["area_code", "area_name", "period", "measure", "sex", "value_years"])
+    unknown = ~df["measure"].isin(LCC_MEASURES)
+    if unknown.any():
+        i = unknown.idxmax()
+        raise InputError(f"{path}: column 'measure', line {i + 2}: expected one of {list(LCC_MEASURES)}, "
+                         f"got {df['measure'][i]!r}")
+    df = df[df["measure"].map(LCC_MEASURES)]
+    types = df["area_code"].str[:3].map(AREA_TYPES_BY_PREFIX)
+    if types.isna().any():
+        i = types.isna().idxmax()
+        raise InputError(f"{path}: column 'area_code', line {i + 2}: expected the code of England, a county or a "
+                         f"unitary authority (starting {', '.join(AREA_TYPES_BY_PREFIX)}), got {df['area_code'][i]!r}")
+    frames.append(_hle_rows(df.assign(area_type=types), path, LCC_RELEASE, "sex", "value_years"))
+    paths.append(path)
+    out = pd.concat(frames, ignore_index=True)
+    out = _one_row_each(out, ["area_code", "sex", "period", "release"], raw / HLE_FOLDER)
+    return out.sort_values(["release", "area_code", "sex", "period_end"], ignore_index=True), paths
+
+
+def _icb_by_name(names: pd.Series, path: object, column: str) -> pd.Series:
+    """The ICB code (NHS ODS) of each ICB name as an extract gives it (a sub-ICB suffix " - 00Q" ignored);
+    InputError naming the file, column and line of a name that is not one of the 42 ICBs'."""
+    reference = geography.icb_reference()
+    by_key = dict(zip(reference["icb_name"].map(geography.normalise_name), reference["icb_code"], strict=True))
+    keys = names.fillna("").str.replace(SUB_ICB_SUFFIX, "", regex=True).map(geography.normalise_name)
+    codes = keys.map(by_key)
+    if codes.isna().any():
+        i = codes.isna().idxmax()
+        raise InputError(f"{path}: column '{column}', line {i + 2}: expected the name of one of the {len(reference)} "
+                         f"ICBs ({geography.ICB_BOUNDARIES} boundaries), got {names[i]!r}")
+    return codes
+
+
+def qof_extract(layout: layouts.Layout, frame: pd.DataFrame, where: object) -> pd.DataFrame:
+    """One QOF extract's rows (``frame``: the layout's columns as text, indexed by the file's rows) as the table's:
+    the ICB's code from its name, the measures parsed (per cent; a blank is missing, not zero), the extract (the
+    layout's file name, e.g. 2024-05) and the QOF year (the layout's one year) on every row."""
+    extract = layout.path.stem
+    if not EXTRACT_NAME.match(extract) or len(layout.years) != 1:
+        raise InputError(f"{layout.path}: expected a layout named after its extract's month (e.g. 2024-05.yml) "
+                         f"giving one QOF year, got {layout.path.name!r} with years {list(layout.years)}")
+    headers = {c: h for part in layout.parts for c, h in part.headers.items()}
+    missing = [c for c in QOF_REQUIRED if c not in headers]
+    if missing:
+        raise InputError(f"{layout.path}: field 'columns.{missing[0]}': expected the header of the extract's "
+                         f"'{missing[0]}' (every QOF layout gives {QOF_REQUIRED})")
+    given = [c for c in QOF_NUMBERS if c in headers]
+    named = frame.rename(columns=headers)
+    data.validate_columns(named, data.TABLES["qof_hypertension"], where, {headers["practice_code"]: "practice_code"})
+    for column in given:
+        named = _numeric_or_blank(named, [headers[column]], where, QOF_NUMBERS[column])
+    out = named.rename(columns={h: c for c, h in headers.items()})
+    out["icb_code"] = _icb_by_name(named[headers["icb_name"]], where, headers["icb_name"])
+    out = out.assign(extract=extract, qof_year=layout.years[0],
+                     practice_name=out["practice_name"].str.strip())
+    return out.reindex(columns=list(data.QOF_HYPERTENSION.columns))
+
+
+def read_qof_hypertension(raw: Path, sources: Path) -> tuple[pd.DataFrame, list[layouts.Layout]]:
+    """QOF hypertension control (HYP008 under 80, HYP009 80 and over, per cent) and the weighted population (persons)
+    of each GP practice, one row per practice and extract, as each extract's layout reads it."""
+    frames, used = [], table_layouts(sources, "qof_hypertension")
+    for layout in used:
+        frame = read_layout(layout, raw, key=("practice_code",), inputs=QOF_COLUMNS)
+        frames.append(qof_extract(layout, frame, raw / layout.file))
+    out = pd.concat(frames, ignore_index=True)
+    out["weighted_population"] = out["weighted_population"].astype(float)
+    return _one_row_each(out, ["extract", "practice_code"], _layout_folder(sources, "qof_hypertension")), used
+
+
+def page_figures(df: pd.DataFrame, path: Path, paraphrase: bool) -> pd.DataFrame:
+    """One published pages' figures file (``df``, the file's columns as text) as rows of ``published_figures``:
+    the whole id as the measure, the ICB where the geography names it (QE1), the first financial year the period
+    names, and the context only where the file's ``quoted_context`` is a paraphrase (``paraphrase``)."""
+    df = df.apply(lambda column: column.str.strip().replace("", pd.NA))
+    parsed = pd.to_numeric(df["value"].str.replace(",", "", regex=False), errors="coerce")
+    bad = parsed.isna() & df["value"].notna()
+    if bad.any():
+        i = bad.idxmax()
+        raise InputError(f"{path}: column 'value', line {i + 2}: expected a number or an empty cell, "
+                         f"got {df['value'][i]!r}")
+    icb = pd.Series(pd.NA, index=df.index, dtype=object)
+    for code, pattern in PAGE_ICB.items():
+        icb = icb.mask(df["geography"].fillna("").str.contains(pattern), code)
+    out = df.rename(columns=PUBLISHED_COLUMNS).assign(
+        value=parsed, icb_code=icb, measure=df["figure_id"],
+        year=df["period"].str.extract(r"(\d{4}/\d{2})", expand=False),
+        context=df["quoted_context"] if paraphrase else pd.NA,
+    )
+    return out[list(data.PUBLISHED_FIGURES.columns)]
+
+
+def read_page_figures(raw: Path) -> tuple[pd.DataFrame, list[Path], dict[str, list[str]]]:
+    """The figures of the published pages' folders (:data:`PUBLISHED_PAGES`), as rows of ``published_figures``, each
+    with its page's title, publisher and address; the files read; and the financial years each folder's publication
+    gives the table (for its citation)."""
+    frames, paths, years = [], [], {}
+    for relative, source in PUBLISHED_PAGES.items():
+        path = raw / relative
+        paraphrase = relative in PAGE_PARAPHRASES
+        columns = [*PAGE_COLUMNS, *(["quoted_context"] if paraphrase else [])]
+        df = _read_csv(path, columns)[columns]
+        frame = page_figures(df.reindex(columns=list(PUBLISHED_COLUMNS), fill_value=""), path, paraphrase)
+        frames.append(_validate_raw(frame, "published_figures", path, PUBLISHED_COLUMNS))
+        paths.append(path)
+        years[source] = sorted(frame["year"].dropna().unique())
+    return pd.concat(frames, ignore_index=True), paths, years
+
+
+def join_published(figures: pd.DataFrame, pages: pd.DataFrame, where: Path) -> pd.DataFrame:
+    """The finance chapter's published figures and the pages' in one table, sorted by id; InputError naming the id
+    of a figure in both."""
+    out = pd.concat([figures, pages], ignore_index=True)
+    again = out["figure_id"].duplicated()
+    if again.any():
+        raise InputError(f"{where}: figure {out['figure_id'][again.idxmax()]} appears more than once (expected each "
+                         "figure id once, across the published figures and the published pages)")
+    return out.sort_values("figure_id", ignore_index=True)
+
+
 def read_areas(raw: Path, codes: set[str]) -> tuple[pd.DataFrame, list[Path]]:
     """Name and type of each area code used."""
     path = raw / AREA_CODES
@@ -760,6 +1142,8 @@ def _cited(sources: dict[str, dict], years_by_source: dict[str, list[str]] | lis
             raise InputError(f"{layouts.CATALOGUE}: no publication '{source_id}' (expected an entry for each "
                              "source a table is made from)")
         entry = {"id": source_id, **{f: sources[source_id][f] for f in layouts.CATALOGUE_FIELDS}}
+        if "licence" in sources[source_id]:  # given for the sources added since issue 24
+            entry["licence"] = sources[source_id]["licence"]
         out.append(entry | ({"years": sorted(years)} if years is not None else {}))
     return out
 
@@ -783,6 +1167,10 @@ def prepare(raw: Path, out: Path, sources: Path | None = None) -> dict[str, int]
     atomic.check_writable(out, "the prepared tables (--data)")  # before reading the sources, not after
     sources = Path(sources) if sources is not None else layouts.folder()
     catalogue = layouts.catalogue(sources)
+    # The sources of the deprivation, healthy life and quality chapter first: the smallest files, read in a second.
+    hle, hle_paths = read_healthy_life_expectancy(raw)
+    qof, qof_layouts = read_qof_hypertension(raw, sources)
+    deprivation, deprivation_paths = read_lsoa_deprivation(raw)
     allocations, alloc_layouts = read_allocations(raw, sources)
     weighted, wp_layouts = read_weighted_population(raw, sources)
     lookup, lookup_paths = build_icb_lookup(allocations, raw)
@@ -796,18 +1184,22 @@ def prepare(raw: Path, out: Path, sources: Path | None = None) -> dict[str, int]
     areas, area_paths = read_areas(raw, set(projection["area_code"]) | set(rates["area_code"]))
     opex, opex_paths = read_trust_opex(raw)
     published, published_paths = read_published_figures(raw)
+    pages, page_paths, page_years = read_page_figures(raw)
+    published = join_published(published, pages, raw / PUBLISHED_GLOB)
 
     frames = {
         "icb_allocations": allocations, "icb_weighted_population": weighted, "icb_lookup": lookup, "areas": areas,
         "population_projection": projection, "population_estimates": estimates, "activity_rates": rates,
         "unit_costs": costs, "trust_operating_expenditure": opex, "published_figures": published,
+        "lsoa_deprivation": deprivation, "healthy_life_expectancy": hle, "qof_hypertension": qof,
     }
     read_by_layout = {"icb_allocations": alloc_layouts, "icb_weighted_population": wp_layouts,
-                      "unit_costs": cost_layouts}
+                      "unit_costs": cost_layouts, "qof_hypertension": qof_layouts}
     raw_used = {
         "icb_lookup": lookup_paths, "areas": area_paths, "population_projection": projection_paths,
         "population_estimates": estimate_paths, "activity_rates": rate_paths,
-        "trust_operating_expenditure": opex_paths, "published_figures": published_paths,
+        "trust_operating_expenditure": opex_paths, "published_figures": [*published_paths, *page_paths],
+        "lsoa_deprivation": deprivation_paths, "healthy_life_expectancy": hle_paths,
     }
     for name, frame in frames.items():
         frames[name] = data.validate(frame, data.TABLES[name], f"{name} (prepared from {raw})")
@@ -822,6 +1214,10 @@ def prepare(raw: Path, out: Path, sources: Path | None = None) -> dict[str, int]
     # The lookup takes ICB names and regions from the first year's allocations, and ONS codes from the area codes.
     cited["icb_lookup"] = _cited(catalogue, list(dict.fromkeys(
         [*_by_source([u for u in alloc_layouts if first in u.years]), *data.TABLES["icb_lookup"].sources])))
+    # The published figures' own publication gives the years of its rows; each published pages' folder its own.
+    finance_years = sorted(frames["published_figures"].loc[
+        ~frames["published_figures"]["figure_id"].isin(pages["figure_id"]), "year"].dropna().unique())
+    cited["published_figures"] = _cited(catalogue, {"published_figures": finance_years, **page_years})
     for name in raw_used:
         if name in cited:
             continue

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from quality_raw import make_quality_raw, write_quality_layouts
 
 from helpers import ROOT
 from sots import data, geography, layouts, prepare
@@ -67,6 +68,7 @@ def tiny_sources(tmp_path, monkeypatch):
             "source": "nhse_ncc", "years": [year],
             "file": f"nhse_national_cost_collection/ncc_national_schedule_{token}_by_department_currency.csv",
             "columns": {c: c for c in ("department_code", "currency_code", "activity", "cost")}})
+    write_quality_layouts(sources)
     monkeypatch.setattr(layouts, "folder", lambda project=None: sources)
     # A world of two ICBs: each source must give every one of them.
     two = geography.icb_reference()[lambda r: r["icb_code"].isin(list(ICBS))]
@@ -179,7 +181,7 @@ def make_raw(root, practices=None, projection_years=range(2018, 2044)):
         {"figure_id": "lsc_pre2020_funding_vs_england", "value": "10", "unit": "percent", "period": "c. 2019",
          "geography": "L&SC", "description": "Funding per resident", **source, "quoted_context": "x"},
     ]).to_csv(pub_dir / "figures.csv", index=False)
-    return root
+    return make_quality_raw(root)
 
 
 def test_prepare_sums_practices_and_matches_codes(tmp_path):
