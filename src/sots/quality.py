@@ -24,7 +24,9 @@ from sots.errors import InputError
 
 MOST_DEPRIVED_10_DECILES = (1,)  # IMD decile 1: the most deprived 10% of England's LSOAs
 CORE20_DECILES = (1, 2)  # IMD deciles 1-2: the most deprived 20% (Core20)
-PENSION_AGE = 68  # the state pension age the report compares healthy life expectancy with (years)
+# The state pension age the report compares healthy life expectancy with (years): the default only, equal to claim
+# Q8's stated value (a unit test holds them together); a chapter passes the register's own, claims.stated("Q8").
+PENSION_AGE = 68
 
 
 # --- Q6: the wards of a local authority -----------------------------------------------------------------------------
@@ -196,6 +198,26 @@ def icb_core20_share(lsoas: pd.DataFrame) -> pd.DataFrame:
     icbs["most_deprived_10_share"] = icbs.pop("most_deprived_10_lsoas") / icbs["lsoas"]
     icbs["core20_rank"] = rank_desc(icbs["core20_share"])
     return icbs.sort_values(["core20_rank", "icb_code"], ignore_index=True)
+
+
+def icb_authorities(lsoas: pd.DataFrame, icb_code: str) -> pd.DataFrame:
+    """The local authorities (2022, lower tier) an ICB covers, and how much of each: one row per authority.
+
+    ``lsoas`` is the prepared ``lsoa_deprivation`` table. Returns ``ltla22_code``, ``ltla22_name``, ``lsoas_in_icb``,
+    ``lsoas`` (all the authority's LSOAs), ``share_in_icb`` (fraction of the authority's LSOAs in the ICB: below 1
+    for an authority the ICB's boundary cuts, such as Copeland and Craven for L&SC) and ``share_of_icb`` (fraction of
+    the ICB's LSOAs in the authority), sorted by code; empty for an ICB with no LSOAs. Areas whose healthy life
+    expectancy covers places outside the ICB (a county, or a unitary formed after 2022 such as Westmorland and
+    Furness, which includes Eden) are found by joining these authorities to that area's own.
+    """
+    keys = ["ltla22_code", "ltla22_name"]
+    inside = lsoas[lsoas["icb_code"] == icb_code].groupby(keys).size().rename("lsoas_in_icb")
+    every = lsoas[lsoas["ltla22_code"].isin(inside.index.get_level_values(0))].groupby(keys).size().rename("lsoas")
+    out = pd.concat([inside, every], axis=1).reset_index()
+    out["share_in_icb"] = out["lsoas_in_icb"] / out["lsoas"]
+    out["share_of_icb"] = out["lsoas_in_icb"] / out["lsoas_in_icb"].sum()
+    columns = [*keys, "lsoas_in_icb", "lsoas", "share_in_icb", "share_of_icb"]
+    return out.reindex(columns=columns).sort_values("ltla22_code", ignore_index=True)
 
 
 # --- Q8: healthy life expectancy against the state pension age ------------------------------------------------------

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from sots import quality
+from sots import claims, quality
 from sots.errors import InputError
 
 pytestmark = pytest.mark.unit
@@ -155,6 +155,24 @@ def test_an_lsoa_without_an_icb_is_named():
         quality.icb_core20_share(frame)
 
 
+def test_the_authorities_an_icb_covers_and_how_much_of_each():
+    def one(code, icb, la, la_name):
+        return lsoa(code, 1, 1, "w", "w", icb=icb) | {"ltla22_code": la, "ltla22_name": la_name}
+
+    frame = pd.DataFrame([
+        one("A1", "QE1", "E06000009", "Blackpool"), one("A2", "QE1", "E06000009", "Blackpool"),
+        one("B1", "QE1", "E07000029", "Copeland"), one("B2", "QHM", "E07000029", "Copeland"),
+        one("B3", "QHM", "E07000029", "Copeland"), one("C1", "QHM", "E07000030", "Eden"),
+    ])
+    got = quality.icb_authorities(frame, "QE1").set_index("ltla22_name")
+    assert got["lsoas_in_icb"].to_dict() == {"Blackpool": 2, "Copeland": 1}
+    assert got["lsoas"].to_dict() == {"Blackpool": 2, "Copeland": 3}
+    assert got["share_in_icb"].to_dict() == pytest.approx({"Blackpool": 1.0, "Copeland": 1 / 3})
+    assert got["share_of_icb"].to_dict() == pytest.approx({"Blackpool": 2 / 3, "Copeland": 1 / 3})
+    assert "Eden" not in got.index
+    assert quality.icb_authorities(frame, "QXX").empty
+
+
 # --- Healthy life expectancy ----------------------------------------------------------------------------------------
 
 
@@ -180,6 +198,10 @@ def hle() -> pd.DataFrame:
 def test_the_gap_to_the_pension_age():
     assert quality.pension_age_gap(56.3) == pytest.approx(11.7)  # 68 - 56.3
     assert quality.pension_age_gap(70.0, pension_age=67) == pytest.approx(-3.0)  # above it: negative
+
+
+def test_the_default_pension_age_is_the_registers():
+    assert quality.PENSION_AGE == claims.stated("Q8")
 
 
 def test_releases_are_ordered_newest_first():
