@@ -825,8 +825,9 @@ def check_ranks(imd: pd.DataFrame, path: Path, rank: str = "IMD_rank", decile: s
     wrong = (ordered != place) & (ordered != ordered.shift())
     if wrong.any():
         i = wrong.idxmax()
-        raise InputError(f"{path}: column '{rank}', line {i + 2}: expected rank {place[i]} (ranks run from 1 to {n}, "
-                         f"one per LSOA of the file, tied LSOAs sharing the best), got {imd[rank][i]}")
+        raise InputError(f"{path}: column '{rank}', line {i + 2}: expected rank {place[i]}, as {place[i] - 1} LSOAs "
+                         f"rank before it (ranks run from 1 to {n}, one per LSOA of the file, tied LSOAs sharing the "
+                         f"best), got {imd[rank][i]}")
     expected = imd_decile(imd[rank], n)
     inconsistent = imd[decile] != expected
     if inconsistent.any():
@@ -1071,8 +1072,9 @@ def join_published(figures: pd.DataFrame, pages: pd.DataFrame, where: Path) -> p
     out = pd.concat([figures, pages], ignore_index=True)
     again = out["figure_id"].duplicated()
     if again.any():
-        raise InputError(f"{where}: figure {out['figure_id'][again.idxmax()]} appears more than once (expected each "
-                         "figure id once, across the published figures and the published pages)")
+        raise InputError(f"{where}: figure {out['figure_id'][again.idxmax()]} (published figures and pages) appears "
+                         "more than once (expected each figure id once, across the published figures and the "
+                         "published pages)")
     return out.sort_values("figure_id", ignore_index=True)
 
 

@@ -55,8 +55,8 @@ def test_ranks_with_a_tie_are_accepted_and_a_gap_is_not(tmp_path):
     tied = pd.DataFrame({"IMD_rank": [1, 2, 2, 4], "IMD_decile": [3, 5, 5, 10]})  # 2 and 2, then 4: a tie
     prepare.check_ranks(tied, tmp_path / "imd.csv")
     gap = pd.DataFrame({"IMD_rank": [1, 2, 4, 5], "IMD_decile": [3, 5, 10, 10]})
-    with pytest.raises(InputError, match=r"imd.csv: column 'IMD_rank', line 4: expected rank 3 \(ranks run from 1 "
-                                         "to 4"):
+    with pytest.raises(InputError, match=r"imd.csv: column 'IMD_rank', line 4: expected rank 3, as 2 LSOAs "
+                                         r"rank before it \(ranks run from 1 to 4"):
         prepare.check_ranks(gap, tmp_path / "imd.csv")
 
 
@@ -197,5 +197,6 @@ def test_the_pages_figures_join_the_published_figures_with_their_icb_year_and_pa
 
 def test_a_figure_id_in_two_files_is_refused(raw, tmp_path):
     figures, _, _ = prepare.read_page_figures(raw)
-    with pytest.raises(InputError, match="figure q2_context_national_bp_ambition_2023_24 appears more than once"):
+    with pytest.raises(InputError, match=r"figure q2_context_national_bp_ambition_2023_24 \(published figures and "
+                                         r"pages\) appears more than once"):
         prepare.join_published(figures.iloc[:1], figures, tmp_path / "published_figures")
