@@ -829,3 +829,55 @@ def status_bars(df: pd.DataFrame, *, title: str) -> alt.LayerChart:
     text = alt.Chart(df).mark_text(align="left", dx=4, color=REFERENCE).encode(x=x, y=y, text="claims:Q")
     return alt.layer(bars, text).properties(
         width=300, height=alt.Step(28), title=title, description=describe_status_bars(df, title=title))
+
+
+def describe_period_lines(df: pd.DataFrame, *, title: str, y_title: str, fmt: str, reference: float | None,
+                          reference_label: str) -> str:
+    """One sentence on a chart of separate lines: each line's latest value, the lowest and highest of them, and the
+    reference line if any, in the unit ``y_title`` names."""
+    latest = df.sort_values("year").groupby(["place", "line"], sort=False).tail(1)
+    low, high = latest.loc[latest["value"].idxmin()], latest.loc[latest["value"].idxmax()]
+    unit = unit_of(y_title)
+    text = (f"{title}: {len(latest)} lines in {df['place'].nunique()} panels. The latest values run from "
+            f"{quantity(low['value'], unit, fmt)} ({low['line']}, {low['place']}, {int(low['year'])}) to "
+            f"{quantity(high['value'], unit, fmt)} ({high['line']}, {high['place']}, {int(high['year'])})")
+    if reference is not None:
+        text += f"; the dashed line is {reference_label}, {quantity(reference, unit, fmt)}"
+    return text + "."
+
+
+def period_lines(
+    df: pd.DataFrame, *, title: str, y_title: str, x_title: str, legend: str, fmt: str = ",.1f",
+    reference: float | None = None, reference_label: str = "", subtitle: str = "",
+) -> alt.Chart:
+    """Values over periods, one line per ``line`` (never joined to another: a line per series), one panel per place.
+
+    ``df`` is long: ``place``, ``line``, ``year`` (int, the period's last year) and ``value``. ``reference`` (optional)
+    is drawn as a dashed horizontal rule in every panel, named by ``reference_label``.
+    """
+    places = list(dict.fromkeys(df["place"]))
+    years = sorted(int(y) for y in df["year"].unique())
+    lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=24)).encode(
+        x=alt.X("year:O", title=x_title, axis=alt.Axis(values=years[::2] if len(years) > 8 else years, labelAngle=0)),
+        y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False)),
+        color=alt.Color("line:N", title=legend, scale=alt.Scale(range=list(CATEGORICAL)),
+                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=360)),
+        strokeDash=alt.StrokeDash("line:N", title=legend),
+        tooltip=[alt.Tooltip("place:N", title="Place"), alt.Tooltip("line:N", title=legend),
+                 alt.Tooltip("year:O", title=x_title), alt.Tooltip("value:Q", title=y_title, format=fmt)],
+    )
+    layers = [lines]
+    if reference is not None:
+        # The rule takes the facet's rows too (a layer in a facet cannot bring its own).
+        layers.append(alt.Chart(df).transform_aggregate(groupby=["place"]).transform_calculate(
+            reference=f"{float(reference)}").mark_rule(strokeDash=[4, 3], color=REFERENCE).encode(
+            y="reference:Q", tooltip=[alt.Tooltip("reference:Q", title=reference_label, format=fmt)]))
+    chart = alt.layer(*layers, data=df).properties(width=260, height=180)
+    if len(places) > 1:
+        chart = chart.facet(facet=alt.Facet("place:N", title=None, sort=places), columns=2)
+    note = f"dashed line: {reference_label}" if reference is not None else ""
+    return chart.properties(
+        title=alt.Title(title, subtitle="; ".join(filter(None, [subtitle, note])) or f"Lines by {legend.lower()}"),
+        description=describe_period_lines(df, title=title, y_title=y_title, fmt=fmt, reference=reference,
+                                          reference_label=reference_label),
+    )
