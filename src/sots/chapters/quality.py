@@ -83,8 +83,8 @@ def hle_areas(lsoas: pd.DataFrame, hle: pd.DataFrame, icb: str) -> tuple[pd.Data
     found = mine[mine["area_code"].isin(covered)]
     rows = []
     for code, part in found.groupby("area_code", sort=False):
-        outside = [ltla_names.get(c, c) for c, up in UPPER_TIER.items()
-                   if up == code and c not in set(mine["ltla22_code"])]
+        outside = [ltla_names[c] for c, up in UPPER_TIER.items()
+                   if up == code and c in ltla_names and c not in set(mine["ltla22_code"])]
         rows.append({"area_code": code, "area_name": names[code],
                      "authorities": ", ".join(part["ltla22_name"]), "outside": ", ".join(outside)})
     areas = pd.DataFrame(rows, columns=["area_code", "area_name", "authorities", "outside"])

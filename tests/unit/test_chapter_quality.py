@@ -1,0 +1,147 @@
+"""The quality chapter: its sentences and areas on hand-worked cases, and the chapter recorded on the prepared tables:
+in the report's edition (the register's verdicts on Q2, Q6 and Q8 in its prose), in a later one (the report's year's
+verdicts) and for another ICB (its own figures, nothing graded)."""
+
+import re
+
+import nbformat
+import pandas as pd
+import pytest
+
+from helpers import DATA, ROOT, report_results_file
+from sots import chapter, claims, quality
+from sots.chapters import quality as chapter_quality
+
+pytestmark = pytest.mark.unit
+
+GLUE_NAME = re.compile(r"\{glue(?::\w+)?\}`([A-Za-z0-9_]+)|```\{glue(?::\w+)?\}\s+([A-Za-z0-9_]+)")
+
+
+def text(ch, name: str) -> str:
+    """A glued value as the page shows it: a Markdown object's text, or the value itself."""
+    value = ch.glued[name]
+    return getattr(value, "data", value)
+
+
+def lsoas(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
+    """A small lsoa_deprivation table: (lsoa, lower-tier authority code, name, share of nothing): one ICB, QAA."""
+    return pd.DataFrame({"lsoa_code": [r[0] for r in rows], "icb_code": "QAA", "ltla22_code": [r[1] for r in rows],
+                         "ltla22_name": [r[2] for r in rows]})
+
+
+def test_the_icbs_areas_map_districts_to_their_county_and_name_what_reaches_outside():
+    # Two LSOAs in Blackpool (a unitary the data cover), one in Burnley (a Lancashire district: the county), one in
+    # Barrow (Westmorland and Furness, whose Eden is not in the ICB), one in an uncovered unitary.
+    table = lsoas([("L1", "E06000009", "Blackpool"), ("L2", "E06000009", "Blackpool"),
+                   ("L3", "E07000117", "Burnley"), ("L4", "E07000027", "Barrow-in-Furness"),
+                   ("L5", "E06000053", "Isles of Scilly")])
+    eden = pd.DataFrame({"lsoa_code": ["L6"], "icb_code": "QBB", "ltla22_code": ["E07000030"],
+                         "ltla22_name": ["Eden"]})
+    hle = pd.DataFrame({"area_code": ["E06000009", "E10000017", "E06000064"],
+                        "area_name": ["Blackpool", "Lancashire", "Westmorland and Furness"]})
+    areas, missing = chapter_quality.hle_areas(pd.concat([table, eden]), hle, "QAA")
+    assert areas["area_name"].tolist() == ["Blackpool", "Westmorland and Furness", "Lancashire"]
+    assert areas.set_index("area_name").loc["Westmorland and Furness", "outside"] == "Eden"
+    assert areas.set_index("area_name").loc["Lancashire", "authorities"] == "Burnley"
+    assert missing["ltla22_name"].tolist() == ["Isles of Scilly"]
+
+
+def test_an_authority_mostly_outside_the_icb_is_not_one_of_its_areas():
+    # Craven: one of its two LSOAs in the ICB, half, not most.
+    table = pd.concat([lsoas([("L1", "E06000009", "Blackpool"), ("L2", "E07000163", "Craven")]),
+                       pd.DataFrame({"lsoa_code": ["L3"], "icb_code": "QBB", "ltla22_code": ["E07000163"],
+                                     "ltla22_name": ["Craven"]})])
+    hle = pd.DataFrame({"area_code": ["E06000009"], "area_name": ["Blackpool"]})
+    areas, missing = chapter_quality.hle_areas(table, hle, "QAA")
+    assert areas["area_name"].tolist() == ["Blackpool"] and missing.empty
+
+
+def wards(core20: list[float], medians: list[float]) -> pd.DataFrame:
+    names = ["A", "B", "C", "D"]
+    return pd.DataFrame({"lad_code": "E1", "lad_name": "Town", "ward_code": [f"W{i}" for i in range(4)],
+                         "ward_name": names, "lsoas": 4, "most_deprived_10_share": 0.0, "core20_share": core20,
+                         "median_imd_rank": medians, "place": [1, 2, 3, 4], "median_rank_place": [1, 2, 3, 4],
+                         "wards": 4})
+
+
+def test_the_wards_sentence_says_what_the_data_would_add_and_drop():
+    table = wards([1.0, 0.75, 0.5, 0.25], [10, 20, 30, 40])
+    match = quality.named_wards_against_most_deprived(table, ["A", "C"])
+    same = quality.named_wards_against_most_deprived(table, ["B", "A"], by="median_rank_place")
+    assert chapter_quality.wards_sentence(match, same, "Town") == (
+        "Ordered by share of LSOAs in the most deprived 20%, then median rank, 1 of the 2 named wards are among "
+        "Town's 2 most deprived: the data would add B and drop C. Ordered by median IMD rank alone, the named wards "
+        "are Town's 2 most deprived.")
+
+
+def test_figure_year_reads_the_qof_year_of_a_figure_id():
+    assert chapter_quality.figure_year("qof_hyp_under80_treated_pct_2023_24") == "2023/24"
+
+
+@pytest.fixture(scope="module")
+def run():
+    ch = chapter.open("quality", edition="2023-24", icb="QE1", data_dir=DATA)
+    return ch, chapter_quality.record(ch)
+
+
+def test_the_report_edition_records_the_known_figures(run):
+    ch, q = run
+    f = {k: v.get("value") for k, v in ch.figures.items()}
+    assert f["priority_wards_named_core20"] == 5  # every named ward has 60% or more of its LSOAs in Core20
+    assert f["priority_wards_named_in_most_deprived"] == 3  # Tyldesley and Park are not among the five
+    assert f["icb_core20_rank"] == 8 and f["icb_core20_share_pct"] == pytest.approx(314 / 1058 * 100)
+    assert f["hle_below_pension_age_pct"] == 100
+    assert f["hle_before_report_highest_years"] == 64.6 and f["hle_before_report_smallest_gap_years"] == 3.4
+    assert f["qof_hyp_under80_treated_pct_2023_24"] == pytest.approx(66.128, abs=5e-4)
+    assert f["qof_hyp_under80_treated_pct"] == f["qof_hyp_under80_treated_pct_2023_24"]
+    assert len(q.icbs) == 42
+    assert q.areas["area_code"].tolist() == ["E06000008", "E06000009", "E06000064", "E10000017"]
+    assert "Westmorland and Furness includes Eden, which is outside the ICB." in text(ch, "areas_finding")
+    # No line of the HLE chart crosses releases or ONS series: each line has one of each.
+    per_line = q.series.assign(line=q.series["area_name"] + q.series["sex"] + q.series["release"]
+                               + q.series["ons_series"])
+    assert (per_line.groupby("line")[["release", "ons_series"]].nunique() == 1).all().all()
+
+
+def test_the_report_edition_gives_the_registers_verdicts_in_its_prose(run):
+    ch, _ = run
+    assert text(ch, "wards_verdict").startswith("**Consistent.**")
+    assert text(ch, "hle_verdict").startswith("**Reproduced.**")
+    assert text(ch, "qof_verdict").startswith("**Not reproduced.**")
+    assert {v.status for v in map(ch.judge, ch.claims())} == {claims.CONSISTENT, claims.REPRODUCED,
+                                                              claims.NOT_REPRODUCED}
+    assert "Brunswick and Victoria" in text(ch, "wards_finding")
+    assert "64.9% in 2022/23 and 66.1% in 2023/24" in text(ch, "qof_finding")
+
+
+def test_the_notebook_reads_only_what_the_module_glues(run):
+    ch, _ = run
+    other = chapter.open("quality", edition="2023-24", icb="QT6", data_dir=DATA)
+    chapter_quality.record(other)
+    nb = nbformat.read(ROOT / "notebooks" / "quality.ipynb", as_version=4)
+    names = {a or b for cell in nb.cells if cell.cell_type == "markdown" for a, b in GLUE_NAME.findall(cell.source)}
+    names -= {"claims_summary"}  # glued by the notebook itself
+    # The wards' sentences are the report's ICB's only; another ICB's page says why its table is absent.
+    assert names <= set(ch.glued)
+    assert names - {"wards_finding", "wards_verdict", "qof_hyp_under80_treated_pct"} <= set(other.glued)
+
+
+def test_another_icb_gets_its_own_figures_and_no_verdict():
+    ch = chapter.open("quality", edition="2023-24", icb="QT6", data_dir=DATA)
+    q = chapter_quality.record(ch)
+    assert ch.figures["icb_core20_rank"]["value"] == 22
+    assert q.areas["area_name"].tolist() == ["Cornwall"]
+    assert "Isles of Scilly" in text(ch, "areas_finding")
+    assert ch.figures["qof_hyp_under80_treated_pct"]["value"] is None
+    assert "Lancashire and South Cumbria only" in ch.figures["qof_hyp_under80_treated_pct"]["not_computed"]
+    assert text(ch, "scope_note").startswith("The report's quality claims are about Lancashire and South Cumbria")
+    assert text(ch, "hle_verdict") == "" and q.wards is None
+    assert "none is checked" in ch.claims_summary()
+
+
+def test_a_later_edition_gives_the_report_years_verdicts(run, tmp_path):
+    path = report_results_file(tmp_path, run[0].figures)
+    ch = chapter.open("quality", edition="2024-25", icb="QE1", data_dir=DATA, report_results=path)
+    chapter_quality.record(ch)
+    assert ch.figures["qof_hyp_under80_treated_pct"]["inputs"]["year"] == "2024/25"
+    assert "on the data of the report's own year, 2023/24" in text(ch, "qof_verdict")
