@@ -838,7 +838,8 @@ def describe_period_lines(df: pd.DataFrame, *, title: str, y_title: str, fmt: st
     latest = df.sort_values("year").groupby(["place", "line"], sort=False).tail(1)
     low, high = latest.loc[latest["value"].idxmin()], latest.loc[latest["value"].idxmax()]
     unit = unit_of(y_title)
-    text = (f"{title}: {len(latest)} lines in {df['place'].nunique()} panels. The latest values run from "
+    panels = df["place"].nunique()
+    text = (f"{title}: {len(latest)} lines in {panels} panel{'s' if panels > 1 else ''}. The latest values run from "
             f"{quantity(low['value'], unit, fmt)} ({low['line']}, {low['place']}, {int(low['year'])}) to "
             f"{quantity(high['value'], unit, fmt)} ({high['line']}, {high['place']}, {int(high['year'])})")
     if reference is not None:
