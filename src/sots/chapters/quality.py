@@ -141,6 +141,9 @@ def record_deprivation(ch: Chapter, lsoas: pd.DataFrame) -> pd.DataFrame:
     ch.figure("icb_core20_rank", int(row["core20_rank"]), unit="rank of ICBs (1 = highest)", n_icbs=n,
               method=f"Rank of the Core20 share among the {n} ICBs; ties share the best rank.")
     ch.glue("n_icbs", n)
+    # The bands' names from the deciles that define them, never typed into the key findings.
+    ch.glue("core20_band", f"most deprived {len(quality.CORE20_DECILES) * 10}% (Core20)")
+    ch.glue("most_deprived_10_band", f"most deprived {len(quality.MOST_DEPRIVED_10_DECILES) * 10}%")
     ch.glue("core20_rank_text", ordinal(int(row["core20_rank"])))
     return icbs
 
