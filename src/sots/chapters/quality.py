@@ -101,6 +101,12 @@ def record(ch: Chapter) -> Quality:
     wards = match = match_median = None
     if ch.about_report:
         wards, match, match_median = record_wards(ch, lsoas)
+    else:
+        # The named wards are the report's ICB's; every glue:md the page quotes must exist, as Markdown.
+        ch.glue("wards_finding", Markdown(escape.markdown(
+            f"The wards the report names are in Blackpool, in {ch.reported_about}; {ch.who}'s own deprivation is in "
+            "the chart below.")))
+        ch.glue("wards_verdict", Markdown(""))
     areas, missing = hle_areas(lsoas, hle, ch.icb)
     gaps, series = record_hle(ch, hle, areas, missing)
     qof, proxy = record_qof(ch, ch.table("qof_hypertension"))
@@ -191,12 +197,11 @@ def wards_sentence(match: quality.WardMatch, by_median: quality.WardMatch, autho
     return " ".join(text)
 
 
-def ward_table(ch: Chapter, q: Quality) -> charts.Table | Markdown:
-    """The authority's wards, most deprived first, with the named ones marked; for another ICB than the report's,
-    that the named wards are the report's, in its ICB."""
+def ward_table(ch: Chapter, q: Quality) -> charts.Table | None:
+    """The authority's wards, most deprived first, with the named ones marked; None for another ICB than the
+    report's (its page says where the named wards are)."""
     if q.wards is None:
-        return Markdown(escape.markdown(f"The wards the report names are in Blackpool, in {ch.reported_about}; "
-                                        f"{ch.who}'s own deprivation is in the chart below."))
+        return None
     named = set(q.match.named["ward_name"])
     df = q.wards.assign(named=q.wards["ward_name"].map(lambda w: "named" if w in named else ""))
     df = pd.DataFrame({
@@ -332,7 +337,7 @@ def record_qof(ch: Chapter, qof: pd.DataFrame):
         for figure in ids:
             ch.not_computed(figure, why)
         ch.glue("qof_finding", Markdown(escape.markdown(why)))
-        ch.glue("qof_verdict", "")
+        ch.glue("qof_verdict", Markdown(""))
         return None, None
     frames = []
     for column, figure in QOF_COLUMNS.items():
