@@ -97,6 +97,8 @@ def test_the_report_edition_records_the_known_figures(run):
     assert len(q.icbs) == 42
     assert q.areas["area_code"].tolist() == ["E06000008", "E06000009", "E06000064", "E10000017"]
     assert "Westmorland and Furness includes Eden, which is outside the ICB." in text(ch, "areas_finding")
+    assert text(ch, "hle_finding").endswith(
+        "The series before ONS's revision gives no value for Westmorland and Furness.")
     # No line of the HLE chart crosses releases or ONS series: each line has one of each.
     per_line = q.series.assign(line=q.series["area_name"] + q.series["sex"] + q.series["release"]
                                + q.series["ons_series"])

@@ -295,6 +295,12 @@ def hle_sentence(ch: Chapter, table: pd.DataFrame, pension_age: float) -> str:
         parts.append(f"{when} ({top['period']}, {top['release']}), the highest healthy life expectancy at birth among "
                      f"{ch.who}'s areas was {top['hle_years']:.1f} years ({top['area_name']}, {top['sex'].lower()}), "
                      f"{abs(top['gap_years']):.1f} years {below} the pension age of {pension_age:g}.")
+    if parts:
+        # An area with no value before the report (a unitary formed after the series the report had) is named.
+        before = set(table.loc[table["which"] == "before", "area_code"])
+        absent = table.loc[~table["area_code"].isin(before), "area_name"].drop_duplicates().tolist()
+        if absent:
+            parts.append(f"The series before ONS's revision gives no value for {names(absent)}.")
     return " ".join(parts) or f"No healthy life expectancy is in the data for {ch.who}'s areas."
 
 
