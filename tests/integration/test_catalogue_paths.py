@@ -123,10 +123,11 @@ app(["prepare", "--raw", raw, "--data", str(data)])
     pytest.param(["build", "-p", "runs=0"], id="prepare-killed-during-renames-then-build"),
 ])
 def test_a_prepare_killed_between_two_renames_is_undone_by_the_next_command(project, command):
-    """Killed after 4 of its 11 renames, prepare used to leave data/ half new and half old: `prepare --verify` said
-    so, the next build refused, and nothing put it right. Now the renames are listed in a journal first, and the next
-    command that reads data/ puts back every table replaced, in one log line, before it does anything else: data/ is
-    byte-identical to before (a build is then refused for a bad -p, after it has read data/)."""
+    """Killed after 4 of its renames (one per table, then the data package), prepare used to leave data/ half new
+    and half old: `prepare --verify` said so, the next build refused, and nothing put it right. Now the renames are
+    listed in a journal first, and the next command that reads data/ puts back every table replaced, in one log line,
+    before it does anything else: data/ is byte-identical to before (a build is then refused for a bad -p, after it
+    has read data/)."""
     data_dir = project / "data"
     # data/ as an earlier prepare made it, unlike what this one writes (the committed tables), so that undone and
     # half done differ: one area's name is another.
@@ -143,8 +144,9 @@ def test_a_prepare_killed_between_two_renames_is_undone_by_the_next_command(proj
     assert [line.split(":")[0] for line in data.verify(data_dir)] == [str(areas)]
 
     result = cli(*command, cwd=project)
-    assert ("undid a `sots prepare` stopped while it renamed its tables (4 of 11 files had been replaced); the tables "
-            "are as they were before it ran") in result.stdout
+    renames = len(data.TABLES) + 1  # every table, then the data package
+    assert (f"undid a `sots prepare` stopped while it renamed its tables (4 of {renames} files had been replaced); the "
+            "tables are as they were before it ran") in result.stdout
     if command[0] == "prepare":
         assert result.exit_code == 0 and "every checksum matches" in result.stdout, result.stderr
     else:
