@@ -64,10 +64,17 @@ def window(table: str, inputs: dict[str, str], sources: dict[str, list[dict]]) -
     whose years include one of the edition's governing input years (empty if none does), and the year before the
     allocation year where a one-year publication gives it (:func:`year_before`). For a table in
     :data:`CUT_OFF_TABLES`: its sources' years no later than the latest year of the edition's other windows and of its
-    own data years; its rows with no year are read too. A table not listed, or one whose data package does not say
-    which years a source gives, is read whole. Pure: the same inputs and data package always give the same window.
+    own data years; its rows with no year are read too, and a source of it listing no years adds none. A table not
+    listed, or one governed by inputs whose data package does not say which years a source gives, is read whole.
+    Pure: the same inputs and data package always give the same window.
     """
     listed = sources.get(table, [])
+    if table in CUT_OFF_TABLES:
+        # A source giving the table no financial year (the published pages' context figures, all undated) may be
+        # listed with ``years: []`` or with no ``years`` at all, and a data package rebuilt by anything but `sots
+        # prepare` drops the empty list. Reading the table whole for that would let every later figure reach an
+        # edition already published, so such a source adds no year: its undated rows are read whatever the window.
+        listed = [s for s in listed if s.get("years")]
     if (table not in GOVERNING_INPUTS and table not in CUT_OFF_TABLES) or any("years" not in s for s in listed):
         return None
     if table in GOVERNING_INPUTS:

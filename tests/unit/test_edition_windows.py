@@ -69,6 +69,15 @@ def test_a_table_without_years_is_read_whole():
     assert editions.window("unit_costs", INPUTS_2324, undated) is None  # the package does not say which years
 
 
+def test_a_source_of_undated_figures_never_opens_a_cut_off_table_whole():
+    # The published pages' context figures have no year: their source lists no years, or (in a data package rebuilt
+    # without the empty list) none at all. Either way 2023/24 reads what it read before, never the later figures.
+    for undated in ({**source("context"), "years": []}, {k: v for k, v in source("context").items() if k != "years"}):
+        with_context = {**SOURCES, "published_figures": [*SOURCES["published_figures"], undated]}
+        assert editions.window("published_figures", INPUTS_2324, with_context) == ("2023/24", "2024/25")
+    assert editions.window("published_figures", INPUTS_2324, {**SOURCES, "published_figures": []}) == ()
+
+
 def test_every_year_keyed_table_is_governed_or_cut_off():
     keyed = {name for name in data.TABLES if data.year_keyed(name)}
     assert keyed == set(editions.GOVERNING_INPUTS) | set(editions.CUT_OFF_TABLES)
