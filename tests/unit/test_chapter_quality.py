@@ -159,3 +159,31 @@ def test_a_later_edition_gives_the_report_years_verdicts(run, tmp_path):
     chapter_quality.record(ch)
     assert ch.figures["qof_hyp_under80_treated_pct"]["inputs"]["year"] == "2024/25"
     assert "on the data of the report's own year, 2023/24" in text(ch, "qof_verdict")
+
+
+def test_a_published_figures_description_shows_readers_no_claim_id():
+    assert chapter_quality.reader_description("Q1 context: lifts completed") == "Lifts completed"
+    assert chapter_quality.reader_description("Q2: CVDP007HYP is indicator 32") == "CVDP007HYP is indicator 32"
+    assert chapter_quality.reader_description("Q4 follow-up: rating remains Good") == "Follow-up: Rating remains Good"
+    assert chapter_quality.reader_description("Visits related to falls") == "Visits related to falls"
+
+
+def test_each_areas_period_is_named_when_the_periods_differ():
+    rows = pd.DataFrame({"area_code": ["U1", "U1", "U2", "C1"], "area_name": ["Town", "Town", "Port", "County"],
+                         "period": ["2018 - 20", "2018 - 20", "2018 - 20", "2016 - 18"],
+                         "release": ["ONS", "ONS", "ONS", "pages"]})
+    assert chapter_quality.periods_text(rows) == (
+        "the periods are 2018 - 20 for Town and Port (ONS) and 2016 - 18 for County (pages)")
+    ons = rows[rows["release"] == "ONS"]
+    assert chapter_quality.periods_text(ons) == "the period is 2018 - 20 for every area (ONS)"
+    assert chapter_quality.periods_text(rows[rows["area_code"] == "C1"]) == "the period is 2016 - 18 for County (pages)"
+
+
+def test_readers_see_lancashire_and_every_areas_period_before_the_report(run):
+    ch, q = run
+    assert "Lancashire" in q.areas["area_name"].tolist()
+    assert not any("Lancashire-12" in str(v.data) for v in ch.glued.values() if hasattr(v, "data"))
+    assert "2018 - 20 for Blackburn with Darwen and Blackpool" in text(ch, "hle_finding")
+    assert "2016 - 18 for Lancashire" in text(ch, "hle_finding")
+    shown = q.published["description"].map(chapter_quality.reader_description)
+    assert not shown.str.match(r"Q\d").any()

@@ -15,6 +15,7 @@ why.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -48,6 +49,14 @@ QOF_COLUMNS = {"hyp_under80_treated_pct": "qof_hyp_under80_treated_pct",
 QOF_LABELS = {"hyp_under80_treated_pct": "Under 80 (HYP008, 140/90 mmHg)",
               "hyp_80plus_treated_pct": "80 and over (HYP009, 150/90 mmHg)"}
 CONTEXT_CLAIMS = ("q1_", "q2_", "q4_", "q5_", "q7_")  # published pages' figures shown as context, by id prefix
+# The prepared tables keep each area's name as its source gives it, for provenance; readers see these names instead.
+# Lancashire County Council's pages call the county "Lancashire (county, Lancashire-12)" to tell its twelve districts
+# from Lancashire-14, which adds Blackpool and Blackburn with Darwen; the chapter lists those two unitaries beside it,
+# so "Lancashire" is unambiguous here, and the label's code-like suffix means nothing to a reader.
+DISPLAY_NAMES = {"E10000017": "Lancashire"}
+# A published figure's description in published_figures starts with the claim it bears on ("Q1 context: ...",
+# "Q4 follow-up: ..."), for the people who gathered them; readers see the claim's label in its own column instead.
+CLAIM_PREFIX = re.compile(r"^Q\d+(?: (context|follow-up))?:\s*")
 
 
 @dataclass(frozen=True)
@@ -96,7 +105,7 @@ def hle_areas(lsoas: pd.DataFrame, hle: pd.DataFrame, icb: str) -> tuple[pd.Data
 
 def record(ch: Chapter) -> Quality:
     """Record the chapter's figures and glue what its prose quotes; return what the charts and tables draw on."""
-    lsoas, hle = ch.table("lsoa_deprivation"), ch.table("healthy_life_expectancy")
+    lsoas, hle = ch.table("lsoa_deprivation"), display_names(ch.table("healthy_life_expectancy"))
     icbs = record_deprivation(ch, lsoas)
     wards = match = match_median = None
     if ch.about_report:
@@ -118,6 +127,11 @@ def record(ch: Chapter) -> Quality:
     ch.glue("sources", "; ".join(ch.citations()))
     return Quality(icbs=icbs, wards=wards, match=match, match_median=match_median, areas=areas, gaps=gaps,
                    series=series, qof=qof, proxy=proxy, published=published)
+
+
+def display_names(hle: pd.DataFrame) -> pd.DataFrame:
+    """``hle`` with each area named as readers see it (:data:`DISPLAY_NAMES`, by area code); other names as given."""
+    return hle.assign(area_name=hle["area_code"].map(DISPLAY_NAMES).fillna(hle["area_name"]))
 
 
 def scope_note(ch: Chapter) -> str:
@@ -284,17 +298,19 @@ def areas_sentence(ch: Chapter, areas: pd.DataFrame, missing: pd.DataFrame) -> s
 
 
 def hle_sentence(ch: Chapter, table: pd.DataFrame, pension_age: float) -> str:
-    """The highest HLE of the ICB's areas, before the report and latest, against the pension age."""
+    """The highest HLE of the ICB's areas, before the report and latest, against the pension age. The areas' latest
+    periods can differ (a county's own pages against ONS's release for unitaries), so each area's period is named."""
     parts = []
-    for which, when in (("before", "Before the report"), ("latest", "In the latest period")):
+    for which, when in (("before", "Before the report"), ("latest", "In the latest data")):
         rows = table[table["which"] == which]
         if rows.empty:
             continue
         top = quality.smallest_gap(rows)
         below = "below" if top["gap_years"] > 0 else "above"
-        parts.append(f"{when} ({top['period']}, {top['release']}), the highest healthy life expectancy at birth among "
-                     f"{ch.who}'s areas was {top['hle_years']:.1f} years ({top['area_name']}, {top['sex'].lower()}), "
-                     f"{abs(top['gap_years']):.1f} years {below} the pension age of {pension_age:g}.")
+        parts.append(f"{when}, {periods_text(rows)}. The highest healthy life expectancy at birth among "
+                     f"{ch.who}'s areas was then {top['hle_years']:.1f} years ({top['area_name']}, "
+                     f"{top['sex'].lower()}, {top['period']}), {abs(top['gap_years']):.1f} years {below} the pension "
+                     f"age of {pension_age:g}.")
     if parts:
         # An area with no value before the report (a unitary formed after the series the report had) is named.
         before = set(table.loc[table["which"] == "before", "area_code"])
@@ -302,6 +318,20 @@ def hle_sentence(ch: Chapter, table: pd.DataFrame, pension_age: float) -> str:
         if absent:
             parts.append(f"The series before ONS's revision gives no value for {names(absent)}.")
     return " ".join(parts) or f"No healthy life expectancy is in the data for {ch.who}'s areas."
+
+
+def periods_text(rows: pd.DataFrame) -> str:
+    """Each area's period and release in ``rows`` (HLE values, one ``which``), in plain words: "the period is
+    2022 - 24 for every area (OHID Fingertips)", or "the periods are 2018 - 20 for Blackpool (OHID Fingertips) and
+    2016 - 18 for Lancashire (Lancashire Insight pages)"."""
+    groups = rows.drop_duplicates(["area_code", "period", "release"]).groupby(["period", "release"], sort=False)
+    if groups.ngroups == 1:
+        (period, release), = groups.groups
+        areas = rows["area_name"].drop_duplicates().tolist()
+        return f"the period is {period} for {areas[0] if len(areas) == 1 else 'every area'} ({release})"
+    text = [f"{period} for {names(list(part['area_name'].drop_duplicates()))} ({release})"
+            for (period, release), part in groups]
+    return "the periods are " + names(text)
 
 
 def hle_table(q: Quality) -> charts.Table:
@@ -431,11 +461,23 @@ def published_context(figures: pd.DataFrame) -> pd.DataFrame:
                                                                                 ignore_index=True)
 
 
+def reader_description(text: str) -> str:
+    """A published figure's description without the claim id it starts with (:data:`CLAIM_PREFIX`): "Q1 context:
+    lifts completed" -> "Lifts completed"; "Q4 follow-up: CQC says ..." -> "Follow-up: CQC says ..."."""
+    match = CLAIM_PREFIX.match(text)
+    if not match:
+        return text
+    rest = text[match.end():]
+    rest = rest[:1].upper() + rest[1:]
+    return f"Follow-up: {rest}" if match.group(1) == "follow-up" else rest
+
+
 def published_table(ch: Chapter, q: Quality) -> charts.Table:
     """Each published figure with the claim it bears on (by label), its value, period and page."""
     p = q.published
     value = p.apply(lambda r: r["unit"] if pd.isna(r["value"]) else f"{r['value']:,.6g} {r['unit']}", axis=1)
     label = p["claim"].map(lambda c: ch.register[c]["label"])
-    df = pd.DataFrame({"Claim": label, "What": p["description"], "Value": value, "Period": p["period"],
+    df = pd.DataFrame({"Claim": label, "What": p["description"].map(reader_description), "Value": value,
+                       "Period": p["period"],
                        "Page": p.apply(finance.citation, axis=1), "Address": p["source_url"]})
     return charts.table(df, formats={}, wrap=("What", "Page", "Address"))
