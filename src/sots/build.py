@@ -113,9 +113,9 @@ def source_hashes(root: Path, notebooks: Sequence[Path]) -> dict[str, str]:
     return {p.relative_to(root).as_posix(): sha256_file(p) for p in sorted(set(paths)) if p.is_file()}
 
 
-def stage_sources(root: Path, stage: Path, config: dict, cache: Path | None = None) -> None:
-    """Copy the book's prose pages and table of contents, write the config and the offline vega bundle (kept in the
-    execution cache folder ``cache``, if given)."""
+def stage_sources(root: Path, stage: Path, config: dict, bundle: str | None = None) -> None:
+    """Copy the book's prose pages and table of contents, write the config and the offline vega script ``bundle``
+    (read once per build, :func:`sots.execcache.vega_bundle`; made here if not given)."""
     for name in BOOK_SOURCES:
         source = root / name
         if source.is_dir():
@@ -126,7 +126,7 @@ def stage_sources(root: Path, stage: Path, config: dict, cache: Path | None = No
     (stage / "_static").mkdir(exist_ok=True)
     # Published beside the book, so its "How to cite" box links the file it was made from.
     shutil.copy2(root / citation.CITATION_FILE, stage / "_static" / citation.CITATION_FILE)
-    (stage / "_static" / VEGA_BUNDLE).write_text(execcache.vega_bundle(cache))
+    (stage / "_static" / VEGA_BUNDLE).write_text(bundle if bundle is not None else execcache.vega_bundle(None))
 
 
 def run_jupyter_book(stage: Path) -> float:
@@ -186,7 +186,7 @@ class Staged:
 
 def stage_book(edition: Edition, focal, inputs: Path, root: Path, work: Path, rel: Release, sources: list[Path],
                overrides: Mapping[str, str] | None, checked: dict | None, depth: int = 0,
-               cache: Path | None = None, pdf: bool = True) -> Staged:
+               bundle: str | None = None, pdf: bool = True) -> Staged:
     """Stage one book (the sources, config, vega bundle and the notebooks as written) in ``work/book``.
 
     ``depth`` is how many folders below its edition's folder the book is published (2 for ``icb/<CODE>/``), so its
@@ -200,7 +200,7 @@ def stage_book(edition: Edition, focal, inputs: Path, root: Path, work: Path, re
     config["sphinx"]["config"]["html_theme_options"]["switcher"]["json_url"] = "../" * depth + SWITCHER_URL
     # The site's own pages (the changes between editions), from a page one folder below the book's root.
     config["sphinx"]["config"]["myst_substitutions"]["site_root"] = "../" * (depth + 2)
-    stage_sources(root, stage, config, cache)
+    stage_sources(root, stage, config, bundle)
     if printed:
         # What to print, in the staged book, so the execution cache keys its PDF on the PDF's date and title too.
         (stage / printbook.SETTINGS_FILE).write_text(json.dumps(
@@ -261,7 +261,7 @@ def write_national_page(folder: Path, main: Staged, by_icb: Mapping[str, dict], 
 
 def stage_report_book(every: list[Staged], register: tuple[Edition, ...], report_about: dict, checked: dict,
                       lookup, inputs: Path, root: Path, work: Path, rel: Release, sources: list[Path],
-                      overrides: Mapping[str, str] | None, cache: Path | None,
+                      overrides: Mapping[str, str] | None, bundle: str,
                       log: Callable[[str], None]) -> list[Staged]:
     """Give each later edition's book of the report's ICB the book whose figures the report's verdicts are computed
     on: the report's edition for its ICB (``report_about``, the register's ``report``). It is one of ``every`` when
@@ -283,7 +283,7 @@ def stage_report_book(every: list[Staged], register: tuple[Edition, ...], report
         # Where the edition's own book is staged when it is chosen, so its chapters' parameters (paths relative to
         # the book) and cache keys are the same either way.
         found = stage_book(edition, geography.resolve_icb(icb, lookup), inputs, root, work / edition_id / icb, rel,
-                           sources, overrides, checked, cache=cache, pdf=False)
+                           sources, overrides, checked, bundle=bundle, pdf=False)
         # Only the chapters that record figures: nothing reads this book's claims page.
         found.book.sources = [s for s in found.book.sources if "results_dir" not in chapter_parameters(s)]
         staged.append(found)
@@ -369,8 +369,9 @@ def build(
 
     if cache:
         folders.mark(cache, folders.CACHE)  # before anything is written in it
-        # The kept vega bundle is checked here, so a damaged one is named once, in the log, before staging.
-        execcache.vega_bundle(cache, log)
+    # Read (and, when kept in the cache, checked) once, before staging: every book staged gets this one text, and a
+    # damaged bundle is named once, in the log.
+    bundle = execcache.vega_bundle(cache, log)
     out.parent.mkdir(parents=True, exist_ok=True)
     # Staging sits beside the output so the final moves are renames on one file system; its name is unique, so
     # builds running at once never share one.
@@ -380,18 +381,18 @@ def build(
         books: list[tuple[Staged, list[Staged]]] = []
         for e in chosen:
             main = stage_book(e, focal, inputs, root, tmp / e.id / focal.icb_code, rel, sources, overrides,
-                              claims_register if report_about["icb_code"] == focal.icb_code else None, cache=cache,
+                              claims_register if report_about["icb_code"] == focal.icb_code else None, bundle=bundle,
                               pdf=pdf)
             icb_books = [stage_book(e, other, inputs, root, tmp / e.id / other.icb_code, rel, sources, overrides,
                                     claims_register if report_about["icb_code"] == other.icb_code else None,
-                                    depth=len(ICB_FOLDER.parts) + 1, cache=cache)
+                                    depth=len(ICB_FOLDER.parts) + 1, bundle=bundle)
                          for other in (others if all_icbs else [])]
             log(f"staged edition {e.id} ({e.title}) for {focal.icb_name} ({focal.icb_code})"
                 + (f" and {len(icb_books)} other ICBs" if all_icbs else ""))
             books.append((main, icb_books))
         every = [b for main, icb_books in books for b in (main, *icb_books)]
         deps = stage_report_book(every, register, report_about, claims_register, lookup, inputs, root, tmp, rel,
-                                 sources, overrides, cache, log)
+                                 sources, overrides, bundle, log)
         log(f"staged {len(every)} books in {time.perf_counter() - started:.1f} s")
         report = report or execution.LogReport(log)
         try:

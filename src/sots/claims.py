@@ -135,8 +135,7 @@ def unknown_chapters(register: dict[str, dict], pages: list[str], root: Path, so
     problems = []
     for cid, claim in register.items():
         chapter = claim["chapter"]
-        suffix = ".ipynb" if chapter.startswith("notebooks/") else ".md"
-        if chapter in pages if listed else (root / f"{chapter}{suffix}").is_file():
+        if chapter in pages if listed else page_file(root, chapter).is_file():
             continue
         near = difflib.get_close_matches(chapter, pages, n=1, cutoff=0.8)  # each shares its folder, "notebooks/"
         hint = f"; did you mean '{near[0]}'?" if near else ""
@@ -370,9 +369,15 @@ STATUS_COLOURS = {REPRODUCED: PALETTE["bluish green"], CONSISTENT: PALETTE["plum
                   NOT_REPRODUCED: PALETTE["vermillion"], STATED_ONLY: OTHERS}
 
 
+def page_file(root: Path, page: str) -> Path:
+    """The file of a page of the book, named as ``_toc.yml`` and a claim's ``chapter`` name it (``notebooks/x`` or
+    ``book/x``): ``notebooks/x.ipynb`` for a chapter, ``<page>.md`` for any other page, under ``root``."""
+    return root / (page + (".ipynb" if page.startswith("notebooks/") else ".md"))
+
+
 def chapter_title(root: Path, chapter: str) -> str:
     """A chapter's title: the first level-one heading of ``notebooks/x.ipynb`` or ``book/x.md`` under ``root``."""
-    path = root / (chapter + (".ipynb" if chapter.startswith("notebooks/") else ".md"))
+    path = page_file(root, chapter)
     if path.suffix == ".ipynb":
         import nbformat
 

@@ -34,9 +34,10 @@ import papermill as pm
 
 from sots import assumptions, data, kernels
 from sots.assumptions import Assumption
+from sots.claims import page_file
 from sots.downloads import write_script
 from sots.editions import Edition
-from sots.errors import BuildError, InputError
+from sots.errors import BuildError, InputError, parse_yaml
 
 CELL_TIMEOUT_S = 600  # per cell, as in the QuantEcon books' CI
 HIDE_INPUT = "hide-input"
@@ -217,8 +218,6 @@ def read_toc(root: Path) -> dict:
     """The book's table of contents, ``root/_toc.yml``, checked before any work: InputError naming the file (and
     the line of a YAML error) if it is not Jupyter Book's mapping with a ``root`` page and entries of ``file: <page>``,
     or if it lists a page the project lacks (a notebook ``notebooks/<name>.ipynb``, another page ``<page>.md``)."""
-    from sots.errors import parse_yaml
-
     path = root / TOC_FILE
     toc = parse_yaml(path.read_text(encoding="utf-8"), path)
     expected = "expected Jupyter Book's table of contents: a 'root' page, then entries of 'file: <page>'"
@@ -229,9 +228,9 @@ def read_toc(root: Path) -> dict:
     if pages is None or not all(isinstance(page, str) and page for page in pages):
         raise InputError(f"{path}: {expected}")
     for page in pages:
-        suffix = ".ipynb" if page.startswith("notebooks/") else ".md"
-        if not (root / f"{page}{suffix}").is_file():
-            raise InputError(f"{path}: page '{page}': expected the file {page}{suffix} in {root}, got none")
+        file = page_file(root, page)
+        if not file.is_file():
+            raise InputError(f"{path}: page '{page}': expected the file {file.relative_to(root)} in {root}, got none")
     return toc
 
 

@@ -24,6 +24,7 @@ into.
 from __future__ import annotations
 
 import fcntl
+import fnmatch
 import json
 import shutil
 import tempfile
@@ -49,7 +50,7 @@ def _site_entry(path: Path) -> bool:
     pages = (SWITCHER_FILE, "index.html", changes.PAGE)
     if path.name in pages or path.name.startswith(tuple(f".{page}." for page in pages)):  # write_atomic's
         return path.is_file()
-    retired = path.name.startswith(".") and ".retired-" in path.name
+    retired = fnmatch.fnmatchcase(path.name, RETIRED.format(edition="*") + "*")  # as publish() finds them
     return path.is_dir() and (retired or (path / MANIFEST_FILE).is_file())
 
 
