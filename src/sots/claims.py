@@ -6,7 +6,8 @@ at build time by :func:`evaluate` from the claim's ``rule`` and ``checks`` and t
 
 - ``stated only``: the rule says no open data settle it (its figures, if any, are context);
 - ``reproduced`` (rule ``reproduced``) or ``consistent`` (rule ``consistent``, a proxy): every checked figure,
-  times its ``scale``, is within ``tolerance`` of the stated value;
+  times its ``scale``, is within ``tolerance`` of the stated value (for a check with ``bound: below``, a claim that
+  something is below a value: strictly below it);
 - ``consistent`` also when a check with ``interval: true`` misses the tolerance but the stated value lies inside
   the figure's p10-p90 interval;
 - ``not reproduced`` otherwise: a figure outside its tolerance and its interval, even when another of the claim's
@@ -37,6 +38,7 @@ SCHEMA = "claims.schema.json"
 CLAIMS_PAGE = "notebooks/claims"  # the book's page of every claim, linking each to its chapter
 
 REPRODUCED, CONSISTENT, NOT_REPRODUCED, STATED_ONLY = "reproduced", "consistent", "not reproduced", "stated only"
+BELOW = "below"  # a check's bound: the claim says the figure is below the stated value
 STATUSES = (REPRODUCED, CONSISTENT, NOT_REPRODUCED, STATED_ONLY)  # the order pages list them in
 
 
@@ -207,14 +209,22 @@ class Check:
     p90: float | None = None
     interval: bool = False
     reason: str | None = None  # why the edition does not compute the figure, as its chapter recorded it
+    # "below": the stated value is a bound the figure must stay under (a claim that something is below it), not a
+    # value to match; None: the figure must match the stated value to within the tolerance.
+    bound: str | None = None
+    what: str | None = None  # what the figure is, in plain words, leading the comparison when a claim has several
+
+    @property
+    def holds(self) -> bool:
+        if self.computed is None:
+            return False
+        if self.bound == BELOW:
+            return self.computed < self.stated
+        return within(self.computed, self.stated, self.tolerance)
 
     @property
     def difference(self) -> float | None:
         return None if self.computed is None else self.computed - self.stated
-
-    @property
-    def holds(self) -> bool:
-        return self.computed is not None and within(self.computed, self.stated, self.tolerance)
 
     @property
     def in_interval(self) -> bool:
@@ -226,6 +236,9 @@ class Check:
         places = decimals(self.tolerance)
         if self.computed is None:
             return f"This edition does not compute {self.figure}." + (f" {self.reason}" if self.reason else "")
+        if self.bound == BELOW:
+            return (f"{self.figure} gives {number(self.computed, places)}, {'' if self.holds else 'not '}below the "
+                    f"stated bound of {number(self.stated)} ({self.unit}).")
         text = (f"{self.figure} gives {number(self.computed, places)} against the stated {number(self.stated)} "
                 f"({self.unit}): a difference of {round(self.difference, places) + 0.0:+,.{places}f}, "
                 f"{'within' if self.holds else 'beyond'} the tolerance of {number(self.tolerance)}")
@@ -292,6 +305,7 @@ def checks_for(claim: dict, results: dict) -> tuple[Check, ...]:
             computed=None if value is None else value * scale,
             p10=None if p10 is None else p10 * scale, p90=None if p90 is None else p90 * scale,
             interval=spec.get("interval", False), reason=(results.get(spec["figure"]) or {}).get("not_computed"),
+            bound=spec.get("bound"), what=spec.get("what"),
         ))
     return tuple(made)
 

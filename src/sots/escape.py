@@ -39,6 +39,20 @@ def markdown(text: str) -> str:
     return _LINE_START.sub(lambda m: m[1] + (m[2] + "\\" if m[2][0].isdigit() else "\\" + m[2]), escaped)
 
 
+# An address is linked only when it is a plain web address; anything else is shown as text, never as Markdown.
+WEB_ADDRESS = re.compile(r"https?://[^\s<>()`\\\[\]]+")
+
+
+def link(text: str, url: str) -> str:
+    """A Markdown link whose words render as exactly ``text`` and whose target is ``url``, when ``url`` is a plain
+    web address (:data:`WEB_ADDRESS`); otherwise both as text, "text: url", so a crafted address cannot become markup
+    or a script link."""
+    url = str(url)
+    if WEB_ADDRESS.fullmatch(url):
+        return f"[{markdown(text)}](<{url}>)"
+    return f"{markdown(text)}: {markdown(url)}"
+
+
 def html(text: str) -> str:
     """``text`` as the content of an HTML element: ``&``, ``<`` and ``>`` as entities ("A & B" -> "A &amp; B").
 

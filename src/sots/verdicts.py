@@ -90,12 +90,20 @@ def leeway(check: Check) -> str:
 
 def comparison(check: Check) -> str:
     """One comparison in words: '£240.7m, matching the report's £241m to within £0.5m', or '6.80% against the
-    report's 6.6%: 0.20 points above', with the likely range when the stated value lies inside it."""
+    report's 6.6%: 0.20 points above', with the likely range when the stated value lies inside it; for a bound,
+    '64.6 years, below the report's 68 years'. A check's ``what`` leads it: 'start of the year: 64.9% against ...'."""
+    lead = f"{check.what}: " if check.what else ""
+    # After a lead's colon, the miss follows a comma: two colons in one clause read as a list.
+    before_miss = ", " if check.what else ": "
     if check.computed is None:
-        return f"no figure for the report's {stated(check)}"
+        return f"{lead}no figure for the report's {stated(check)}"
+    if check.bound == claims.BELOW:
+        if check.holds:
+            return f"{lead}{computed(check)}, below the report's {stated(check)}"
+        return f"{lead}{computed(check)}, not below the report's {stated(check)}{before_miss}{miss(check)}"
     if check.holds:
-        return f"{computed(check)}, matching the report's {stated(check)} {leeway(check)}"
-    text = f"{computed(check)} against the report's {stated(check)}: {miss(check)}"
+        return f"{lead}{computed(check)}, matching the report's {stated(check)} {leeway(check)}"
+    text = f"{lead}{computed(check)} against the report's {stated(check)}{before_miss}{miss(check)}"
     if check.in_interval:
         places = claims.decimals(check.tolerance)
         text += (f", but the report's figure is inside the likely range of {shown(check.p10, check.unit, places)} "
@@ -155,7 +163,11 @@ class Since:
 
 
 def since(verdict: Verdict, later_results: dict) -> list[Since]:
-    """Each of the verdict's comparisons as a later edition's results (figure id -> entry) give its figure."""
+    """Each of the verdict's comparisons as a later edition's results (figure id -> entry) give its figure; none for
+    a claim whose figures are ``fixed`` in time (a year before the report, one release, a published page), which a
+    later edition's data give unchanged by construction."""
+    if verdict.claim.get("fixed"):
+        return []
     found_later = []
     for check in verdict.checks:
         if check.computed is None:

@@ -23,6 +23,11 @@ def text(ch, name: str) -> str:
     return getattr(value, "data", value)
 
 
+def plain(ch, name: str) -> str:
+    """A glued Markdown value as a reader reads it: without the backslashes that escape its punctuation."""
+    return re.sub(r"\\(.)", r"\1", text(ch, name))
+
+
 def lsoas(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
     """A small lsoa_deprivation table: (lsoa, lower-tier authority code, name, share of nothing): one ICB, QAA."""
     return pd.DataFrame({"lsoa_code": [r[0] for r in rows], "icb_code": "QAA", "ltla22_code": [r[1] for r in rows],
@@ -97,7 +102,10 @@ def test_the_report_edition_records_the_known_figures(run):
     assert len(q.icbs) == 42
     assert q.areas["area_code"].tolist() == ["E06000008", "E06000009", "E06000064", "E10000017"]
     assert "Westmorland and Furness includes Eden, which is outside the ICB." in text(ch, "areas_finding")
-    assert text(ch, "hle_finding").endswith(
+    assert plain(ch, "hle_finding").startswith(
+        "Before the report, healthy life expectancy at birth was below the pension age of 68 in every one of")
+    assert "the highest was 64.6 years (Lancashire, women, 2016–18), 3.4 years short of it." in plain(ch, "hle_finding")
+    assert plain(ch, "hle_periods").endswith(
         "The series before ONS's revision gives no value for Westmorland and Furness.")
     # No line of the HLE chart crosses releases or ONS series: each line has one of each.
     per_line = q.series.assign(line=q.series["area_name"] + q.series["sex"] + q.series["release"]
@@ -107,10 +115,16 @@ def test_the_report_edition_records_the_known_figures(run):
 
 def test_the_report_edition_gives_the_registers_verdicts_in_its_prose(run):
     ch, _ = run
-    assert text(ch, "wards_verdict").startswith("**Not reproduced.**")
-    assert text(ch, "hle_verdict").startswith("**Reproduced.**")
+    assert plain(ch, "wards_verdict").startswith("**Not reproduced.**")
+    assert plain(ch, "hle_verdict").startswith("**Reproduced.**")
     assert text(ch, "qof_verdict").startswith("**Not reproduced.**")
-    assert {v.status for v in map(ch.judge, ch.claims())} == {claims.REPRODUCED, claims.NOT_REPRODUCED}
+    assert {v.status for v in map(ch.judge, ch.claims())} == {claims.REPRODUCED, claims.NOT_REPRODUCED,
+                                                              claims.STATED_ONLY}
+    # Q8 is a bound: the highest value before the report is below the pension age, said as such.
+    assert plain(ch, "hle_verdict") == ("**Reproduced.** The highest of any area, women or men, before the report: "
+                                       "64.6 years, below the report's 68 years.")
+    assert plain(ch, "wards_verdict") == ("**Not reproduced.** Named wards among Blackpool's five most deprived: 3 "
+                                         "wards against the report's 5 wards, 2 wards below.")
     assert "Brunswick and Victoria" in text(ch, "wards_finding")
 
 
@@ -149,7 +163,7 @@ def test_another_icb_gets_its_own_figures_and_no_verdict():
     assert ch.figures["qof_hyp_under80_treated_pct"]["value"] is None
     assert "Lancashire and South Cumbria only" in ch.figures["qof_hyp_under80_treated_pct"]["not_computed"]
     assert text(ch, "scope_note").startswith("The report's quality claims are about Lancashire and South Cumbria")
-    assert text(ch, "hle_verdict") == "" and q.wards is None
+    assert plain(ch, "hle_verdict") == "" and q.wards is None
     assert "none is checked" in ch.claims_summary()
 
 
@@ -173,17 +187,63 @@ def test_each_areas_period_is_named_when_the_periods_differ():
                          "period": ["2018 - 20", "2018 - 20", "2018 - 20", "2016 - 18"],
                          "release": ["ONS", "ONS", "ONS", "pages"]})
     assert chapter_quality.periods_text(rows) == (
-        "the periods are 2018 - 20 for Town and Port (ONS) and 2016 - 18 for County (pages)")
+        "the periods are 2018–20 for Town and Port (ONS) and 2016–18 for County (pages)")
     ons = rows[rows["release"] == "ONS"]
-    assert chapter_quality.periods_text(ons) == "the period is 2018 - 20 for every area (ONS)"
-    assert chapter_quality.periods_text(rows[rows["area_code"] == "C1"]) == "the period is 2016 - 18 for County (pages)"
+    assert chapter_quality.periods_text(ons) == "the period is 2018–20 for every area (ONS)"
+    assert chapter_quality.periods_text(rows[rows["area_code"] == "C1"]) == "the period is 2016–18 for County (pages)"
 
 
 def test_readers_see_lancashire_and_every_areas_period_before_the_report(run):
     ch, q = run
     assert "Lancashire" in q.areas["area_name"].tolist()
     assert not any("Lancashire-12" in str(v.data) for v in ch.glued.values() if hasattr(v, "data"))
-    assert "2018 - 20 for Blackburn with Darwen and Blackpool" in text(ch, "hle_finding")
-    assert "2016 - 18 for Lancashire" in text(ch, "hle_finding")
+    assert "2018–20 for Blackburn with Darwen and Blackpool" in plain(ch, "hle_periods")
+    assert "2016–18 for Lancashire" in plain(ch, "hle_periods")
     shown = q.published["description"].map(chapter_quality.reader_description)
     assert not shown.str.match(r"Q\d").any()
+
+
+def test_the_hle_finding_says_how_many_values_were_below_when_not_all_were():
+    table = pd.DataFrame({"area_code": ["U1", "U1", "U2"], "area_name": ["Town", "Town", "Port"],
+                          "sex": ["Female", "Male", "Female"], "which": "before", "period": "2018 - 20",
+                          "release": "ONS", "hle_years": [69.0, 60.0, 62.5], "gap_years": [-1.0, 8.0, 5.5]})
+    ch = type("Ch", (), {"who": "Somewhere"})()
+    assert chapter_quality.hle_sentence(ch, table, 68) == (
+        "Before the report, healthy life expectancy at birth was below the pension age of 68 for 2 of the 3 values "
+        "for Somewhere's areas, women and men: the highest was 69.0 years (Town, women, 2018–20), 1.0 years above "
+        "it.")
+
+
+def test_q5_and_q7_are_checked_against_the_pages_that_give_them(run):
+    # The ICB's page gives 20 contracts and 4 providers; Hull York Medical School's a 13.6% cut (published as -13.6).
+    ch, _ = run
+    f = {k: v.get("value") for k, v in ch.figures.items()}
+    assert (f["cyp_mh_contracts"], f["cyp_mh_providers"]) == (20, 4)
+    assert f["icc_over80_emergency_attendances_cut_pct"] == 13.6
+    assert ch.figures["cyp_mh_contracts"]["inputs"]["url"].startswith("https://healthyyoungmindslsc.co.uk/")
+    for cid in ("Q5", "Q7"):
+        assert ch.judge(ch.register[cid]).status == claims.REPRODUCED, cid
+    blocks = re.split(r"\n\n(?=\*\*)", plain(ch, "published_evidence"))
+    assert [b.split(".**")[0] for b in blocks] == [f"**{ch.register[c]['label']}" for c in ("Q1", "Q2", "Q4", "Q5",
+                                                                                           "Q7")]
+    assert blocks[2].startswith(f"**{ch.register['Q4']['label']}.** **Stated only.**")
+    assert "**Reproduced.** 20 contracts, matching the report's 20 contracts exactly; 4 providers" in blocks[3]
+    # Each figure links to its page.
+    assert "[“New children’s mental health contracts announced in Lancashire and South Cumbria”](<https://" in blocks[3]
+
+
+def test_another_icb_does_not_take_the_report_icbs_pages():
+    other = chapter.open("quality", edition="2023-24", icb="QT6", data_dir=DATA)
+    chapter_quality.record(other)
+    assert "not Cornwall" in other.figures["cyp_mh_contracts"]["not_computed"]
+    assert "Reproduced" not in plain(other, "published_evidence")
+
+
+def test_a_published_lower_bound_reads_as_the_page_put_it():
+    assert chapter_quality.value_text(6000, "lifts (lower bound: 'more than')") == "more than 6,000 lifts"
+    assert chapter_quality.value_text(14500, "visits (lower bound: 'over')") == "over 14,500 visits"
+    assert chapter_quality.value_text(20, "contracts") == "20 contracts"
+    assert chapter_quality.value_text(60, "percent (just over)") == "just over 60%"
+    assert chapter_quality.value_text(-13.6, "percent change") == "\u221213.6%"
+    assert chapter_quality.value_text(12709583, "GBP") == "£12,709,583"
+    assert chapter_quality.value_text(4, "NHS SOF segment") == "segment 4"

@@ -111,6 +111,33 @@ def test_since_the_report_gives_a_later_editions_figures_against_the_reports():
         "Since the report: 2024/25 data give 1.825 million, against 1.820 million in 2023/24.")
 
 
+def test_a_bound_holds_only_strictly_below_and_reads_as_a_bound():
+    # "Healthy life expectancy is below 68": the highest value must be under 68; 68 itself is not below it.
+    def bound(value):
+        return claims.evaluate(claim(stated=68, unit="years", tolerance=0.1, checks=[
+            {"figure": "f", "bound": "below", "what": "the highest of any area"}]), {"f": {"value": value}})
+    assert [bound(v).status for v in (64.6, 67.99, 68, 70)] == [
+        claims.REPRODUCED, claims.REPRODUCED, claims.NOT_REPRODUCED, claims.NOT_REPRODUCED]
+    assert verdicts.line(bound(64.6)) == "The highest of any area: 64.6 years, below the report's 68 years."
+    assert verdicts.line(bound(70)) == ("The highest of any area: 70.0 years, not below the report's 68 years, "
+                                        "2.0 years above.")
+    assert "not below the stated bound of 68" in bound(70).technical
+
+
+def test_each_comparison_leads_with_what_it_is_when_the_register_says():
+    two = claim(stated=60, unit="per cent", figures=["f", "g"], checks=[
+        {"figure": "f", "what": "start of the year"}, {"figure": "g", "stated": 72.6, "what": "end of the year"}])
+    verdict = claims.evaluate(two, {"f": {"value": 64.9}, "g": {"value": 66.1}})
+    assert verdicts.line(verdict) == ("Start of the year: 64.9% against the report's 60%, 4.9 points above; end of the "
+                                      "year: 66.1% against the report's 72.6%, 6.5 points below.")
+
+
+def test_a_claim_fixed_in_time_adds_nothing_since_the_report():
+    fixed = claims.evaluate(claim(fixed=True), {"f": {"value": 240.7}})
+    assert verdicts.since_line(fixed, {"f": {"value": 240.7}}, "2024/25", "2023/24") == ""
+    assert verdicts.since_brief(fixed, {"f": {"value": 240.7}}, "2024/25") == ""
+
+
 def test_a_chapters_verdicts_in_one_sentence_name_each_claim_by_its_label():
     vs = [judged(241.0, id="F2", label="Savings delivered"), judged(300.0, id="F3", label="Share that recurs"),
           judged(250.0, id="F4", label="Share of funding")]

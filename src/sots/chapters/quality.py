@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import Markdown
 
-from sots import charts, claims, escape, finance, geography, quality
+from sots import charts, claims, escape, finance, geography, quality, verdicts
 from sots.chapter import Chapter
 from sots.prose import ordinal
 from sots.results import year_suffix
@@ -30,6 +30,14 @@ from sots.results import year_suffix
 NAMED_WARDS = ["Bloomfield", "Claremont", "Talbot", "Tyldesley", "Park"]
 NAMED_AUTHORITY = geography.BLACKPOOL
 WARDS_CLAIM, HLE_CLAIM, QOF_CLAIM = "Q6", "Q8", "Q2"
+# Claims a published page settles, each figure recorded from one row of published_figures: (figure id, the published
+# figure's id, unit, sign). The pages give Hull's change as negative; the claim states the size of the cut.
+SETTLED = {
+    "Q5": (("cyp_mh_contracts", "q5_cyp_mh_contracts_total", "contracts", 1),
+           ("cyp_mh_providers", "q5_cyp_mh_providers", "providers", 1)),
+    "Q7": (("icc_over80_emergency_attendances_cut_pct", "q7_jean_bishop_over80_emergency_attendances",
+            "per cent reduction", -1),),
+}
 # A ward counts as a Core20 ward when most of its LSOAs are in England's most deprived 20% (Core20PLUS5's population).
 CORE20_MAJORITY = 0.5
 # An authority counts as one of the ICB's areas when most of its LSOAs are inside the ICB: the boundary takes small
@@ -120,6 +128,8 @@ def record(ch: Chapter) -> Quality:
     gaps, series = record_hle(ch, hle, areas, missing)
     qof, proxy = record_qof(ch, ch.table("qof_hypertension"))
     published = published_context(ch.table("published_figures"))
+    record_published(ch, ch.table("published_figures"))
+    ch.glue("published_evidence", Markdown(published_evidence(ch, published)))
     ch.glue("icb_name", ch.focal["icb_name"])
     ch.glue("reported_about", ch.reported_about)
     ch.glue("report_year", ch.report_year)
@@ -277,6 +287,7 @@ def record_hle(ch: Chapter, hle: pd.DataFrame, areas: pd.DataFrame, missing: pd.
     ch.glue("pension_age", pension_age)
     ch.glue("areas_finding", Markdown(escape.markdown(areas_sentence(ch, areas, missing))))
     ch.glue("hle_finding", Markdown(escape.markdown(hle_sentence(ch, table, pension_age))))
+    ch.glue("hle_periods", Markdown(escape.markdown(periods_sentence(table))))
     ch.glue("hle_verdict", Markdown(ch.graded(ch.judge(ch.register[HLE_CLAIM]))
                                     if ch.about_report else ""))
     return gaps, series
@@ -297,39 +308,74 @@ def areas_sentence(ch: Chapter, areas: pd.DataFrame, missing: pd.DataFrame) -> s
     return text
 
 
+def period_shown(period: str) -> str:
+    """A three-year period as a reader expects it: ONS's "2018 - 20" -> "2018–20" (a spaced hyphen reads as a
+    subtraction)."""
+    return re.sub(r"\s+-\s+", "\u2013", period)
+
+
+def who_of(sex: str) -> str:
+    """'Female' -> 'women', 'Male' -> 'men'; anything else as given, in lower case."""
+    return {"female": "women", "male": "men"}.get(sex.lower(), sex.lower())
+
+
 def hle_sentence(ch: Chapter, table: pd.DataFrame, pension_age: float) -> str:
-    """The highest HLE of the ICB's areas, before the report and latest, against the pension age. The areas' latest
-    periods can differ (a county's own pages against ONS's release for unitaries), so each area's period is named."""
+    """The key finding: whether HLE at birth was below the pension age before the report in every area and for both
+    sexes, the highest value then and its gap, and the highest in the latest data. The periods behind each value are
+    in :func:`periods_sentence`."""
+    before, latest = (table[table["which"] == which] for which in ("before", "latest"))
+    if before.empty and latest.empty:
+        return f"No healthy life expectancy is in the data for {ch.who}'s areas."
+    parts = []
+    if not before.empty:
+        top = quality.smallest_gap(before)
+        below = int((before["hle_years"] < pension_age).sum())
+        where = (f"in {top['area_name']}" if before["area_code"].nunique() == 1 else f"in every one of {ch.who}'s "
+                 "areas")
+        if below == len(before):
+            lead = (f"Before the report, healthy life expectancy at birth was below the pension age of "
+                    f"{pension_age:g} {where}, for women and men")
+        else:
+            lead = (f"Before the report, healthy life expectancy at birth was below the pension age of "
+                    f"{pension_age:g} for {below} of the {len(before)} values for {ch.who}'s areas, women and men")
+        gap = top["gap_years"]
+        parts.append(f"{lead}: the highest was {top['hle_years']:.1f} years ({top['area_name']}, "
+                     f"{who_of(top['sex'])}, {period_shown(top['period'])}), {abs(gap):.1f} years "
+                     f"{'short of' if gap > 0 else 'above'} it.")
+    if not latest.empty:
+        top = quality.smallest_gap(latest)
+        parts.append(f"The latest data give at most {top['hle_years']:.1f} years ({top['area_name']}, "
+                     f"{who_of(top['sex'])}, {period_shown(top['period'])}).")
+    return " ".join(parts)
+
+
+def periods_sentence(table: pd.DataFrame) -> str:
+    """Which period and release each value before the report and latest comes from, and any area the series before
+    ONS's revision does not give: the areas' periods can differ (a county's own pages against ONS's release for
+    unitaries)."""
     parts = []
     for which, when in (("before", "Before the report"), ("latest", "In the latest data")):
         rows = table[table["which"] == which]
-        if rows.empty:
-            continue
-        top = quality.smallest_gap(rows)
-        below = "below" if top["gap_years"] > 0 else "above"
-        parts.append(f"{when}, {periods_text(rows)}. The highest healthy life expectancy at birth among "
-                     f"{ch.who}'s areas was then {top['hle_years']:.1f} years ({top['area_name']}, "
-                     f"{top['sex'].lower()}, {top['period']}), {abs(top['gap_years']):.1f} years {below} the pension "
-                     f"age of {pension_age:g}.")
-    if parts:
+        if not rows.empty:
+            parts.append(f"{when}, {periods_text(rows)}.")
+    before = set(table.loc[table["which"] == "before", "area_code"])
+    absent = table.loc[~table["area_code"].isin(before), "area_name"].drop_duplicates().tolist()
+    if parts and absent:
         # An area with no value before the report (a unitary formed after the series the report had) is named.
-        before = set(table.loc[table["which"] == "before", "area_code"])
-        absent = table.loc[~table["area_code"].isin(before), "area_name"].drop_duplicates().tolist()
-        if absent:
-            parts.append(f"The series before ONS's revision gives no value for {names(absent)}.")
-    return " ".join(parts) or f"No healthy life expectancy is in the data for {ch.who}'s areas."
+        parts.append(f"The series before ONS's revision gives no value for {names(absent)}.")
+    return " ".join(parts)
 
 
 def periods_text(rows: pd.DataFrame) -> str:
     """Each area's period and release in ``rows`` (HLE values, one ``which``), in plain words: "the period is
-    2022 - 24 for every area (OHID Fingertips)", or "the periods are 2018 - 20 for Blackpool (OHID Fingertips) and
-    2016 - 18 for Lancashire (Lancashire Insight pages)"."""
+    2022–24 for every area (OHID Fingertips)", or "the periods are 2018–20 for Blackpool (OHID Fingertips) and
+    2016–18 for Lancashire (Lancashire Insight pages)"."""
     groups = rows.drop_duplicates(["area_code", "period", "release"]).groupby(["period", "release"], sort=False)
     if groups.ngroups == 1:
         (period, release), = groups.groups
         areas = rows["area_name"].drop_duplicates().tolist()
-        return f"the period is {period} for {areas[0] if len(areas) == 1 else 'every area'} ({release})"
-    text = [f"{period} for {names(list(part['area_name'].drop_duplicates()))} ({release})"
+        return f"the period is {period_shown(period)} for {areas[0] if len(areas) == 1 else 'every area'} ({release})"
+    text = [f"{period_shown(period)} for {names(list(part['area_name'].drop_duplicates()))} ({release})"
             for (period, release), part in groups]
     return "the periods are " + names(text)
 
@@ -340,7 +386,7 @@ def hle_table(q: Quality) -> charts.Table:
     df = pd.DataFrame({
         "Area": t["area_name"], "Sex": t["sex"], "Which": t["which"].map({"latest": "Latest",
                                                                           "before": "Before the report"}),
-        "Period": t["period"], "Release": t["release"], "ONS series": t.get("ons_series", ""),
+        "Period": t["period"].map(period_shown), "Release": t["release"], "ONS series": t.get("ons_series", ""),
         "HLE at birth (years)": t["hle_years"], "Years short of the pension age": t["gap_years"],
     })
     return charts.table(df, formats={"HLE at birth (years)": "{:.1f}", "Years short of the pension age": "{:.1f}"})
@@ -453,6 +499,23 @@ def proxy_table(q: Quality) -> charts.Table | None:
 # --- Published pages (Q1, Q2, Q4, Q5, Q7) ---------------------------------------------------------------------------
 
 
+def record_published(ch: Chapter, figures: pd.DataFrame) -> None:
+    """Record the figures that settle a claim from a published page (:data:`SETTLED`), each citing its page, and glue
+    the verdicts on the claims the section covers; for another ICB than the report's, not computed, with why."""
+    rows = figures.set_index("figure_id")
+    for claim_id, settled in SETTLED.items():
+        for figure, published_id, unit, sign in settled:
+            if not ch.about_report:
+                ch.not_computed(figure, f"The report's claims are about {ch.reported_about}, not {ch.who}.")
+            elif published_id not in rows.index or pd.isna(rows.loc[published_id, "value"]):
+                ch.not_computed(figure, f"No published page in the book's inputs gives it (claim {claim_id}).")
+            else:
+                row = rows.loc[published_id]
+                ch.figure(figure, sign * float(row["value"]), unit=unit, period=row["period"],
+                          source=finance.citation(row), url=row["source_url"],
+                          method=f"As published on the page ({finance.citation(row)}), not computed from data.")
+
+
 def published_context(figures: pd.DataFrame) -> pd.DataFrame:
     """The published pages' figures behind the quality claims: rows whose id starts with a claim's prefix, with the
     claim's id (``claim``)."""
@@ -472,12 +535,50 @@ def reader_description(text: str) -> str:
     return f"Follow-up: {rest}" if match.group(1) == "follow-up" else rest
 
 
-def published_table(ch: Chapter, q: Quality) -> charts.Table:
-    """Each published figure with the claim it bears on (by label), its value, period and page."""
-    p = q.published
-    value = p.apply(lambda r: r["unit"] if pd.isna(r["value"]) else f"{r['value']:,.6g} {r['unit']}", axis=1)
-    label = p["claim"].map(lambda c: ch.register[c]["label"])
-    df = pd.DataFrame({"Claim": label, "What": p["description"].map(reader_description), "Value": value,
-                       "Period": p["period"],
-                       "Page": p.apply(finance.citation, axis=1), "Address": p["source_url"]})
-    return charts.table(df, formats={}, wrap=("What", "Page", "Address"))
+# A published figure's unit may say the page gave a lower bound: "visits (lower bound: 'over')", "percent (just
+# over)", "GBP million (more than)".
+BOUND_WORDS = re.compile(r"^(?P<unit>.*?)\s*\((?:lower bound: '(?P<quoted>[^']+)'|(?P<words>just over|more than))\)$")
+
+
+def value_text(value: float, unit: str) -> str:
+    """A published figure as the page put it: "more than 6,000 lifts", "just over 60%", "−13.6%", "£12,709,583",
+    "segment 4", else the number and its unit ("20 contracts")."""
+    bound = BOUND_WORDS.match(unit)
+    words, unit = (bound["quoted"] or bound["words"], bound["unit"]) if bound else ("", unit)
+    size = abs(value) if unit == "percent change" else value
+    # Whole numbers in full ("12,709,583"), others as the page gave them ("13.6", "0.5").
+    number = f"{size:,.0f}" if float(size).is_integer() else f"{size:,.10g}"
+    if unit.endswith("segment"):
+        text = f"segment {number}"
+    elif unit in ("percent", "percent change"):
+        text = f"{verdicts.MINUS if value < 0 else ''}{number}%"
+    elif unit == "GBP":
+        text = f"£{number}"
+    else:
+        text = f"{number} {unit}"
+    return f"{words} {text}" if words else text
+
+
+def published_evidence(ch: Chapter, published: pd.DataFrame) -> str:
+    """The published pages' figures (``published``, :func:`published_context`) as Markdown, grouped by the claim they bear on in the register's order: the
+    claim's label and verdict (for the report's ICB; the QOF claim's is in its own section), then each figure with
+    what it is, its period and its page, linked. Every text from the table is escaped."""
+    blocks = []
+    for cid, rows in published.groupby("claim", sort=False):
+        claim = ch.register[cid]
+        head = f"**{escape.markdown(claim['label'])}.**"
+        if ch.about_report and cid != QOF_CLAIM:
+            verdict = ch.judge(claim)
+            said = (f"**{verdicts.SAID[claims.STATED_ONLY]}.** {escape.markdown(claim['reason'])}"
+                    if verdict.status == claims.STATED_ONLY else ch.graded(verdict))
+            head += f" {said}"
+        elif cid == QOF_CLAIM:
+            head += " Context for the section above."
+        items = []
+        for r in rows.itertuples():
+            value = "" if pd.isna(r.value) else f"**{escape.markdown(value_text(r.value, r.unit))}**: "
+            page = escape.link(f"“{r.source_title}”", r.source_url)
+            items.append(f"- {value}{escape.markdown(reader_description(r.description))} "
+                         f"({escape.markdown(r.period)}). {escape.markdown(r.source_publisher)}, {page}.")
+        blocks.append("\n".join([head, "", *items]))
+    return "\n\n".join(blocks)

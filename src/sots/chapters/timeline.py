@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import Markdown
 
-from sots import claims
+from sots import claims, escape
 from sots.chapter import Chapter
 
 CONTROL_TOTAL = "system_control_total_deficit"  # the register's key of the report's stated control total (GBP million)
@@ -25,8 +25,16 @@ def glue_sourced(ch: Chapter) -> None:
     published = ch.table("published_figures").dropna(subset=["value"])
     for row in published.itertuples():
         ch.glue(row.figure_id, row.value)
+        ch.glue(f"{row.figure_id}_source", Markdown(source_line(row._asdict())))
     ch.glue("report_control_total_deficit", claims.by_key(ch.register, CONTROL_TOTAL)["stated"])
     ch.glue("budget_entry", Markdown(budget_entry(published)))
+
+
+def source_line(row: dict) -> str:
+    """A published figure's page as an entry's source (Markdown): publisher, the page's title linked to its address
+    (:func:`sots.escape.link`), and the period the figure is for, every text from the table escaped."""
+    page = escape.link(f"“{row['source_title']}”", row["source_url"])
+    return f"{escape.markdown(row['source_publisher'])}, {page} ({escape.markdown(row['period'])})"
 
 
 def budget_entry(published: pd.DataFrame) -> str:
