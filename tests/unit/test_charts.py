@@ -99,6 +99,11 @@ def test_importing_charts_leaves_altair_alone_and_render_applies_the_theme():
     assert spec["config"]["font"] == charts.FONT and spec["config"]["bar"]["color"] == charts.OTHERS
 
 
+# Two series of one place that must never be joined (before and after a revision), and a second place.
+PERIODS = pd.DataFrame({"place": ["Town"] * 4 + ["Port"] * 2, "line": ["old", "old", "new", "new", "old", "old"],
+                        "year": [2019, 2020, 2020, 2021, 2019, 2020], "value": [60.0, 61.0, 62.0, 63.5, 58.0, 59.0]})
+
+
 @functools.cache
 def every_chart() -> dict[str, list]:
     """Each chart function, on small frames shaped as its chapter's, on each of its branches (made once: the
@@ -116,6 +121,10 @@ def every_chart() -> dict[str, list]:
     amounts = pd.DataFrame({"label": ["Report", "Public data"], "value_gbp_m": [4500.0, 4088.0],
                             "kind": ["report", "public data"]})
     return {
+        "period_lines": [charts.period_lines(PERIODS[PERIODS["place"] == "Town"], title="T", y_title="HLE (years)",
+                                             x_title="Last year of the period", legend="Series"),
+                         charts.period_lines(PERIODS, title="T", y_title="HLE (years)", x_title="Last year of the period",
+                                             legend="Series", reference=68, reference_label="the pension age")],
         "ranked_bar": [charts.ranked_bar(DF, value="v", rank="v_rank", label="V (£)", focal_code="QBB",
                                          default_year="2023/24"),
                        charts.ranked_bar(DF, value="v", rank="v_rank", label="V (%)", focal_code="QBB",
@@ -183,8 +192,9 @@ def test_every_quantitative_or_year_axis_has_a_title_naming_its_unit():
                     continue
                 title = enc["title"]
                 assert title, f"{name}: {enc['field']} has no axis title"
-                if is_year:
-                    assert title in ("Year", "Mid-year"), f"{name}: {title}"
+                if is_year:  # a calendar or mid-year, or which year of a period the point stands for
+                    assert title in ("Year", "Mid-year") or title.startswith(("Last year of ", "End of the ")), \
+                        f"{name}: {title}"
                 elif enc["type"] == "quantitative":
                     assert any(w in title.lower() for w in UNIT_WORDS), f"{name}: {title!r} names no unit"
                 checked += 1
@@ -261,6 +271,22 @@ def test_each_description_is_one_sentence_from_the_rows_drawn():
                                     "in 2023/24, £228.6m; the largest plan is System plan in 2024/25, £175.0m."]
     assert made["amount_bars"] == ["T, X: Report, £4,500m; Public data, £4,088m."]
     assert made["status_bars"] == ["T: 18 claims, 3 reproduced, 2 consistent, 1 not reproduced and 12 stated only."]
+    # Latest of each line: Town old 61.0 (2020), Town new 63.5 (2021), Port old 59.0 (2020).
+    assert made["period_lines"] == [
+        "T: 2 lines in 1 panel. The latest values run from 61.0 years (old, Town, 2020) to 63.5 years (new, Town, "
+        "2021).",
+        "T: 3 lines in 2 panels. The latest values run from 59.0 years (old, Port, 2020) to 63.5 years (new, Town, "
+        "2021); the dashed line is the pension age, 68.0 years."]
+
+
+def test_period_lines_draw_each_series_apart_with_the_reference_in_every_panel():
+    spec = every_chart()["period_lines"][1].to_dict()
+    assert spec["facet"]["field"] == "place" and spec["facet"]["sort"] == ["Town", "Port"]
+    line, rule = spec["spec"]["layer"]
+    # A line per series: colour and dash both split by it, so "old" and "new" are never one path.
+    assert line["encoding"]["color"]["field"] == line["encoding"]["strokeDash"]["field"] == "line"
+    assert rule["mark"]["type"] == "rule" and rule["transform"][-1] == {"calculate": "68.0", "as": "reference"}
+    assert "dashed line: the pension age" in spec["title"]["subtitle"]
 
 
 def test_a_chart_is_a_figure_captioned_with_its_description():
