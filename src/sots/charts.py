@@ -481,7 +481,9 @@ def ranked_bar(
     base = alt.Chart(df).transform_filter(alt.datum.year == year)
     # One explicit sort for every layer: "-x" would differ between the stacked bars and the labels.
     order = alt.EncodingSortField(field=value, op="max", order="descending")
-    y = alt.Y("short_name:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    # The names take at most 260 px, and less on a narrow screen, so the bars keep most of the width.
+    y = alt.Y("short_name:N", sort=order, title=None,
+              axis=alt.Axis(labelLimit=alt.ExprRef("clamp(containerSize()[0] * 0.42, 110, 260)")))
     bars = base.mark_bar().encode(
         x=alt.X(f"{value}:Q", title=label, axis=alt.Axis(format=fmt)),
         y=y,
@@ -505,9 +507,13 @@ def ranked_bar(
                 strokeDash=[4, 3], color=REFERENCE
             ).encode(x=f"{value}:Q", tooltip=[alt.Tooltip(f"{value}:Q", title="England", format=fmt)])
         )
+    # The chart fills its box at any width (the bars fit what the names leave), rather than a fixed width that a
+    # phone cuts off.
     return alt.layer(*layers).add_params(year).properties(
-        width=360,
-        height=alt.Step(BAR_STEP),
+        width="container",
+        # A fixed height, a step per ICB: a step height with a container width makes vega-lite warn in the browser.
+        height=BAR_STEP * int(df.loc[df["year"] == default_year, "icb_code"].nunique()),
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
         title=alt.Title(label, subtitle=f"{which[:1].upper() + which[1:]}, highest first; {focal_name} in blue"
                         + ("; dashed line: England" if reference is not None else "") + (f"; {note}" if note else "")),
         description=describe_ranked_bar(df, value=value, rank=rank, label=label, focal_code=focal_code,
@@ -849,36 +855,55 @@ def describe_period_lines(df: pd.DataFrame, *, title: str, y_title: str, fmt: st
 
 def period_lines(
     df: pd.DataFrame, *, title: str, y_title: str, x_title: str, legend: str, fmt: str = ",.1f",
-    reference: float | None = None, reference_label: str = "", subtitle: str = "",
+    reference: float | None = None, reference_label: str = "", subtitle: str = "", colour: str = "line",
+    dash: str = "line", dash_legend: str = "",
 ) -> alt.Chart:
     """Values over periods, one line per ``line`` (never joined to another: a line per series), one panel per place.
 
-    ``df`` is long: ``place``, ``line``, ``year`` (int, the period's last year) and ``value``. ``reference`` (optional)
-    is drawn as a dashed horizontal rule in every panel, named by ``reference_label``.
+    ``df`` is long: ``place``, ``line``, ``year`` (int, the period's last year) and ``value``. Lines take their colour
+    from the column ``colour`` (legend title ``legend``) and their dash from ``dash`` (title ``dash_legend``): by
+    default both from ``line``, one legend; a few colours and dashes read better than a colour per line when lines
+    are many (sex by colour, series by dash). ``reference`` (optional) is drawn as a dashed horizontal rule in every
+    panel, named by ``reference_label``.
     """
     places = list(dict.fromkeys(df["place"]))
     years = sorted(int(y) for y in df["year"].unique())
-    lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=24)).encode(
-        x=alt.X("year:O", title=x_title, axis=alt.Axis(values=years[::2] if len(years) > 8 else years, labelAngle=0)),
-        y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False)),
-        color=alt.Color("line:N", title=legend, scale=alt.Scale(range=list(CATEGORICAL)),
-                        legend=alt.Legend(orient="bottom", columns=1, labelLimit=360)),
-        strokeDash=alt.StrokeDash("line:N", title=legend),
-        tooltip=[alt.Tooltip("place:N", title="Place"), alt.Tooltip("line:N", title=legend),
+    # Legends below the chart, their labels no wider than a phone's screen leaves.
+    below = alt.Legend(orient="bottom", columns=1, labelLimit=alt.ExprRef("clamp(containerSize()[0] - 40, 200, 360)"))
+    extra = [alt.Tooltip(f"{c}:N", title=t) for c, t in ((colour, legend), (dash, dash_legend)) if c != "line"]
+    x = alt.X("year:O", title=x_title, axis=alt.Axis(values=years[::2] if len(years) > 8 else years, labelAngle=0))
+    y = alt.Y("value:Q", title=y_title, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False))
+    color = alt.Color(f"{colour}:N", title=legend, scale=alt.Scale(range=list(CATEGORICAL)), legend=below)
+    lines = alt.Chart(df).mark_line().encode(
+        x=x, y=y, color=color, detail="line:N",
+        # Dashed by the colour's own field, the colour's legend says it all: a second would repeat it beside it.
+        strokeDash=alt.StrokeDash(f"{dash}:N", title=legend if dash == colour else dash_legend,
+                                  legend=None if dash == colour else alt.Legend(
+                                      orient="bottom", columns=1, symbolType="stroke", symbolStrokeWidth=2,
+                                      symbolStrokeColor="#425563", symbolSize=300)),
+    )
+    # The points are a layer of their own, without the dash: a point overlay on the lines would blank the dash
+    # legend's symbols (vega-lite draws them as filled points with no stroke).
+    points = alt.Chart(df).mark_point(filled=True, size=24).encode(
+        x=x, y=y, color=color, detail="line:N",
+        tooltip=[alt.Tooltip("place:N", title="Place"), alt.Tooltip("line:N", title="Line"), *extra,
                  alt.Tooltip("year:O", title=x_title), alt.Tooltip("value:Q", title=y_title, format=fmt)],
     )
-    layers = [lines]
+    layers = [lines, points]
     if reference is not None:
         # The rule takes the facet's rows too (a layer in a facet cannot bring its own).
         layers.append(alt.Chart(df).transform_aggregate(groupby=["place"]).transform_calculate(
             reference=f"{float(reference)}").mark_rule(strokeDash=[4, 3], color=REFERENCE).encode(
             y="reference:Q", tooltip=[alt.Tooltip("reference:Q", title=reference_label, format=fmt)]))
-    chart = alt.layer(*layers, data=df).properties(width=260, height=180)
+    # One panel per row, each narrow enough for a phone: a facet cannot take its box's width as a single chart can,
+    # and two columns side by side ran off a 390 px screen.
+    chart = alt.layer(*layers, data=df).properties(width=270, height=150)
     if len(places) > 1:
-        chart = chart.facet(facet=alt.Facet("place:N", title=None, sort=places), columns=2)
-    note = f"dashed line: {reference_label}" if reference is not None else ""
+        chart = chart.facet(facet=alt.Facet("place:N", title=None, sort=places), columns=1)
+    note = f"Dashed grey line: {reference_label}" if reference is not None else ""
+    # The subtitle's parts on lines of their own, so a phone's screen does not cut them off.
     return chart.properties(
-        title=alt.Title(title, subtitle="; ".join(filter(None, [subtitle, note])) or f"Lines by {legend.lower()}"),
+        title=alt.Title(title, subtitle=[*filter(None, [subtitle, note])] or f"Lines by {legend.lower()}"),
         description=describe_period_lines(df, title=title, y_title=y_title, fmt=fmt, reference=reference,
                                           reference_label=reference_label),
     )

@@ -123,8 +123,9 @@ def every_chart() -> dict[str, list]:
     return {
         "period_lines": [charts.period_lines(PERIODS[PERIODS["place"] == "Town"], title="T", y_title="HLE (years)",
                                              x_title="Last year of the period", legend="Series"),
-                         charts.period_lines(PERIODS, title="T", y_title="HLE (years)", x_title="Last year of the period",
-                                             legend="Series", reference=68, reference_label="the pension age")],
+                         charts.period_lines(PERIODS, title="T", y_title="HLE (years)",
+                                             x_title="Last year of the period", legend="Series", reference=68,
+                                             reference_label="the pension age")],
         "ranked_bar": [charts.ranked_bar(DF, value="v", rank="v_rank", label="V (£)", focal_code="QBB",
                                          default_year="2023/24"),
                        charts.ranked_bar(DF, value="v", rank="v_rank", label="V (%)", focal_code="QBB",
@@ -282,11 +283,20 @@ def test_each_description_is_one_sentence_from_the_rows_drawn():
 def test_period_lines_draw_each_series_apart_with_the_reference_in_every_panel():
     spec = every_chart()["period_lines"][1].to_dict()
     assert spec["facet"]["field"] == "place" and spec["facet"]["sort"] == ["Town", "Port"]
-    line, rule = spec["spec"]["layer"]
-    # A line per series: colour and dash both split by it, so "old" and "new" are never one path.
+    line, points, rule = spec["spec"]["layer"]
+    # A line per series (detail), coloured and dashed by it by default, so "old" and "new" are never one path.
+    assert line["encoding"]["detail"]["field"] == points["encoding"]["detail"]["field"] == "line"
     assert line["encoding"]["color"]["field"] == line["encoding"]["strokeDash"]["field"] == "line"
     assert rule["mark"]["type"] == "rule" and rule["transform"][-1] == {"calculate": "68.0", "as": "reference"}
-    assert "dashed line: the pension age" in spec["title"]["subtitle"]
+    assert "Dashed grey line: the pension age" in spec["title"]["subtitle"]
+    # Many lines read by a colour and a dash each: sex by colour, series by dash, each line still apart.
+    two = charts.period_lines(PERIODS.assign(sex="F", series=PERIODS["line"]), title="T", y_title="HLE (years)",
+                              x_title="Last year of the period", legend="Sex", colour="sex", dash="series",
+                              dash_legend="Series").to_dict()
+    line = two["spec"]["layer"][0] if "spec" in two else two["layer"][0]
+    assert (line["encoding"]["color"]["field"], line["encoding"]["strokeDash"]["field"],
+            line["encoding"]["detail"]["field"]) == ("sex", "series", "line")
+    assert line["encoding"]["strokeDash"]["legend"]["symbolType"] == "stroke"
 
 
 def test_a_chart_is_a_figure_captioned_with_its_description():

@@ -397,12 +397,13 @@ def hle_chart(ch: Chapter, q: Quality):
     pension age as a dashed line."""
     s = q.series
     df = pd.DataFrame({"place": s["area_name"], "line": s["sex"] + " · " + s["release"] + " · " + s["ons_series"],
+                       "sex": s["sex"], "series": "ONS series " + s["ons_series"], "release": s["release"],
                        "year": s["period_end"].astype(int), "value": s["hle_years"]})
     return ch.show(charts.period_lines(
-        df, title="Healthy life expectancy at birth (years)", y_title="Healthy life expectancy (years)",
-        x_title="Last year of the three-year period", legend="Sex · release · ONS series",
-        reference=ch.glued["pension_age"],
-        reference_label="the state pension age", subtitle="One line per release and ONS series, never joined"))
+        df, title="Healthy life expectancy at birth (years)", y_title="Years in good health",
+        x_title="Last year of the three-year period", legend="Sex", colour="sex", dash="series",
+        dash_legend="Series", reference=ch.glued["pension_age"], reference_label="the state pension age",
+        subtitle="A line per release and ONS series, never joined"))
 
 
 # --- Hypertension treated to target (Q2) ----------------------------------------------------------------------------
@@ -560,9 +561,10 @@ def value_text(value: float, unit: str) -> str:
 
 
 def published_evidence(ch: Chapter, published: pd.DataFrame) -> str:
-    """The published pages' figures (``published``, :func:`published_context`) as Markdown, grouped by the claim they bear on in the register's order: the
-    claim's label and verdict (for the report's ICB; the QOF claim's is in its own section), then each figure with
-    what it is, its period and its page, linked. Every text from the table is escaped."""
+    """The published pages' figures (``published``, :func:`published_context`) as Markdown, grouped by the claim
+    they bear on in the register's order: the claim's label and verdict (for the report's ICB; the QOF claim's is in
+    its own section), then each figure with what it is, its period and its page, linked. Every text from the table
+    is escaped."""
     blocks = []
     for cid, rows in published.groupby("claim", sort=False):
         claim = ch.register[cid]
