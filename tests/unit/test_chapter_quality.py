@@ -237,6 +237,8 @@ def test_another_icb_does_not_take_the_report_icbs_pages():
     chapter_quality.record(other)
     assert "not Cornwall" in other.figures["cyp_mh_contracts"]["not_computed"]
     assert "Reproduced" not in plain(other, "published_evidence")
+    # The data miss one of its areas, and say so once.
+    assert plain(other, "areas_finding").endswith("The data give no healthy life expectancy for Isles of Scilly.")
 
 
 def test_a_published_lower_bound_reads_as_the_page_put_it():

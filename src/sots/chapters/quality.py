@@ -303,8 +303,7 @@ def areas_sentence(ch: Chapter, areas: pd.DataFrame, missing: pd.DataFrame) -> s
         if row.outside:
             text += f" {row.area_name} includes {row.outside}, which is outside the ICB."
     if len(missing):
-        text += (f" The data have no healthy life expectancy for the area of {names(list(missing['ltla22_name']))}"
-                 " (the data give none for it).")
+        text += f" The data give no healthy life expectancy for {names(list(missing['ltla22_name']))}."
     return text
 
 
