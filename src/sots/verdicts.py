@@ -224,8 +224,9 @@ def since_brief(verdict: Verdict, later_results: dict, year: str) -> str:
 
 
 def brief(verdict: Verdict) -> str:
-    """The verdict's size in a few words, after its badge: 'Matches', 'Inside the likely range', '19 places lower',
-    '£0.41bn (9%) below; 12 points above'; 'Not checkable from open data' for a claim stated only."""
+    """The verdict's size in a few words, after its badge: 'Matches', 'Below, as stated' (a bound that holds), 'Inside
+    the likely range', '19 places lower', '£0.41bn (9%) below; 12 points above'; 'Not checkable from open data' for
+    a claim stated only."""
     text = _brief(verdict)
     return text[0].upper() + text[1:]
 
@@ -234,7 +235,9 @@ def _brief(verdict: Verdict) -> str:
     if verdict.status == STATED_ONLY:
         return "not checkable from open data" if verdict.claim["rule"] == STATED_ONLY else "not checked"
     if verdict.status == REPRODUCED or all(c.holds for c in verdict.checks):
-        return "matches"
+        # A claim that a figure is below a value is not matched by it: the figure is below, as the claim says.
+        bounds = verdict.checks and all(c.bound == claims.BELOW for c in verdict.checks)
+        return "below, as stated" if bounds else "matches"
     misses = [c for c in verdict.checks if c.computed is not None and not c.holds]
     if verdict.status == CONSISTENT:
         return "inside the likely range" if all(c.in_interval for c in misses) else "a public proxy agrees"

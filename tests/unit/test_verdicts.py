@@ -122,6 +122,7 @@ def test_a_bound_holds_only_strictly_below_and_reads_as_a_bound():
     assert verdicts.line(bound(70)) == ("The highest of any area: 70.0 years, not below the report's 68 years, "
                                         "2.0 years above.")
     assert "not below the stated bound of 68" in bound(70).technical
+    assert (verdicts.brief(bound(64.6)), verdicts.brief(bound(70))) == ("Below, as stated", "2.0 years above")
 
 
 def test_each_comparison_leads_with_what_it_is_when_the_register_says():
