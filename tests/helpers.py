@@ -28,6 +28,11 @@ REGISTER = editions.load(ROOT / editions.EDITIONS_FILE)  # oldest first
 EDITIONS = tuple(e.id for e in REGISTER)  # every edition's id, oldest first
 CURRENT = editions.current(REGISTER).id
 ARCHIVED = tuple(e.id for e in REGISTER if not e.is_current)  # oldest first
+REPORT_EDITION = claims.report(ROOT / "claims.yml")["edition"]  # the edition the report's claims are graded on
+# What the version switcher calls each edition: its id and what it is.
+SWITCHER_NAMES = {e: f"{e} · " + {(True, True): "the report's year, latest data", (True, False): "latest data",
+                                  (False, True): "the report's year", (False, False): "an earlier year"}[
+    (e == CURRENT, e == REPORT_EDITION)] for e in EDITIONS}
 # The edition whose figures the report's verdicts are computed on, in every edition (claims.yml's report.edition).
 REPORT_EDITION = claims.report(ROOT / claims.REGISTER)["edition"]
 ANOTHER_ICB = "QWE"  # South West London: the focal ICB of the tests of a book for an ICB other than the report's

@@ -99,9 +99,24 @@ def normalise_name(name: str) -> str:
     return re.sub(r"\s+", " ", key).strip()
 
 
+# Words written in lower case inside a place's name. NHS England's files capitalise every word of some ICBs' names
+# ("NHS Hampshire and Isle Of Wight ICB", "NHS Cornwall and The Isles Of Scilly ICB"), where its own pages write
+# "Isle of Wight" and "Cornwall and the Isles of Scilly".
+LOWER_CASE_WORDS = frozenset({"and", "of", "the"})
+
+
+def name_case(name: str) -> str:
+    """A place's name with :data:`LOWER_CASE_WORDS` in lower case but for its first word, as English writes it:
+    "Cornwall and The Isles Of Scilly" -> "Cornwall and the Isles of Scilly". Other words, hyphenated ones
+    ("Stoke-on-Trent") and spacing are kept as given."""
+    words = name.split(" ")
+    return " ".join([words[0], *(w.lower() if w.lower() in LOWER_CASE_WORDS else w for w in words[1:])])
+
+
 def short_name(name: str) -> str:
-    """The name without "NHS " and " ICB": "NHS Lancashire and South Cumbria ICB" -> "Lancashire and South Cumbria"."""
-    return re.sub(r"^NHS\s+|\s+ICB$", "", name.strip())
+    """The name without "NHS " and " ICB", cased by :func:`name_case`: "NHS Lancashire and South Cumbria ICB" ->
+    "Lancashire and South Cumbria"; "NHS Hampshire and Isle Of Wight ICB" -> "Hampshire and Isle of Wight"."""
+    return name_case(re.sub(r"^NHS\s+|\s+ICB$", "", name.strip()))
 
 
 def match_icb_codes(nhs: pd.DataFrame, ons: pd.DataFrame) -> pd.DataFrame:

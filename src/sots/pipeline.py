@@ -40,10 +40,11 @@ from sots.editions import Edition
 from sots.errors import BuildError, InputError, parse_yaml
 
 CELL_TIMEOUT_S = 600  # per cell, as in the QuantEcon books' CI
-HIDE_INPUT = "hide-input"
+REMOVE_INPUT = "remove-input"  # readers (board members, the public) see a cell's output, never its code
 REMOVE_CELL = "remove-cell"
-# Cells whose code readers never need, not even folded.
-HIDDEN_FROM_READERS = {"remove-input", REMOVE_CELL, HIDE_INPUT}
+# Cells already off the page, wholly or for their code: left as tagged. ("hide-input" folded code, as cells tagged
+# before code left the page may still be.)
+HIDDEN_FROM_READERS = {REMOVE_INPUT, REMOVE_CELL, "hide-input"}
 # The parameters cells are off the page: the defaults cell would show another edition's values, and papermill's
 # injected cell names build settings, not findings. Both stay in the downloadable notebook and script, which an
 # analyst reruns, and the page's provenance line gives the parameters' hash.
@@ -259,7 +260,7 @@ def prepare_notebook(nb) -> list[str]:
         if PARAMETER_TAGS.intersection(tags) and REMOVE_CELL not in tags:
             tags.append(REMOVE_CELL)
         elif not HIDDEN_FROM_READERS.intersection(tags):
-            tags.append(HIDE_INPUT)
+            tags.append(REMOVE_INPUT)
         for output in cell.get("outputs", []):
             if output.get("name") == "stderr":
                 stderr.append(output.get("text", ""))

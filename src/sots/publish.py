@@ -32,7 +32,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sots import changes, data, editions, folders
+from sots import changes, claims, data, editions, folders
 from sots.atomic import write_atomic
 from sots.editions import Edition
 from sots.release import Release
@@ -57,10 +57,22 @@ def _site_entry(path: Path) -> bool:
 SITE = folders.Kind("the site (--out)", ".sots-site", folders.SITE_DEFAULT, _site_entry, SWITCHER_FILE)
 
 
-def switcher_entries(register: Sequence[Edition], published: set[str]) -> list[dict]:
+def switcher_label(e: Edition, report_edition: str | None) -> str:
+    """The switcher's name for an edition: its id and what it is, "2024-25 · latest data", "2023-24 · the report's
+    year", so a reader choosing one knows which to open."""
+    if e.is_current:
+        what = "the report's year, latest data" if e.id == report_edition else "latest data"
+    else:
+        what = "the report's year" if e.id == report_edition else "an earlier year"
+    return f"{e.id} · {what}"
+
+
+def switcher_entries(register: Sequence[Edition], published: set[str], report_edition: str | None = None
+                     ) -> list[dict]:
     """The switcher's list: each published edition, newest first, its URL relative to an edition's folder.
 
-    The current edition is marked ``preferred`` (pydata-sphinx-theme's name) and named "(current)"; ``status`` and
+    The current edition is marked ``preferred`` (pydata-sphinx-theme's name); each is named by
+    :func:`switcher_label` (``report_edition``: the edition the report's claims are graded on); ``status`` and
     ``title`` are read by the archived-edition banner. No entry names another host.
     """
     entries = []
@@ -68,7 +80,7 @@ def switcher_entries(register: Sequence[Edition], published: set[str]) -> list[d
         if e.id not in published:
             continue
         entry = {
-            "name": f"{e.id} (current)" if e.is_current else e.id,
+            "name": switcher_label(e, report_edition),
             "version": e.id,
             "url": f"../{e.id}/",
             "status": e.status,
@@ -198,7 +210,8 @@ def publish(staged: dict[str, Path], out: Path, register: Sequence[Edition]) -> 
         published = [_swap_in(html_dir, out, edition_id) for edition_id, html_dir in staged.items()]
         ids = {e.id for e in register}
         present = {p.name for p in out.iterdir() if p.is_dir() and p.name in ids}
-        switcher = json.dumps(switcher_entries(register, present), indent=2, ensure_ascii=False) + "\n"
+        switcher = json.dumps(switcher_entries(register, present, claims.report()["edition"]), indent=2,
+                              ensure_ascii=False) + "\n"
         write_atomic(out / SWITCHER_FILE, switcher)
         target = index_target(register, present)
         if target:

@@ -1,4 +1,5 @@
-"""The built book: offline, charts drawn in a real browser, code folded, numbers in prose equal to results.json."""
+"""The built book: offline, charts drawn in a real browser, code off the page (in the notebooks), numbers in prose
+equal to results.json."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from helpers import (
     DATA,
     EDITIONS,
     ROOT,
+    SWITCHER_NAMES,
     Links,
     bars,
     chapter_pages,
@@ -226,12 +228,14 @@ def test_every_page_footer_shows_edition_release_and_commit(built_site, edition)
         assert footer in page_text(page), page
 
 
-def test_code_is_folded_but_available(built_site):
+def test_code_is_off_the_page_but_in_the_notebook(built_site):
+    """Readers see no code: every code cell's source is off the page, and the notebook a reader downloads holds it."""
     html = (built_site / CHAPTER).read_text()
     cells = re.findall(r'<div class="cell (tag_[^"]*)"', html)
-    assert cells and all("tag_hide-input" in c for c in cells), cells
-    # The parameters cells are off the page (tests/e2e/test_reader_pages.py); the code that uses them is folded.
-    assert '<span class="n">chapter</span><span class="o">.</span><span class="n">open</span>' in html
+    assert cells and all("tag_remove-input" in c for c in cells), cells
+    assert "cell_input" not in html and "Show code cell" not in html
+    nb = json.loads((built_site / CURRENT / "_sources" / "notebooks" / f"{Path(CHAPTER).stem}.ipynb").read_text())
+    assert any("chapter.open" in "".join(c["source"]) for c in nb["cells"])
     assert "/tmp/" not in html and str(built_site) not in html
 
 
@@ -318,22 +322,13 @@ def test_switcher_and_archived_banner_go_to_the_same_page_in_the_other_edition(b
     items.first.wait_for()
     listed = items.evaluate_all("els => els.map(e => [e.textContent, e.getAttribute('href')])")
     newest_first = list(reversed(EDITIONS))
-    assert listed == [[f"{e} (current)" if e == CURRENT else e, f"{base}{e}/{CHAPTER_PAGE}"] for e in newest_first]
+    assert listed == [[SWITCHER_NAMES[e], f"{base}{e}/{CHAPTER_PAGE}"] for e in newest_first]
     items.nth(newest_first.index(CURRENT)).click()
     v.page.wait_for_url(f"{base}{CURRENT}/{CHAPTER_PAGE}")
     v.page.wait_for_load_state("networkidle")
     assert v.page.locator("#sots-archived-banner").count() == 0
-    assert v.page.locator(".version-switcher__button").first.inner_text() == f"{CURRENT} (current)"
+    assert v.page.locator(".version-switcher__button").first.inner_text() == SWITCHER_NAMES[CURRENT]
     assert v.console == []
-
-
-def test_folded_code_opens_on_request(built_site, serve, visit):
-    v = visit(f"{serve(built_site)}/{CHAPTER}")
-    source = v.page.locator(".tag_hide-input .cell_input").first
-    assert not source.is_visible()
-    v.page.locator(".tag_hide-input summary").first.click()
-    assert source.is_visible()
-    assert "chapter.open" in source.inner_text()
 
 
 def test_another_icb_builds_with_its_name_and_highlight(another_icb_site, serve, visit):

@@ -150,9 +150,9 @@ def test_another_icbs_book_gives_its_own_figures_ungraded(edition, year, lists):
         "doubles on its own. So the number of over-85s with several long-term conditions would double even if the "
         "share of over-85s who have them stayed as it is.")
     assert text(ch, "served_finding") == f"NHS England counted {lists} than its 0.60 million residents."
-    assert text(ch, "localities_text") == ("Cornwall and The Isles Of Scilly's places are not split into localities "
+    assert text(ch, "localities_text") == ("Cornwall and the Isles of Scilly's places are not split into localities "
                                           "in this book, so there is no table here.")
-    assert text(ch, "eden_text") == ("Cornwall and The Isles Of Scilly's published ONS series is used as it is, so "
+    assert text(ch, "eden_text") == ("Cornwall and the Isles of Scilly's published ONS series is used as it is, so "
                                      "the two columns are the same.")
     # No grading, no claim id, no stated value and no Lancashire anywhere but the one sentence that says whose the
     # report's claims are.
@@ -163,7 +163,7 @@ def test_another_icbs_book_gives_its_own_figures_ungraded(edition, year, lists):
                              value), (name, value)
         assert not any(re.search(rf"\b{cid}\b", value) for cid in register), (name, value)
     assert text(ch, "claims_summary") == ("The report's claims are about Lancashire and South Cumbria, so none is "
-                                          "checked in this book for Cornwall and The Isles Of Scilly.")
+                                          "checked in this book for Cornwall and the Isles of Scilly.")
     assert ageing.localities(ch, people) is None
 
 

@@ -160,7 +160,7 @@ def test_another_icbs_book_gives_its_own_projection_ungraded(cornwall):
         assert not re.search(r"reproduced|consistent|stated only|the report:|Lancashire|\b0(\.0)? points\b|"
                              r"each of the 1 ", value), (name, value)
         assert not any(re.search(rf"\b{cid}\b", value) for cid in register), (name, value)
-    assert text(ch, "eden_text") == ("Cornwall and The Isles Of Scilly's published ONS series is used as it is, so "
+    assert text(ch, "eden_text") == ("Cornwall and the Isles of Scilly's published ONS series is used as it is, so "
                                      "the two columns are the same.")
 
 

@@ -118,7 +118,7 @@ def test_another_icbs_book_shows_the_stated_rise_as_a_scenario_and_grades_nothin
     b = budget.record(ch, year, 2023, 2038)
     assert text(ch, "claim_finding") == (
         "As a scenario, a rise of 60% by 2038 (the report's figure for Lancashire and South Cumbria) would need "
-        f"Cornwall and The Isles Of Scilly's hospital costs per person to grow by **{b.implied_growth * 100:.2f}% a "
+        f"Cornwall and the Isles of Scilly's hospital costs per person to grow by **{b.implied_growth * 100:.2f}% a "
         "year** for 15 years on top of demography.")
     assert ch.glued["report_said"].startswith("The report says that if nothing changed, Lancashire and South "
                                               "Cumbria's hospital budget would have to rise by 60% by 2038")
@@ -127,7 +127,7 @@ def test_another_icbs_book_shows_the_stated_rise_as_a_scenario_and_grades_nothin
     for name in ch.glued:
         value = str(text(ch, name))
         assert not re.search(r"reproduced|consistent|stated only|\bclaim\b|\bF9\b", value), (name, value)
-    assert ch.glued["eden_text"] == ("Cornwall and The Isles Of Scilly's published ONS series is used as it is, so "
+    assert ch.glued["eden_text"] == ("Cornwall and the Isles of Scilly's published ONS series is used as it is, so "
                                      "the two columns are the same.")
 
 

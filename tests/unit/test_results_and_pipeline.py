@@ -64,9 +64,9 @@ def test_prepare_notebook_folds_code_removes_the_parameters_cells_and_drops_vega
     nb.cells = [nbformat.v4.new_markdown_cell("# t"), defaults, injected, chart, warn, removed]
     assert pipeline.prepare_notebook(nb) == ["careful\n"]
     cells = nb.cells
-    # The parameters cells leave the page but stay in the notebook; every other code cell is folded.
+    # The parameters cells leave the page but stay in the notebook; every other code cell shows its output only.
     assert [c.metadata.get("tags", []) for c in cells[1:]] == [
-        ["parameters", "remove-cell"], ["injected-parameters", "remove-cell"], ["hide-input"], ["hide-input"],
+        ["parameters", "remove-cell"], ["injected-parameters", "remove-cell"], ["remove-input"], ["remove-input"],
         ["remove-cell"]]
     assert [c.source for c in cells[1:3]] == ["edition = '2024-25'", "edition = '2023-24'"]
     assert list(cells[3].outputs[0].data) == ["text/html"]

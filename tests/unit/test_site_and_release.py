@@ -9,7 +9,7 @@ import tomllib
 import pytest
 import yaml
 
-from helpers import ARCHIVED, CURRENT, EDITIONS, REGISTER, ROOT
+from helpers import ARCHIVED, CURRENT, EDITIONS, REGISTER, REPORT_EDITION, ROOT, SWITCHER_NAMES
 from sots import build, editions, publish, release
 from sots.errors import InputError
 
@@ -20,10 +20,10 @@ REL = release.Release(version="2026.1", commit="ab" * 20, build_time="2026-01-01
 
 
 def test_switcher_lists_published_editions_newest_first_with_relative_urls():
-    entries = publish.switcher_entries(REGISTER, set(EDITIONS))
+    entries = publish.switcher_entries(REGISTER, set(EDITIONS), REPORT_EDITION)
     assert [(e["version"], e["url"], e.get("preferred", False)) for e in entries] == [
         (e, f"../{e}/", e == CURRENT) for e in reversed(EDITIONS)]
-    assert [e["name"] for e in entries] == [f"{e} (current)" if e == CURRENT else e for e in reversed(EDITIONS)]
+    assert [e["name"] for e in entries] == [SWITCHER_NAMES[e] for e in reversed(EDITIONS)]
     assert [e["status"] for e in entries] == ["current" if e == CURRENT else "archived" for e in reversed(EDITIONS)]
     assert "://" not in json.dumps(entries)  # no other host
     # An edition in the register but not yet published is not offered.
