@@ -14,7 +14,8 @@ results_fragment=results_fragment, build=build)``. The :class:`Chapter` it retur
   chapter's own figures; in a later one, the report edition's results (``report_results``, written by the build),
   and ``ch.since(verdict)`` says what this edition's data give instead. A chapter never decides "reproduced" itself,
   and every edition's pages give the same verdicts as the claims page;
-- charts drawn with the page's provenance and data links (``ch.show(chart)``).
+- charts drawn with the sources of the tables each draws on and, in a build, its data as a named CSV with its
+  metadata (``ch.show(chart, tables=("icb_allocations", "icb_lookup"))``).
 
 Everything arrives as papermill parameters. ``build`` is JSON that ``sots build`` writes (the provenance and the
 folder for each chart's data, see :func:`sots.pipeline.build_parameter`); empty, as a notebook's default, the
@@ -58,6 +59,7 @@ class Chapter:
     _sources: dict[str, list[dict]] | None = None
     _titles: dict[str, str] = field(default_factory=dict)
     _charts_shown: int = 0
+    _chart_names: set[str] = field(default_factory=set)  # the download names given so far: each unique on the page
     _register: dict[str, dict] | None = None
     _report: dict | None = None
 
@@ -287,11 +289,31 @@ class Chapter:
 
     # --- Charts ----------------------------------------------------------------------------------------------------
 
-    def show(self, chart) -> charts.Rendered:
-        """A chart, drawn offline in the book, with its data as CSV and the page's provenance and sources in a build."""
+    def show(self, chart, tables: tuple[str, ...] | list[str] | None = None) -> charts.Rendered:
+        """A chart, drawn offline in the book, under it the sources of the tables it draws on (``tables``, e.g.
+        ``("icb_allocations", "icb_lookup")``; default every table the page has read; ``()`` for none) and, in a
+        build, its table as ``<edition>-<chapter>-<chart>.csv`` with its metadata (units, sources, licences and
+        provenance) and an SVG of the chart (:func:`sots.charts.render`)."""
         self._charts_shown += 1
-        return charts.render(chart, order=self._charts_shown, data_folder=self.chart_data,
-                             provenance=self.provenance, cited=self.citations())
+        names = None if tables is None else list(tables)
+        unknown = [name for name in names or [] if name not in data.TABLES]
+        if unknown:
+            raise ValueError(f"Chapter.show: no table named {', '.join(map(repr, unknown))} (see sots.data.TABLES)")
+        order = self._charts_shown
+        return charts.render(chart, order=order, data_folder=self.chart_data, provenance=self.provenance,
+                             sources=self.sources(names), licenses=self.licenses(names),
+                             tables=list(self._slices) if names is None else names,
+                             name=lambda title: charts.download_name(self.edition, self.name, title, order,
+                                                                     self._chart_names))
+
+    def licenses(self, names: list[str] | None = None) -> list[dict]:
+        """The licences of the named tables (default: every table read so far), once each, as the data package
+        gives them (:data:`sots.data.TABLES`)."""
+        seen: dict[str, dict] = {}
+        for name in list(self._slices) if names is None else names:
+            for licence in data.TABLES[name].licenses:
+                seen.setdefault(licence["name"], licence)
+        return list(seen.values())
 
 
 def open(

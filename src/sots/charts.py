@@ -8,19 +8,23 @@ into the spec. Altair's own HTML renderer would fetch vega from a CDN, so charts
 
 from __future__ import annotations
 
+import csv
 import functools
 import hashlib
 import html
 import json
+import math
 import numbers
 import os
 import re
+import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import altair as alt
 import pandas as pd
 
-from sots import escape
+from sots import data, escape
 from sots.claims import STATUS_COLOURS
 from sots.palette import CATEGORICAL, FOCAL, OTHERS, REFERENCE
 from sots.prose import listed, ordinal
@@ -62,16 +66,55 @@ def provenance_text(provenance: dict | None) -> str:
     """'edition 2023-24 · code 1a2b… · parameters 3c4d…' for a build's provenance; '' outside a build.
 
     The code and parameters hashes say what made the chart (:func:`sots.pipeline.provenance`); the page's footer names
-    the commit of the build that published it."""
+    the commit of the build that published it. Under a chart they are small print: the CSV link's ``title`` and the
+    chart's metadata file, not the visible line."""
     if not provenance:
         return ""
     p = provenance
     return f"edition {p['edition']} · code {p['code_sha256']} · parameters {p['parameters_sha256']}"
 
 
-def sources_text(cited: list[str]) -> str:
-    """The line under a chart: the publisher, title and period of every source of the tables its page has read."""
-    return ("Sources of this page's data: " + "; ".join(cited) + ".") if cited else ""
+def cited_sources(sources: list[dict]) -> list[tuple[dict, str | None]]:
+    """The sources a chart names, each once, with its https address or None (:func:`sots.data.source_link`). The
+    sources of one publisher with one path that is not an address are one: the published figures' catalogue entries
+    ("Various: each figure names its publisher…", "see each figure's source_url") say the same."""
+    shown: dict[tuple[str, str], tuple[dict, str | None]] = {}
+    for entry in sources:
+        href = data.source_link(entry)
+        key = (entry["publisher"], str(entry.get("path"))) if href is None else (data.citation(entry), href)
+        shown.setdefault(key, (entry, href))
+    return list(shown.values())
+
+
+def publishers(sources: list[dict]) -> list[str]:
+    """The publishers of ``sources``, each once, in order: a joint publisher ("Office for National Statistics; The
+    Strategy Unit") as each of its names, without what follows a ": " or " (" ("Office for National Statistics (Open
+    Geography Portal)" -> "Office for National Statistics"; "Various: …" -> "various publishers")."""
+    names = []
+    for entry in sources:
+        for name in entry["publisher"].split("; "):
+            name = re.split(r": | \(", name)[0].strip()
+            names.append("various publishers" if name == "Various" else name)
+    return list(dict.fromkeys(filter(None, names)))
+
+
+def sources_html(sources: list[dict]) -> str:
+    """The sources line under a chart: "Sources: " and the publishers of the tables the chart draws on, which opens
+    to each publication (publisher, title and period: :func:`sots.data.citation`), a link to its publisher's page
+    where the data package gives an https address; "" for none.
+
+    A ``<details>``: the publishers keep the line under the chart to a line or two at any width, where the full
+    titles of a chart's five or six publications took ten lines on a phone."""
+    cited = cited_sources(sources)
+    if not cited:
+        return ""
+    items = "".join(
+        f'<li><a href="{html.escape(href, quote=True)}">{escape.html(data.citation(entry))}</a></li>' if href
+        else f"<li>{escape.html(data.citation(entry))}</li>" for entry, href in cited)
+    count = f" ({len(cited)} publications)" if len(cited) > 1 else ""
+    # At least 24 px tall: a touch target (WCAG 2.2's target size, which axe checks) that is not inline in a sentence.
+    return (f'<details class="sots-sources"><summary>Sources: '
+            f'{escape.html("; ".join(publishers(sources)))}{count}</summary><ul>{items}</ul></details>')
 
 
 def chart_rows(spec: dict) -> list[tuple[str, list[dict]]]:
@@ -99,29 +142,310 @@ def main_dataset(spec: dict) -> str | None:
     return None
 
 
-def write_chart_data(spec: dict, chart_id: str, folder: Path, cwd: Path) -> list[str]:
-    """Write each of a chart's datasets as CSV in ``folder``; return their links relative to ``cwd`` (the page's
-    folder)."""
+def chart_table(spec: dict) -> list[dict]:
+    """The one table a chart's download gives: its largest dataset (the ICBs, not the one-row England or claim line a
+    layer draws), with the rows of every other dataset of the same columns (the panels or years of one table that a
+    chart draws in parts), each row once, in the order met; only the columns the chart uses (:func:`used_columns`),
+    so a chart of one measure does not carry the others its frame holds. [] for a chart with no data."""
+    found = chart_rows(spec)
+    if not found:
+        return []
+    main = max(found, key=lambda named: len(named[1]))[1]  # max keeps the first of equal sizes: the chart's own
+    columns = _columns(main)
+    rows, seen = [], set()
+    for _, part in found:
+        if part is main or _columns(part) == columns:
+            for row in part:
+                key = json.dumps(row, sort_keys=True)
+                if key not in seen:
+                    seen.add(key)
+                    rows.append(row)
+    kept = used_columns(spec, columns)
+    return [{c: row[c] for c in kept if c in row} for row in rows]
+
+
+def used_columns(spec: dict, columns: list[str]) -> list[str]:
+    """Those of ``columns`` a chart uses: named anywhere in its spec but its data, as a field ("icb_code") or in an
+    expression (``datum.year``, ``datum['year']``); all of them if it names none."""
+    text = json.dumps({k: v for k, v in spec.items() if k != "datasets"})
+    used = [c for c in columns if json.dumps(c) in text or re.search(
+        rf"datum(\.{re.escape(c)}\b|\[\\?['\"]{re.escape(c)}\\?['\"]\])", text)]
+    return used or list(columns)
+
+
+def _columns(rows: list[dict]) -> list[str]:
+    """Every key of ``rows``, in the order first met."""
+    return list(dict.fromkeys(key for row in rows for key in row))
+
+
+# --- Rounding: a chart's CSV gives each number as the chart shows it ------------------------------------------------
+
+SIGNIFICANT = 4  # figures kept of a number whose chart gives it no format (never fewer than its whole part's digits)
+# A d3 number format, as Vega-Lite takes it: [[fill]align][sign][symbol][0][width][,][.precision][~][type].
+_D3_FORMAT = re.compile(r"^(?:.?[<>=^])?[-+( ]?[$#]?0?\d*,?(?:\.(?P<precision>\d+))?~?(?P<type>[a-zA-Z%]?)$")
+
+
+def rounding_of(fmt: str) -> tuple[str, int] | None:
+    """How a d3 format rounds a number: ("decimals", n) or ("significant", n); None for a format that does not say
+    (no precision, or not a number's).
+
+    ",.1f" -> ("decimals", 1); "d" -> ("decimals", 0); ".1%" -> ("decimals", 3) (a fraction shown in per cent);
+    ".3s" or ".2" -> ("significant", 3 or 2); "~s" -> None."""
+    m = _D3_FORMAT.match(fmt or "")
+    if not m:
+        return None
+    kind, precision = m["type"], m["precision"]
+    if kind == "d":
+        return ("decimals", 0)
+    if precision is None:
+        return None
+    if kind == "f":
+        return ("decimals", int(precision))
+    if kind == "%":
+        return ("decimals", int(precision) + 2)
+    if kind in ("", "e", "g", "r", "s", "p"):
+        return ("significant", max(1, int(precision)))
+    return None
+
+
+def _fixed(value: float, decimals: int) -> str:
+    """``value`` with ``decimals`` decimal places (none below 0: rounded to tens, hundreds…), never "-0"."""
+    if decimals < 0:
+        value, decimals = round(value, decimals), 0
+    text = f"{value:.{decimals}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+
+
+def rounded(value, rounding: tuple[str, int] | None) -> str:
+    """One cell of a chart's CSV: a number rounded by ``rounding`` (:func:`rounding_of`), else (no format known) to
+    :data:`SIGNIFICANT` significant figures but never fewer than its whole part's digits, trailing zeros dropped;
+    an integer as it is; a missing value as ""; text as it is.
+
+    1873.104512080893 -> "1873"; 0.0123456 -> "0.01235"; 12.3456 -> "12.35"; 3.0 -> "3"; with ("decimals", 1):
+    1873.104 -> "1873.1"; with ("significant", 2): 1873.1 -> "1900"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return str(value)
+    if _is_integer(value):
+        return str(value)
+    magnitude = math.floor(math.log10(abs(value))) if value else 0
+    if rounding is None:
+        text = _fixed(value, max(0, SIGNIFICANT - 1 - magnitude))
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    kind, n = rounding
+    return _fixed(value, n if kind == "decimals" else n - 1 - magnitude)
+
+
+def encoded_fields(spec: dict) -> dict[str, dict]:
+    """Each field a chart encodes: its ``title`` (the first given) and the ``format`` it is shown with.
+
+    A tooltip's or text mark's format is the value as the reader reads it; an axis's only labels its ticks, so it
+    counts only for a field no tooltip or text gives. Of several, the finest (most decimals) wins, so the CSV never
+    rounds more than the chart shows."""
+    shown: dict[str, list[str]] = {}
+    axes: dict[str, list[str]] = {}
+    titles: dict[str, str] = {}
+    partners: dict[str, str] = {}  # a range's two ends (y and y2: a waterfall's start and end) share one format
+
+    def visit(node) -> None:
+        if isinstance(node, dict):
+            for one, two in (("x", "x2"), ("y", "y2"), ("theta", "theta2")):
+                ends = [(node.get(k) or {}).get("field") if isinstance(node.get(k), dict) else None for k in (one, two)]
+                if all(isinstance(e, str) for e in ends):
+                    partners.setdefault(ends[0], ends[1])
+                    partners.setdefault(ends[1], ends[0])
+            field = node.get("field")
+            if isinstance(field, str):
+                if isinstance(node.get("title"), str):
+                    titles.setdefault(field, node["title"])
+                if isinstance(node.get("format"), str):
+                    shown.setdefault(field, []).append(node["format"])
+                axis = node.get("axis")
+                if isinstance(axis, dict) and isinstance(axis.get("format"), str):
+                    axes.setdefault(field, []).append(axis["format"])
+            for child in node.values():
+                visit(child)
+        elif isinstance(node, list):
+            for child in node:
+                visit(child)
+
+    visit({k: v for k, v in spec.items() if k != "datasets"})
+    found = {}
+    for field in dict.fromkeys([*titles, *shown, *axes, *partners]):
+        partner = partners.get(field, "")
+        formats = shown.get(field) or shown.get(partner) or axes.get(field) or axes.get(partner) or []
+        known = [(r, f) for f in formats if (r := rounding_of(f)) is not None]
+        # Finest first: most decimals; significant figures count as finer than none.
+        best = max(known, key=lambda rf: (rf[0][0] == "decimals", rf[0][1]), default=None)
+        found[field] = {"title": titles.get(field), "format": best[1] if best else None,
+                        "rounding": best[0] if best else None}
+    return found
+
+
+# A column's unit from its name's ending (the project's naming rule: sots.data's schemas), else its chart title's.
+UNIT_SUFFIXES = (("_gbp_m", "GBP million"), ("_gbp_k", "GBP thousand"), ("_gbp", "GBP"),
+                 ("_pct_points", "percentage points"), ("_pct", "per cent"), ("_frac", "fraction"),
+                 ("_share", "fraction"), ("_persons", "persons"), ("_years", "years"), ("_rank", "rank (1 = highest)"))
+TITLE_UNITS = (("(£ million)", "GBP million"), ("(£m)", "GBP million"), ("(£)", "GBP"), ("(%)", "per cent"),
+               ("(years)", "years"))
+
+
+def column_unit(name: str, title: str | None) -> str | None:
+    """The unit of a chart's column: from its name's ending ("acute_cost_per_head_gbp" -> "GBP"), else its title's
+    ("Treated to target (%)" -> "per cent", "£ per person" -> "GBP per person"); None if neither says."""
+    unit = next((u for suffix, u in UNIT_SUFFIXES if name.endswith(suffix)), None)
+    if unit or not title:
+        return unit
+    if title.startswith("£ "):
+        return "GBP " + title[2:]
+    return next((u for ending, u in TITLE_UNITS if title.endswith(ending)), None)
+
+
+def _field_type(values: list) -> str:
+    """The Table Schema type of a column's values: "integer", "number" or "string"."""
+    present = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    if present and all(_is_integer(v) for v in present):
+        return "integer"
+    if present and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in present):
+        return "number"
+    return "string"
+
+
+def _rounding_words(field: dict, kind: str) -> str | None:
+    """How a column's numbers are rounded, in words, for the metadata; None for a column of integers or text."""
+    if kind != "number":
+        return None
+    if field.get("rounding") is None:
+        return (f"{SIGNIFICANT} significant figures, never fewer than the whole part's digits (the chart gives no "
+                "format)")
+    how, n = field["rounding"]
+    words = f"{n} decimal place{'s' * (n != 1)}" if how == "decimals" else f"{n} significant figure{'s' * (n != 1)}"
+    return f"{words}, as the chart shows it (format '{field['format']}')"
+
+
+# --- A chart's download: one CSV and its metadata, named by edition, chapter and title -------------------------------
+
+
+def slug(text: str, most: int = 60) -> str:
+    """``text`` as a file name's part: ASCII letters and digits in lower case, words joined by "-", at most ``most``
+    characters, cut between words. "Activity-based acute cost per head (£)" -> "activity-based-acute-cost-per-head";
+    "England's most deprived 20%" -> "englands-most-deprived-20"."""
+    ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9]+", "-", re.sub(r"['’]", "", ascii_text.lower())).strip("-")
+    if len(words) > most:
+        words = words[:most + 1].rsplit("-", 1)[0] if "-" in words[:most + 1] else words[:most]
+    return words or "chart"
+
+
+def chart_title(spec: dict) -> str:
+    """A chart's title as text (a title object's ``text``, lines joined by spaces); its description if untitled."""
+    title = spec.get("title")
+    if isinstance(title, dict):
+        title = title.get("text")
+    if isinstance(title, list):
+        title = " ".join(map(str, title))
+    return str(title or spec.get("description") or "chart")
+
+
+def download_name(edition: str, chapter: str, title: str, order: int, taken: set[str]) -> str:
+    """The stem of a chart's download files: ``<edition>-<chapter>-<chart>`` (slugs, e.g.
+    "2023-24-funding-per-head-core-allocation-per-registered-head"), with the chart's ``order`` on the page added only
+    if an earlier chart of the page (``taken``, to which the name is added) has the same one."""
+    name = "-".join(filter(None, (slug(edition), slug(chapter), slug(title))))
+    if name in taken:
+        name = f"{name}-{order}"
+    taken.add(name)
+    return name
+
+
+def chart_metadata(spec: dict, name: str, rows: list[dict], *, sources: list[dict] = (), licenses: list[dict] = (),
+                   provenance: dict | None = None, tables: list[str] | None = None) -> dict:
+    """What a chart's CSV is, as a Frictionless Tabular Data Resource (the standard ``data/datapackage.json`` follows):
+    its title and description (the chart's), each column's title, unit and rounding, the sources of the tables it is
+    drawn from (``tables``: their names in ``data/datapackage.json``), their licences and the attribution they ask
+    for, the edition and the code and parameters that made it."""
+    fields = encoded_fields(spec)
+    columns = _columns(rows)
+    schema = []
+    for column in columns:
+        kind = _field_type([row.get(column) for row in rows])
+        field = fields.get(column, {})
+        entry = {"name": column, "type": kind, "title": field.get("title"),
+                 "unit": column_unit(column, field.get("title")), "rounding": _rounding_words(field, kind)}
+        schema.append({k: v for k, v in entry.items() if v is not None})
+    publishers = list(dict.fromkeys(s["publisher"] for s in sources))
+    attribution = " ".join(filter(None, [
+        data.ATTRIBUTION if any(lic.get("name") == data.OGL["name"] for lic in licenses) else "",
+        f"Publishers: {'; '.join(publishers)}." if publishers else ""]))
+    made = provenance or {}
+    return {
+        "profile": "tabular-data-resource",
+        "name": name,
+        "path": f"{name}.csv",
+        "title": chart_title(spec),
+        "description": str(spec.get("description", "")),
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8",
+        "edition": made.get("edition"),
+        "schema": {"fields": schema},
+        "tables": list(tables or []),
+        "sources": [{k: s[k] for k in ("title", "publisher", "path", "period") if k in s} for s in sources],
+        "licenses": [dict(lic) for lic in licenses],
+        "attribution": attribution,
+        "provenance": {k: made[k] for k in ("edition", "code_sha256", "parameters_sha256") if k in made},
+    }
+
+
+def write_chart_data(spec: dict, name: str, folder: Path, cwd: Path, *, sources: list[dict] = (),
+                     licenses: list[dict] = (), provenance: dict | None = None,
+                     tables: list[str] | None = None) -> tuple[str, str] | None:
+    """Write a chart's table (:func:`chart_table`) as ``<name>.csv``, its numbers rounded as the chart shows them
+    (:func:`rounded`), and its metadata (:func:`chart_metadata`) as ``<name>.json``, in ``folder``; return both links
+    relative to ``cwd`` (the page's folder), or None for a chart with no data.
+
+    The metadata is a sidecar, not a "#" header in the CSV: many readers (Excel's import, pandas by default, R's
+    read.csv) would take such a header for data, so the CSV stays a plain table any of them opens."""
+    rows = chart_table(spec)
+    if not rows:
+        return None
     folder.mkdir(parents=True, exist_ok=True)
-    links = []
-    for i, (_, rows) in enumerate(chart_rows(spec)):
-        path = folder / (f"{chart_id}.csv" if i == 0 else f"{chart_id}-{i + 1}.csv")
-        pd.DataFrame(rows).to_csv(path, index=False, lineterminator="\n")
-        links.append(os.path.relpath(path, cwd).replace(os.sep, "/"))
-    return links
+    columns, fields = _columns(rows), encoded_fields(spec)
+    csv_path, json_path = folder / f"{name}.csv", folder / f"{name}.json"
+    with open(csv_path, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f, lineterminator="\n")
+        out.writerow(columns)
+        for row in rows:
+            out.writerow([rounded(row.get(c), fields.get(c, {}).get("rounding")) for c in columns])
+    metadata = chart_metadata(spec, name, rows, sources=sources, licenses=licenses, provenance=provenance,
+                              tables=tables)
+    json_path.write_text(json.dumps(metadata, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return tuple(os.path.relpath(p, cwd).replace(os.sep, "/") for p in (csv_path, json_path))
 
 
-def download_links(links: list[str], provenance: str = "", sources: str = "") -> str:
-    """The lines under a chart: a link to the CSV of the rows drawn, any further layer's rows, and the provenance;
-    then the sources of the page's data."""
+def download_links(chart_id: str, name: str, links: tuple[str, str] | None, provenance: str = "") -> str:
+    """"Download: data (CSV) · metadata (JSON) · chart (SVG)" under a chart; "" outside a build (no files).
+
+    The provenance is the CSV link's ``title`` (small print on hover; it is in the metadata too). The SVG link is
+    hidden until the chart has drawn; then it saves the drawn chart (the render script's handler), offline."""
     if not links:
         return ""
-    first = f'<a class="sots-csv" href="{html.escape(links[0], quote=True)}" download>Download data (CSV)</a>'
-    more = [f'<a class="sots-csv" href="{html.escape(link, quote=True)}" download>layer {i} (CSV)</a>'
-            for i, link in enumerate(links[1:], 2)]
-    made = [f'<span class="sots-provenance">{html.escape(provenance)}</span>'] if provenance else []
-    cited = f'<br><span class="sots-sources">{html.escape(sources)}</span>' if sources else ""
-    return f'<p class="sots-chart-data">{" · ".join([first, *more, *made])}{cited}</p>'
+    csv_link, json_link = (html.escape(link, quote=True) for link in links)
+    made = f' title="{html.escape(provenance, quote=True)}"' if provenance else ""
+    svg_name = html.escape(f"{name}.svg", quote=True)
+    return ('<span class="sots-downloads">Download: '
+            f'<a class="sots-csv" href="{csv_link}" download{made}>data (CSV)</a> · '
+            f'<a class="sots-csv sots-metadata" href="{json_link}" download>metadata (JSON)</a>'
+            f'<span class="sots-svg-item" id="{chart_id}-svg-item" hidden> · <a class="sots-csv sots-svg" '
+            f'id="{chart_id}-svg" href="#{chart_id}" download="{svg_name}">chart (SVG)</a></span></span>')
+
+
+def chart_data_line(sources: str, downloads: str) -> str:
+    """The small print under a chart: its sources (:func:`sources_html`), then its downloads line; "" if it has
+    neither. A ``<div>``: a ``<details>`` may not sit in a ``<p>``."""
+    lines = [sources, f"<p>{downloads}</p>" if downloads else ""]
+    return f'<div class="sots-chart-data">{"".join(lines)}</div>' if any(lines) else ""
 
 
 class Rendered:
@@ -139,17 +463,62 @@ class Rendered:
         return f"Chart: {self.spec.get('description', 'no description')}"
 
 
+# Saves the drawn chart as SVG when its "chart (SVG)" link is followed, as vega-embed's own export menu does: the
+# view's toSVG() makes the file in the page, so it works offline. The link is shown only once the chart has drawn; a
+# chart may draw before the parser has reached its link (which follows the script), so then it waits for the page.
+# A chart as wide as its box follows the box, not only the window: vega measures its box when the window's resize
+# event fires, which can come before the page has been laid out at its new width (a phone turned, a window
+# resized), and the chart then keeps a width the box does not have. The observer sets it again once the box has its
+# size.
+FIT_SCRIPT = """
+    var box = el.querySelector(".chart-wrapper");
+    if (box && window.ResizeObserver) new ResizeObserver(function () {
+      if (box.clientWidth && result.view.signal("width") !== box.clientWidth) {
+        result.view.signal("width", box.clientWidth).runAsync();
+      }
+    }).observe(box);"""
+
+SVG_SCRIPT = """
+    (function wire() {
+      var svg = document.getElementById(el.id + "-svg");
+      if (!svg) {
+        if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", wire);
+        return;
+      }
+      svg.addEventListener("click", function (event) {
+        event.preventDefault();
+        result.view.toSVG().then(function (text) {
+          var url = URL.createObjectURL(new Blob([text], {type: "image/svg+xml"}));
+          var a = document.createElement("a");
+          a.href = url;
+          a.download = svg.getAttribute("download");
+          document.body.appendChild(a);
+          a.click();
+          a.remove();
+          setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+        });
+      });
+      document.getElementById(el.id + "-svg-item").hidden = false;
+    })();"""
+
+
 def render(
     chart: alt.TopLevelMixin | dict, *, order: int, data_folder: Path | None = None, cwd: Path | None = None,
-    provenance: dict | None = None, cited: list[str] = (),
+    provenance: dict | None = None, sources: list[dict] = (), licenses: list[dict] = (),
+    name: str | Callable[[str], str] | None = None, tables: list[str] | None = None,
 ) -> Rendered:
     """A chart's markup: a ``<figure class="sots-figure">`` holding a ``<figcaption>`` (the chart's description: the
     one sentence on what it shows that its function made from the data), then a div plus a vegaEmbed call, with an
-    id stable across builds (spec hash + ``order`` on the page), then the data line. The div's ``aria-label`` is the
-    same sentence.
+    id stable across builds (spec hash + ``order`` on the page), then the line of sources and downloads. The div's
+    ``aria-label`` is the same sentence.
 
-    With ``data_folder``, each dataset the chart draws is written there as CSV and linked under it, relative to
-    ``cwd`` (the page's folder); ``provenance`` and ``cited`` (the page's sources) are printed beside the link.
+    ``sources`` (data package entries, :meth:`sots.chapter.Chapter.sources`) are the sources of the tables the chart
+    draws on, each linked to its publisher's page (:func:`sources_html`). With ``data_folder``, the chart's table is
+    written there as ``<name>.csv`` with its metadata ``<name>.json`` (``name``: given, or made from the chart's
+    title by a function, as :meth:`~sots.chapter.Chapter.show` does with :func:`download_name`; default the title's
+    :func:`slug`) and both are linked, relative to ``cwd`` (the page's folder), with a link
+    that saves the chart as SVG; ``tables`` (the names of those tables), their ``licenses`` and ``provenance`` go
+    into the metadata.
     """
     if not isinstance(chart, dict):
         with alt.theme.enable("none"):  # for this call only: Altair's default theme would add its own sizes
@@ -162,7 +531,11 @@ def render(
     chart_id = f"sots-chart-{order}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
     label = html.escape(str(spec.get("description", "Chart")), quote=True)  # the caption, too
     script_safe = text.replace("</", "<\\/")
-    links = write_chart_data(spec, chart_id, data_folder, cwd or Path.cwd()) if data_folder else []
+    name = name(chart_title(spec)) if callable(name) else name or slug(chart_title(spec))
+    links = (write_chart_data(spec, name, data_folder, cwd or Path.cwd(), sources=list(sources),
+                              licenses=list(licenses), provenance=provenance, tables=tables)
+             if data_folder else None)
+    downloads = download_links(chart_id, name, links, provenance_text(provenance))
     # The caption leads the figure: the div, its script and the data line stay adjacent, as readers of the page
     # (and its tests) find a chart's data line by them. role="figure" (not "img"): vega-embed puts its actions menu,
     # a focusable <summary>, inside the div, and an img's children are presentational, which axe-core's
@@ -178,16 +551,17 @@ def render(
     console.error("sots: vegaEmbed is not loaded for {chart_id}");
     return;
   }}
-  vegaEmbed(el, {script_safe}, {json.dumps(EMBED_OPTIONS)}).then(function () {{
+  vegaEmbed(el, {script_safe}, {json.dumps(EMBED_OPTIONS)}).then(function (result) {{
     // vega-embed's export menu opens from a <summary> holding only an icon: give it a name for screen readers.
     var menu = el.querySelector("summary");
-    if (menu) menu.setAttribute("aria-label", "Export this chart");
+    if (menu) menu.setAttribute("aria-label", "Export this chart");{SVG_SCRIPT if links else ""}{
+        FIT_SCRIPT if spec.get("width") == "container" else ""}
   }}).catch(function (err) {{
     el.textContent = "Chart failed to draw: " + err;
     console.error(err);
   }});
 }})();
-</script>{download_links(links, provenance_text(provenance), sources_text(list(cited)))}
+</script>{chart_data_line(sources_html(list(sources)), downloads)}
 </figure>"""
     return Rendered(markup, spec)
 
@@ -465,15 +839,47 @@ def _focal_color(focal_code: str) -> alt.Color:
     )
 
 
+# --- Charts that fit their box: a phone's column (342 px at 390 px) or a desktop's (672 px at 1280 px) -------------
+
+
+def fitted(height: int) -> dict:
+    """Properties that make a single or layered chart as wide as its box at any width, ``height`` px tall, its axes
+    and legends inside that width. A fixed height, not a step per row: vega-lite warns in the browser when a step
+    height meets a container width. (A faceted or concatenated chart cannot take its box's width: those have fixed
+    widths that fit a phone, :data:`NARROW`.)"""
+    return {"width": "container", "height": int(height), "autosize": alt.AutoSizeParams(type="fit-x",
+                                                                                        contains="padding")}
+
+
+NARROW = 250  # px: a panel of a faceted or concatenated chart, which with its axis fits a phone's 342 px column
+
+
+def label_limit(most: int, share: float = 0.42) -> alt.ExprRef:
+    """The longest a category label may be: ``most`` px, and at most ``share`` of the chart's box on a narrow
+    screen, so the marks keep the rest of the width."""
+    return alt.ExprRef(f"clamp(containerSize()[0] * {share}, 90, {most})")
+
+
+def legend_below(**kwargs) -> alt.Legend:
+    """A legend under the chart, one entry a row, its labels no wider than the box allows: beside the chart, it took
+    width a phone does not have."""
+    return alt.Legend(orient="bottom", columns=1, labelLimit=alt.ExprRef("clamp(containerSize()[0] - 40, 200, 360)"),
+                      **kwargs)
+
+
 def ranked_bar(
     df: pd.DataFrame, *, value: str, rank: str, label: str, focal_code: str, default_year: str,
     fmt: str = ",.0f", reference: pd.DataFrame | None = None, which: str = "all ICBs", note: str = "",
+    dots: bool = False,
 ) -> alt.LayerChart:
-    """Every ICB's ``value`` as a bar, sorted highest first, the focal ICB in blue and labelled, with a year choice.
+    """Every ICB's ``value`` as a bar (or with ``dots``, a dot), sorted highest first, the focal ICB in blue and
+    labelled, with a year choice.
 
     ``df`` has ``year``, ``icb_code``, ``short_name``, ``value`` and ``rank``; ``reference`` (optional) has ``year`` and
     ``value``, drawn as a dashed England line. ``which`` names the ICBs shown, for the subtitle; ``note`` (e.g. the
-    years a measure was not published for) ends the subtitle.
+    years a measure was not published for) ends the subtitle. Dots suit a measure whose spread is small beside its
+    size (pounds per head differ by a few per cent between ICBs): their axis starts near the lowest value, where
+    bars from zero would all look alike.
     """
     years = sorted(df["year"].unique())
     year = _year_selector(years, default_year)
@@ -481,13 +887,14 @@ def ranked_bar(
     base = alt.Chart(df).transform_filter(alt.datum.year == year)
     # One explicit sort for every layer: "-x" would differ between the stacked bars and the labels.
     order = alt.EncodingSortField(field=value, op="max", order="descending")
-    # The names take at most 260 px, and less on a narrow screen, so the bars keep most of the width.
-    y = alt.Y("short_name:N", sort=order, title=None,
-              axis=alt.Axis(labelLimit=alt.ExprRef("clamp(containerSize()[0] * 0.42, 110, 260)")))
-    bars = base.mark_bar().encode(
-        x=alt.X(f"{value}:Q", title=label, axis=alt.Axis(format=fmt)),
+    y = alt.Y("short_name:N", sort=order, title=None, axis=alt.Axis(labelLimit=label_limit(260)))
+    focal = alt.datum.icb_code == focal_code
+    mark = base.mark_point(filled=True, opacity=1) if dots else base.mark_bar()
+    bars = mark.encode(
+        x=alt.X(f"{value}:Q", title=label, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=not dots)),
         y=y,
         color=_focal_color(focal_code),
+        **({"size": alt.condition(focal, alt.value(120), alt.value(50))} if dots else {}),
         tooltip=[
             alt.Tooltip("short_name:N", title="ICB"),
             alt.Tooltip(f"{value}:Q", title=label, format=fmt),
@@ -496,7 +903,7 @@ def ranked_bar(
     )
     # The label layer uses the same rows as the bars (blank text for all but the focal ICB), so both layers share
     # one sorted domain; a filtered label layer would make vega-lite fall back to alphabetical order.
-    text = base.mark_text(align="left", dx=4, fontWeight="bold", color=FOCAL).encode(
+    text = base.mark_text(align="left", dx=8 if dots else 4, fontWeight="bold", color=FOCAL).encode(
         x=f"{value}:Q", y=y,
         text=alt.condition(alt.datum.icb_code == focal_code, alt.Text(f"{value}:Q", format=fmt), alt.value("")),
     )
@@ -507,13 +914,8 @@ def ranked_bar(
                 strokeDash=[4, 3], color=REFERENCE
             ).encode(x=f"{value}:Q", tooltip=[alt.Tooltip(f"{value}:Q", title="England", format=fmt)])
         )
-    # The chart fills its box at any width (the bars fit what the names leave), rather than a fixed width that a
-    # phone cuts off.
     return alt.layer(*layers).add_params(year).properties(
-        width="container",
-        # A fixed height, a step per ICB: a step height with a container width makes vega-lite warn in the browser.
-        height=BAR_STEP * int(df.loc[df["year"] == default_year, "icb_code"].nunique()),
-        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+        **fitted(BAR_STEP * int(df.loc[df["year"] == default_year, "icb_code"].nunique())),
         title=alt.Title(label, subtitle=f"{which[:1].upper() + which[1:]}, highest first; {focal_name} in blue"
                         + ("; dashed line: England" if reference is not None else "") + (f"; {note}" if note else "")),
         description=describe_ranked_bar(df, value=value, rank=rank, label=label, focal_code=focal_code,
@@ -546,8 +948,7 @@ def need_scatter(df: pd.DataFrame, *, focal_code: str, default_year: str) -> alt
         align="center", dy=-14, fontWeight="bold", color=FOCAL
     ).encode(x=x, y=y, text="short_name:N")
     return alt.layer(points, label).add_params(year).properties(
-        width=440,
-        height=340,
+        **fitted(340),
         title=alt.Title("Need against funding", subtitle="Each point is an ICB; funding follows need"),
         description=describe_need_scatter(df, focal_code=focal_code, year=default_year),
     )
@@ -566,8 +967,8 @@ def band_lines(
     lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
         x=alt.X("year:O", title=x_title, axis=alt.Axis(values=list(range(2018, 2044, 5)), labelAngle=0)),
         y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=fmt)),
-        color=alt.Color("band:N", title="Age band", scale=alt.Scale(range=list(CATEGORICAL))),
-        strokeDash=alt.StrokeDash("band:N", title="Age band"),
+        color=alt.Color("band:N", title="Age band", scale=alt.Scale(range=list(CATEGORICAL)), legend=legend_below()),
+        strokeDash=alt.StrokeDash("band:N", title="Age band", legend=legend_below()),
         tooltip=[alt.Tooltip("place:N", title="Place"), alt.Tooltip("band:N", title="Band"),
                  alt.Tooltip("year:O", title="Year"), alt.Tooltip("value:Q", title=y_title, format=fmt)],
     )
@@ -576,14 +977,16 @@ def band_lines(
         # The rule takes the facet's rows too (a layer in a facet cannot bring its own), filtered to one year.
         layers.append(alt.Chart(df).transform_filter(alt.datum.year == base_year).transform_aggregate(
             groupby=["year"]).mark_rule(strokeDash=[4, 3], color=REFERENCE).encode(x="year:O"))
-    chart = alt.layer(*layers, data=df).properties(width=260, height=180)
+    # One panel a row: two side by side ran off a phone's screen. A single panel takes its box's width.
+    chart = alt.layer(*layers, data=df).properties(
+        **({"width": NARROW, "height": 160} if len(places) > 1 else fitted(220)))
     if len(places) > 1:
         chart = chart.facet(
-            facet=alt.Facet("place:N", title=None, sort=places), columns=2,
+            facet=alt.Facet("place:N", title=None, sort=places), columns=1,
         ).resolve_scale(y="independent")
     return chart.properties(
         title=alt.Title(
-            title, subtitle="Lines by age band" + (f"; dashed rule: base year {base_year}" if base_year else ""),
+            title, subtitle=["Lines by age band", *([f"Dashed rule: base year {base_year}"] if base_year else [])],
         ),
         description=describe_band_lines(df, title=title, y_title=y_title, fmt=fmt, base_year=base_year),
     )
@@ -606,7 +1009,7 @@ def pyramid(df: pd.DataFrame, *, years: tuple[int, int], title: str) -> alt.Laye
         x=x, y=y, detail="Sex:N", order="age:O", tooltip=tooltip
     )
     return alt.layer(bars, line).properties(
-        width=420, height=alt.Step(4),
+        **fitted(4 * d["age"].nunique()),
         title=alt.Title(title, subtitle=f"Grey bars: {first}; blue line: {second}"),
         description=describe_pyramid(df, years=years, title=title),
     )
@@ -638,7 +1041,7 @@ def growth_fan(
     layers.append(alt.Chart(last).mark_text(align="left", dx=5, fontWeight="bold", color=FOCAL).encode(
         x=x, y=y, text="series:N"))
     return alt.layer(*layers).properties(
-        width=480, height=280,
+        **fitted(280),
         title=alt.Title(
             title, subtitle=f"{highlight} in blue" + ("; shaded: 80% interval" if band is not None else ""),
         ),
@@ -659,8 +1062,12 @@ def waterfall(df: pd.DataFrame, *, title: str, fmt: str = ",.1f", y_title: str =
             for s, e, t in zip(df["start"], df["end"], total)
         ],
     )
-    x = alt.X("step:N", sort=list(d["step"]), title=None, axis=alt.Axis(labelAngle=0, labelLimit=130))
-    bars = alt.Chart(d).mark_bar(size=48).encode(
+    # On a narrow screen the steps' names slant, so each keeps its full width.
+    narrow = "containerSize()[0] < 560"
+    x = alt.X("step:N", sort=list(d["step"]), title=None, axis=alt.Axis(
+        labelAngle=alt.ExprRef(f"{narrow} ? -40 : 0"), labelAlign=alt.ExprRef(f"{narrow} ? 'right' : 'center'"),
+        labelLimit=130))
+    bars = alt.Chart(d).mark_bar(size=alt.ExprRef(f"{narrow} ? 28 : 48")).encode(
         x=x, y=alt.Y("start:Q", title=y_title), y2="end:Q",
         color=alt.condition(alt.datum.kind == "total", alt.value(OTHERS), alt.value(FOCAL)),
         tooltip=[alt.Tooltip("step:N", title="Step"), alt.Tooltip("change:Q", title="Change", format=fmt),
@@ -668,7 +1075,7 @@ def waterfall(df: pd.DataFrame, *, title: str, fmt: str = ",.1f", y_title: str =
     )
     labels = alt.Chart(d).mark_text(dy=-8, color=REFERENCE).encode(x=x, y="end:Q", text="label:N")
     return alt.layer(bars, labels).properties(
-        width=520, height=280, title=alt.Title(title, subtitle="Grey: totals; blue: changes"),
+        **fitted(280), title=alt.Title(title, subtitle="Grey: totals; blue: changes"),
         description=describe_waterfall(df, title=title, y_title=y_title, fmt=fmt),
     )
 
@@ -682,10 +1089,10 @@ def stacked_years(
     return alt.Chart(df).mark_area().encode(
         x=alt.X("year:Q", title=x_title, axis=alt.Axis(format="d")),
         y=alt.Y("value:Q", title=y_title, stack=True, axis=alt.Axis(format=fmt)),
-        color=alt.Color("part:N", title=None, scale=alt.Scale(range=list(CATEGORICAL))),
+        color=alt.Color("part:N", title=None, scale=alt.Scale(range=list(CATEGORICAL)), legend=legend_below()),
         tooltip=[alt.Tooltip("part:N"), alt.Tooltip("year:Q", format="d"),
                  alt.Tooltip("value:Q", title=y_title, format=fmt)],
-    ).properties(width=480, height=260, title=title,
+    ).properties(**fitted(260), title=title,
                  description=describe_stacked_years(df, title=title, y_title=y_title, fmt=fmt))
 
 
@@ -696,13 +1103,13 @@ def age_profile(df: pd.DataFrame, *, title: str, y_title: str, fmt: str = ",.0f"
         x=alt.X("age:Q", title="Age (years; 90 = 90+)"),
         y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=fmt)),
         # One legend: colour and dash share the field, title and domain, so vega-lite merges them.
-        color=alt.Color("Sex:N", title=None,
+        color=alt.Color("Sex:N", title=None, legend=legend_below(),
                         scale=alt.Scale(domain=["Women", "Men"], range=list(CATEGORICAL[:2]))),
-        strokeDash=alt.StrokeDash("Sex:N", title=None,
+        strokeDash=alt.StrokeDash("Sex:N", title=None, legend=legend_below(),
                                   scale=alt.Scale(domain=["Women", "Men"], range=[[1, 0], [4, 3]])),
         tooltip=[alt.Tooltip("Sex:N"), alt.Tooltip("age:Q", title="Age"),
                  alt.Tooltip("value:Q", title=y_title, format=fmt)],
-    ).properties(width=480, height=260, title=title,
+    ).properties(**fitted(260), title=title,
                  description=describe_age_profile(df, title=title, y_title=y_title, fmt=fmt))
 
 
@@ -716,12 +1123,16 @@ def rank_dots(
     """
     n_max = int(ranks["n"].max())
     order = list(ranks["row"])
-    y = alt.Y("row:N", sort=order, title=None, axis=alt.Axis(labelLimit=340))
+    # Each label on two lines, the measure then its year ("..., 2023/24"), so a phone can show it whole: the dots
+    # need little width.
+    y = alt.Y("row:N", sort=order, title=None, axis=alt.Axis(
+        labelLimit=label_limit(340, share=0.68), labelExpr="split(datum.label, ', ')"))
     # Ticks far enough apart for their labels: the claimed rank (or 1), 10, 20, 30 and the last rank.
     first = claimed_rank or 1
     ticks = sorted({first, n_max} | {t for t in (10, 20, 30) if t - first >= 5 and n_max - t >= 5})
+    # The axis title ends at the plot's right edge: centred on a phone's narrow plot, it ran off the chart.
     x = alt.X("rank:Q", title="Rank among ICBs (1 = highest)", scale=alt.Scale(domain=[n_max, 1], nice=False),
-              axis=alt.Axis(values=ticks, format="d"))
+              axis=alt.Axis(values=ticks, format="d", titleAnchor="end"))
     base = alt.Chart(ranks)
     dots = base.mark_point(filled=True, size=120, color=FOCAL, opacity=1).encode(
         x=x, y=y, tooltip=[alt.Tooltip("row:N", title="Measure"), alt.Tooltip("rank_text:N", title="Rank")])
@@ -736,8 +1147,8 @@ def rank_dots(
         layers = [rule, rule_text, *layers]
     subtitle = "Further right is higher" + ("; dashed line: the report's claim" if claimed_rank else "")
     return alt.layer(*layers).properties(
-        width=250, height=alt.Step(30),
-        title=alt.Title(f"{focal_name}: rank on each measure", subtitle=subtitle),
+        **fitted(38 * len(ranks) + 10),
+        title=alt.Title([f"{focal_name}:", "rank on each measure"], subtitle=subtitle),
         description=describe_rank_dots(ranks, focal_name=focal_name, claimed_rank=claimed_rank),
     )
 
@@ -750,7 +1161,7 @@ def share_bars(shares: pd.DataFrame, *, stated_pct: float, focal_name: str, high
     """
     df = shares.assign(shown=[f"{v:.2f}%" + (" ◀ closest" if b == highlight else "")
                               for v, b in zip(shares["share_pct"], shares["base"])])
-    y = alt.Y("label:N", sort=list(df["label"]), title=None, axis=alt.Axis(labelLimit=300))
+    y = alt.Y("label:N", sort=list(df["label"]), title=None, axis=alt.Axis(labelLimit=label_limit(300)))
     top = max(float(df["share_pct"].max()), stated_pct) * 1.35  # room for the value labels
     x = alt.X("share_pct:Q", title="Savings as a share of the base (%)", axis=alt.Axis(format=".0f"),
               scale=alt.Scale(domain=[0, top], nice=False))
@@ -765,7 +1176,7 @@ def share_bars(shares: pd.DataFrame, *, stated_pct: float, focal_name: str, high
     rule_text = alt.Chart(stated).mark_text(align="right", dx=-4, dy=-4, baseline="bottom", color=REFERENCE).encode(
         x=x, y=alt.value(0), text="label:N")
     return alt.layer(bars, text, rule, rule_text).properties(
-        width=260, height=alt.Step(34),
+        **fitted(34 * len(df)),
         title=alt.Title("Savings as a share of each funding base",
                         subtitle=f"{focal_name}; dashed line: the report's share; closest base in blue"),
         description=describe_share_bars(shares, stated_pct=stated_pct, focal_name=focal_name, highlight=highlight),
@@ -786,13 +1197,14 @@ def deficit_bars(deficits: pd.DataFrame, *, focal_name: str) -> alt.VConcatChart
                alt.Tooltip("value_gbp_m:Q", title="£m", format=",.1f"), alt.Tooltip("source:N", title="Source")]
     panels = []
     for year, one in df.groupby("year", sort=True):
-        y = alt.Y("category:N", sort=list(one["category"]), title=None, axis=alt.Axis(labelLimit=260))
+        # The names in full (they say before or after support, outturn or plan); the bars take what is left.
+        y = alt.Y("category:N", sort=list(one["category"]), title=None, axis=alt.Axis(labelLimit=180))
         bars = alt.Chart(one).mark_bar().encode(x=x, y=y, color=colour, tooltip=tooltip)
         text = alt.Chart(one).mark_text(align="left", dx=4, color=REFERENCE).encode(x=x, y=y, text="shown:N")
-        panels.append(alt.layer(bars, text).properties(width=300, height=alt.Step(24), title=str(year)))
+        panels.append(alt.layer(bars, text).properties(width=NARROW - 150, height=alt.Step(24), title=str(year)))
     return alt.vconcat(*panels, spacing=18).properties(
-        title=alt.Title("Deficits, before and after support, against plans",
-                        subtitle=f"{focal_name}: outturns in blue; control totals and limits (plans) in black"),
+        title=alt.Title(["Deficits, before and after support,", "against plans"],
+                        subtitle=[f"{focal_name}: outturns in blue;", "control totals and limits (plans) in black"]),
         description=describe_deficit_bars(deficits, focal_name=focal_name),
     )
 
@@ -803,7 +1215,7 @@ def amount_bars(df: pd.DataFrame, *, title: str, subtitle: str, focal_name: str)
     Bars of kind ``public data`` (reproduced here) are blue; the others (the report, a published page) grey, and
     each label names its kind, so colour is not the only cue.
     """
-    y = alt.Y("label:N", sort=list(df["label"]), title=None, axis=alt.Axis(labelLimit=320))
+    y = alt.Y("label:N", sort=list(df["label"]), title=None, axis=alt.Axis(labelLimit=label_limit(320)))
     top = float(df["value_gbp_m"].max()) * 1.3  # room for the value labels
     x = alt.X("value_gbp_m:Q", title="£ million", axis=alt.Axis(format=",.0f"),
               scale=alt.Scale(domain=[0, top], nice=False))
@@ -815,7 +1227,7 @@ def amount_bars(df: pd.DataFrame, *, title: str, subtitle: str, focal_name: str)
                  alt.Tooltip("kind:N", title="From")])
     text = alt.Chart(shown).mark_text(align="left", dx=4, color=REFERENCE).encode(x=x, y=y, text="shown:N")
     return alt.layer(bars, text).properties(
-        width=250, height=alt.Step(28), title=alt.Title(title, subtitle=subtitle),
+        **fitted(28 * len(df)), title=alt.Title(title, subtitle=subtitle),
         description=describe_amount_bars(df, title=title, focal_name=focal_name))
 
 
@@ -825,7 +1237,7 @@ def status_bars(df: pd.DataFrame, *, title: str) -> alt.LayerChart:
     Each bar is named by its status on the axis and labelled with its count, so colour is not the only cue.
     """
     colours = STATUS_COLOURS
-    y = alt.Y("status:N", sort=list(df["status"]), title=None, axis=alt.Axis(labelLimit=200))
+    y = alt.Y("status:N", sort=list(df["status"]), title=None, axis=alt.Axis(labelLimit=label_limit(200)))
     x = alt.X("claims:Q", title="Claims", axis=alt.Axis(format="d", tickMinStep=1),
               scale=alt.Scale(domain=[0, max(int(df["claims"].max()), 1) * 1.15], nice=False))
     colour = alt.Color("status:N", scale=alt.Scale(domain=list(colours), range=list(colours.values())), legend=None)
@@ -834,7 +1246,7 @@ def status_bars(df: pd.DataFrame, *, title: str) -> alt.LayerChart:
         tooltip=[alt.Tooltip("status:N", title="Status"), alt.Tooltip("claims:Q", title="Claims")])
     text = alt.Chart(df).mark_text(align="left", dx=4, color=REFERENCE).encode(x=x, y=y, text="claims:Q")
     return alt.layer(bars, text).properties(
-        width=300, height=alt.Step(28), title=title, description=describe_status_bars(df, title=title))
+        **fitted(28 * len(df)), title=title, description=describe_status_bars(df, title=title))
 
 
 def describe_period_lines(df: pd.DataFrame, *, title: str, y_title: str, fmt: str, reference: float | None,
@@ -868,8 +1280,7 @@ def period_lines(
     """
     places = list(dict.fromkeys(df["place"]))
     years = sorted(int(y) for y in df["year"].unique())
-    # Legends below the chart, their labels no wider than a phone's screen leaves.
-    below = alt.Legend(orient="bottom", columns=1, labelLimit=alt.ExprRef("clamp(containerSize()[0] - 40, 200, 360)"))
+    below = legend_below()
     extra = [alt.Tooltip(f"{c}:N", title=t) for c, t in ((colour, legend), (dash, dash_legend)) if c != "line"]
     x = alt.X("year:O", title=x_title, axis=alt.Axis(values=years[::2] if len(years) > 8 else years, labelAngle=0))
     y = alt.Y("value:Q", title=y_title, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False))
@@ -897,7 +1308,8 @@ def period_lines(
             y="reference:Q", tooltip=[alt.Tooltip("reference:Q", title=reference_label, format=fmt)]))
     # One panel per row, each narrow enough for a phone: a facet cannot take its box's width as a single chart can,
     # and two columns side by side ran off a 390 px screen.
-    chart = alt.layer(*layers, data=df).properties(width=270, height=150)
+    chart = alt.layer(*layers, data=df).properties(
+        **({"width": NARROW, "height": 150} if len(places) > 1 else fitted(220)))
     if len(places) > 1:
         chart = chart.facet(facet=alt.Facet("place:N", title=None, sort=places), columns=1)
     note = f"Dashed grey line: {reference_label}" if reference is not None else ""

@@ -605,6 +605,17 @@ def citation(entry: dict) -> str:
     return f"{entry['publisher']}, {entry['title']} ({entry['period']})"
 
 
+def source_link(entry: dict) -> str | None:
+    """The address of one source entry's publisher page to link to: its ``path`` if that is a plain https address
+    (:data:`HTTPS_ADDRESS`), else None (a source such as "see each figure's source_url" is named, not linked)."""
+    address = str(entry.get("path", ""))
+    return address if HTTPS_ADDRESS.fullmatch(address) else None
+
+
+# A link out: https only, and nothing that could end an attribute or a Markdown link.
+HTTPS_ADDRESS = re.compile(r"https://[^\s<>()`\\\[\]\"']+")
+
+
 def sha256(path: Path) -> str:
     """Hex sha256 of a file's bytes, read in blocks so a large file is never held in memory."""
     digest = hashlib.sha256()

@@ -76,6 +76,18 @@ CHARTS_JS = """els => els.map(e => ({
     tag: m.tagName.toLowerCase(), fill: m.getAttribute('fill'), label: m.getAttribute('aria-label')}))}))"""
 
 
+# Each chart's box (the column it sits in), the drawing Vega made in it and each legend's place, in page pixels: a
+# chart fits when its drawing and every legend lie inside its box; a legend of no size, or outside, is not seen.
+FIT_JS = r"""async els => {
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const edges = r => [Math.round(r.left), Math.round(r.right), Math.round(r.width), Math.round(r.height)];
+  return els.map(e => {
+    const svg = e.querySelector('svg');
+    return {label: (e.getAttribute('aria-label') || '').slice(0, 70), box: edges(e.getBoundingClientRect()),
+            svg: svg ? edges(svg.getBoundingClientRect()) : null,
+            legends: [...e.querySelectorAll('g.role-legend')].map(g => edges(g.getBoundingClientRect()))}; }); }"""
+
+
 class PageVisit:
     """One browser tab and everything it reported for the page it last opened: console messages, errors, requests
     and responses. ``go`` opens another page in the same tab, with a fresh record."""
@@ -211,6 +223,8 @@ class Crawled:
     switcher: list[list[list[str]]] = field(default_factory=list)
     axe: list[dict] = field(default_factory=list)
     phone: dict = field(default_factory=dict)
+    # Each chart's box, its drawing and its legends, at the phone's width and at the desktop's (FIT_JS).
+    fit: dict[str, list[dict]] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -292,6 +306,8 @@ def crawl_pages(built_site: Path, base: str, paths: list[str], shots: dict[str, 
                 # Playwright inlines the vendored file's text: the audit fetches nothing.
                 attempt(record, "axe-core loaded", lambda: tab.page.add_script_tag(path=AXE))
                 record.phone = attempt(record, "phone width", lambda: tab.page.evaluate(WIDTH_JS)) or {}
+                record.fit["phone"] = attempt(record, "charts' fit at phone width", lambda: (
+                    tab.page.eval_on_selector_all(".sots-chart", FIT_JS))) or []
                 record.axe = [{**v, "help": f"{v['help']} (at {PHONE['width']} px)"} for v in attempt(
                     record, "axe-core at phone width",
                     lambda: tab.page.evaluate(AXE_JS, {"type": "rule", "values": AXE_PHONE_RULES})) or []]
@@ -302,6 +318,9 @@ def crawl_pages(built_site: Path, base: str, paths: list[str], shots: dict[str, 
                 record.switcher = attempt(record, "switcher read", lambda: tab.page.evaluate(SWITCHER_JS)) or []
                 record.axe += attempt(record, "axe-core", lambda: tab.page.evaluate(
                     AXE_JS, {"type": "tag", "values": AXE_TAGS})) or []
+                # After the audit: by then every chart has been drawn again at the desktop's width.
+                record.fit["desktop"] = attempt(record, "charts' fit at desktop width", lambda: (
+                    tab.page.eval_on_selector_all(".sots-chart", FIT_JS))) or []
                 photograph(path, DESKTOP)
                 tab.page.set_viewport_size(PHONE)
             # Last, so that whatever the page fetched late (the archived banner's check) has been answered and

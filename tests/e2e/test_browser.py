@@ -23,6 +23,7 @@ from helpers import (
     EDITIONS,
     PHONE,
     SCREENSHOTS,
+    SWITCHER_NAMES,
     browsed_pages,
     chapter_pages,
     follow_redirects,
@@ -126,7 +127,7 @@ def test_switcher_on_every_page_lists_every_edition_and_links_the_same_page_in_e
         if edition not in EDITIONS:  # a page of the site's own (changes.html): no switcher, and in no edition
             assert not page.switcher, page.path
             continue
-        expected = [[f"{e} (current)" if e == CURRENT else e, f"{crawl.base}/{e}/{name}"] for e in newest_first]
+        expected = [[SWITCHER_NAMES[e], f"{crawl.base}/{e}/{name}"] for e in newest_first]
         if not page.switcher or any(menu != expected for menu in page.switcher):
             wrong[page.path] = page.switcher
         missing = [e for e in EDITIONS if not (built_site / e / name).is_file()]
@@ -177,3 +178,25 @@ def test_screenshots_of_the_front_page_and_a_chapter_are_saved(crawl):
         width, height = struct.unpack(">II", head[16:24])  # the PNG's IHDR
         assert width == (PHONE if name.endswith("phone") else DESKTOP)["width"], (name, width)
         assert height >= (PHONE if name.endswith("phone") else DESKTOP)["height"], (name, height)  # the whole page
+
+
+def test_every_chart_and_its_legends_fit_their_box_on_a_phone_and_a_desktop(crawl):
+    """No chart is wider than the column it sits in, at 390 px or 1280 px, and every legend is drawn inside it: a
+    chart cut off on a phone, or a legend outside the box, is a chart the reader cannot read."""
+    problems, charts_seen = [], 0
+    for page in pages_of(crawl):
+        for width, found in page.fit.items():
+            for chart in found:
+                charts_seen += 1
+                left, right = chart["box"][:2]
+                where = f"{page.path} at {width} width: {chart['label']!r}"
+                if chart["svg"] is None:
+                    problems.append(f"{where}: not drawn")
+                    continue
+                if chart["svg"][0] < left - 1 or chart["svg"][1] > right + 1:
+                    problems.append(f"{where}: drawn {chart['svg'][2]} px wide in a {chart['box'][2]} px box")
+                for legend in chart["legends"]:
+                    if legend[2] == 0 or legend[3] == 0 or legend[0] < left - 1 or legend[1] > right + 1:
+                        problems.append(f"{where}: a legend at {legend[:2]} outside the box {left}-{right}")
+    assert problems == [], "\n".join(problems)
+    assert charts_seen >= 2 * 20  # every chart of every edition, at both widths

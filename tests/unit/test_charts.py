@@ -78,9 +78,10 @@ def test_each_chart_writes_its_rows_as_csv_and_links_them_under_the_chart(tmp_pa
     assert [len(rows) for _, rows in charts.chart_rows(spec)] == [2]
     markup = charts.render(spec, order=1, data_folder=tmp_path / "data" / "claims", cwd=tmp_path).markup
     written = sorted((tmp_path / "data" / "claims").glob("*.csv"))
-    assert len(written) == 1
+    assert [p.name for p in written] == ["claims-by-status.csv"]  # one CSV, named by the chart's title
     assert pd.read_csv(written[0]).sort_index(axis=1).equals(df.sort_index(axis=1))  # the rows drawn, as CSV
-    assert f'href="data/claims/{written[0].name}" download>Download data (CSV)</a>' in markup
+    assert 'href="data/claims/claims-by-status.csv" download>data (CSV)</a>' in markup
+    assert 'href="data/claims/claims-by-status.json" download>metadata (JSON)</a>' in markup
     assert "sots-csv" not in charts.render(spec, order=1).markup  # outside a build: no files, no links
 
 
@@ -130,7 +131,9 @@ def every_chart() -> dict[str, list]:
                                          default_year="2023/24"),
                        charts.ranked_bar(DF, value="v", rank="v_rank", label="V (%)", focal_code="QBB",
                                          default_year="2023/24", fmt="+.1f",
-                                         reference=pd.DataFrame({"year": ["2023/24"], "v": [2.0]}))],
+                                         reference=pd.DataFrame({"year": ["2023/24"], "v": [2.0]})),
+                       charts.ranked_bar(DF, value="v", rank="v_rank", label="V (£)", focal_code="QBB",
+                                         default_year="2023/24", dots=True)],
         "need_scatter": [charts.need_scatter(DF, focal_code="QAA", default_year="2023/24")],
         "band_lines": [charts.band_lines(bands[bands["place"] == "P"], title="T", y_title="Persons"),
                        charts.band_lines(bands, title="T", y_title="Persons", base_year=2023)],
@@ -339,3 +342,19 @@ def test_a_fan_of_one_series_gives_no_range():
     df = pd.DataFrame({"series": ["Principal", "Principal"], "year": [2024, 2025], "growth_pct": [1.0, 2.0]})
     assert charts.describe_growth_fan(df, title="T", highlight="Principal", band=None) == (
         "T: by 2025, Principal grows +2.0% on the base year.")
+
+
+def test_a_dot_ranking_starts_its_axis_near_the_lowest_and_every_chart_fits_its_box():
+    bars, _, dots = (c.to_dict() for c in every_chart()["ranked_bar"])
+    assert bars["layer"][0]["mark"]["type"] == "bar" and bars["layer"][0]["encoding"]["x"]["scale"]["zero"] is True
+    assert dots["layer"][0]["mark"]["type"] == "point" and dots["layer"][0]["encoding"]["x"]["scale"]["zero"] is False
+    # A single or layered chart takes its box's width; a faceted or concatenated one has panels a phone can hold.
+    for name, made in every_chart().items():
+        for chart in made:
+            spec = chart.to_dict()
+            if any(k in spec for k in ("facet", "vconcat", "hconcat", "concat")):
+                inner = spec.get("spec") or (spec.get("vconcat") or spec.get("hconcat") or spec.get("concat"))[0]
+                assert inner["width"] <= charts.NARROW, name
+            else:
+                assert spec["width"] == "container" and isinstance(spec["height"], int), name
+                assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}, name

@@ -483,4 +483,6 @@ def ga_chart(ch: Chapter, spend: AcuteSpend):
     note = "" if spend.acute[key].notna().all() else f"not published for some ICBs in {spend.year}"
     return ch.show(charts.ranked_bar(spend.acute, value=key, rank=NAMED.rank_key,
                                      label="Activity-based acute cost per G&A weighted head (£)", focal_code=ch.icb,
-                                     default_year=spend.year, reference=spend.england, note=note))
+                                     default_year=spend.year, reference=spend.england, note=note, dots=True),
+                   tables=("activity_rates", "unit_costs", "population_projection", "icb_weighted_population",
+                           "icb_lookup"))

@@ -241,7 +241,7 @@ def core20_chart(ch: Chapter, q: Quality):
     """Every ICB's Core20 share as a ranked bar chart, the focal ICB highlighted."""
     return ch.show(charts.ranked_bar(q.icbs, value="core20_share_pct", rank="core20_rank", focal_code=ch.icb,
                                      label="LSOAs in England's most deprived 20% (%)", default_year="IMD 2019",
-                                     fmt=".1f"))
+                                     fmt=".1f"), tables=("lsoa_deprivation", "icb_lookup"))
 
 
 # --- Healthy life expectancy (Q8) -----------------------------------------------------------------------------------
@@ -402,7 +402,7 @@ def hle_chart(ch: Chapter, q: Quality):
         df, title="Healthy life expectancy at birth (years)", y_title="Years in good health",
         x_title="Last year of the three-year period", legend="Sex", colour="sex", dash="series",
         dash_legend="Series", reference=ch.glued["pension_age"], reference_label="the state pension age",
-        subtitle="A line per release and ONS series, never joined"))
+        subtitle="A line per release and ONS series, never joined"), tables=("healthy_life_expectancy",))
 
 
 # --- Hypertension treated to target (Q2) ----------------------------------------------------------------------------
@@ -481,7 +481,8 @@ def qof_chart(ch: Chapter, q: Quality):
     return ch.show(charts.period_lines(
         df, title="Hypertension treated to target, QOF proxy (%)", y_title="Treated to target (%)",
         x_title="End of the QOF year (March)", legend="Age group", reference=objective,
-        reference_label="the national objective", subtitle="Practices weighted by population"))
+        reference_label="the national objective", subtitle="Practices weighted by population"),
+        tables=("qof_hypertension",))
 
 
 def proxy_table(q: Quality) -> charts.Table | None:
