@@ -340,6 +340,11 @@ def bars(chart: dict) -> int:
     return sum(m["kind"] == "mark-rect" and m["tag"] == "path" for m in chart["marks"])
 
 
+def dots(chart: dict) -> int:
+    """How many dots (symbols) a chart drew."""
+    return sum(m["kind"] == "mark-symbol" and m["tag"] == "path" for m in chart["marks"])
+
+
 def focal(chart: dict) -> list[str]:
     """The ICBs whose bar or point a chart drew in the highlight colour (the ICB's own, and no other's)."""
     return icbs([m["label"] for m in chart["marks"] if m["tag"] == "path" and m["fill"] == palette.FOCAL])

@@ -87,7 +87,8 @@ def edition_config(root: Path, edition: Edition, icb_name: str, icb_short_name: 
 
     ``myst_substitutions`` give the prose pages the edition's title, data years and the ICB's name as
     ``{{ allocation_year }}`` and so on, from editions.yml rather than typed by hand, and the file name of the
-    edition's PDF as ``{{ pdf_file }}`` ("" for a book that is not ``printed``: another ICB's, in an every-ICB run).
+    edition's PDF as ``{{ pdf_file }}`` and of its two-page summary as ``{{ summary_pdf_file }}`` ("" for a book that
+    is not ``printed``: another ICB's, in an every-ICB run).
     """
     config = yaml.safe_load((root / "_config.yml").read_text())
     config["title"] = f"{config['title']}: {icb_short_name}, {edition.id}"
@@ -98,7 +99,8 @@ def edition_config(root: Path, edition: Edition, icb_name: str, icb_short_name: 
     # are escaped once, here (cite_text is Markdown already, escaped by citation.text), so they read as typed.
     texts = {**edition.parameters(), "icb_name": icb_name}
     sphinx["myst_substitutions"] = {**{k: escape.markdown(v) for k, v in texts.items()}, "cite_text": cite,
-                                    "pdf_file": printbook.pdf_name(edition.id) if printed else ""}
+                                    "pdf_file": printbook.pdf_name(edition.id) if printed else "",
+                                    "summary_pdf_file": printbook.summary_pdf_name(edition.id) if printed else ""}
     theme = sphinx.setdefault("html_theme_options", {})
     theme["switcher"] = {"json_url": SWITCHER_URL, "version_match": edition.id}
     theme["extra_footer"] = footer_html(edition, rel)

@@ -24,7 +24,7 @@ from pathlib import Path
 import altair as alt
 import pandas as pd
 
-from sots import data, escape
+from sots import data, escape, printbook
 from sots.claims import STATUS_COLOURS
 from sots.palette import CATEGORICAL, FOCAL, OTHERS, REFERENCE
 from sots.prose import listed, ordinal
@@ -112,8 +112,9 @@ def sources_html(sources: list[dict]) -> str:
         f'<li><a href="{html.escape(href, quote=True)}">{escape.html(data.citation(entry))}</a></li>' if href
         else f"<li>{escape.html(data.citation(entry))}</li>" for entry, href in cited)
     count = f" ({len(cited)} publications)" if len(cited) > 1 else ""
-    # At least 24 px tall: a touch target (WCAG 2.2's target size, which axe checks) that is not inline in a sentence.
-    return (f'<details class="sots-sources"><summary>Sources: '
+    # The summary is a touch target at least 24 px tall (sots.css; WCAG 2.2's target size, which axe checks). A printed
+    # page cannot open it, so the print page opens it (printbook.PRINT_OPEN) and the PDF lists every publication.
+    return (f'<details class="sots-sources {printbook.PRINT_OPEN}"><summary>Sources: '
             f'{escape.html("; ".join(publishers(sources)))}{count}</summary><ul>{items}</ul></details>')
 
 

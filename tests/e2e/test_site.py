@@ -23,6 +23,7 @@ from helpers import (
     Links,
     bars,
     chapter_pages,
+    dots,
     edition_entry,
     focal,
     page_text,
@@ -288,13 +289,15 @@ def funding_charts(site, edition):
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
-def test_the_funding_chapter_draws_a_bar_per_icb_and_highlights_the_icb_alone(built_site, crawl, edition):
+def test_the_funding_chapter_draws_a_mark_per_icb_and_highlights_the_icb_alone(built_site, crawl, edition):
     """The funding chapter's charts as the browser drew them (the crawl of tests/e2e/test_browser.py, which also
     checks that every page loads offline with no console errors and every chart drawn)."""
     charts = crawl.pages[f"{edition}/{CHAPTER_PAGE}"].charts
     n = funding_charts(built_site, edition)
     assert len(charts) == n
-    assert [bars(c) for c in charts] == [N_ICBS] * (n - 1) + [0]  # one bar per ICB, then the scatter
+    # A dot per ICB for the two per-head measures (their spread is small beside their size), a bar per ICB for the
+    # distance from target when published, then the scatter's points.
+    assert [(bars(c), dots(c)) for c in charts] == [(0, N_ICBS)] * 2 + [(N_ICBS, 0)] * (n - 3) + [(0, N_ICBS)]
     # In each chart L&SC's bar or point, and no other, is in the highlight colour.
     assert [focal(c) for c in charts] == [["Lancashire and South Cumbria"]] * n, charts
     assert all("Lancashire and South Cumbria" in c["label"] for c in charts)

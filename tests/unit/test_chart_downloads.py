@@ -166,7 +166,7 @@ SOURCES = [
 
 def test_the_sources_line_names_the_publishers_and_links_each_publication_over_https_only():
     line = charts.sources_html(SOURCES)
-    assert line.startswith('<details class="sots-sources"><summary>Sources: NHS England; '
+    assert line.startswith('<details class="sots-sources sots-print-open"><summary>Sources: NHS England; '
                            "Office for National Statistics; The Strategy Unit; various publishers; Someone "
                            "(5 publications)</summary>")
     assert ('<li><a href="https://www.england.nhs.uk/allocations/">NHS England, Allocations (2023/24)</a></li>'

@@ -75,7 +75,10 @@ def test_the_print_page_is_each_pages_article_in_order_each_starting_a_sheet():
 def test_the_sheet_breaks_and_the_print_sheet_come_from_sots_print_css():
     css = (ROOT / "book" / "_static" / printbook.PRINT_CSS).read_text()
     assert re.search(r"\.sots-print-page \+ \.sots-print-page \{ break-before: page; \}", css)
-    assert "@page { size: A4;" in css
+    assert re.search(r"@page \{\s*size: A4;", css) and "@page landscape { size: A4 landscape; }" in css
+    # Page numbers in the footer, none on the cover.
+    assert 'content: "Page " counter(page) " of " counter(pages);' in css
+    assert re.search(r"@page cover \{[^\n]*@bottom-right \{ content: none; \}", css)
     # Linked once when the front page already links it (as the book's config does for every page).
     linked = page("Front", "<article><h1>F</h1></article>",
                   head='<link rel="stylesheet" href="../_static/sots-print.css?v=9" />')
@@ -128,12 +131,16 @@ def test_the_build_prints_the_front_page_then_every_page_listed_and_the_front_pa
     assert config["myst_substitutions"]["pdf_file"] == "state-of-the-system-2024-25.pdf"
     assert config["html_css_files"][-1] == printbook.PRINT_CSS  # every page prints with it, after the site's own
     front = (ROOT / "book" / "intro.md").read_text()
-    assert "<a href=\"../{0}\">{0}</a>.'.format(pdf_file) if pdf_file else ''" in front
+    # The front page links the PDF (and, once the build names it, the summary beside it), only when printed.
+    assert re.search(r"""<a href="\.\./\{0\}">\{0\}</a>.*'\.format\(pdf_file(, summary_pdf_file)?\) if pdf_file """
+                     r"""else ''""", front)
     # Another ICB's book in an every-ICB run is not printed, and its front page names no PDF.
     other = build.edition_config(ROOT, editions.get(REGISTER, "2024-25"), "NHS X ICB", "X", rel, printed=False)
     assert other["sphinx"]["config"]["myst_substitutions"]["pdf_file"] == ""
     assert printbook.settings("2024-25", "The book", rel.build_time) == {
-        "pdf": "state-of-the-system-2024-25.pdf", "title": "The book", "date": "2026-01-31T12:00:05+00:00"}
+        "edition": "2024-25", "pdf": "state-of-the-system-2024-25.pdf",
+        "summary": "state-of-the-system-2024-25-summary.pdf", "title": "The book",
+        "date": "2026-01-31T12:00:05+00:00"}
 
 
 @pytest.mark.unit
