@@ -10,7 +10,8 @@ and, with ``--all-icbs``, for every other ICB too:
    in warm kernels, ``-j`` at once or on a Dask cluster (:mod:`sots.executors`).
 4. Merge each book's results; for the report's ICB, refuse a figure the claims register names but no chapter
    recorded. Build each book with Jupyter Book (warnings are errors) and print it to one PDF (:mod:`sots.printbook`),
-   or take both from the cache when its staged sources are unchanged. Write ``results.json`` and ``manifest.json``;
+   or take both from the cache when its staged sources are unchanged. Write ``results.json``, copies of
+   ``claims.yml`` and ``data/datapackage.json`` (:func:`publish_registers`) and ``manifest.json``;
    with ``--all-icbs``, move every other ICB's book under ``<edition>/icb/<CODE>/`` and write the national page.
 
 Only when every chosen edition has got through step 4 are they published (:func:`sots.publish.publish`). Any failure
@@ -232,13 +233,30 @@ def finish_results(staged: Staged, rel: Release) -> dict:
     return results
 
 
-def finish_book(staged: Staged, results: dict, toc: dict) -> Path:
-    """Write the built book's front redirect and results.json; return its HTML folder."""
+def publish_registers(html_dir: Path, registers: Mapping[str, Path]) -> None:
+    """Copy each register (published name -> the file read) into a built book's root, beside results.json, byte for
+    byte: the pages that name claims.yml and datapackage.json link these copies, and manifest.json, written after,
+    lists them with every other output."""
+    for name, source in sorted(registers.items()):
+        shutil.copyfile(source, html_dir / name)  # contents only: no mode or time, so every build publishes the same
+
+
+def finish_book(staged: Staged, results: dict, toc: dict, registers: Mapping[str, Path]) -> Path:
+    """Write the built book's front redirect, results.json and the registers (:func:`publish_registers`); return its
+    HTML folder."""
     html_dir = staged.html
     # Jupyter Book's own redirect to the first page names no icon; replace it with ours, which does.
     (html_dir / "index.html").write_text(redirect_page(toc["root"] + ".html", f"_static/{ICON}"))
     (html_dir / RESULTS_FILE).write_text(json.dumps(results, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    publish_registers(html_dir, registers)
     return html_dir
+
+
+def published_registers(staged: Staged, inputs: Path) -> dict[str, Path]:
+    """The registers a book publishes at its root (name -> the file copied): the claims register its chapters read
+    (the staged copy of the project's claims.yml) and the data package's descriptor of the tables it was built from
+    (the build's copy of data/datapackage.json)."""
+    return {claims.REGISTER: staged.stage / claims.REGISTER, data.DATAPACKAGE: inputs / data.DATAPACKAGE}
 
 
 def write_manifest(staged: Staged, read: dict[str, dict], sources: dict[str, str], rel: Release) -> None:
@@ -420,11 +438,11 @@ def build(
         sources_sha = source_hashes(root, sources)
         for (main, icb_books) in books:
             read = slices.edition_inputs(inputs, main.edition.inputs)  # the same for every ICB's book
-            html = finish_book(main, results[main], toc)
+            html = finish_book(main, results[main], toc, published_registers(main, inputs))
             if all_icbs:
                 (html / ICB_FOLDER).mkdir()
                 for b in icb_books:
-                    finish_book(b, results[b], toc)
+                    finish_book(b, results[b], toc, published_registers(b, inputs))
                     write_manifest(b, read, sources_sha, rel)
                     b.html.rename(html / ICB_FOLDER / b.focal.icb_code)
                 write_national_page(html / ICB_FOLDER, main, {b.focal.icb_code: results[b] for b in (main, *icb_books)},

@@ -31,6 +31,9 @@ NO_RESULTS = ("No chapter's figures were given to this page (its results_dir is 
               "so every claim is stated only.")
 PANEL_TEMPLATE = "verdict_panel.html"
 REGISTER_TEMPLATE = "claims_register.html"
+# The register as the build publishes it, at the book's root (sots.build.publish_registers), from this page in
+# notebooks/.
+REGISTER_HREF = f"../{claims.REGISTER}"
 
 
 @dataclass(frozen=True)
@@ -194,6 +197,6 @@ def register(ch: Chapter, page: Page, root: Path | None = None) -> str:
     :func:`panel`)."""
     rows = [row(ch, v, page.own, "notebooks", root) for v in page.verdicts]
     chapters = {r["chapter"]: r["title"] for r in rows}
-    return render(REGISTER_TEMPLATE, rows=rows, note=page.note,
+    return render(REGISTER_TEMPLATE, rows=rows, note=page.note, register_href=REGISTER_HREF,
                   statuses=[{**badge(s), "n": n} for s, n in page.counts.items()],
                   chapters=[{"slug": k, "title": v} for k, v in chapters.items()])
