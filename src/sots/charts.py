@@ -469,15 +469,18 @@ class Rendered:
 # chart may draw before the parser has reached its link (which follows the script), so then it waits for the page.
 # A chart as wide as its box follows the box, not only the window: vega measures its box when the window's resize
 # event fires, which can come before the page has been laid out at its new width (a phone turned, a window
-# resized), and the chart then keeps a width the box does not have. The observer sets it again once the box has its
-# size.
+# resized), and the chart then keeps a width the box does not have. The width is set again from the box once it has
+# its size (an observer of the box), and on the frame after each resize (after vega's own handler, whichever of the
+# two comes first).
 FIT_SCRIPT = """
     var box = el.querySelector(".chart-wrapper");
-    if (box && window.ResizeObserver) new ResizeObserver(function () {
+    var fit = function () {
       if (box.clientWidth && result.view.signal("width") !== box.clientWidth) {
         result.view.signal("width", box.clientWidth).runAsync();
       }
-    }).observe(box);"""
+    };
+    if (box && window.ResizeObserver) new ResizeObserver(fit).observe(box);
+    if (box) window.addEventListener("resize", function () { requestAnimationFrame(fit); });"""
 
 SVG_SCRIPT = """
     (function wire() {
@@ -892,7 +895,9 @@ def ranked_bar(
     focal = alt.datum.icb_code == focal_code
     mark = base.mark_point(filled=True, opacity=1) if dots else base.mark_bar()
     bars = mark.encode(
-        x=alt.X(f"{value}:Q", title=label, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=not dots)),
+        # The axis title ends at the plot's right edge: centred under a phone's narrow plot, it ran off the chart.
+        x=alt.X(f"{value}:Q", title=label, axis=alt.Axis(format=fmt, titleAnchor="end"),
+                scale=alt.Scale(zero=not dots)),
         y=y,
         color=_focal_color(focal_code),
         **({"size": alt.condition(focal, alt.value(120), alt.value(50))} if dots else {}),
@@ -917,8 +922,10 @@ def ranked_bar(
         )
     return alt.layer(*layers).add_params(year).properties(
         **fitted(BAR_STEP * int(df.loc[df["year"] == default_year, "icb_code"].nunique())),
-        title=alt.Title(label, subtitle=f"{which[:1].upper() + which[1:]}, highest first; {focal_name} in blue"
-                        + ("; dashed line: England" if reference is not None else "") + (f"; {note}" if note else "")),
+        # The subtitle's parts a line each, so a phone's width does not cut them off.
+        title=alt.Title(label, subtitle=[f"{which[:1].upper() + which[1:]}, highest first; {focal_name} in blue",
+                                         *(["Dashed line: England"] if reference is not None else []),
+                                         *([note[:1].upper() + note[1:]] if note else [])]),
         description=describe_ranked_bar(df, value=value, rank=rank, label=label, focal_code=focal_code,
                                         year=default_year, fmt=fmt, reference=reference, which=which),
     )
