@@ -726,6 +726,20 @@ def read_trust_opex(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
     return _one_row_each(pd.concat(frames, ignore_index=True), ["year", "trust_code"], raw / TRUST_OPEX_GLOB), paths
 
 
+def _figures_cells(df: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """A published figures file's cells (``df``, as text) stripped, a blank cell missing, and its ``value`` a number
+    (thousands separators dropped); InputError naming the file and line of a value that is not a number. The finance
+    chapter's figures files and the published pages' share it."""
+    df = df.apply(lambda column: column.str.strip().replace("", pd.NA))
+    parsed = pd.to_numeric(df["value"].str.replace(",", "", regex=False), errors="coerce")
+    bad = parsed.isna() & df["value"].notna()
+    if bad.any():
+        i = bad.idxmax()
+        raise InputError(f"{path}: column 'value', line {i + 2}: expected a number or an empty cell, "
+                         f"got {df['value'][i]!r}")
+    return df.assign(value=parsed)
+
+
 def read_published_figures(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
     """Figures that exist only in published pages, each with its source's title, publisher and address.
 
@@ -736,15 +750,7 @@ def read_published_figures(raw: Path) -> tuple[pd.DataFrame, list[Path]]:
     paths = _glob(raw, PUBLISHED_GLOB)
     frames = []
     for path in paths:
-        df = _read_csv(path, list(PUBLISHED_COLUMNS))[list(PUBLISHED_COLUMNS)]
-        df = df.apply(lambda column: column.str.strip().replace("", pd.NA))
-        parsed = pd.to_numeric(df["value"].str.replace(",", "", regex=False), errors="coerce")
-        bad = parsed.isna() & df["value"].notna()
-        if bad.any():
-            i = bad.idxmax()
-            raise InputError(f"{path}: column 'value', line {i + 2}: expected a number or an empty cell, "
-                             f"got {df['value'][i]!r}")
-        df["value"] = parsed
+        df = _figures_cells(_read_csv(path, list(PUBLISHED_COLUMNS))[list(PUBLISHED_COLUMNS)], path)
         ids = df["figure_id"].fillna("").str.match(PUBLISHED_ID.pattern)
         scopes = df["figure_id"].str.extract(PUBLISHED_ID)
         unknown = ~ids | ~scopes["scope"].isin(list(PUBLISHED_SCOPES))
@@ -1031,18 +1037,12 @@ def page_figures(df: pd.DataFrame, path: Path, paraphrase: bool) -> pd.DataFrame
     """One published pages' figures file (``df``, the file's columns as text) as rows of ``published_figures``:
     the whole id as the measure, the ICB where the geography names it (QE1), the first financial year the period
     names, and the context only where the file's ``quoted_context`` is a paraphrase (``paraphrase``)."""
-    df = df.apply(lambda column: column.str.strip().replace("", pd.NA))
-    parsed = pd.to_numeric(df["value"].str.replace(",", "", regex=False), errors="coerce")
-    bad = parsed.isna() & df["value"].notna()
-    if bad.any():
-        i = bad.idxmax()
-        raise InputError(f"{path}: column 'value', line {i + 2}: expected a number or an empty cell, "
-                         f"got {df['value'][i]!r}")
+    df = _figures_cells(df, path)
     icb = pd.Series(pd.NA, index=df.index, dtype=object)
     for code, pattern in PAGE_ICB.items():
         icb = icb.mask(df["geography"].fillna("").str.contains(pattern), code)
     out = df.rename(columns=PUBLISHED_COLUMNS).assign(
-        value=parsed, icb_code=icb, measure=df["figure_id"],
+        icb_code=icb, measure=df["figure_id"],
         year=df["period"].str.extract(r"(\d{4}/\d{2})", expand=False),
         context=df["quoted_context"] if paraphrase else pd.NA,
     )
