@@ -138,6 +138,13 @@ def citation(row: pd.Series) -> str:
     return f"{row['source_publisher']}, “{row['source_title']}”"
 
 
+def linked_citation(row: pd.Series | dict) -> str:
+    """A published figure's source as Markdown: publisher, then “title” linked to its page (:func:`sots.escape.link`),
+    every text from the table escaped."""
+    page = escape.link(f"“{row['source_title']}”", row["source_url"])
+    return f"{escape.markdown(row['source_publisher'])}, {page}"
+
+
 def sources_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Each distinct source behind ``rows`` (published figures): publisher, title, address and the figures used."""
     grouped = rows.groupby(["source_publisher", "source_title", "source_url"], sort=False)["figure_id"]

@@ -579,8 +579,7 @@ def published_evidence(ch: Chapter, published: pd.DataFrame) -> str:
         items = []
         for r in rows.itertuples():
             value = "" if pd.isna(r.value) else f"**{escape.markdown(value_text(r.value, r.unit))}**: "
-            page = escape.link(f"“{r.source_title}”", r.source_url)
             items.append(f"- {value}{escape.markdown(reader_description(r.description))} "
-                         f"({escape.markdown(r.period)}). {escape.markdown(r.source_publisher)}, {page}.")
+                         f"({escape.markdown(r.period)}). {finance.linked_citation(r._asdict())}.")
         blocks.append("\n".join([head, "", *items]))
     return "\n\n".join(blocks)

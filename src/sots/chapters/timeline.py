@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import Markdown
 
-from sots import claims, escape
+from sots import claims, escape, finance
 from sots.chapter import Chapter
 
 CONTROL_TOTAL = "system_control_total_deficit"  # the register's key of the report's stated control total (GBP million)
@@ -32,9 +32,8 @@ def glue_sourced(ch: Chapter) -> None:
 
 def source_line(row: dict) -> str:
     """A published figure's page as an entry's source (Markdown): publisher, the page's title linked to its address
-    (:func:`sots.escape.link`), and the period the figure is for, every text from the table escaped."""
-    page = escape.link(f"“{row['source_title']}”", row["source_url"])
-    return f"{escape.markdown(row['source_publisher'])}, {page} ({escape.markdown(row['period'])})"
+    (:func:`sots.finance.linked_citation`), and the period the figure is for, every text from the table escaped."""
+    return f"{finance.linked_citation(row)} ({escape.markdown(row['period'])})"
 
 
 def budget_entry(published: pd.DataFrame) -> str:
