@@ -295,14 +295,13 @@ class Chapter:
         build, its table as ``<edition>-<chapter>-<chart>.csv`` with its metadata (units, sources, licences and
         provenance) and an SVG of the chart (:func:`sots.charts.render`)."""
         self._charts_shown += 1
-        names = None if tables is None else list(tables)
-        unknown = [name for name in names or [] if name not in data.TABLES]
+        unknown = [name for name in tables or [] if name not in data.TABLES]
         if unknown:
             raise ValueError(f"Chapter.show: no table named {', '.join(map(repr, unknown))} (see sots.data.TABLES)")
+        names = list(self._slices) if tables is None else list(tables)  # the page's tables when none are named
         order = self._charts_shown
         return charts.render(chart, order=order, data_folder=self.chart_data, provenance=self.provenance,
-                             sources=self.sources(names), licenses=self.licenses(names),
-                             tables=list(self._slices) if names is None else names,
+                             sources=self.sources(names), licenses=self.licenses(names), tables=names,
                              name=lambda title: charts.download_name(self.edition, self.name, title, order,
                                                                      self._chart_names))
 
