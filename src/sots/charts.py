@@ -476,7 +476,9 @@ FIT_SCRIPT = """
     var box = el.querySelector(".chart-wrapper");
     var fit = function () {
       if (box.clientWidth && result.view.signal("width") !== box.clientWidth) {
-        result.view.signal("width", box.clientWidth).runAsync();
+        // resize(): vega lays the chart out again, so its axes and labels come out of the new width, as they do when
+        // vega's own handler sets it.
+        result.view.signal("width", box.clientWidth).resize().runAsync();
       }
     };
     if (box && window.ResizeObserver) new ResizeObserver(fit).observe(box);
