@@ -181,7 +181,8 @@ ICB_LOOKUP = _schema(
         "icb_gss_code": pa.Column(
             str, pa.Check.str_matches(GSS_ICB_PATTERN), unique=True, description="ICB code (ONS GSS)"
         ),
-        "icb_name": pa.Column(str, unique=True, description="ICB name as NHS England gives it"),
+        "icb_name": pa.Column(str, unique=True, description="ICB name as NHS England gives it, its joining words "
+                              "(of, and, the) in lower case as its pages write them"),
         "short_name": pa.Column(str, unique=True, description="ICB name without 'NHS' and 'ICB'"),
         "region_name": pa.Column(str, description="NHS England region"),
     },

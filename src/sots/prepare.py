@@ -547,6 +547,9 @@ def build_icb_lookup(allocations: pd.DataFrame, raw: Path) -> tuple[pd.DataFrame
         raise InputError(f"{path}: ICB '{row.icb_name}' ({row.icb_code}) matches the ONS code {row.icb_gss_code} by "
                          f"name; expected {reference[row.icb_code]}, the code of {row.icb_code} "
                          f"({geography.ICB_BOUNDARIES} boundaries)")
+    # The book writes the full name as NHS England's pages do ("NHS Cornwall and the Isles of Scilly ICB"), where its
+    # allocation files capitalise every word; matching above is by the normalised name, so either spelling matches.
+    matched["icb_name"] = matched["icb_name"].map(geography.name_case)
     matched["short_name"] = matched["icb_name"].map(short_name)
     columns = list(data.ICB_LOOKUP.columns)
     return matched[columns].sort_values("icb_code", ignore_index=True), [path]

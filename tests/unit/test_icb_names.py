@@ -46,7 +46,9 @@ def test_the_prepared_lookup_writes_no_small_word_with_a_capital():
     """data/icb_lookup.csv, as `sots prepare` writes it from NHS England's names."""
     lookup = pd.read_csv(DATA / "icb_lookup.csv", dtype=str, keep_default_na=False)
     assert lookup["short_name"].tolist() == lookup["icb_name"].map(geography.short_name).tolist()
-    wrong = [n for n in lookup["short_name"] if any(w in geography.LOWER_CASE_WORDS for w in
-                                                    (x.lower() for x in n.split()[1:] if x[0].isupper()))]
+    wrong = [n for n in [*lookup["short_name"], *lookup["icb_name"]] if any(
+        w in geography.LOWER_CASE_WORDS for w in (x.lower() for x in n.split()[1:] if x[0].isupper()))]
     assert wrong == []
     assert {"Cornwall and the Isles of Scilly", "Hampshire and Isle of Wight"} <= set(lookup["short_name"])
+    assert {"NHS Cornwall and the Isles of Scilly ICB", "NHS Hampshire and Isle of Wight ICB"} <= set(
+        lookup["icb_name"])
