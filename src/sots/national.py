@@ -13,6 +13,7 @@ ICBs come from the lookup, the years from the figure ids.
 from __future__ import annotations
 
 import math
+import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
 from numbers import Real
@@ -22,6 +23,7 @@ import pandas as pd
 
 from sots.errors import BuildError
 from sots.render import render
+from sots.results import RESULTS_FILE
 
 TEMPLATE = "national.html"
 # The columns of the table that describe the ICB rather than a figure, in the lookup's names.
@@ -177,6 +179,8 @@ def page(edition: str, edition_title: str, table: pd.DataFrame, focal: str | Non
             "full_name": record["icb_name"],
             "region": record["region_name"],
             "href": _relative(links[record["icb_code"]], f"the link to ICB {record['icb_code']}'s book"),
+            # Its figures file sits beside its book's front page, as every book publishes it.
+            "figures": posixpath.join(posixpath.dirname(links[record["icb_code"]]), RESULTS_FILE),
             "focal": record["icb_code"] == focal,
             "cells": cells,
         })

@@ -147,7 +147,7 @@ def test_each_icb_name_links_to_its_book_in_name_order():
     anchors = [th.a for th in doc.tbody.find_all("th", scope="row")]
     assert [(a.get_text(), a["href"]) for a in anchors] == [
         ("Alder", "QZA/index.html"), ("Birch", "QZB/index.html"), ("Cedar", "QZC/index.html")]
-    assert doc.tbody.th.find(class_="code").get_text() == "QZA · South"  # the code and region under the name
+    assert doc.tbody.th.find(class_="code").get_text() == "QZA · South · figures (JSON)"  # under the name
 
 
 def cells(doc: BeautifulSoup, code: str) -> list:
@@ -191,6 +191,9 @@ def test_the_page_says_where_the_figures_come_from_and_what_a_rank_is():
     text = " ".join(soup(render()).get_text().split())
     assert "results.json" in text and "the same figures its report quotes" in text
     assert "Ranks are of all 3 ICBs (1 = highest)" in text
+    # Each row links its figures file, beside the book it links (the focal ICB's one folder up).
+    figures = {a["href"] for a in soup(render("QZB")).tbody.find_all("a") if a.get_text() == "figures (JSON)"}
+    assert figures == {"QZA/results.json", "QZB/results.json", "QZC/results.json"}
 
 
 def test_the_page_is_self_contained():
