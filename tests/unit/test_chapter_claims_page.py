@@ -141,3 +141,13 @@ def test_another_icbs_book_checks_no_claim_and_shows_no_panel(tmp_path):
     assert ch.glued["claims_headline"] == f"The report makes {len(page.verdicts)} claims, all about Lancashire and " \
                                           "South Cumbria."
     assert "Lancashire" not in ch.glued["claims_misses"] and "2023/24 edition" in ch.glued["claims_misses"]
+
+
+def test_the_report_is_cited_by_title_and_linked_only_to_an_https_page_the_register_gives():
+    report = {"publisher": "NHS *Birch* ICB", "title": "State [of] it", "edition": "2023-24", "icb_code": "QE1",
+              "period": "2023/24"}
+    assert claims_page.report_citation(report) == r"NHS \*Birch\* ICB, “State \[of\] it”"
+    assert claims_page.report_citation({**report, "url": "https://example.org/report"}) == (
+        r"NHS \*Birch\* ICB, [“State \[of\] it”](<https://example.org/report>)")
+    # An address that is no plain https address stays text (the schema refuses it in a register).
+    assert "](" not in claims_page.report_citation({**report, "url": "javascript:alert(1)"})

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from IPython.display import HTML
+from IPython.display import HTML, Markdown
 
-from sots import claims, verdicts
+from sots import claims, escape, verdicts
 from sots.chapter import Chapter
 from sots.data import project_root
 from sots.errors import InputError
@@ -85,7 +85,10 @@ def record(ch: Chapter, results_dir: str) -> Page:
     found = [claims.evaluate(claim, {}, note) if note else ch.judge(claim, own) for claim in ch.register.values()]
     counted = claims.counts(found)
     page = Page(verdicts=found, counts=counted, note=note, own=own)
-    ch.glue("report_citation", f"{report['publisher']}, “{report['title']}”")
+    ch.glue("report_citation", Markdown(report_citation(report)))
+    # Said where the methods name the report: no address is recorded for it, so the book cannot link it.
+    ch.glue("report_unlinked", "" if report.get("url") else
+            "The claims register records no public address for the report, so it is cited by its title, not linked.")
     ch.glue("claims_n", len(found))
     for status, n in counted.items():
         ch.glue(f"claims_{status.replace(' ', '_')}_n", n)
@@ -200,3 +203,11 @@ def register(ch: Chapter, page: Page, root: Path | None = None) -> str:
     return render(REGISTER_TEMPLATE, rows=rows, note=page.note, register_href=REGISTER_HREF,
                   statuses=[{**badge(s), "n": n} for s, n in page.counts.items()],
                   chapters=[{"slug": k, "title": v} for k, v in chapters.items()])
+
+
+def report_citation(report: dict) -> str:
+    """The report as Markdown: its publisher and its title in quotes, the title linked to its public page when the
+    register gives one (``url``), both escaped once, as text from the register."""
+    title = f"“{report['title']}”"
+    named = escape.link(title, report["url"]) if report.get("url") else escape.markdown(title)
+    return f"{escape.markdown(report['publisher'])}, {named}"
