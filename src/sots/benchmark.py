@@ -155,8 +155,9 @@ def focal_summary(measures: pd.DataFrame, england: pd.DataFrame, icb_code: str) 
 def league_table(measures: pd.DataFrame, year: str) -> pd.DataFrame:
     """Every ICB's measures in one year, ranked by allocation per weighted head, with readable column names."""
     columns = {
-        "core_allocation_per_weighted_head_rank": "Rank (weighted)",
+        # The ICB first: on a phone the first column stays in view as the table scrolls (sots.css).
         "short_name": "ICB",
+        "core_allocation_per_weighted_head_rank": "Rank (weighted)",
         "region_name": "Region",
         "registered_population_persons": "Registered population",
         "need_index": "Need index",

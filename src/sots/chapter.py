@@ -289,11 +289,12 @@ class Chapter:
 
     # --- Charts ----------------------------------------------------------------------------------------------------
 
-    def show(self, chart, tables: tuple[str, ...] | list[str] | None = None) -> charts.Rendered:
+    def show(self, chart, tables: tuple[str, ...] | list[str] | None = None, phone=None) -> charts.Rendered:
         """A chart, drawn offline in the book, under it the sources of the tables it draws on (``tables``, e.g.
         ``("icb_allocations", "icb_lookup")``; default every table the page has read; ``()`` for none) and, in a
         build, its table as ``<edition>-<chapter>-<chart>.csv`` with its metadata (units, sources, licences and
-        provenance) and an SVG of the chart (:func:`sots.charts.render`)."""
+        provenance) and an SVG of the chart (:func:`sots.charts.render`). ``phone`` is the chart's view for a phone
+        (e.g. :func:`sots.charts.ranked_phone`), with the whole chart a tap away."""
         self._charts_shown += 1
         unknown = [name for name in tables or [] if name not in data.TABLES]
         if unknown:
@@ -301,7 +302,7 @@ class Chapter:
         names = list(self._slices) if tables is None else list(tables)  # the page's tables when none are named
         order = self._charts_shown
         return charts.render(chart, order=order, data_folder=self.chart_data, provenance=self.provenance,
-                             sources=self.sources(names), licenses=self.licenses(names), tables=names,
+                             sources=self.sources(names), licenses=self.licenses(names), tables=names, phone=phone,
                              name=lambda title: charts.download_name(self.edition, self.name, title, order,
                                                                      self._chart_names))
 

@@ -17,6 +17,7 @@ import math
 import numbers
 import os
 import re
+import textwrap
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -442,10 +443,73 @@ def download_links(chart_id: str, name: str, links: tuple[str, str] | None, prov
             f'id="{chart_id}-svg" href="#{chart_id}" download="{svg_name}">chart (SVG)</a></span></span>')
 
 
-def chart_data_line(sources: str, downloads: str) -> str:
-    """The small print under a chart: its sources (:func:`sources_html`), then its downloads line; "" if it has
-    neither. A ``<div>``: a ``<details>`` may not sit in a ``<p>``."""
-    lines = [sources, f"<p>{downloads}</p>" if downloads else ""]
+TABLE_ROWS_SHOWN = 150  # a chart's table on the page: more rows than this are the CSV's to give, not the page's
+
+
+def table_html(spec: dict) -> str:
+    """A chart's data as a table under it, as Our World in Data's "Table" tab gives it: the rows of its download
+    (:func:`chart_table`), rounded as the chart shows them (:func:`rounded`), each column headed by the title the chart
+    gives its field, in a ``<details>`` that opens to it ("Table (42 rows)"); "" for a chart with no data. A chart of
+    more than :data:`TABLE_ROWS_SHOWN` rows (a projection by single year of age) names its CSV instead. Not printed:
+    the board pack has the chart, and the data are a download."""
+    rows = chart_table(spec)
+    if not rows:
+        return ""
+    columns, fields = reading_order(rows), encoded_fields(spec)
+    summary = f"Table ({len(rows)} rows)" if len(rows) > 1 else "Table"
+    if len(rows) > TABLE_ROWS_SHOWN:
+        body = f"<p>{len(rows):,} rows: too many for the page; the data (CSV) below has them all.</p>"
+    else:
+        head = "".join(f'<th scope="col">{escape.html(heading(c, fields))}</th>' for c in columns)
+        cells = "".join("<tr>" + "".join(_cell(row.get(c), fields.get(c, {})) for c in columns) + "</tr>"
+                        for row in rows)
+        body = (f'<div class="sots-table-box"><table class="sots-chart-rows"><thead><tr>{head}</tr></thead>'
+                f"<tbody>{cells}</tbody></table></div>")
+    return f'<details class="sots-chart-table sots-web-only"><summary>{summary}</summary>{body}</details>'
+
+
+def reading_order(rows: list[dict]) -> list[str]:
+    """The columns of a chart's table as a reader reads them: what each row is (names and other text) first, then its
+    year, its numbers, and codes last ("icb_code"); each group in the CSV's order."""
+    columns = _columns(rows)
+
+    def group(column: str) -> int:
+        if column.endswith("_code"):
+            return 3
+        if column == "year":
+            return 1
+        return 2 if any(isinstance(row.get(column), numbers.Real) for row in rows) else 0
+
+    return sorted(columns, key=lambda c: (group(c), columns.index(c)))
+
+
+def _cell(value, field: dict) -> str:
+    """A cell of a chart's table: the value as its CSV gives it (:func:`rounded`), with thousands separators where the
+    chart shows them (its format has ","); a number's right-aligned (sots.css)."""
+    text = rounded(value, field.get("rounding"))
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        return f"<td>{escape.html(text)}</td>"
+    if "," in (field.get("format") or ""):
+        whole, dot, part = text.partition(".")
+        text = f"{int(whole):,}{dot}{part}" if whole.lstrip("-").isdigit() else text
+    return f'<td class="sots-number">{escape.html(text)}</td>'
+
+
+
+def heading(column: str, fields: dict[str, dict]) -> str:
+    """A column's heading in a chart's table: the title the chart gives its field (:func:`encoded_fields`), else its
+    name in words ("icb_code" -> "ICB code")."""
+    title = fields.get(column, {}).get("title")
+    if title:
+        return title
+    words = column.replace("_", " ")
+    return re.sub(r"\bicb\b", "ICB", words[:1].upper() + words[1:], flags=re.IGNORECASE)
+
+
+def chart_data_line(sources: str, downloads: str, table: str = "") -> str:
+    """The small print under a chart: its table (:func:`table_html`), its sources (:func:`sources_html`), then its
+    downloads line; "" if it has none. A ``<div>``: a ``<details>`` may not sit in a ``<p>``."""
+    lines = [table, sources, f"<p>{downloads}</p>" if downloads else ""]
     return f'<div class="sots-chart-data">{"".join(lines)}</div>' if any(lines) else ""
 
 
@@ -512,6 +576,7 @@ def render(
     chart: alt.TopLevelMixin | dict, *, order: int, data_folder: Path | None = None, cwd: Path | None = None,
     provenance: dict | None = None, sources: list[dict] = (), licenses: list[dict] = (),
     name: str | Callable[[str], str] | None = None, tables: list[str] | None = None,
+    phone: alt.TopLevelMixin | dict | None = None,
 ) -> Rendered:
     """A chart's markup: a ``<figure class="sots-figure">`` holding a ``<figcaption>`` (the chart's description: the
     one sentence on what it shows that its function made from the data), then a div plus a vegaEmbed call, with an
@@ -525,31 +590,55 @@ def render(
     :func:`slug`) and both are linked, relative to ``cwd`` (the page's folder), with a link
     that saves the chart as SVG; ``tables`` (the names of those tables), their ``licenses`` and ``provenance`` go
     into the metadata.
+
+    ``phone`` (e.g. :func:`ranked_phone`) is the chart's view for a narrow screen: the page shows it there, with a
+    button that shows the whole chart (:func:`phone_view`); a desktop, and the printed page, show the whole chart.
     """
-    if not isinstance(chart, dict):
-        with alt.theme.enable("none"):  # for this call only: Altair's default theme would add its own sizes
-            # Not validated against the Vega-Lite schema here: validation gives the same dict or an error, and it
-            # cost more than building the chart, on every chart of every chapter. The unit tests validate each
-            # chart function's spec (tests/unit/test_charts.py), which data cannot make invalid.
-            chart = chart.to_dict(validate=False)
-    spec = themed(chart)
+    spec = themed(_as_dict(chart))
     text = json.dumps(spec, sort_keys=True)
     chart_id = f"sots-chart-{order}-{hashlib.sha256(text.encode()).hexdigest()[:10]}"
     label = html.escape(str(spec.get("description", "Chart")), quote=True)  # the caption, too
-    script_safe = text.replace("</", "<\\/")
     name = name(chart_title(spec)) if callable(name) else name or slug(chart_title(spec))
     links = (write_chart_data(spec, name, data_folder, cwd or Path.cwd(), sources=list(sources),
                               licenses=list(licenses), provenance=provenance, tables=tables)
              if data_folder else None)
     downloads = download_links(chart_id, name, links, provenance_text(provenance))
+    narrow = phone_view(themed(_as_dict(phone)), chart_id, whole_chart(spec)) if phone is not None else ""
     # The caption leads the figure: the div, its script and the data line stay adjacent, as readers of the page
     # (and its tests) find a chart's data line by them. role="figure" (not "img"): vega-embed puts its actions menu,
     # a focusable <summary>, inside the div, and an img's children are presentational, which axe-core's
     # nested-interactive rule rejects.
-    markup = f"""<figure class="sots-figure">
-<figcaption class="sots-caption">{label}</figcaption>
+    markup = f"""<figure class="sots-figure{' sots-has-phone-view' if narrow else ''}">
+<figcaption class="sots-caption">{label}</figcaption>{narrow}
 <div class="sots-chart" id="{chart_id}" role="figure" aria-label="{label}"></div>
-<script type="text/javascript">
+{embed_script(chart_id, text, fit=spec.get("width") == "container", svg=bool(links))}{
+        chart_data_line(sources_html(list(sources)), downloads, table_html(spec))}
+</figure>"""
+    return Rendered(markup, spec)
+
+
+def whole_chart(spec: dict) -> str:
+    """The phone view's button text for the whole chart ``spec``: "Show all 42 ICBs" when its rows are ICBs."""
+    icbs = {row.get("icb_code") for _, rows in chart_rows(spec)[:1] for row in rows} - {None, ""}
+    return f"Show all {len(icbs)} ICBs" if icbs else "Show the whole chart"
+
+
+def _as_dict(chart: alt.TopLevelMixin | dict) -> dict:
+    if isinstance(chart, dict):
+        return chart
+    with alt.theme.enable("none"):  # for this call only: Altair's default theme would add its own sizes
+        # Not validated against the Vega-Lite schema here: validation gives the same dict or an error, and it cost
+        # more than building the chart, on every chart of every chapter. The unit tests validate each chart
+        # function's spec (tests/unit/test_charts.py), which data cannot make invalid.
+        return chart.to_dict(validate=False)
+
+
+def embed_script(chart_id: str, text: str, *, fit: bool, svg: bool) -> str:
+    """The ``<script>`` that draws the spec ``text`` (JSON) into the div ``chart_id`` with vegaEmbed, offline; with
+    ``fit``, the chart follows its box's width (:data:`FIT_SCRIPT`); with ``svg``, it wires the "chart (SVG)"
+    download (:data:`SVG_SCRIPT`)."""
+    script_safe = text.replace("</", "<\\/")
+    return f"""<script type="text/javascript">
 (function () {{
   var el = document.getElementById("{chart_id}");
   if (typeof vegaEmbed === "undefined") {{
@@ -560,16 +649,36 @@ def render(
   vegaEmbed(el, {script_safe}, {json.dumps(EMBED_OPTIONS)}).then(function (result) {{
     // vega-embed's export menu opens from a <summary> holding only an icon: give it a name for screen readers.
     var menu = el.querySelector("summary");
-    if (menu) menu.setAttribute("aria-label", "Export this chart");{SVG_SCRIPT if links else ""}{
-        FIT_SCRIPT if spec.get("width") == "container" else ""}
+    if (menu) menu.setAttribute("aria-label", "Export this chart");{SVG_SCRIPT if svg else ""}{
+        FIT_SCRIPT if fit else ""}
   }}).catch(function (err) {{
     el.textContent = "Chart failed to draw: " + err;
     console.error(err);
   }});
 }})();
-</script>{chart_data_line(sources_html(list(sources)), downloads)}
-</figure>"""
-    return Rendered(markup, spec)
+</script>"""
+
+
+def phone_view(spec: dict, chart_id: str, whole: str = "Show the whole chart") -> str:
+    """A chart's view for a narrow screen (``spec``, themed) and the button that shows the whole chart ``chart_id``
+    in its place. sots.css shows the view, and hides the whole chart, only below a tablet's width (the print page
+    leaves the view out: :data:`sots.printbook.WEB_ONLY`); the button puts
+    ``sots-all-shown`` on the figure (and takes it off again). The whole chart is drawn at its box's width even while
+    hidden, so it is ready, at the right size, the moment it is shown. ``whole`` is the button's text ("Show all 42
+    ICBs")."""
+    text = json.dumps(spec, sort_keys=True)
+    view_id = f"{chart_id}-phone"
+    label = html.escape(str(spec.get("description", "Chart")), quote=True)
+    return f"""
+<div class="sots-phone-view {printbook.WEB_ONLY}">
+<div class="sots-phone-chart" id="{view_id}" role="figure" aria-label="{label}"></div>
+{embed_script(view_id, text, fit=spec.get("width") == "container", svg=False)}
+<button type="button" class="sots-show-all" aria-controls="{chart_id}" aria-expanded="false"
+ data-whole="{html.escape(whole, quote=True)}"
+ onclick="var f = this.closest('figure'), all = f.classList.toggle('sots-all-shown');
+ this.setAttribute('aria-expanded', all); this.textContent = all ? 'Show fewer' : this.dataset.whole;"
+>{html.escape(whole)}</button>
+</div>"""
 
 
 @functools.cache
@@ -873,6 +982,22 @@ def legend_below(**kwargs) -> alt.Legend:
                       **kwargs)
 
 
+TITLE_CHARACTERS = 34  # of a title's line: fewer than a phone's 342 px column holds of 15 px bold Arial, beside
+# vega-embed's menu button
+
+
+def title_lines(text: str) -> str | list[str]:
+    """A chart's or an axis's title as lines that fit a phone's column (:data:`TITLE_CHARACTERS`), of about equal
+    length, so no line is a lone word; the text as it is when it fits one. A title wider than its chart is cut off on
+    a phone, and an axis title anchored at the plot's end that runs past its start moves the whole chart out of its
+    box."""
+    count = math.ceil(len(text) / TITLE_CHARACTERS)
+    if count <= 1:
+        return text
+    lines = textwrap.wrap(text, math.ceil(len(text) / count) + 4, break_long_words=False)
+    return lines if len(lines) == count else textwrap.wrap(text, TITLE_CHARACTERS, break_long_words=False)
+
+
 def ranked_bar(
     df: pd.DataFrame, *, value: str, rank: str, label: str, focal_code: str, default_year: str,
     fmt: str = ",.0f", reference: pd.DataFrame | None = None, which: str = "all ICBs", note: str = "",
@@ -898,7 +1023,7 @@ def ranked_bar(
     mark = base.mark_point(filled=True, opacity=1) if dots else base.mark_bar()
     bars = mark.encode(
         # The axis title ends at the plot's right edge: centred under a phone's narrow plot, it ran off the chart.
-        x=alt.X(f"{value}:Q", title=label, axis=alt.Axis(format=fmt, titleAnchor="end"),
+        x=alt.X(f"{value}:Q", title=title_lines(label), axis=alt.Axis(format=fmt, titleAnchor="end"),
                 scale=alt.Scale(zero=not dots)),
         y=y,
         color=_focal_color(focal_code),
@@ -925,12 +1050,109 @@ def ranked_bar(
     return alt.layer(*layers).add_params(year).properties(
         **fitted(BAR_STEP * int(df.loc[df["year"] == default_year, "icb_code"].nunique())),
         # The subtitle's parts a line each, so a phone's width does not cut them off.
-        title=alt.Title(label, subtitle=[f"{which[:1].upper() + which[1:]}, highest first; {focal_name} in blue",
-                                         *(["Dashed line: England"] if reference is not None else []),
-                                         *([note[:1].upper() + note[1:]] if note else [])]),
+        title=alt.Title(title_lines(label),
+                        subtitle=[f"{which[:1].upper() + which[1:]}, highest first; {focal_name} in blue",
+                                  *(["Dashed line: England"] if reference is not None else []),
+                                  *([note[:1].upper() + note[1:]] if note else [])]),
         description=describe_ranked_bar(df, value=value, rank=rank, label=label, focal_code=focal_code,
                                         year=default_year, fmt=fmt, reference=reference, which=which),
     )
+
+
+PHONE_ENDS = 5  # the highest and the lowest shown on a phone, with the focal ICB
+PHONE_STEP = 34  # px a row of the phone's view: its name above its mark
+
+
+def phone_rows(df: pd.DataFrame, *, value: str, rank: str, focal_code: str, ends: int = PHONE_ENDS) -> pd.DataFrame:
+    """The rows a phone shows of a ranking, per year: the ``ends`` highest and lowest ICBs by ``rank`` (1 = highest)
+    and the focal ICB, in rank order, with a row between any two that are not neighbours saying how many ICBs it
+    leaves out ("… 26 more ICBs"). Columns: ``year``, ``icb_code``, ``value``, ``order`` (rank; a gap between its two
+    neighbours), ``row`` (the line shown: "4. Lancashire and South Cumbria") and ``kind`` ("focal", "icb" or "gap").
+    ICBs with no value are left out, as the full chart leaves them."""
+    out = []
+    for year, rows in df[df[value].notna() & df[rank].notna()].groupby("year", sort=True):
+        count = len(rows)
+        kept = rows[(rows[rank] <= ends) | (rows[rank] > count - ends) | (rows["icb_code"] == focal_code)]
+        kept = kept.sort_values(rank)
+        previous = 0
+        for _, row in kept.iterrows():
+            place = int(row[rank])
+            if place - previous > 1:
+                out.append({"year": year, "icb_code": "", value: None, "order": previous + 0.5,
+                            "row": f"… {place - previous - 1} more ICBs", "kind": "gap"})
+            out.append({"year": year, "icb_code": row["icb_code"], value: row[value], "order": float(place),
+                        "row": f"{place}. {row['short_name']}",
+                        "kind": "focal" if row["icb_code"] == focal_code else "icb"})
+            previous = place
+    return pd.DataFrame(out, columns=["year", "icb_code", value, "order", "row", "kind"])
+
+
+def ranked_phone(
+    df: pd.DataFrame, *, value: str, rank: str, label: str, focal_code: str, default_year: str,
+    fmt: str = ",.0f", reference: pd.DataFrame | None = None, which: str = "all ICBs", note: str = "",
+    dots: bool = False,
+) -> alt.LayerChart:
+    """A ranking as a phone shows it: :func:`ranked_bar`'s chart (same arguments) cut to the highest and lowest ICBs
+    and the focal one (:func:`phone_rows`), each row's rank and name written above its bar or dot and its value beside
+    it, since a phone has no width for 42 names beside 42 marks. The book shows it on a narrow screen, with the whole
+    chart a tap away (:func:`render`'s ``phone``)."""
+    rows = phone_rows(df, value=value, rank=rank, focal_code=focal_code)
+    years = sorted(df["year"].unique())
+    year = _year_selector(years, default_year)
+    base = alt.Chart(rows).transform_filter(alt.datum.year == year)
+    y = alt.Y("row:N", sort=alt.EncodingSortField(field="order", op="min", order="ascending"), axis=None)
+    # No axis title: the chart's own title names the measure, and a long one would not fit under a phone's plot.
+    x = alt.X(f"{value}:Q", title=None, axis=alt.Axis(format=fmt, tickCount=4), scale=alt.Scale(zero=not dots))
+    focal = alt.datum.kind == "focal"
+    marks = base.transform_filter(alt.datum.kind != "gap")
+    # Each row's mark sits in the lower part of its band, its name in the upper part, so names get the whole width.
+    mark = marks.mark_point(filled=True, opacity=1, yOffset=7) if dots else marks.mark_bar(size=9, yOffset=7)
+    drawn = mark.encode(
+        x=x, y=y, color=alt.condition(focal, alt.value(FOCAL), alt.value(OTHERS)),
+        **({"size": alt.condition(focal, alt.value(110), alt.value(50))} if dots else {}),
+        tooltip=[alt.Tooltip("row:N", title="ICB"), alt.Tooltip(f"{value}:Q", title=label, format=fmt)],
+    )
+    # A layer per kind of row (weight and style are mark properties, not channels); one sort on "order" with op
+    # "min" for every layer, which vega-lite can union across layers that hold different rows.
+    names = [base.transform_filter(alt.datum.kind == kind).mark_text(
+        align="left", baseline="bottom", dy=1, fontSize=12, color=FOCAL if kind == "focal" else REFERENCE,
+        limit=alt.ExprRef("width"),  # a long name ends in "…" at the chart's edge
+        fontWeight="bold" if kind == "focal" else "normal", fontStyle="italic" if kind == "gap" else "normal",
+    ).encode(x=alt.value(0), y=y, text="row:N") for kind in ("icb", "focal", "gap")]
+    values = marks.mark_text(align="left", baseline="middle", dx=8 if dots else 4, yOffset=7, fontSize=11).encode(
+        x=f"{value}:Q", y=y, text=alt.Text(f"{value}:Q", format=fmt),
+        color=alt.condition(focal, alt.value(FOCAL), alt.value(REFERENCE)),
+    )
+    layers = [drawn, *names, values]
+    if reference is not None:
+        layers.append(alt.Chart(reference).transform_filter(alt.datum.year == year).mark_rule(
+            strokeDash=[4, 3], color=REFERENCE).encode(
+                x=f"{value}:Q", tooltip=[alt.Tooltip(f"{value}:Q", title="England", format=fmt)]))
+    shown = rows[rows["year"] == default_year]
+    count = int(df.loc[(df["year"] == default_year) & df[value].notna(), "icb_code"].nunique())
+    focal_name = df.loc[df["icb_code"] == focal_code, "short_name"].iloc[0]
+    return alt.layer(*layers).add_params(year).properties(
+        **fitted(PHONE_STEP * len(shown)),
+        title=alt.Title(title_lines(label),
+                        subtitle=[f"The {PHONE_ENDS} highest and {PHONE_ENDS} lowest of {count} ICBs",
+                                  f"{focal_name} in blue",
+                                  *(["Dashed line: England"] if reference is not None else []),
+                                  *([note[:1].upper() + note[1:]] if note else [])]),
+        description=describe_ranked_phone(shown, value=value, label=label, fmt=fmt, count=count, year=default_year,
+                                          focal_name=focal_name),
+    )
+
+
+def describe_ranked_phone(shown: pd.DataFrame, *, value: str, label: str, fmt: str, count: int, year: str,
+                          focal_name: str) -> str:
+    """One sentence on :func:`ranked_phone`'s rows for ``year`` (:func:`phone_rows`): which ICBs it shows and their
+    values, in the unit ``label`` names."""
+    unit = unit_of(label)
+    icbs = shown[shown["kind"] != "gap"]
+    listed_rows = listed([f"{row['row'].split('. ', 1)[1]} {quantity(row[value], unit, fmt)}"
+                          for _, row in icbs.iterrows()])
+    return (f"{label} in {year}, the {PHONE_ENDS} highest and {PHONE_ENDS} lowest of {count} ICBs with {focal_name}, "
+            f"highest first: {listed_rows}.")
 
 
 def need_scatter(df: pd.DataFrame, *, focal_code: str, default_year: str) -> alt.LayerChart:

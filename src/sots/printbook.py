@@ -58,6 +58,10 @@ PLACEHOLDER_PAGE = 0  # a contents line's number on the first printing, before t
 PDFINFO = "pdfinfo"
 SETTINGS_FILE = "print.json"  # in a staged book: what to print (see :func:`settings`); absent, the book is not printed
 PRINT_CSS = "sots-print.css"  # in _static, from book/_static
+# A chart's caption prints at about this many characters a line across the A4 sheet's text width (DejaVu Sans at
+# 9.5 pt, 182 mm); sots-print.css sizes a chart taller than a sheet so that it and its caption's lines fit on one.
+CAPTION_LINE_CHARS = 95
+CAPTION_LINES = "--sots-caption-lines"  # the CSS variable, set on each chart's figure, that gives it the count
 PRINT_OPEN = "sots-print-open"  # a <details> the print page opens: a sheet cannot open it (charts' sources use it)
 # Scripts the print page does not need: thebe's configuration (the book never launches live code), which is data.
 INERT_SCRIPTS = ("text/x-thebe-config",)
@@ -120,7 +124,9 @@ def assemble(pages: Sequence[tuple[str, str]], title: str, scripts: Sequence[str
     finds its box by id), which must be unique in the book already (ValueError if not). Links to a joined page, or
     into one, point within the print page; a link to another file of the site loses its address (see the module's
     notes); the headings' "#" links and inert scripts are dropped, and a ``<details>`` of class :data:`PRINT_OPEN`
-    is opened; text for the screen only (class :data:`WEB_ONLY`) is left out. The front page's footer (the edition,
+    is opened; text for the screen only (class :data:`WEB_ONLY`) is left out; each chart's figure gets its caption's
+    number of lines (:func:`caption_lines`) as the CSS variable :data:`CAPTION_LINES`, by which the print style fits
+    a tall chart and its caption on one sheet. The front page's footer (the edition,
     release and commit) closes its article, as the colophon: the theme does not print a page's footer.
 
     ``preface`` is HTML put before the first article (the cover and contents, :func:`front_matter`), ``style`` CSS put
@@ -147,6 +153,10 @@ def assemble(pages: Sequence[tuple[str, str]], title: str, scripts: Sequence[str
         # Words for a reader with a mouse or a screen ("Hover over a bar"): on paper they are wrong.
         for tag in article.find_all(class_=WEB_ONLY):
             tag.decompose()
+        for figure in article.select("figure.sots-figure"):
+            caption = figure.find("figcaption")
+            if caption is not None:
+                figure["style"] = f"{CAPTION_LINES}: {caption_lines(_text(caption))}"
         articles[path] = article
     # Every page's ids first, so a link into a later page finds the id that page's element will have.
     ids: dict[str, dict[str, str]] = {}  # page -> its old id -> its id in the print page
@@ -226,6 +236,12 @@ def stylesheets(front, front_path: str) -> list[str]:
     if not any(posixpath.basename(urlsplit(s).path) == PRINT_CSS for s in styles):
         styles.append(f"../_static/{PRINT_CSS}")
     return styles
+
+
+def caption_lines(text: str) -> int:
+    """How many lines a chart's caption ``text`` takes on the printed sheet (at least 1): an estimate from its length,
+    :data:`CAPTION_LINE_CHARS` characters a line, rounded up."""
+    return max(1, -(-len(text) // CAPTION_LINE_CHARS))
 
 
 def _link(href: str, folder: str, page: str, ids: dict[str, dict[str, str]]) -> str | None:

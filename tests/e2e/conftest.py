@@ -78,13 +78,18 @@ CHARTS_JS = """els => els.map(e => ({
 
 # Each chart's box (the column it sits in), the drawing Vega made in it and each legend's place, in page pixels: a
 # chart fits when its drawing and every legend lie inside its box; a legend of no size, or outside, is not seen.
+# A 42-ICB chart has a phone's view too (sots.charts.phone_view): ``view`` says which of the two a chart is ("phone",
+# "whole", or "" for a chart with no phone view) and ``shown`` whether the reader sees it at this width.
+CHARTS_SELECTOR = ".sots-chart, .sots-phone-chart"
 FIT_JS = r"""async els => {
   await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
   const edges = r => [Math.round(r.left), Math.round(r.right), Math.round(r.width), Math.round(r.height)];
   return els.map(e => {
     const svg = e.querySelector('svg');
+    const view = e.classList.contains('sots-phone-chart') ? 'phone' : e.closest('.sots-has-phone-view') ? 'whole' : '';
     return {label: (e.getAttribute('aria-label') || '').slice(0, 70), box: edges(e.getBoundingClientRect()),
-            svg: svg ? edges(svg.getBoundingClientRect()) : null,
+            svg: svg ? edges(svg.getBoundingClientRect()) : null, view: view,
+            shown: e.getBoundingClientRect().height > 0 && getComputedStyle(e).visibility === 'visible',
             legends: [...e.querySelectorAll('g.role-legend')].map(g => edges(g.getBoundingClientRect()))}; }); }"""
 
 
@@ -141,7 +146,7 @@ class PageVisit:
 
     def wait_for_charts(self, timeout_ms: int = 20_000) -> None:
         self.page.wait_for_function(
-            "() => [...document.querySelectorAll('.sots-chart')].every("
+            f"() => [...document.querySelectorAll('{CHARTS_SELECTOR}')].every("
             "c => c.querySelector('svg.marks g.role-mark') || c.textContent.trim())",
             timeout=timeout_ms,
         )
@@ -307,7 +312,7 @@ def crawl_pages(built_site: Path, base: str, paths: list[str], shots: dict[str, 
                 attempt(record, "axe-core loaded", lambda: tab.page.add_script_tag(path=AXE))
                 record.phone = attempt(record, "phone width", lambda: tab.page.evaluate(WIDTH_JS)) or {}
                 record.fit["phone"] = attempt(record, "charts' fit at phone width", lambda: (
-                    tab.page.eval_on_selector_all(".sots-chart", FIT_JS))) or []
+                    tab.page.eval_on_selector_all(CHARTS_SELECTOR, FIT_JS))) or []
                 record.axe = [{**v, "help": f"{v['help']} (at {PHONE['width']} px)"} for v in attempt(
                     record, "axe-core at phone width",
                     lambda: tab.page.evaluate(AXE_JS, {"type": "rule", "values": AXE_PHONE_RULES})) or []]
@@ -320,7 +325,7 @@ def crawl_pages(built_site: Path, base: str, paths: list[str], shots: dict[str, 
                     AXE_JS, {"type": "tag", "values": AXE_TAGS})) or []
                 # After the audit: by then every chart has been drawn again at the desktop's width.
                 record.fit["desktop"] = attempt(record, "charts' fit at desktop width", lambda: (
-                    tab.page.eval_on_selector_all(".sots-chart", FIT_JS))) or []
+                    tab.page.eval_on_selector_all(CHARTS_SELECTOR, FIT_JS))) or []
                 photograph(path, DESKTOP)
                 tab.page.set_viewport_size(PHONE)
             # Last, so that whatever the page fetched late (the archived banner's check) has been answered and

@@ -187,6 +187,8 @@ def test_every_chart_and_its_legends_fit_their_box_on_a_phone_and_a_desktop(craw
     for page in pages_of(crawl):
         for width, found in page.fit.items():
             for chart in found:
+                if not chart["shown"]:  # a 42-ICB chart's other view, hidden at this width (its own test below)
+                    continue
                 charts_seen += 1
                 left, right = chart["box"][:2]
                 where = f"{page.path} at {width} width: {chart['label']!r}"
@@ -200,3 +202,44 @@ def test_every_chart_and_its_legends_fit_their_box_on_a_phone_and_a_desktop(craw
                         problems.append(f"{where}: a legend at {legend[:2]} outside the box {left}-{right}")
     assert problems == [], "\n".join(problems)
     assert charts_seen >= 2 * 20  # every chart of every edition, at both widths
+
+
+def test_a_42_icb_chart_shows_a_phone_its_ends_and_the_icb_and_a_desktop_the_whole_chart(crawl):
+    """Each chart of every ICB has a phone's view (the highest and lowest ICBs and the focal one, names above their
+    marks): at 390 px the reader sees that view and not the whole chart, which is a tap away; at 1280 px, the whole
+    chart only. The crawl records both views of each at both widths."""
+    seen = {"phone": 0, "desktop": 0}
+    wrong = []
+    for page in pages_of(crawl):
+        for width, found in page.fit.items():
+            views = [c for c in found if c["view"]]
+            seen[width] += len(views)
+            expected = "phone" if width == "phone" else "whole"
+            wrong += [f"{page.path} at {width} width: the {c['view']} view {'shown' if c['shown'] else 'hidden'}"
+                      for c in views if c["shown"] != (c["view"] == expected)]
+    assert wrong == [], "\n".join(wrong)
+    # Both views of each ranking: funding (2 or 3 per edition), acute spend and deprivation.
+    assert seen["phone"] == seen["desktop"] >= 2 * 4 * len(EDITIONS)
+
+
+def test_a_tap_shows_a_phone_the_whole_42_icb_chart_and_another_the_short_view_again(built_site, serve, visit):
+    """On a phone the button under a ranking's short view shows the whole chart in its place, drawn inside its box
+    with a mark per ICB, and says so to a screen reader (aria-expanded); tapped again, it shows the short view."""
+    v = visit(f"{serve(built_site)}/{CURRENT}/notebooks/funding_per_head.html")
+    v.page.set_viewport_size(PHONE)
+    v.wait_for_charts()
+    figure = v.page.locator("figure.sots-has-phone-view").first
+    button, whole, short = (figure.locator(s) for s in ("button.sots-show-all", ".sots-chart", ".sots-phone-chart"))
+    assert button.inner_text() == "Show all 42 ICBs"
+    assert short.is_visible() and not whole.is_visible()
+    assert short.locator("svg.marks g.role-mark.mark-symbol path").count() < 42 / 2  # the ends and the ICB only
+    button.click()
+    assert whole.is_visible() and not short.is_visible() and button.get_attribute("aria-expanded") == "true"
+    box_left, box_right, left, right = whole.evaluate(
+        "e => { const b = e.getBoundingClientRect(), s = e.querySelector('svg').getBoundingClientRect();"
+        " return [b.left, b.right, s.left, s.right]; }")
+    assert left >= box_left - 1 and right <= box_right + 1, (box_left, box_right, left, right)
+    assert whole.locator("svg.marks g.role-mark.mark-symbol path").count() == 42
+    button.click()
+    assert short.is_visible() and not whole.is_visible() and button.get_attribute("aria-expanded") == "false"
+    assert v.console == []

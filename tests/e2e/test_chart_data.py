@@ -96,12 +96,27 @@ def test_every_chart_has_its_own_sources_and_one_named_rounded_described_csv(bui
         for href in line.locator("details.sots-sources a").evaluate_all("as => as.map(a => a.getAttribute('href'))"):
             assert href.startswith("https://") and data.HTTPS_ADDRESS.fullmatch(href), href
         if about["sources"]:
-            assert line.locator("summary").inner_text().startswith("Sources: ")
+            summary = line.locator("details.sots-sources > summary")
+            assert summary.inner_text().startswith("Sources: ")
             # Short: the sources and the downloads each take a line or two in the desktop column.
-            height = line.locator("summary").bounding_box()["height"]
-            assert height <= 2.6 * float(line.locator("summary").evaluate(
+            height = summary.bounding_box()["height"]
+            assert height <= 2.6 * float(summary.evaluate(
                 "s => parseFloat(getComputedStyle(s).lineHeight) || 1.5 * parseFloat(getComputedStyle(s).fontSize)"
             )), f"{name}: the sources line is {height} px tall"
+
+        # Its table, a tap away: the CSV's rows, as the chart shows them (thousands separated where it does so).
+        shown = line.locator("details.sots-chart-table")
+        shown.locator("summary").click()
+        if len(rows) <= charts.TABLE_ROWS_SHOWN:
+            cells = shown.locator("tbody tr").evaluate_all(
+                "trs => trs.map(tr => [...tr.cells].map(td => td.textContent))")
+            order = [h.inner_text() for h in shown.locator("thead th").all()]
+            assert len(cells) == len(rows) and len(order) == len(header), f"{name}: its table is not its CSV"
+            assert sorted(c.replace(",", "") for r in cells for c in r) == sorted(
+                c.replace(",", "") for r in rows for c in r), name
+        else:
+            assert f"{len(rows):,} rows" in shown.inner_text()
+        shown.locator("summary").click()
 
         # The chart as SVG, made in the page.
         svg = line.locator("a.sots-svg")

@@ -339,3 +339,54 @@ def test_the_summary_is_two_pages_of_the_verdicts_and_each_chapters_key_findings
         assert re.sub(r"\W+", "", first)[:60] in re.sub(r"\W+", "", whole[at:]), f"{name}: {first[:60]!r}"
     assert "Key findings Key findings" not in whole
     assert min(size for _, size, _, _ in font_sizes(summary)) >= SMALLEST_PT
+
+
+def last_line(layout_text: str) -> str:
+    """A PDF page's last line of text (pdftotext -layout), its white space collapsed, without the footer's "Page N of
+    M": what a reader sees at the foot of the sheet."""
+    lines = [" ".join(re.sub(r"Page \d+ of \d+\s*$", "", line).split()) for line in layout_text.splitlines()]
+    return next((line for line in reversed(lines) if line), "")
+
+
+def stranded(last: str, headings: set[str]) -> bool:
+    """Whether a page's ``last`` line is a heading, or the first line of one that runs on over the page (three words
+    at least, so that a short line of text is not taken for a heading's start)."""
+    return last in headings or (len(last.split()) >= 3 and any(h.startswith(last + " ") for h in headings))
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_no_page_of_the_pdf_ends_with_a_heading_or_a_glossary_term(built_site, edition):
+    """A heading, or a glossary term, at a sheet's foot with its text over the page is a typesetting fault (the print
+    style keeps each with what follows it)."""
+    folder, pdf, texts, _ = read_pdf(built_site, edition)
+    printed = soup(folder / printbook.PRINT_PAGE)
+    headings = {" ".join(h.split()) for h in printbook.headings(folder / printbook.PRINT_PAGE)}
+    headings |= {" ".join(dt.get_text(" ").split()) for dt in printed.find_all("dt")}
+    assert "Glossary" in headings and len(headings) > len(PAGES) * 2
+    ends = {n: last_line(text) for n, text in enumerate(pdf_pages(pdf, layout=True), 1)}
+    assert len(ends) == len(texts)
+    assert {n: last for n, last in ends.items() if n > COVER + 1 and stranded(last, headings)} == {}
+
+
+def test_stranded_finds_a_heading_whole_or_broken_over_the_page():
+    headings = {"Method and sources", "Activity-based acute cost per G&A weighted head", "G&A"}
+    assert stranded("G&A", headings) and stranded("Method and sources", headings)
+    assert stranded("Activity-based acute cost per G&A weighted", headings)
+    assert not stranded("Method", headings)  # too short to tell from a line of text
+    assert not stranded("weighted head, the 4th highest of the 42 ICBs.", headings)
+    assert last_line("  Text\n\n  Older people by place\n\n                 Page 28 of 74\n") == "Older people by place"
+
+
+def test_a_charts_caption_lines_are_counted_for_the_print_style_and_set_on_its_figure():
+    assert [printbook.caption_lines("x" * n) for n in (0, 1, printbook.CAPTION_LINE_CHARS,
+                                                       printbook.CAPTION_LINE_CHARS + 1)] == [1, 1, 1, 2]
+    page = ('<html><body><article><figure class="sots-figure"><figcaption class="sots-caption">'
+            + "A caption " * 20 + "</figcaption></figure></article></body></html>")
+    figure = soup_of(printbook.assemble([("notebooks/x.html", page)], "Book")).find("figure")
+    assert figure["style"] == f"{printbook.CAPTION_LINES}: 3"  # 199 characters
+
+
+def soup_of(text: str):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(text, "html.parser")

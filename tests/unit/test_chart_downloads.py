@@ -1,6 +1,7 @@
 """Under each chart: the sources of the tables it draws on, and one CSV of its data, named, rounded and described."""
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -214,3 +215,23 @@ def test_a_chapter_s_chart_lists_only_the_sources_of_the_tables_it_names(tmp_pat
     assert "sots-sources" not in again.markup
     with pytest.raises(ValueError, match="no table named 'nope'"):
         ch.show(chart, tables=("nope",))
+
+
+def test_a_charts_table_gives_its_rows_rounded_as_shown_under_its_titles():
+    spec = charts.ranked_bar(pd.DataFrame({"year": ["2023/24"] * 2, "icb_code": ["QAA", "QBB"],
+                                           "short_name": ["A <b>", "B"], "v": [1873.104512, 12.0],
+                                           "v_rank": [1, 2]}),
+                             value="v", rank="v_rank", label="V (£)", focal_code="QBB", default_year="2023/24",
+                             fmt=",.1f").to_dict()
+    table = charts.table_html(spec)
+    assert table.startswith('<details class="sots-chart-table sots-web-only"><summary>Table (2 rows)</summary>')
+    # What each row is first, then its year and numbers, its code last; a number as the chart shows it ("1,873.1").
+    assert re.findall(r'<th scope="col">([^<]*)</th>', table) == ["ICB", "Year", "V (£)", "Rank (1 = highest)",
+                                                                  "ICB code"]
+    assert '<td class="sots-number">1,873.1</td>' in table and "A &lt;b&gt;" in table and "A <b>" not in table
+    many = charts.ranked_bar(pd.DataFrame({"year": ["2023/24"] * 200, "icb_code": [f"Q{i}" for i in range(200)],
+                                           "short_name": [f"N{i}" for i in range(200)], "v": [1.0] * 200,
+                                           "v_rank": range(1, 201)}),
+                             value="v", rank="v_rank", label="V", focal_code="Q1", default_year="2023/24").to_dict()
+    assert "<table" not in charts.table_html(many) and "200 rows: too many for the page" in charts.table_html(many)
+    assert charts.table_html({"mark": "rule"}) == ""

@@ -13,6 +13,11 @@ DF = pd.DataFrame({"year": ["2023/24"] * 3, "icb_code": ["QAA", "QBB", "QCC"], "
                    "v": [3.0, 1.0, 2.0], "v_rank": [1, 3, 2], "need_index": [1.0, 1.1, 0.9],
                    "core_allocation_per_head_gbp": [1.0, 2.0, 3.0]})
 
+# 15 ICBs, Q00 the highest (100) to Q14 the lowest (86), ranked 1 to 15.
+MANY = pd.DataFrame({"year": ["2023/24"] * 15, "icb_code": [f"Q{i:02d}" for i in range(15)],
+                     "short_name": [f"ICB {i}" for i in range(15)], "v": [100.0 - i for i in range(15)],
+                     "v_rank": list(range(1, 16))})
+
 
 def _html(chart, order: int = 1) -> str:
     return charts.render(chart, order=order).markup
@@ -134,6 +139,11 @@ def every_chart() -> dict[str, list]:
                                          reference=pd.DataFrame({"year": ["2023/24"], "v": [2.0]})),
                        charts.ranked_bar(DF, value="v", rank="v_rank", label="V (£)", focal_code="QBB",
                                          default_year="2023/24", dots=True)],
+        "ranked_phone": [charts.ranked_phone(MANY, value="v", rank="v_rank", label="V (£)", focal_code="Q07",
+                                             default_year="2023/24", dots=True),
+                         charts.ranked_phone(MANY, value="v", rank="v_rank", label="V (%)", focal_code="Q01",
+                                             default_year="2023/24", fmt="+.1f",
+                                             reference=pd.DataFrame({"year": ["2023/24"], "v": [90.0]}))],
         "need_scatter": [charts.need_scatter(DF, focal_code="QAA", default_year="2023/24")],
         "band_lines": [charts.band_lines(bands[bands["place"] == "P"], title="T", y_title="Persons"),
                        charts.band_lines(bands, title="T", y_title="Persons", base_year=2023)],
@@ -183,6 +193,11 @@ def axes(spec: dict):
         yield from axes(spec["spec"])
 
 
+# Charts whose value axis is named by the chart's own title alone: a phone's view, whose narrow plot has no room
+# for a long axis title under it (sots.charts.ranked_phone).
+TITLED_ABOVE = {"ranked_phone"}
+
+
 def test_every_quantitative_or_year_axis_has_a_title_naming_its_unit():
     checked = 0
     for name, made in every_chart().items():
@@ -195,6 +210,9 @@ def test_every_quantitative_or_year_axis_has_a_title_naming_its_unit():
                 if "title" not in enc:
                     continue
                 title = enc["title"]
+                if title is None and name in TITLED_ABOVE:
+                    title = charts.chart_title(chart.to_dict())
+                title = " ".join(title) if isinstance(title, list) else title  # a long title, as lines
                 assert title, f"{name}: {enc['field']} has no axis title"
                 if is_year:  # a calendar or mid-year, or which year of a period the point stands for
                     assert title in ("Year", "Mid-year") or title.startswith(("Last year of ", "End of the ")), \
@@ -221,7 +239,8 @@ def test_every_shared_axis_is_titled_on_its_first_layer():
                             first[channel] = enc
             for channel, enc in first.items():
                 if enc.get("type") in ("quantitative", "temporal") or enc.get("field") == "year":
-                    assert enc.get("title"), f"{name}: the {channel} axis ({enc['field']}) has no title"
+                    assert enc.get("title") or name in TITLED_ABOVE, \
+                        f"{name}: the {channel} axis ({enc['field']}) has no title"
 
 
 @pytest.mark.parametrize(("title", "unit"), [
@@ -358,3 +377,52 @@ def test_a_dot_ranking_starts_its_axis_near_the_lowest_and_every_chart_fits_its_
             else:
                 assert spec["width"] == "container" and isinstance(spec["height"], int), name
                 assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}, name
+
+
+def test_a_phone_shows_the_five_highest_and_lowest_and_the_icb_with_the_gaps_counted():
+    rows = charts.phone_rows(MANY, value="v", rank="v_rank", focal_code="Q07")
+    assert rows["row"].tolist() == ["1. ICB 0", "2. ICB 1", "3. ICB 2", "4. ICB 3", "5. ICB 4", "… 2 more ICBs",
+                                    "8. ICB 7", "… 2 more ICBs", "11. ICB 10", "12. ICB 11", "13. ICB 12",
+                                    "14. ICB 13", "15. ICB 14"]
+    assert rows["order"].tolist() == sorted(rows["order"])  # rank order, each gap between its neighbours
+    assert rows.loc[rows["kind"] == "focal", "v"].tolist() == [93.0]
+    # An ICB among the highest five is not shown twice, and one gap remains; ICBs with no value are left out.
+    top = charts.phone_rows(MANY.assign(v=MANY["v"].where(MANY["icb_code"] != "Q09")), value="v", rank="v_rank",
+                            focal_code="Q01")
+    assert top["row"].tolist()[4:7] == ["5. ICB 4", "… 5 more ICBs", "11. ICB 10"]
+    assert top["kind"].tolist().count("focal") == 1 and "10. ICB 9" not in top["row"].tolist()
+    # Ten ICBs or fewer: every one, no gap.
+    assert charts.phone_rows(DF, value="v", rank="v_rank", focal_code="QBB")["row"].tolist() == ["1. A", "2. C",
+                                                                                                "3. B"]
+
+
+def test_the_phone_view_draws_its_rows_names_above_marks_the_icb_in_blue():
+    spec = charts.ranked_phone(MANY, value="v", rank="v_rank", label="V (£)", focal_code="Q07",
+                               default_year="2023/24", dots=True).to_dict()
+    points = {fields["ICB"]: fill for fields, fill, _ in drawn_marks(spec, "point")}
+    assert len(points) == 11 and points.pop("8. ICB 7") == charts.FOCAL and set(points.values()) == {charts.OTHERS}
+    texts = [text for _, _, text in drawn_marks(spec, "text mark")]
+    assert {"1. ICB 0", "8. ICB 7", "… 2 more ICBs", "15. ICB 14", "93"} <= set(texts)
+    assert spec["description"].startswith("V (£) in 2023/24, the 5 highest and 5 lowest of 15 ICBs with ICB 7, "
+                                          "highest first: ICB 0 £100, ICB 1 £99,")
+
+
+def test_a_chart_with_a_phone_view_shows_it_with_a_button_for_the_whole_chart():
+    kw = dict(value="v", rank="v_rank", label="V (£)", focal_code="Q07", default_year="2023/24")
+    markup = charts.render(charts.ranked_bar(MANY, **kw), order=1, phone=charts.ranked_phone(MANY, **kw)).markup
+    whole = re.search(r'<div class="sots-chart" id="([^"]+)"', markup)[1]
+    assert f'<div class="sots-phone-chart" id="{whole}-phone" role="figure" aria-label="V (£) in 2023/24' in markup
+    assert re.search(rf'<button type="button" class="sots-show-all" aria-controls="{whole}" aria-expanded="false"'
+                     r'[^>]*>Show all 15 ICBs</button>', markup)
+    assert markup.startswith('<figure class="sots-figure sots-has-phone-view">')
+    # The whole chart's div and script stay together, after the phone's view.
+    assert markup.index("sots-phone-view") < markup.index(f'<div class="sots-chart" id="{whole}"')
+    assert charts.render(charts.ranked_bar(MANY, **kw), order=1).markup.startswith('<figure class="sots-figure">')
+
+
+def test_a_long_title_is_cut_into_lines_a_phone_holds_and_a_short_one_kept():
+    assert charts.title_lines("Core allocation per registered head (£)") == ["Core allocation per",
+                                                                            "registered head (£)"]
+    assert charts.title_lines("Activity-based acute cost per G&A weighted head (£)") == [
+        "Activity-based acute cost per", "G&A weighted head (£)"]
+    assert charts.title_lines("Bed days (thousands)") == "Bed days (thousands)"

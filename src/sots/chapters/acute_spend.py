@@ -451,8 +451,8 @@ def host_trusts(spend: AcuteSpend, who: str):
     return Markdown(escape.markdown(no_host_trusts(who, spend.year, spend.trust_year_covered)))
 
 
-LEAGUE_COLUMNS = {
-    "acute_cost_per_ga_weighted_head_rank": "Rank (G&A weighted)", "short_name": "ICB", "acute_cost_gbp": "Cost (£m)",
+LEAGUE_COLUMNS = {  # the ICB first: on a phone the first column stays in view as the table scrolls (sots.css)
+    "short_name": "ICB", "acute_cost_per_ga_weighted_head_rank": "Rank (G&A weighted)", "acute_cost_gbp": "Cost (£m)",
     "resident_population_persons": "Residents", "registered_population_persons": "Registered",
     "ga_weighted_persons": "G&A weighted", "acute_cost_per_head_gbp": "£ per head",
     "acute_cost_per_head_rank": "Rank (per head)", "acute_cost_per_ga_weighted_head_gbp": "£ per G&A weighted head",
@@ -481,8 +481,9 @@ def ga_chart(ch: Chapter, spend: AcuteSpend):
         return Markdown(f"Not published for {spend.year}: NHS England did not publish the general and acute weighted "
                         "population for the year.")
     note = "" if spend.acute[key].notna().all() else f"not published for some ICBs in {spend.year}"
-    return ch.show(charts.ranked_bar(spend.acute, value=key, rank=NAMED.rank_key,
-                                     label="Activity-based acute cost per G&A weighted head (£)", focal_code=ch.icb,
-                                     default_year=spend.year, reference=spend.england, note=note, dots=True),
+    ranking = dict(df=spend.acute, value=key, rank=NAMED.rank_key,
+                   label="Activity-based acute cost per G&A weighted head (£)", focal_code=ch.icb,
+                   default_year=spend.year, reference=spend.england, note=note, dots=True)
+    return ch.show(charts.ranked_bar(**ranking), phone=charts.ranked_phone(**ranking),
                    tables=("activity_rates", "unit_costs", "population_projection", "icb_weighted_population",
                            "icb_lookup"))

@@ -195,7 +195,7 @@ def ranked_chart(ch: Chapter, funding: Funding, key: str, label: str, fmt: str =
         return Markdown(note + ".")
     default = funding.year if funding.year in set(shown["year"]) else max(shown["year"])
     # Pounds per head differ by a few per cent between ICBs: dots show that spread, where bars from zero look alike.
-    return ch.show(charts.ranked_bar(shown, value=key, rank=m.rank_key, label=label, focal_code=ch.icb,
-                                     default_year=default, reference=funding.england, fmt=fmt, note=note,
-                                     dots=m.unit.startswith("GBP per")),
+    ranking = dict(df=shown, value=key, rank=m.rank_key, label=label, focal_code=ch.icb, default_year=default,
+                   reference=funding.england, fmt=fmt, note=note, dots=m.unit.startswith("GBP per"))
+    return ch.show(charts.ranked_bar(**ranking), phone=charts.ranked_phone(**ranking),
                    tables=("icb_allocations", "icb_weighted_population", "icb_lookup"))

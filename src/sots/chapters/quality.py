@@ -239,9 +239,10 @@ def ward_table(ch: Chapter, q: Quality) -> charts.Table | None:
 
 def core20_chart(ch: Chapter, q: Quality):
     """Every ICB's Core20 share as a ranked bar chart, the focal ICB highlighted."""
-    return ch.show(charts.ranked_bar(q.icbs, value="core20_share_pct", rank="core20_rank", focal_code=ch.icb,
-                                     label="LSOAs in England's most deprived 20% (%)", default_year="IMD 2019",
-                                     fmt=".1f"), tables=("lsoa_deprivation", "icb_lookup"))
+    ranking = dict(df=q.icbs, value="core20_share_pct", rank="core20_rank", focal_code=ch.icb, fmt=".1f",
+                   label="LSOAs in England's most deprived 20% (%)", default_year="IMD 2019")
+    return ch.show(charts.ranked_bar(**ranking), phone=charts.ranked_phone(**ranking),
+                   tables=("lsoa_deprivation", "icb_lookup"))
 
 
 # --- Healthy life expectancy (Q8) -----------------------------------------------------------------------------------
