@@ -58,7 +58,11 @@ def test_the_national_page_shows_each_icbs_headlines_from_its_results_and_links_
     assert all(urlparse(url).netloc == urlparse(base).netloc for url in v.requests), v.requests
     assert v.console == []
     # The focal ICB's link is the edition's own book; another's opens its book, whose chapters draw.
-    assert v.page.locator("tbody tr[aria-current] a").get_attribute("href") == "../index.html"
+    assert v.page.locator("tbody tr[aria-current] th > a").get_attribute("href") == "../index.html"
+    # Each row's "figures (JSON)" opens the results.json its row was read from.
+    hrefs = v.page.locator("tbody th .code a").evaluate_all("as => as.map(a => a.href)")
+    assert len(hrefs) == rows.count() and all(h.endswith("/results.json") for h in hrefs), hrefs
+    assert all(v.page.request.get(h).json() for h in hrefs)
     short = LOOKUP.set_index("icb_code").loc[OTHERS[0], "short_name"]
     v.page.get_by_role("link", name=short, exact=True).click()
     # Its index.html redirects to the book's first page.
