@@ -34,6 +34,7 @@ import yaml
 
 from sots import (
     assumptions,
+    buildkey,
     citation,
     claims,
     data,
@@ -62,9 +63,9 @@ from sots.render import render
 from sots.results import RESULTS_FILE, merge_fragments
 
 # Notebooks read claims.yml, and editions.yml for their edition's data years, from the staged copy.
-BOOK_SOURCES = ("_toc.yml", "book", "claims.yml", editions.EDITIONS_FILE, citation.CITATION_FILE)
+BOOK_SOURCES = buildkey.BOOK_SOURCES
 VEGA_BUNDLE = "vega-offline.js"
-STAGING_PREFIX = ".sots-staging-"  # a build's scratch folder, beside the site
+STAGING_PREFIX = buildkey.STAGING_PREFIX  # a build's scratch folder, beside the site
 CHART_DATA_FOLDER = "chart-data"  # under _static: each chart's rows as CSV, per notebook
 # The switcher's address as each page's script sees it: relative to the edition's folder (pydata-sphinx-theme resolves
 # a relative json_url against the page's documentation root), so the site can be served from any path.
@@ -109,11 +110,9 @@ def edition_config(root: Path, edition: Edition, icb_name: str, icb_short_name: 
 
 
 def source_hashes(root: Path, notebooks: Sequence[Path]) -> dict[str, str]:
-    """The book's own sources a build reads (config, table of contents, prose pages, notebooks) -> sha256."""
-    paths = [root / "_config.yml", *(p for name in BOOK_SOURCES for p in
-                                     ([root / name] if (root / name).is_file() else sorted((root / name).rglob("*"))))]
-    paths += list(notebooks)
-    return {p.relative_to(root).as_posix(): sha256_file(p) for p in sorted(set(paths)) if p.is_file()}
+    """The book's own sources a build reads (config, table of contents, prose pages, notebooks:
+    :func:`sots.buildkey.source_files`, which the build key hashes too) -> sha256."""
+    return {p.relative_to(root).as_posix(): sha256_file(p) for p in buildkey.source_files(root, notebooks)}
 
 
 def stage_sources(root: Path, stage: Path, config: dict, bundle: str | None = None) -> None:
@@ -332,6 +331,7 @@ def build(
     log: Callable[[str], None] = print, overrides: Mapping[str, str] | None = None, jobs: int | None = None,
     dask: str | None = None, cache: Path | None = None, use_cache: bool = True, all_icbs: bool = False,
     also_icbs: Sequence[str] = (), report: execution.Report | None = None, pdf: bool = True,
+    skip_unchanged: bool = True,
 ) -> list[Path]:
     """Build the chosen editions (default: the current one) for one ICB and publish them under ``out``.
 
@@ -343,6 +343,10 @@ def build(
     ``also_icbs`` (codes or names) does the same for those ICBs only (a national page of some of them).
     Each edition's own book is printed to a PDF (:mod:`sots.printbook`) unless ``pdf`` is false.
     Returns the published edition folders. Nothing is published unless every chosen edition builds.
+
+    With ``skip_unchanged`` (and the cache in use), a site that already holds what this build publishes (its stamp
+    and the build key match, :func:`sots.buildkey.unchanged`) is left as it is: one line says so, and nothing is
+    published (returns no folder). ``--no-cache`` always builds. Publishing stamps the site with the build's key.
     """
     started = time.perf_counter()
     root = (root or project_root()).resolve()
@@ -361,6 +365,10 @@ def build(
         log(line)
     for stale in remove_stale(out.parent, STAGING_PREFIX):  # left by builds that were killed
         log(f"removed {stale}, left by a build that was stopped")
+    options = buildkey.Options.given(edition_ids, all_editions, icb, also_icbs, all_icbs, overrides, pdf)
+    key = buildkey.key_or_none(root, data_dir, options)  # of the inputs as the build starts: read from here on
+    if cache and skip_unchanged and buildkey.unchanged(out, key, log, started):
+        return []
     register = editions.load(root / editions.EDITIONS_FILE)
     chosen = choose(register, edition_ids, all_editions)
     # A table edited by hand, or half-copied, would otherwise be published as if `sots prepare` had made it.
@@ -451,7 +459,9 @@ def build(
             staged[main.edition.id] = html
             log(f"edition {main.edition.id} ready: {len(results[main])} figures in {RESULTS_FILE}"
                 + (f", and {len(icb_books)} other ICBs' books" if all_icbs else ""))
-        published = publish(staged, out, register)
+        # Stamped only if no input changed while the build read them: the site then holds what the key builds.
+        same = key is not None and buildkey.key_or_none(root, data_dir, options) == key
+        published = publish(staged, out, register, key if same else None)
     for folder in published:
         log(f"published {folder}")
     log(stats.summary(len(todo), len(every) - len(todo), time.perf_counter() - started))

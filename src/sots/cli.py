@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import signal
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,11 +20,13 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from sots import data, geography
+from sots import buildkey, project
 from sots.errors import SotsError
-from sots.prepare import DEFAULT_RAW
-from sots.prepare import prepare as prepare_tables
-from sots.prepare import recover as recover_tables
+from sots.geography import DEFAULT_ICB
+from sots.project import DEFAULT_RAW
+
+# Only light modules are imported here: each command imports what it needs (pandas, papermill, Jupyter Book), so
+# `sots --help` and a build with nothing to do start in a fraction of a second.
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
 # Every line is printed as the text it is: no markup, emoji codes or highlighting, so a path, an ICB or a cell that
@@ -123,6 +126,10 @@ def prepare(
     ] = False,
 ) -> None:
     """Turn the public sources into tidy, validated tables and datapackage.json under data/."""
+    from sots import data
+    from sots.prepare import prepare as prepare_tables
+    from sots.prepare import recover as recover_tables
+
     for line in recover_tables(data_dir):  # a prepare killed while it renamed its tables: data/ as it was, first
         out.print(line)
     if verify:
@@ -160,7 +167,7 @@ def build(
     ] = None,
     all_editions: Annotated[bool, typer.Option("--all-editions", help="Build every edition in editions.yml.")] = False,
     icb: Annotated[str, typer.Option(help="Focal ICB: ODS code (QE1), ONS code (E54000048) or name.")] = (
-        geography.DEFAULT_ICB
+        DEFAULT_ICB
     ),
     out_dir: Annotated[Path, typer.Option("--out", help="Site folder; each edition goes in <out>/<edition>/.")] = Path(
         "_build/site"
@@ -197,21 +204,36 @@ def build(
     ] = False,
 ) -> None:
     """Execute every notebook and build the book for each edition; publish only if every edition succeeds."""
-    from sots.build import build as build_site  # heavy imports only for the commands that need them
+    started = time.perf_counter()
+    overrides = parse_params(param or [])
+    options = buildkey.Options.given(edition or (), all_editions, icb, also_icb or (), all_icbs, overrides, not no_pdf)
+    if not no_cache and _nothing_to_build(out_dir, data_dir, options, started):
+        return
+    from sots.build import build as build_site  # heavy imports only when there is something to build
     from sots.progress import progress_report
 
-    overrides = parse_params(param or [])
     with progress_report(out) as report:
         build_site(edition or (), all_editions=all_editions, icb=icb, out=out_dir, data_dir=data_dir,
                    log=out.print, overrides=overrides, jobs=jobs, dask=dask, cache=cache, use_cache=not no_cache,
-                   all_icbs=all_icbs, also_icbs=also_icb or (), report=report, pdf=not no_pdf)
+                   all_icbs=all_icbs, also_icbs=also_icb or (), report=report, pdf=not no_pdf, skip_unchanged=False)
+
+
+def _nothing_to_build(out_dir: Path, data_dir: Path | None, options: buildkey.Options, started: float) -> bool:
+    """True, having said so, if the site already holds what this build would publish (:func:`sots.buildkey.unchanged`),
+    found before pandas or papermill is imported; False, having said nothing, otherwise."""
+    site = out_dir.resolve()
+    if not buildkey.stamp_path(site).is_file():
+        return False  # never stamped: nothing to compare, so nothing to hash
+    root = project.project_root().resolve()
+    key = buildkey.key_or_none(root, (data_dir or root / "data").resolve(), options)
+    return buildkey.unchanged(site, key, out.print, started)
 
 
 @app.command()
 @reported
 def check(
     edition: Annotated[str | None, typer.Option(help="Edition to check (default: the current one).")] = None,
-    icb: Annotated[str, typer.Option(help="ICB the edition was built for (ODS code).")] = geography.DEFAULT_ICB,
+    icb: Annotated[str, typer.Option(help="ICB the edition was built for (ODS code).")] = DEFAULT_ICB,
     site: Annotated[
         Path, typer.Option(help="Built site folder, as given to `sots build --out`.")
     ] = Path("_build/site"),
@@ -221,9 +243,9 @@ def check(
 ) -> None:
     """Compare a built edition's results.json with its golden values; exit 1 on any drift, missing or new figure."""
     from sots import editions as register
-    from sots import golden
+    from sots import geography, golden
 
-    root = data.project_root()
+    root = project.project_root()
     chosen = register.get(register.load(root / register.EDITIONS_FILE), edition) if edition else (
         register.current(register.load(root / register.EDITIONS_FILE)))
     code = geography.resolve_icb(icb, geography.icb_reference()).icb_code  # a typo is named, not looked for
@@ -253,7 +275,7 @@ def editions() -> None:
     """List the editions in editions.yml: id, status, data years and title."""
     from sots import editions as register
 
-    listed = register.load(data.project_root() / register.EDITIONS_FILE)
+    listed = register.load(project.project_root() / register.EDITIONS_FILE)
     for e in listed:
         years = ", ".join(f"{k} {v}" for k, v in e.inputs.items())
         out.print(f"{e.id}  {e.status:<8}  {years}  {e.title}")
@@ -263,7 +285,9 @@ def editions() -> None:
 @reported
 def icbs(data_dir: ProjectData = None) -> None:
     """List every ICB's codes and name."""
-    lookup = data.load("icb_lookup", data_dir or data.project_root() / "data")
+    from sots import data
+
+    lookup = data.load("icb_lookup", data_dir or project.project_root() / "data")
     for row in lookup.itertuples():
         out.print(f"{row.icb_code}  {row.icb_gss_code}  {row.icb_name}")
 

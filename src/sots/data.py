@@ -14,7 +14,6 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -22,6 +21,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from sots.errors import InputError, read_json
+from sots.project import project_root  # noqa: F401 (where the project is, for every caller of data)
 
 OGL = {
     "name": "OGL-UK-3.0",
@@ -563,15 +563,6 @@ TABLES: dict[str, Table] = {
 DATAPACKAGE = "datapackage.json"
 
 
-def project_root() -> Path:
-    """The project folder: the nearest parent of this file (or of the working folder) holding ``_toc.yml``."""
-    for start in (Path.cwd(), Path(__file__).resolve()):
-        for folder in (start, *start.parents):
-            if (folder / "_toc.yml").is_file() and (folder / "notebooks").is_dir():
-                return folder
-    raise InputError("cannot find the project folder (one holding _toc.yml and notebooks/); run from inside it")
-
-
 class RawInput(NamedTuple):
     """A publisher's file a table was made from: its path under the upstream folder, its sha256 and, for a file read
     through a layout, the layout's path in the project."""
@@ -704,6 +695,10 @@ def validate_columns(df: pd.DataFrame, table: Table, path: Path | str, columns: 
         raise InputError(describe_failure(path, err)) from None
 
 
+LOADED_TABLES = 32  # validated tables kept per process, by name and the sha256 of their bytes
+_LOADED: dict[tuple[str, str], pd.DataFrame] = {}
+
+
 def load(name: str, data_dir: Path | str) -> pd.DataFrame:
     """Load and validate one prepared table from ``data_dir``.
 
@@ -711,14 +706,19 @@ def load(name: str, data_dir: Path | str) -> pd.DataFrame:
     path = Path(data_dir) / TABLES[name].filename
     if not path.is_file():
         raise InputError(f"{path}: file not found (expected the prepared table '{name}'; run `sots prepare`)")
-    # The same file's bytes give the same validated table: read and check them once per process (the projection
-    # takes about a second), and hand each caller its own copy to change as it likes.
-    return _load(name, path, sha256(path)).copy()
+    # The same bytes give the same validated table, wherever they lie: read and check them once per process (the
+    # projection takes about a second; a build reads data/ and then its own copy of it), and hand each caller its
+    # own copy to change as it likes.
+    content = sha256(path)
+    if (name, content) not in _LOADED:
+        if len(_LOADED) >= LOADED_TABLES:
+            _LOADED.pop(next(iter(_LOADED)))  # the oldest: a long-lived process never holds more than a few
+        _LOADED[name, content] = _load(name, path)
+    return _LOADED[name, content].copy()
 
 
-@lru_cache(maxsize=32)
-def _load(name: str, path: Path, content_sha256: str) -> pd.DataFrame:
-    """Read and validate a prepared table; cached by its path and content (``content_sha256``, the key only)."""
+def _load(name: str, path: Path) -> pd.DataFrame:
+    """Read and validate a prepared table (InputError naming ``path`` if it fails its schema)."""
     table = TABLES[name]
     # Only an empty cell is missing: text such as "n/a" stays text, so the error can name it.
     # Codes and years are read as text ("2023/24" is not a number); the schema coerces each column to its type.

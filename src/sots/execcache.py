@@ -34,9 +34,9 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 
-import sots
 from sots import claims, data, slices
 from sots.atomic import write_atomic
+from sots.buildkey import code_digest  # noqa: F401 (part of a chapter's key, and the build's)
 
 FOLDER = "_build/cache"  # under the project, beside the site
 READS_FILE = "reads.json"
@@ -54,22 +54,6 @@ def digest(value: object) -> str:
     """``sha256:<hex>`` of ``value`` as canonical JSON (sorted keys)."""
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     return f"sha256:{hashlib.sha256(text.encode()).hexdigest()}"
-
-
-@cache
-def code_digest(root: Path) -> str:
-    """sha256 of the code every chapter runs: the package's files, ``root``'s requirements.txt and the Python version.
-
-    The package is hashed as installed (its source files, not its caches), so an edit to any module re-executes
-    every chapter: the cache cannot know which chapter imports which function, and must not guess.
-    """
-    package = Path(sots.__file__).parent
-    h = hashlib.sha256(sys.version.encode())
-    for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    pins = root / "requirements.txt"
-    h.update(pins.read_bytes() if pins.is_file() else b"")
-    return f"sha256:{h.hexdigest()}"
 
 
 def base_key(notebook: Path, parameters: Mapping[str, object], code: str, extra: Mapping[str, str]) -> str:

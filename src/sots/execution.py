@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from sots import execcache, executors, pipeline
+from sots import buildkey, execcache, executors, pipeline
 from sots.downloads import script_name
 from sots.pipeline import ChapterDone, ChapterRun, Parameters
 from sots.results import merge_fragments
@@ -104,9 +104,8 @@ class Stats:
     kernels_started: int = 0
 
     def summary(self, books_built: int, books_cached: int, seconds: float) -> str:
-        """The build's last line, which people and the benchmark (``benchmarks/build_bench.py``) read."""
-        return (f"run: {self.executed} chapters executed, {self.cached} from the cache, {self.kernels_started} kernels "
-                f"started, {books_built} books built, {books_cached} from the cache, in {seconds:.1f} s")
+        """The build's last line (:func:`sots.buildkey.summary`, which a build with nothing to do prints too)."""
+        return buildkey.summary(self.executed, self.cached, self.kernels_started, books_built, books_cached, seconds)
 
 
 class Report(Protocol):

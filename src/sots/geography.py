@@ -8,10 +8,12 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sots.errors import InputError
+
+if TYPE_CHECKING:  # imported where a frame is read, so the command line's options need no pandas
+    import pandas as pd
 
 DEFAULT_ICB = "QE1"  # NHS Lancashire and South Cumbria ICB
 ENGLAND = "E92000001"
@@ -54,6 +56,8 @@ ICB_BOUNDARIES = "July 2022"
 @cache
 def icb_reference() -> pd.DataFrame:
     """The ICBs of England: ``icb_code`` (ODS), ``icb_gss_code`` (GSS) and ``icb_name`` (as NHS England gives it)."""
+    import pandas as pd
+
     with resources.files("sots").joinpath(ICB_CODES_FILE).open() as f:
         return pd.read_csv(f, dtype=str, keep_default_na=False)
 

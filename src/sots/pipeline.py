@@ -38,6 +38,7 @@ from sots.claims import page_file
 from sots.downloads import write_script
 from sots.editions import Edition
 from sots.errors import BuildError, InputError, parse_yaml
+from sots.toc import TOC_FILE, notebooks_in_toc, pages_in_toc  # noqa: F401 (notebooks_in_toc: for callers)
 
 CELL_TIMEOUT_S = 600  # per cell, as in the QuantEcon books' CI
 REMOVE_INPUT = "remove-input"  # readers (board members, the public) see a cell's output, never its code
@@ -187,32 +188,6 @@ def chapter_overrides(
                 own = {k: v for k, v in declared_by[nb].items() if k not in reserved}
                 assumptions.check({**own, **values}, dict(allowed), nb.name)
     return typed
-
-
-def pages_in_toc(toc: dict) -> list[str]:
-    """Every page path (no suffix) that a Jupyter Book ``_toc.yml`` lists, in reading order: the root, then each
-    chapter, part and section as listed."""
-    found: list[str] = []
-
-    def walk(entries: list[dict]) -> None:
-        for entry in entries:
-            if "file" in entry:
-                found.append(entry["file"])
-            for key in ("chapters", "sections"):
-                walk(entry.get(key, []))
-            for part in entry.get("parts", []):
-                walk(part.get("chapters", []))
-
-    walk([{"file": toc["root"], **{k: v for k, v in toc.items() if k != "root"}}])
-    return found
-
-
-def notebooks_in_toc(toc: dict) -> list[str]:
-    """The notebook paths (no suffix) that a Jupyter Book ``_toc.yml`` lists, in order."""
-    return [page for page in pages_in_toc(toc) if page.startswith("notebooks/")]
-
-
-TOC_FILE = "_toc.yml"
 
 
 def read_toc(root: Path) -> dict:

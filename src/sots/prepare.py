@@ -26,8 +26,8 @@ import pandas as pd
 from sots import atomic, data, geography, layouts
 from sots.errors import InputError
 from sots.geography import match_icb_codes, short_name
+from sots.project import DEFAULT_RAW  # noqa: F401 (`sots prepare --raw`'s default)
 
-DEFAULT_RAW = Path("../shared/data/raw")
 # The scratch folder under data/ where a run writes its tables before renaming them into place.
 SCRATCH_PREFIX = ".prepare-"
 

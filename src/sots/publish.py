@@ -32,7 +32,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sots import changes, claims, data, editions, folders
+from sots import buildkey, changes, claims, data, editions, folders
 from sots.atomic import write_atomic
 from sots.editions import Edition
 from sots.release import Release
@@ -41,7 +41,7 @@ from sots.render import render
 ICON = "favicon.svg"  # copied into _static by Sphinx from html_favicon
 SWITCHER_FILE = "switcher.json"
 RETIRED = ".{edition}.retired-"  # an edition being replaced, inside the site, for the moment of the swap
-MANIFEST_FILE = "manifest.json"
+MANIFEST_FILE = buildkey.MANIFEST_FILE
 
 
 def _site_entry(path: Path) -> bool:
@@ -191,13 +191,16 @@ def _swap_in(html_dir: Path, out: Path, edition_id: str) -> Path:
     return target
 
 
-def publish(staged: dict[str, Path], out: Path, register: Sequence[Edition]) -> list[Path]:
+def publish(staged: dict[str, Path], out: Path, register: Sequence[Edition], key: str | None = None) -> list[Path]:
     """Swap each staged edition (id -> HTML folder) into ``out/<id>``, then rewrite the switcher and the front page.
 
     Runs under :func:`publish_lock`, so concurrent builds publish one after the other, each seeing the other's
     editions when it writes ``switcher.json``, ``index.html`` and ``changes.html``. The changes page is made before
     any edition is swapped in, from the staged editions and the published ones, so a damaged results.json or manifest
     stops publishing with the site as it was. InputError if ``out`` is a folder sots did not make (:data:`SITE`).
+
+    The site's stamp (:mod:`sots.buildkey`) is removed before anything changes and, given the build's ``key``,
+    written again once every file is in place, so a later build with the same key can tell nothing changed.
     """
     out.mkdir(parents=True, exist_ok=True)
     with publish_lock(out):
@@ -207,6 +210,7 @@ def publish(staged: dict[str, Path], out: Path, register: Sequence[Edition]) -> 
             shutil.rmtree(left, ignore_errors=True)
         changes_page = changes.site_page(out, register, staged, ICON)  # None only for a site with no edition
         folders.mark(out, SITE)  # from now on, this folder is a site sots made
+        buildkey.remove_stamp(out)  # a publish stopped from here on leaves no stamp: the next build builds
         published = [_swap_in(html_dir, out, edition_id) for edition_id, html_dir in staged.items()]
         ids = {e.id for e in register}
         present = {p.name for p in out.iterdir() if p.is_dir() and p.name in ids}
@@ -218,4 +222,6 @@ def publish(staged: dict[str, Path], out: Path, register: Sequence[Edition]) -> 
             write_atomic(out / "index.html", redirect_page(f"{target}/index.html", f"{target}/_static/{ICON}"))
         if changes_page is not None:
             write_atomic(out / changes.PAGE, changes_page)
+        if key is not None:
+            buildkey.write_stamp(out, key, list(staged))
     return published

@@ -1,0 +1,62 @@
+"""A rebuild with nothing changed publishes nothing (sots.buildkey): it executes no chapter, starts no kernel, leaves
+the site byte-identical and says so; a changed input, or a published file changed since, builds again."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from helpers import CACHE, CURRENT, EDITIONS, ROOT, copy_project, snapshot, sots
+from sots import buildkey, publish
+
+pytestmark = pytest.mark.integration
+
+RUN = re.compile(r"run: (\d+) chapters executed, (\d+) from the cache, (\d+) kernels started, (\d+) books built, "
+                 r"(\d+) from the cache, in [\d.]+ s")
+NOTHING = "nothing to publish: "
+
+
+def build(root: Path, *args: str) -> tuple[str, tuple[int, ...]]:
+    """`sots build ARGS` run from the project at ``root``: its output and the counts of its run: line."""
+    done = sots("build", *args, cwd=root)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout, tuple(map(int, RUN.search(done.stdout).groups()))
+
+
+def test_the_sessions_site_rebuilt_with_nothing_changed_publishes_nothing(built_site):
+    """The session's site (`sots build --all-editions`), built again with the same options and inputs."""
+    before = snapshot(built_site)
+    said, counts = build(ROOT, "--all-editions", "--out", str(built_site))
+    assert counts == (0, 0, 0, 0, 0), said
+    assert said.count("\n") == 2 and said.startswith(f"{NOTHING}{built_site.resolve()} already holds"), said
+    assert "published" not in said and snapshot(built_site) == before
+    assert set(EDITIONS) <= set(buildkey.read_stamp(built_site)["site"]["built"])
+
+
+def test_a_changed_prose_page_or_a_published_page_changed_since_builds_again(tmp_path):
+    """In a copy of the project: a second build publishes nothing; a page of the site edited by hand is published
+    again as the build makes it; a prose page edited is built and published."""
+    project = copy_project(tmp_path / "project")
+    site = tmp_path / "site"
+    args = ("--edition", CURRENT, "--out", str(site), "--cache", str(CACHE), "--no-pdf")
+    said, _ = build(project, *args)
+    assert NOTHING not in said and f"published {site / CURRENT}" in said
+    published = snapshot(site)
+
+    said, counts = build(project, *args)
+    assert said.startswith(NOTHING) and counts == (0, 0, 0, 0, 0), said
+    assert snapshot(site) == published
+
+    page = site / CURRENT / "book" / "methods.html"
+    page.write_text(page.read_text().replace("</body>", "<p>edited by hand</p></body>"))
+    said, counts = build(project, *args)
+    assert NOTHING not in said and f"published {site / CURRENT}" in said and counts[2] == 0, said
+    assert snapshot(site) == published and publish.verify_manifest(site / CURRENT) == []
+
+    with open(project / "book" / "intro.md", "a") as prose:
+        prose.write("\nA sentence added to the front page.\n")
+    said, counts = build(project, *args)
+    assert NOTHING not in said and counts[2] == 0 and counts[3] == 1, said  # no kernel: only the book is built
+    assert "A sentence added to the front page." in (site / CURRENT / "book" / "intro.html").read_text()
