@@ -425,13 +425,17 @@ def build(
         report = report or execution.LogReport(log)
         try:
             stats = execution.run([b.book for b in [*deps, *every]], executor, cache, report, root)
+            # The warm kernels (up to 700 MB each after a run of every ICB) are not needed for the books: they end now.
+            executor.release()
             log(f"chapters done at {time.perf_counter() - started:.1f} s")
             for b in deps:  # not published, but its figures must hold every figure a claim names
                 finish_results(b, rel)
             results = {b: finish_results(b, rel) for b in every}
             keys = {b: execcache.folder_digest(b.stage) for b in every} if cache else {}
             todo = [b for b in every if not (cache and execcache.fetch_book(cache, keys[b], b.html, log))]
-            for i, (seconds, printed) in executor.map(build_book, [b.stage for b in todo]):
+            # One book needs no pool (its Jupyter Book build is a process of its own): it is built from here.
+            runner = executor.map if len(todo) > 1 else executors.in_process
+            for i, (seconds, printed) in runner(build_book, [b.stage for b in todo]):
                 log(f"book {todo[i].book.label} built in {seconds:.1f} s"
                     + (f", its PDF printed in {printed:.1f} s" if printed is not None else ""))
                 if cache:

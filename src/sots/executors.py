@@ -48,6 +48,11 @@ class Executor(Protocol):
 
     def close(self) -> None: ...
 
+    def release(self) -> None:
+        """Let go of what earlier tasks left warm (a worker's kernels, hundreds of MB each), keeping the executor
+        usable: the build calls it once the chapters are done, before the books."""
+        ...
+
     def abort(self) -> None:
         """Stop at once (the build was interrupted): cancel every task and stop the running ones if it can."""
         ...
@@ -142,6 +147,14 @@ class LocalExecutor:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    def release(self) -> None:
+        """Stop the worker processes, and with them their warm kernels (each kernel ends with its parent); the next
+        ``map`` starts new ones. With one worker the kernels are this process's own, stopped here."""
+        self.close()
+        kernels = sys.modules.get("sots.kernels")  # imported only if this process ran a chapter itself
+        if kernels is not None:
+            kernels.stop_warm()
 
     def abort(self) -> None:
         """Stop the worker processes now, running tasks and all (each kills its kernels as it exits)."""
@@ -238,6 +251,9 @@ class DaskExecutor:
         """Disconnect from the scheduler; the cluster keeps running."""
         self._client.close()
 
+    def release(self) -> None:
+        """Nothing: the cluster's workers, and whatever they keep, are the cluster's."""
+
     def abort(self) -> None:
         """Disconnect: the unfinished tasks were cancelled as map stopped; a running one finishes on its worker."""
         self.close()
@@ -247,6 +263,13 @@ class DaskExecutor:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def in_process(fn: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
+    """Run fn on each item here, in order, yielding (index, result) as :meth:`Executor.map` does: for work that needs
+    no pool, such as a single book (its build is a process of its own)."""
+    for i, item in enumerate(items):
+        yield i, fn(item)
 
 
 async def _probe(address: str, timeout: float) -> None:

@@ -54,6 +54,15 @@ def stop(kernel: tuple[KernelManager, object]) -> None:
     shutil.rmtree(os.path.dirname(km.ip), ignore_errors=True)  # its sockets' folder
 
 
+def stop_warm() -> None:
+    """Stop this thread's warm kernel now, if it has one (its next chapter would start another): for a build whose
+    chapters ran in this process, once they are done, so the kernel's memory is not held through the books."""
+    kernel = getattr(_local, "kernel", None)
+    if kernel is not None:
+        _local.kernel = None
+        stop(kernel)  # the exit's finalizer finds it stopped
+
+
 def kill_all() -> None:
     """Kill every kernel this process started and remove its sockets' folder, now.
 
