@@ -330,9 +330,11 @@ def naive_build(root: Path, edition_id: str, icb: str, work: Path) -> None:
     import papermill as pm
     import yaml
 
-    from sots import data, editions, geography, release
-    from sots.build import edition_config, stage_sources
-    from sots.pipeline import Parameters, declared, notebooks_in_toc
+    from sots.inputs import data, editions, geography
+    from sots.site import release
+    from sots.site.build import edition_config, stage_sources
+    from sots.site.pipeline import Parameters, declared
+    from sots.toc import notebooks_in_toc
 
     edition = editions.get(editions.load(root / editions.EDITIONS_FILE), edition_id)
     focal = geography.resolve_icb(icb, data.load("icb_lookup", root / "data"))
@@ -411,7 +413,8 @@ def edit_table(bench: Bench) -> str:
 
 
 def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, as ``sots.data.sha256`` (kept here so the script needs only the standard library)."""
+    """Hex sha256 of a file, as ``sots.inputs.data.sha256`` (kept here so the script needs only the standard
+    library)."""
     import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()

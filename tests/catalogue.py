@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from helpers import assert_refused, cli, snapshot
-from sots import prepare
+from sots.inputs import prepare
 
 CASES: list[str] = []  # every case's id, in the order the catalogue's modules are collected
 

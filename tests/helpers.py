@@ -12,7 +12,10 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-from sots import claims, editions, palette
+from sots import hashing
+from sots.analysis import claims
+from sots.chapters import palette
+from sots.inputs import editions
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -123,7 +126,7 @@ def chapter_pages(edition: str | None = None) -> list[str]:
     """Each notebook page of the book, in `_toc.yml` order, as `notebooks/x.html` (under `<edition>/` if given)."""
     import yaml
 
-    from sots.pipeline import notebooks_in_toc
+    from sots.toc import notebooks_in_toc
 
     names = notebooks_in_toc(yaml.safe_load((ROOT / "_toc.yml").read_text()))
     return [f"{edition}/{name}.html" if edition else f"{name}.html" for name in names]
@@ -197,7 +200,7 @@ def upstream(target: Path, *editable: str) -> Path:
 def upstream_copy(target: Path) -> Path:
     """A copy of just the upstream files `sots prepare` reads, in the upstream layout, at ``target``: it works on any
     such folder, and needs no other file."""
-    from sots import layouts, prepare
+    from sots.inputs import layouts, prepare
 
     read = [layout.file for table in ("icb_allocations", "icb_weighted_population", "unit_costs", "qof_hypertension")
             for layout in prepare.table_layouts(layouts.folder(), table)]
@@ -217,12 +220,12 @@ def rehash(data_dir: Path) -> None:
     for tests of what the schemas catch once the checksums pass."""
     import json
 
-    from sots import data
+    from sots.inputs import data
 
     path = data_dir / data.DATAPACKAGE
     package = json.loads(path.read_text())
     for resource in package["resources"]:
-        resource["hash"] = f"sha256:{data.sha256(data_dir / resource['path'])}"
+        resource["hash"] = f"sha256:{hashing.file_sha256(data_dir / resource['path'])}"
     path.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n")
 
 
@@ -234,7 +237,7 @@ def drawn_marks(spec: dict, role: str) -> list[tuple[dict[str, str], str | None,
 
     import vl_convert
 
-    from sots import charts
+    from sots.chapters import charts
 
     marks = []
     # With the book's theme, as charts.render gives it to the page (a bare to_dict() spec lacks it).
@@ -247,14 +250,14 @@ def drawn_marks(spec: dict, role: str) -> list[tuple[dict[str, str], str | None,
 
 def chart_pixels(ppm: bytes) -> list[int]:
     """For each page of binary PPMs (P6) as pdftoppm writes them to its output, one after another: how many pixels
-    are a chart's mark colour (the focal blue or a colour of sots.palette.PALETTE) over white at half opacity or more,
-    as charts paint their marks (an area or a band is translucent). Text, rules and the grey of the other ICBs are
-    not counted: they are black or grey, off every line from white to a mark colour."""
+    are a chart's mark colour (the focal blue or a colour of sots.chapters.palette.PALETTE) over white at half opacity
+    or more, as charts paint their marks (an area or a band is translucent). Text, rules and the grey of the other ICBs
+    are not counted: they are black or grey, off every line from white to a mark colour."""
     import re
 
     import numpy as np
 
-    from sots import palette
+    from sots.chapters import palette
 
     white = np.array([255.0, 255.0, 255.0])
     colours = [palette.FOCAL, *palette.PALETTE.values()]
@@ -284,10 +287,10 @@ def site_pages(site: Path) -> list[str]:
 
 def browsed_pages(site: Path) -> list[str]:
     """The pages of a built site that the browser tests open: all of :func:`site_pages` but each edition's print page
-    (sots.printbook.PRINT_PAGE), the PDF's source rather than a page to read. It has none of the book's menus,
+    (sots.site.printbook.PRINT_PAGE), the PDF's source rather than a page to read. It has none of the book's menus,
     switcher or scripts, every chapter's charts at once (opening it costs as much as ten other pages), and
     tests/e2e/test_pdf.py checks it as printed. Its links are checked with every other page's."""
-    from sots.printbook import PRINT_PAGE
+    from sots.site.printbook import PRINT_PAGE
 
     return [p for p in site_pages(site) if not p.endswith(f"/{PRINT_PAGE}")]
 

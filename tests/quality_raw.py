@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from sots import prepare
+from sots.inputs import prepare
 
 # Ten LSOAs ranked 1 (most deprived) to 10: among ten, each rank is its own decile.
 LSOAS = [f"E01{n:06d}" for n in range(1, 11)]

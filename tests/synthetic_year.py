@@ -24,7 +24,7 @@ import openpyxl
 import pandas as pd
 
 from helpers import DATA, RAW, ROOT
-from sots import data, editions, prepare
+from sots.inputs import data, editions, prepare
 
 CURRENT = editions.current(editions.load(ROOT / editions.EDITIONS_FILE))  # the edition the new one succeeds
 LAST = CURRENT.inputs["allocation_year"]  # the year the synthetic one is made from

@@ -101,7 +101,7 @@
    *   same rule): named by its text instead.
    * - The left sidebar's book title and edition switcher sit outside any landmark (axe: region, moderate): the sidebar
    *   becomes the book's navigation landmark, "Book", around the theme's own table-of-contents navigation.
-   * (The charts' own export menus are named where they are drawn, in sots.charts.render.)
+   * (The charts' own export menus are named where they are drawn, in sots.chapters.charts.render.)
    */
   var EDITION_LABEL = "sots-edition-label";
 

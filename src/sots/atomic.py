@@ -13,7 +13,6 @@ are cleaned by the next run.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from sots.errors import InputError, read_json
+from sots.hashing import file_sha256
 
 JOURNAL = "journal.json"  # in a run's scratch folder: the renames replace_together is making, to undo if it is killed
 OWNER = ".owner.lock"  # in each scratch folder, locked by the process that made it for as long as it runs
@@ -88,7 +88,7 @@ def replace_together(moves: Sequence[tuple[Path, Path]], backups: Path, journal:
                 os.link(target, kept)
             except OSError:  # a file system without hard links
                 shutil.copy2(target, kept)
-        planned.append(_Move(new, target, kept, None if kept else _sha256(new)))
+        planned.append(_Move(new, target, kept, None if kept else file_sha256(new)))
     if journal is not None:
         moves_json = [{"new": _relative(m.new, journal), "target": _relative(m.target, journal),
                        "backup": m.backup and _relative(m.backup, journal), "sha256": m.sha256} for m in planned]
@@ -105,10 +105,6 @@ def replace_together(moves: Sequence[tuple[Path, Path]], backups: Path, journal:
         journal.unlink(missing_ok=True)
 
 
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
 
 def _relative(path: Path, journal: Path) -> str:
     return os.path.relpath(path, journal.parent)
@@ -121,7 +117,7 @@ def _undo(planned: Sequence[_Move]) -> None:
         if move.backup is not None:
             if move.backup.is_file():  # not yet put back
                 os.replace(move.backup, move.target)
-        elif not move.new.exists() and move.target.is_file() and _sha256(move.target) == move.sha256:
+        elif not move.new.exists() and move.target.is_file() and file_sha256(move.target) == move.sha256:
             move.target.unlink()
 
 

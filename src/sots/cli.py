@@ -20,10 +20,11 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from sots import buildkey, project
+from sots import project
 from sots.errors import SotsError
-from sots.geography import DEFAULT_ICB
+from sots.inputs.geography import DEFAULT_ICB
 from sots.project import DEFAULT_RAW
+from sots.site import buildkey
 
 # Only light modules are imported here: each command imports what it needs (pandas, papermill, Jupyter Book), so
 # `sots --help` and a build with nothing to do start in a fraction of a second.
@@ -126,9 +127,9 @@ def prepare(
     ] = False,
 ) -> None:
     """Turn the public sources into tidy, validated tables and datapackage.json under data/."""
-    from sots import data
-    from sots.prepare import prepare as prepare_tables
-    from sots.prepare import recover as recover_tables
+    from sots.inputs import data
+    from sots.inputs.prepare import prepare as prepare_tables
+    from sots.inputs.prepare import recover as recover_tables
 
     for line in recover_tables(data_dir):  # a prepare killed while it renamed its tables: data/ as it was, first
         out.print(line)
@@ -209,8 +210,8 @@ def build(
     options = buildkey.Options.given(edition or (), all_editions, icb, also_icb or (), all_icbs, overrides, not no_pdf)
     if not no_cache and _nothing_to_build(out_dir, data_dir, options, started):
         return
-    from sots.build import build as build_site  # heavy imports only when there is something to build
-    from sots.progress import progress_report
+    from sots.site.build import build as build_site  # heavy imports only when there is something to build
+    from sots.site.progress import progress_report
 
     with progress_report(out) as report:
         build_site(edition or (), all_editions=all_editions, icb=icb, out=out_dir, data_dir=data_dir,
@@ -219,8 +220,9 @@ def build(
 
 
 def _nothing_to_build(out_dir: Path, data_dir: Path | None, options: buildkey.Options, started: float) -> bool:
-    """True, having said so, if the site already holds what this build would publish (:func:`sots.buildkey.unchanged`),
-    found before pandas or papermill is imported; False, having said nothing, otherwise."""
+    """True, having said so, if the site already holds what this build would publish
+    (:func:`sots.site.buildkey.unchanged`), found before pandas or papermill is imported; False, having said nothing,
+    otherwise."""
     site = out_dir.resolve()
     if not buildkey.stamp_path(site).is_file():
         return False  # never stamped: nothing to compare, so nothing to hash
@@ -242,8 +244,9 @@ def check(
     ] = False,
 ) -> None:
     """Compare a built edition's results.json with its golden values; exit 1 on any drift, missing or new figure."""
-    from sots import editions as register
-    from sots import geography, golden
+    from sots.inputs import editions as register
+    from sots.inputs import geography
+    from sots.site import golden
 
     root = project.project_root()
     chosen = register.get(register.load(root / register.EDITIONS_FILE), edition) if edition else (
@@ -273,7 +276,7 @@ def check(
 @reported
 def editions() -> None:
     """List the editions in editions.yml: id, status, data years and title."""
-    from sots import editions as register
+    from sots.inputs import editions as register
 
     listed = register.load(project.project_root() / register.EDITIONS_FILE)
     for e in listed:
@@ -285,7 +288,7 @@ def editions() -> None:
 @reported
 def icbs(data_dir: ProjectData = None) -> None:
     """List every ICB's codes and name."""
-    from sots import data
+    from sots.inputs import data
 
     lookup = data.load("icb_lookup", data_dir or project.project_root() / "data")
     for row in lookup.itertuples():
@@ -301,7 +304,7 @@ def inspect(
 ) -> None:
     """List a file's sheets and the rows that look like header rows; with --layout, which of the layout's headers the
     file has, and the closest to each it lacks. For writing a new year's layout; writes nothing."""
-    from sots import headers
+    from sots.inputs import headers
 
     for line in headers.report(file, layout):
         out.print(line)

@@ -1,7 +1,7 @@
 """Where the project is, found without heavy imports: its folder, and the default folder of the upstream raw data.
 
 The command line reads these before it knows which command runs, so ``sots --help`` and a build with nothing to do
-load no pandas (:mod:`sots.buildkey`).
+load no pandas (:mod:`sots.site.buildkey`).
 """
 
 from __future__ import annotations

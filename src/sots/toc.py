@@ -1,7 +1,7 @@
 """The book's table of contents, ``_toc.yml``: its pages in reading order.
 
-Pure functions of the parsed file, importing nothing heavy, so the build key (:mod:`sots.buildkey`) can find the
-notebooks a build reads without loading papermill; :func:`sots.pipeline.read_toc` checks the file.
+Pure functions of the parsed file, importing nothing heavy, so the build key (:mod:`sots.site.buildkey`) can find the
+notebooks a build reads without loading papermill; :func:`sots.site.pipeline.read_toc` checks the file.
 """
 
 from __future__ import annotations

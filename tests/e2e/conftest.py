@@ -26,7 +26,7 @@ from helpers import (
     follow_redirects,
     redirect_target,
 )
-from sots.printbook import OFFLINE_CHROMIUM_ARGS
+from sots.site.printbook import OFFLINE_CHROMIUM_ARGS
 
 CHROMIUM_ARGS = list(OFFLINE_CHROMIUM_ARGS)  # as the build's PDF step launches it
 
@@ -78,8 +78,8 @@ CHARTS_JS = """els => els.map(e => ({
 
 # Each chart's box (the column it sits in), the drawing Vega made in it and each legend's place, in page pixels: a
 # chart fits when its drawing and every legend lie inside its box; a legend of no size, or outside, is not seen.
-# A 42-ICB chart has a phone's view too (sots.charts.phone_view): ``view`` says which of the two a chart is ("phone",
-# "whole", or "" for a chart with no phone view) and ``shown`` whether the reader sees it at this width.
+# A 42-ICB chart has a phone's view too (sots.chapters.charts.phone_view): ``view`` says which of the two a chart is
+# ("phone", "whole", or "" for a chart with no phone view) and ``shown`` whether the reader sees it at this width.
 CHARTS_SELECTOR = ".sots-chart, .sots-phone-chart"
 FIT_JS = r"""async els => {
   await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));

@@ -12,8 +12,9 @@ import re
 import pytest
 
 from helpers import ROOT, chapter_pages
-from sots import charts, data
-from sots.charts import main_dataset
+from sots.chapters import charts
+from sots.chapters.charts import main_dataset
+from sots.inputs import data
 
 pytestmark = pytest.mark.e2e
 

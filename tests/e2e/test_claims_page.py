@@ -1,8 +1,8 @@
 """The report's verdicts in the built site: every edition's front page and claims page give the verdicts the report's
 own edition computes, every chapter agrees with them, and a reader sees each one, on a phone and on a desktop.
 
-The verdicts are recomputed here from the report edition's published results.json with :mod:`sots.claims`, the same
-rules the build applies, so a page that graded a claim on another edition's figures, or lost one, fails."""
+The verdicts are recomputed here from the report edition's published results.json with :mod:`sots.analysis.claims`, the
+same rules the build applies, so a page that graded a claim on another edition's figures, or lost one, fails."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import re
 import pytest
 
 from helpers import DESKTOP, EDITIONS, PHONE, REPORT_EDITION, chapter_pages, page_text
-from sots import claims, verdicts
+from sots.analysis import claims, verdicts
 
 pytestmark = pytest.mark.e2e
 

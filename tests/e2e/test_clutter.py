@@ -20,7 +20,8 @@ from helpers import CURRENT, DESKTOP, EDITIONS, PHONE, chapter_pages
 
 pytestmark = pytest.mark.e2e
 
-# A chart's own table, its "Table" tab, folded under the chart as Our World in Data's is (sots.charts.table_html).
+# A chart's own table, its "Table" tab, folded under the chart as Our World in Data's is
+# (sots.chapters.charts.table_html).
 CHART_TABLE = "sots-chart-table"
 
 KEY_FINDINGS = "sots-key-findings"
@@ -114,7 +115,8 @@ def test_nothing_of_a_code_cell_comes_before_the_key_findings(built_site, editio
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_no_table_is_folded_behind_a_toggle(built_site, edition):
     """A table in a chapter is never inside a <details> (myst-nb's "Show code cell output") or a cell whose output is
-    hidden or removed; but a chart's own table, its "Table" tab (sots.charts.table_html), which opens under it."""
+    hidden or removed; but a chart's own table, its "Table" tab (sots.chapters.charts.table_html), which opens under
+    it."""
     for path in chapter_pages(edition):
         for around in prose(built_site / path).tables:
             if any(a.startswith(f"details.{CHART_TABLE}") for a in around):

@@ -14,12 +14,12 @@ import pytest
 from bs4 import BeautifulSoup
 
 from helpers import EDITIONS, ROOT, links, site_pages
-from sots.printbook import PRINT_PAGE
+from sots.site.printbook import PRINT_PAGE
 
 pytestmark = pytest.mark.e2e
 
 REGISTERS = ("claims.yml", "datapackage.json", "results.json", "manifest.json")  # at each book's root
-# The project's files each edition publishes a copy of (sots.build.publish_registers).
+# The project's files each edition publishes a copy of (sots.site.build.publish_registers).
 COPIES = {"claims.yml": ROOT / "claims.yml", "datapackage.json": ROOT / "data" / "datapackage.json"}
 NOT_WEB = ("mailto", "tel")  # addresses a reader's mail or phone opens, not pages
 

@@ -11,7 +11,8 @@ from urllib.parse import urlparse
 import pytest
 
 from helpers import ANOTHER_ICB, CURRENT, DATA, OTHER_ICBS, chapter_pages
-from sots import data, national, printbook, publish
+from sots.inputs import data
+from sots.site import national, printbook, publish
 
 pytestmark = pytest.mark.e2e
 

@@ -15,7 +15,7 @@ import synthetic_year as year
 from synthetic_year import CURRENT, LAST, MONEY, NEW, NEW_ID, PEOPLE, TOKEN
 
 from helpers import CACHE, chapter_pages, copy_project, page_text, snapshot, sots, upstream
-from sots import data
+from sots.inputs import data
 
 pytestmark = pytest.mark.e2e
 

@@ -17,12 +17,14 @@ import pytest
 import yaml
 
 from helpers import CURRENT, EDITIONS, ROOT, chapter_pages, chart_pixels
-from sots import pipeline, printbook, publish
+from sots import toc
+from sots.chapters.marks import WEB_ONLY
+from sots.site import printbook, publish
 
 pytestmark = pytest.mark.e2e
 
 # Every page of the book in the PDF's order, as built pages: the front page first, the claims register last.
-BOOK = [f"{name}.html" for name in pipeline.pages_in_toc(yaml.safe_load((ROOT / "_toc.yml").read_text()))]
+BOOK = [f"{name}.html" for name in toc.pages_in_toc(yaml.safe_load((ROOT / "_toc.yml").read_text()))]
 PAGES = printbook.print_order(BOOK)
 FRONT = PAGES[0]
 COVER, CONTENTS = 0, 1  # the PDF's first two pages (indexes), before the front page
@@ -222,7 +224,7 @@ def test_no_words_for_the_screen_are_printed(built_site, edition):
     found |= {f"summary: {phrase}": [i + 1 for i, text in enumerate(summary) if phrase in text]
               for phrase in WEB_ONLY_PHRASES}
     assert {phrase: pages for phrase, pages in found.items() if pages} == {}
-    assert not soup(folder / printbook.PRINT_PAGE).select(f".{printbook.WEB_ONLY}")
+    assert not soup(folder / printbook.PRINT_PAGE).select(f".{WEB_ONLY}")
 
 
 def font_sizes(pdf: Path) -> list[tuple[int, float, str, str]]:

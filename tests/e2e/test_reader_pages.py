@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers import CURRENT, EDITIONS, ROOT, chapter_pages, page_text
-from sots import citation, pipeline
+from sots.site import citation, pipeline
 
 pytestmark = pytest.mark.e2e
 

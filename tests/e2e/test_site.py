@@ -100,7 +100,7 @@ def test_the_changes_page_lists_every_edition_with_each_headline_value_and_why_i
     (its allocation year differs from the edition before it)."""
     from bs4 import BeautifulSoup
 
-    from sots import changes, national
+    from sots.site import changes, national
 
     doc = BeautifulSoup((built_site / changes.PAGE).read_text(), "html.parser")
     assert [a["href"] for a in doc.select(".editions a")] == [f"{e}/book/intro.html" for e in EDITIONS]
@@ -190,7 +190,8 @@ def test_prose_quotes_the_values_in_results_json(built_site, edition):
 
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_each_edition_has_a_manifest_of_every_input_and_output(built_site, edition):
-    from sots import publish, release, slices
+    from sots.inputs import slices
+    from sots.site import publish, release
 
     folder = built_site / edition
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -218,7 +219,7 @@ def test_each_edition_has_a_manifest_of_every_input_and_output(built_site, editi
 
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_every_page_footer_shows_edition_release_and_commit(built_site, edition):
-    from sots import release
+    from sots.site import release
 
     short = release.Release("", release.commit(ROOT), "", "").short_commit
     footer = f"Edition {edition} · release {release.version()} · commit {short}"

@@ -23,8 +23,8 @@ import synthetic_year as year
 from test_reader_pages import boxes
 
 from helpers import CACHE, GOLDEN_EDITIONS, REGISTER, chapter_pages, copy_project, page_text, sots, upstream
-from sots import editions
-from sots.results import year_suffix
+from sots.analysis.results import year_suffix
+from sots.inputs import editions
 
 pytestmark = pytest.mark.e2e
 

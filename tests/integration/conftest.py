@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpers import EDITIONS, copy_project
-from sots import folders, publish
+from sots.site import folders, publish
 
 
 @pytest.fixture

@@ -51,8 +51,9 @@ from helpers import (
     upstream,
     upstream_copy,
 )
-from sots import geography, prepare, publish
 from sots.errors import InputError
+from sots.inputs import geography, prepare
+from sots.site import publish
 
 pytestmark = pytest.mark.integration
 
@@ -135,8 +136,8 @@ def test_a_parameter_that_looks_like_code_stays_a_string(project, tmp_path):
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
-    from sots import editions
-    from sots.pipeline import Parameters
+    from sots.inputs import editions
+    from sots.site.pipeline import Parameters
 
     witness = tmp_path / "pwned"
     payload = f'"); import os; os.system("touch {witness}"); ("\'\'\'\\'
@@ -255,7 +256,7 @@ def test_debug_shows_the_traceback_and_without_it_there_is_none(project):
 def test_an_unexpected_error_is_one_line_naming_it_with_how_to_see_more(project, monkeypatch):
     """A bug (here a KeyError from deep inside) is not a bad input, but the user still gets one line, exit 2, and
     how to get the traceback for a report."""
-    from sots import data
+    from sots.inputs import data
 
     def broken(*args, **kwargs):
         raise KeyError("icb_code")

@@ -18,9 +18,9 @@ import pytest
 from catalogue import case, cases
 
 from helpers import REPORT_EDITION, copy_project, snapshot, sots
-from sots import execcache
-from sots.build import VEGA_BUNDLE
-from sots.results import RESULTS_FILE
+from sots.analysis.results import RESULTS_FILE
+from sots.site import execcache
+from sots.site.build import VEGA_BUNDLE
 
 pytestmark = pytest.mark.integration
 

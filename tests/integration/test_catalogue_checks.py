@@ -19,7 +19,7 @@ import pytest
 from catalogue import case, cases, refused
 
 from helpers import ANOTHER_ICB, CACHE, CURRENT, cli, rehash, upstream
-from sots import golden, release
+from sots.site import golden, release
 
 pytestmark = pytest.mark.integration
 

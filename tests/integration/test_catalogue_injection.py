@@ -34,7 +34,8 @@ import yaml
 from catalogue import case, cases
 
 from helpers import ANOTHER_ICB, CURRENT, ROOT, cli, copy_project, page_text, rehash, upstream
-from sots import citation, prepare
+from sots.inputs import prepare
+from sots.site import citation
 
 pytestmark = pytest.mark.integration
 

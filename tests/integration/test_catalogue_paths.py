@@ -16,7 +16,8 @@ import pytest
 from catalogue import cases, refused
 
 from helpers import RAW, assert_refused, cli, rehash, snapshot, upstream
-from sots import atomic, data, prepare
+from sots import atomic
+from sots.inputs import data, prepare
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ import pytest
 from catalogue import cases, refused
 
 from helpers import upstream
-from sots import prepare
+from sots.inputs import prepare
 
 pytestmark = pytest.mark.integration
 

@@ -12,11 +12,14 @@ import yaml
 from nbclient import NotebookClient
 
 from helpers import ROOT
-from sots import claims, editions, kernels, pipeline
+from sots import toc
+from sots.analysis import claims
+from sots.inputs import editions
+from sots.site import kernels, pipeline
 
 pytestmark = pytest.mark.integration
 
-NOTEBOOKS = pipeline.notebooks_in_toc(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+NOTEBOOKS = toc.notebooks_in_toc(yaml.safe_load((ROOT / "_toc.yml").read_text()))
 # The edition whose data years the notebooks' defaults are: the one the report is from.
 DEFAULT_EDITION = yaml.safe_load((ROOT / "claims.yml").read_text())["report"]["edition"]
 

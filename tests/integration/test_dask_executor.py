@@ -10,7 +10,7 @@ import distributed
 import pytest
 
 from helpers import CURRENT, snapshot, sots
-from sots.executors import DaskExecutor
+from sots.site.executors import DaskExecutor
 
 pytestmark = pytest.mark.integration
 

@@ -2,7 +2,8 @@
 
 The independent computation reads data/ with plain pandas and builds the Lancashire and South Cumbria footprint by
 hand (Lancashire, Blackburn with Darwen, Blackpool, and Westmorland and Furness scaled by Barrow and South Lakeland's
-share of its mid-2020 population by age), so a mistake in sots.geography or sots.demand cannot hide in both.
+share of its mid-2020 population by age), so a mistake in sots.inputs.geography or sots.analysis.demand cannot hide in
+both.
 """
 
 import json
@@ -12,9 +13,9 @@ import pandas as pd
 import pytest
 
 from helpers import DATA, ROOT
-from sots import editions
-from sots.execution import execute
-from sots.pipeline import Parameters
+from sots.inputs import editions
+from sots.site.execution import execute
+from sots.site.pipeline import Parameters
 
 pytestmark = pytest.mark.integration
 

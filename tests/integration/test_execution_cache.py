@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from helpers import CACHE, CURRENT, DATA, REPORT_EDITION, chapter_pages, edition_entry, rehash, snapshot, sots
-from sots import data, editions
+from sots.inputs import data, editions
 
 pytestmark = pytest.mark.integration
 

@@ -9,11 +9,11 @@ import papermill as pm
 import pytest
 
 from helpers import DATA, ROOT
-from sots import editions
-from sots.execution import execute
-from sots.kernels import KERNEL_ARGS
-from sots.pipeline import Parameters
+from sots.inputs import editions
 from sots.prose import ordinal
+from sots.site.execution import execute
+from sots.site.kernels import KERNEL_ARGS
+from sots.site.pipeline import Parameters
 
 pytestmark = pytest.mark.integration
 

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from helpers import DATA, ROOT
-from sots import data, editions, layouts
-from sots.execution import execute
-from sots.pipeline import Parameters
+from sots.inputs import data, editions, layouts
+from sots.site.execution import execute
+from sots.site.pipeline import Parameters
 
 pytestmark = pytest.mark.integration
 

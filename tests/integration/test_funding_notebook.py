@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from helpers import DATA, ROOT, sots
-from sots import editions
-from sots.execution import execute
-from sots.pipeline import Parameters
+from sots.inputs import editions
+from sots.site.execution import execute
+from sots.site.pipeline import Parameters
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,7 @@ import threading
 import pytest
 from jupyter_client.manager import KernelManager
 
-from sots import kernels
+from sots.site import kernels
 
 pytestmark = pytest.mark.integration
 

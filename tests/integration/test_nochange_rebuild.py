@@ -1,5 +1,5 @@
-"""A rebuild with nothing changed publishes nothing (sots.buildkey): it executes no chapter, starts no kernel, leaves
-the site byte-identical and says so; a changed input, or a published file changed since, builds again."""
+"""A rebuild with nothing changed publishes nothing (sots.site.buildkey): it executes no chapter, starts no kernel,
+leaves the site byte-identical and says so; a changed input, or a published file changed since, builds again."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from helpers import CACHE, CURRENT, EDITIONS, ROOT, copy_project, snapshot, sots
-from sots import buildkey, publish
+from sots.site import buildkey, publish
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from helpers import DATA, sots
-from sots import data, geography, prepare
+from sots import hashing
+from sots.inputs import data, geography, prepare
 
 pytestmark = pytest.mark.integration
 
@@ -145,7 +146,7 @@ def test_the_data_package_cites_each_new_source_with_its_licence_and_each_raw_fi
         resource = package[name]
         assert resource["sources"] and all(s["publisher"] and s["path"] for s in resource["sources"]), name
         for raw in resource["raw_inputs"]:
-            assert raw["sha256"] == data.sha256(raw_dir / raw["path"]), raw["path"]
+            assert raw["sha256"] == hashing.file_sha256(raw_dir / raw["path"]), raw["path"]
     licences = {s["id"]: s.get("licence", "") for r in package.values() for s in r["sources"]}
     for source in ("mhclg_imd2019", "ohid_hle_2024_extract", "ohid_hle_2026_extract", "ohid_qof_hypertension"):
         assert licences[source].startswith("Open Government Licence v3.0"), source

@@ -9,8 +9,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from helpers import CURRENT, EDITIONS, REGISTER, ROOT, snapshot
-from sots import changes, national, publish
 from sots.errors import InputError
+from sots.site import changes, national, publish
 
 pytestmark = pytest.mark.integration
 

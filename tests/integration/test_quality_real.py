@@ -1,15 +1,17 @@
-"""The quality figures (sots.quality) on the prepared tables agree with a direct computation from the raw files.
+"""The quality figures (sots.analysis.quality) on the prepared tables agree with a direct computation from the raw
+files.
 
 Each check recomputes its figure with plain pandas from the upstream files in ../shared/data/raw, without the prepared
-tables or sots.quality: the IMD 2019 ranks and deciles with ONS's LSOA-to-ward and LSOA-to-ICB lookups (Q6), the
-Fingertips healthy life expectancy extracts (Q8) and the eFIT QOF extracts (Q2).
+tables or sots.analysis.quality: the IMD 2019 ranks and deciles with ONS's LSOA-to-ward and LSOA-to-ICB lookups (Q6),
+the Fingertips healthy life expectancy extracts (Q8) and the eFIT QOF extracts (Q2).
 """
 
 import pandas as pd
 import pytest
 
 from helpers import DATA
-from sots import data, quality
+from sots.analysis import quality
+from sots.inputs import data
 
 pytestmark = pytest.mark.integration
 

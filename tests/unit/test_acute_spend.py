@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from sots import benchmark, finance
+from sots.analysis import benchmark, finance
 
 pytestmark = pytest.mark.unit
 

@@ -5,8 +5,8 @@ import re
 import pytest
 
 from helpers import DATA
-from sots import data, geography
 from sots.errors import InputError
+from sots.inputs import data, geography
 
 pytestmark = pytest.mark.unit
 

@@ -5,8 +5,10 @@ import pandas as pd
 import pytest
 
 from helpers import DATA, ROOT
-from sots import assumptions, data, editions, geography, pipeline
+from sots.analysis import assumptions
 from sots.errors import InputError
+from sots.inputs import data, editions, geography
+from sots.site import pipeline
 
 pytestmark = pytest.mark.unit
 
@@ -55,7 +57,8 @@ def test_a_projection_with_other_years_moves_the_ranges_with_it():
     ({"variant": "v12"}, "parameter 'variant': expected one of v1, v2,"),
     ({"base_year": 2040}, "parameter 'base_year': expected a number from 2018 to 2032"),
     ({"base_year": 2030, "target_year": 2030}, "parameter 'base_year': expected a year before target_year (2030)"),
-    ({"threshold": 3}, "parameter 'threshold': x.ipynb declares it, but sots.assumptions gives no range for it"),
+    ({"threshold": 3}, "parameter 'threshold': x.ipynb declares it, but sots.analysis.assumptions gives no range for "
+                       "it"),
 ])
 def test_a_value_outside_its_range_is_named(values, message, allowed):
     with pytest.raises(InputError) as err:

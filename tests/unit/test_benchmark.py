@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from sots import benchmark
+from sots.analysis import benchmark
 from sots.prose import ordinal
 
 pytestmark = pytest.mark.unit

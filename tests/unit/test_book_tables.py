@@ -1,7 +1,7 @@
 """Every table of numbers the chapters show formats its numbers: a column of fractions with no format is refused
-(:func:`sots.charts.number_formats`), so no page can show a raw float; here every chapter's tables are built on the
-committed data as its notebook builds them, and their HTML checked. (The claims page's register is its own HTML,
-each value formatted in its claim's unit by sots.verdicts: tests/unit/test_verdicts.py.)"""
+(:func:`sots.chapters.charts.number_formats`), so no page can show a raw float; here every chapter's tables are built on
+the committed data as its notebook builds them, and their HTML checked. (The claims page's register is its own HTML,
+each value formatted in its claim's unit by sots.analysis.verdicts: tests/unit/test_verdicts.py.)"""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import re
 import pytest
 
 from helpers import DATA
-from sots import benchmark, chapter, charts
-from sots.chapters import acute_spend, ageing, beddays, budget, finance, funding_per_head
+from sots.analysis import benchmark
+from sots.chapters import acute_spend, ageing, beddays, budget, charts, finance, funding_per_head
+from sots.chapters import context as chapter
 
 pytestmark = pytest.mark.unit
 

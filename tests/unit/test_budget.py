@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from sots import budget
+from sots.analysis import budget
 
 pytestmark = pytest.mark.unit
 

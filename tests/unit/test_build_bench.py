@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from helpers import ROOT
-from sots.execution import Stats
+from sots.site.execution import Stats
 
 pytestmark = pytest.mark.unit
 

@@ -1,4 +1,4 @@
-"""The build key and the site's stamp (sots.buildkey): a rebuild with nothing changed publishes nothing, and any
+"""The build key and the site's stamp (sots.site.buildkey): a rebuild with nothing changed publishes nothing, and any
 change to what a build reads, or to the site since it was published, builds again."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sots import buildkey
+from sots import hashing
+from sots.site import buildkey
 
 pytestmark = pytest.mark.unit
 
@@ -55,7 +56,7 @@ def key(root: Path, options: buildkey.Options | None = None) -> str:
 
 def test_the_key_is_the_same_for_the_same_inputs_and_names_every_input(project):
     inputs = buildkey.key_inputs(project, project / "data", buildkey.Options(icb="QE1"))
-    assert key(project) == key(project) == buildkey.digest(inputs)
+    assert key(project) == key(project) == hashing.digest(inputs)
     assert sorted(inputs["sources"]) == ["CITATION.cff", "_config.yml", "_toc.yml", "book/_static/sots.css",
                                          "book/intro.md", "book/methods.md", "claims.yml", "editions.yml",
                                          "notebooks/first.ipynb"]
@@ -156,7 +157,7 @@ def test_the_options_are_made_alike_from_the_command_line_and_the_build(project)
 def edition(folder: Path, pages: dict[str, str]) -> None:
     """An edition's folder as a build publishes it: its pages, results.json and the manifest listing them."""
     write(folder, {**pages, "results.json": '{"f1": {"value": 1}}\n'})
-    outputs = {p.relative_to(folder).as_posix(): f"sha256:{buildkey.file_sha256(p)}"
+    outputs = {p.relative_to(folder).as_posix(): f"sha256:{hashing.file_sha256(p)}"
                for p in sorted(folder.rglob("*")) if p.is_file()}
     (folder / "manifest.json").write_text(json.dumps({"outputs": outputs}) + "\n")
 

@@ -9,8 +9,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 from helpers import troubleshooting_row
-from sots import changes, claims, national
-from sots.changes import (
+from sots.analysis import claims
+from sots.errors import BuildError, InputError
+from sots.inputs.editions import Edition
+from sots.site import changes, national
+from sots.site.changes import (
     CLAIM_FIGURES,
     NEW_DATA,
     NEW_DATA_AND_METHOD,
@@ -22,8 +25,6 @@ from sots.changes import (
     classify,
     rows,
 )
-from sots.editions import Edition
-from sots.errors import BuildError, InputError
 
 pytestmark = pytest.mark.unit
 

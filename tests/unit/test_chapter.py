@@ -5,8 +5,12 @@ import json
 import pytest
 
 from helpers import ROOT, report_results_file
-from sots import chapter, charts, claims, data, editions, execcache, slices
+from sots.analysis import claims
+from sots.chapters import charts
+from sots.chapters import context as chapter
 from sots.errors import InputError
+from sots.inputs import data, editions, slices
+from sots.site import execcache
 
 pytestmark = pytest.mark.unit
 

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from helpers import REPORT_EDITION, ROOT, report_results_file
-from sots import chapter, claims
+from sots.analysis import claims
 from sots.chapters import acute_spend
+from sots.chapters import context as chapter
 
 pytestmark = pytest.mark.unit
 

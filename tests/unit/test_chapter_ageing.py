@@ -9,8 +9,10 @@ import nbformat
 import pytest
 
 from helpers import ANOTHER_ICB, DATA, ROOT, report_results_file
-from sots import chapter, claims, escape
+from sots import escape
+from sots.analysis import claims
 from sots.chapters import ageing
+from sots.chapters import context as chapter
 
 pytestmark = pytest.mark.unit
 

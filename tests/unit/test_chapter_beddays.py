@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from helpers import DATA, ROOT, report_results_file
-from sots import chapter, claims
+from sots.analysis import claims
 from sots.chapters import beddays
+from sots.chapters import context as chapter
 
 pytestmark = pytest.mark.unit
 

@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 
 from helpers import DATA, ROOT, report_results_file
-from sots import chapter, claims, escape, verdicts
+from sots import escape
+from sots.analysis import claims, verdicts
 from sots.chapters import budget
+from sots.chapters import context as chapter
 
 pytestmark = pytest.mark.unit
 

@@ -7,8 +7,9 @@ import re
 import pytest
 
 from helpers import DATA, ROOT, report_results_file
-from sots import chapter, claims
+from sots.analysis import claims
 from sots.chapters import claims_page
+from sots.chapters import context as chapter
 from sots.errors import InputError
 
 pytestmark = pytest.mark.unit

@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 
 from helpers import REPORT_EDITION, ROOT, rehash, report_results_file
-from sots import chapter, claims, escape, finance
+from sots import escape
+from sots.analysis import claims, finance
+from sots.chapters import context as chapter
 from sots.chapters import finance as page
 
 pytestmark = pytest.mark.unit

@@ -5,7 +5,7 @@ import pytest
 from helpers import ROOT
 from sots.cli import parse_params
 from sots.errors import InputError, SotsError
-from sots.pipeline import chapter_overrides, chapter_parameters
+from sots.site.pipeline import chapter_overrides, chapter_parameters
 
 pytestmark = pytest.mark.unit
 

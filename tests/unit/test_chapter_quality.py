@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from helpers import DATA, ROOT, report_results_file
-from sots import chapter, claims, quality
+from sots.analysis import claims, quality
+from sots.chapters import context as chapter
 from sots.chapters import quality as chapter_quality
 
 pytestmark = pytest.mark.unit

@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from helpers import DATA, ROOT
-from sots import chapter
+from sots.chapters import context as chapter
 from sots.chapters import timeline
 
 pytestmark = pytest.mark.unit

@@ -14,7 +14,7 @@ import math
 import pytest
 from test_charts import every_chart
 
-from sots import charts, claims, palette
+from sots.chapters import charts, palette, statuses
 
 pytestmark = pytest.mark.unit
 
@@ -127,7 +127,8 @@ def test_every_chart_finds_its_colours():
     assert set(colours) == set(every_chart())
     assert {charts.FOCAL, charts.OTHERS} <= colours["ranked_bar"]
     assert set(charts.CATEGORICAL) <= colours["band_lines"] and charts.FOCAL not in colours["band_lines"]
-    assert colours["status_bars"] >= set(claims.STATUS_COLOURS.values()) and charts.FOCAL not in colours["status_bars"]
+    assert (colours["status_bars"] >= set(statuses.STATUS_COLOURS.values())
+            and charts.FOCAL not in colours["status_bars"])
 
 
 @pytest.mark.parametrize("name", sorted(every_chart()))
@@ -149,4 +150,4 @@ def test_the_palette_itself_is_apart_and_visible():
     every = {*palette.PALETTE.values(), charts.FOCAL, charts.OTHERS}
     assert all(contrast(c) >= MIN_CONTRAST for c in every)
     assert worst_pair(set(charts.CATEGORICAL) | {charts.REFERENCE})[0] >= MIN_DELTA_E
-    assert worst_pair(set(claims.STATUS_COLOURS.values()))[0] >= MIN_DELTA_E
+    assert worst_pair(set(statuses.STATUS_COLOURS.values()))[0] >= MIN_DELTA_E

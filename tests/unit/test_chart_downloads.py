@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 
 from helpers import ROOT
-from sots import chapter, charts, data
+from sots.chapters import charts
+from sots.chapters import context as chapter
+from sots.inputs import data
 
 pytestmark = pytest.mark.unit
 

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from helpers import drawn_marks
-from sots import charts, claims
+from sots.chapters import charts, statuses
 
 pytestmark = pytest.mark.unit
 
@@ -76,7 +76,7 @@ def test_table_is_identical_on_every_run():
 def test_each_chart_writes_its_rows_as_csv_and_links_them_under_the_chart(tmp_path, monkeypatch):
     import pandas as pd
 
-    from sots import charts
+    from sots.chapters import charts
 
     df = pd.DataFrame({"status": ["reproduced", "stated only"], "claims": [3, 12]})
     spec = charts.status_bars(df, title="Claims by status").to_dict()
@@ -163,7 +163,7 @@ def every_chart() -> dict[str, list]:
         "share_bars": [charts.share_bars(shares, stated_pct=6.6, focal_name="X", highlight="b")],
         "deficit_bars": [charts.deficit_bars(deficits, focal_name="X")],
         "amount_bars": [charts.amount_bars(amounts, title="T", subtitle="S", focal_name="X")],
-        "status_bars": [charts.status_bars(pd.DataFrame({"status": list(claims.STATUS_COLOURS),
+        "status_bars": [charts.status_bars(pd.DataFrame({"status": list(statuses.STATUS_COLOURS),
                                                          "claims": [3, 2, 1, 12]}), title="T")],
     }
 
@@ -194,7 +194,7 @@ def axes(spec: dict):
 
 
 # Charts whose value axis is named by the chart's own title alone: a phone's view, whose narrow plot has no room
-# for a long axis title under it (sots.charts.ranked_phone).
+# for a long axis title under it (sots.chapters.charts.ranked_phone).
 TITLED_ABOVE = {"ranked_phone"}
 
 

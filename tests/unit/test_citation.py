@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from helpers import ROOT
-from sots import citation, release
 from sots.errors import InputError
+from sots.site import citation, release
 
 pytestmark = pytest.mark.unit
 

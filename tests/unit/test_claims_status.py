@@ -7,7 +7,8 @@ import re
 import pytest
 import yaml
 
-from sots import claims
+from sots.analysis import claims
+from sots.chapters import statuses
 from sots.errors import InputError
 
 pytestmark = pytest.mark.unit
@@ -183,10 +184,10 @@ def test_a_figure_not_computed_gives_its_chapters_reason():
 
 
 def test_chapter_links_and_badge_words():
-    assert claims.chapter_href("notebooks/finance") == "finance.html"
-    assert claims.chapter_href("book/intro") == "../book/intro.html"
-    assert claims.chapter_href("notebooks/finance", page_folder="book") == "../notebooks/finance.html"
-    assert claims.BADGE_TEXT == {"reproduced": "Reproduced", "consistent": "Consistent",
+    assert statuses.chapter_href("notebooks/finance") == "finance.html"
+    assert statuses.chapter_href("book/intro") == "../book/intro.html"
+    assert statuses.chapter_href("notebooks/finance", page_folder="book") == "../notebooks/finance.html"
+    assert statuses.BADGE_TEXT == {"reproduced": "Reproduced", "consistent": "Consistent",
                                  "not reproduced": "Not reproduced", "stated only": "Stated only"}
 
 

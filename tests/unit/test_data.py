@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 
 from helpers import DATA
-from sots import data
+from sots import hashing
 from sots.errors import InputError
+from sots.inputs import data
 
 pytestmark = pytest.mark.unit
 
@@ -117,7 +118,7 @@ def test_verify_finds_a_changed_table(tmp_path, monkeypatch):
     monkeypatch.setattr(data, "TABLES", {n: data.TABLES[n] for n in ("icb_lookup", "icb_allocations")})
     for name, frame in (("icb_lookup", _lookup()), ("icb_allocations", _allocations())):
         _write(tmp_path, name, frame)
-    package = {"resources": [{"name": n, "hash": f"sha256:{data.sha256(tmp_path / f'{n}.csv')}"}
+    package = {"resources": [{"name": n, "hash": f"sha256:{hashing.file_sha256(tmp_path / f'{n}.csv')}"}
                              for n in ("icb_lookup", "icb_allocations")]}
     (tmp_path / data.DATAPACKAGE).write_text(json.dumps(package))
     assert data.verify(tmp_path) == []
@@ -140,7 +141,7 @@ def test_datapackage_describes_every_table_with_source_licence_and_hash(tmp_path
     by_name = {r["name"]: r for r in package["resources"]}
     assert set(by_name) == set(data.TABLES)
     lookup = by_name["icb_lookup"]
-    assert lookup["hash"] == f"sha256:{data.sha256(tmp_path / 'icb_lookup.csv')}"
+    assert lookup["hash"] == f"sha256:{hashing.file_sha256(tmp_path / 'icb_lookup.csv')}"
     assert {s["publisher"] for s in lookup["sources"]} >= {"NHS England"}
     assert all(s["path"].startswith("https://") for s in lookup["sources"])
     assert lookup["raw_inputs"] == [{"path": "x/y.csv", "sha256": "ab" * 32}]

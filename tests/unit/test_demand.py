@@ -3,8 +3,9 @@
 import pandas as pd
 import pytest
 
-from sots import data, demand
-from sots.geography import Component
+from sots.analysis import demand
+from sots.inputs import data
+from sots.inputs.geography import Component
 
 pytestmark = pytest.mark.unit
 

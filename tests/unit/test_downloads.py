@@ -6,8 +6,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from sots import downloads, sphinx_downloads
 from sots.errors import BuildError
+from sots.site import downloads, sphinx_downloads
 
 pytestmark = pytest.mark.unit
 

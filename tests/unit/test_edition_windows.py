@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from helpers import DATA
-from sots import data, editions, slices
+from sots.inputs import data, editions, slices
 
 pytestmark = pytest.mark.unit
 

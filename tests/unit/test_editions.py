@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from helpers import GOLDEN_EDITIONS, ROOT
-from sots import editions
 from sots.errors import InputError
+from sots.inputs import editions
 
 pytestmark = pytest.mark.unit
 

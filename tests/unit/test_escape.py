@@ -12,7 +12,9 @@ from markdown_it.renderer import RendererHTML
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
 
-from sots import charts, citation, escape, sphinx_escape
+from sots import escape
+from sots.chapters import charts
+from sots.site import citation, sphinx_escape
 
 pytestmark = pytest.mark.unit
 

@@ -8,7 +8,9 @@ import shutil
 import pytest
 
 from helpers import DATA, EDITIONS, ROOT, edition_entry, rehash
-from sots import data, execcache, slices
+from sots.chapters import context
+from sots.inputs import data, slices
+from sots.site import buildkey, execcache
 
 pytestmark = pytest.mark.unit
 
@@ -39,12 +41,12 @@ def test_the_base_key_changes_with_the_notebook_the_parameters_the_code_and_each
 
 def test_the_code_digest_covers_the_pins_as_well_as_the_package(tmp_path):
     (tmp_path / "requirements.txt").write_text("pandas==2.0.0\n")
-    one = execcache.code_digest(tmp_path)
+    one = buildkey.code_digest(tmp_path)
     other = tmp_path / "other"
     other.mkdir()
     (other / "requirements.txt").write_text("pandas==2.0.1\n")
-    assert one != execcache.code_digest(other) and one.startswith("sha256:")
-    assert execcache.code_digest(ROOT) not in (one, execcache.code_digest(other))
+    assert one != buildkey.code_digest(other) and one.startswith("sha256:")
+    assert buildkey.code_digest(ROOT) not in (one, buildkey.code_digest(other))
 
 
 def _outputs(folder, text="x"):
@@ -85,7 +87,7 @@ def test_a_tables_read_is_its_rows_in_the_editions_window_so_rows_of_other_years
     # An edition whose window of this table misses some of its years, and one whose window meets the year changed.
     blind = next(e for e in EDITIONS if slices.read(name, DATA, edition_entry(e).inputs, sources).years == ())
     seeing = next(e for e in EDITIONS if slices.read(name, DATA, edition_entry(e).inputs, sources).years)
-    reads = {e: {"tables": {name: execcache.table_read(
+    reads = {e: {"tables": {name: context.table_read(
         slices.read(name, DATA, edition_entry(e).inputs, sources), sources[name])}, "titles": {}}
         for e in (blind, seeing)}
     copy = tmp_path / "data"
@@ -105,7 +107,7 @@ def test_a_title_read_changes_with_the_title_not_with_the_rest_of_the_page(tmp_p
     (tmp_path / "book").mkdir()
     page = tmp_path / "book" / "intro.md"
     page.write_text("# The title\n\nSome prose.\n")
-    reads = {"tables": {}, "titles": {"book/intro": execcache.title_read("The title")}}
+    reads = {"tables": {}, "titles": {"book/intro": context.title_read("The title")}}
     assert execcache.current_reads(reads, DATA, {}, tmp_path) == reads
     page.write_text("# The title\n\nOther prose, longer.\n")
     assert execcache.current_reads(reads, DATA, {}, tmp_path) == reads
@@ -129,7 +131,7 @@ def test_a_books_html_is_kept_by_the_digest_of_its_staged_sources_not_of_its_own
 
 
 def test_the_vega_bundle_is_kept_by_the_versions_it_is_made_from(tmp_path, monkeypatch):
-    from sots import charts
+    from sots.chapters import charts
 
     made = []
     monkeypatch.setattr(charts, "offline_bundle", lambda: made.append(1) or "/* vega */")
@@ -145,7 +147,7 @@ def test_a_later_editions_chapters_are_keyed_on_the_report_figures_they_can_quot
     (other digests, other provenance) key the same; another value, reason or input (a count of ICBs) does not."""
     import json
 
-    from sots.execution import quotable
+    from sots.site.execution import quotable
 
     def results(value=21, n_icbs=42, rows="sha256:aa", code="c1", reason=None):
         entry = {"value": value, "unit": "rank of ICBs (1 = highest)", "method": "m", "edition": "2023-24",
@@ -249,7 +251,7 @@ def test_a_damaged_book_is_removed_with_one_warning_and_not_fetched(tmp_path):
 def test_a_cut_vega_bundle_or_one_of_an_earlier_sots_is_removed_with_one_warning_and_made_again(tmp_path, monkeypatch):
     import hashlib
 
-    from sots import charts
+    from sots.chapters import charts
 
     made = []
     monkeypatch.setattr(charts, "offline_bundle", lambda: made.append(1) or "/* vega */")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from sots import executors
 from sots.errors import InputError
-from sots.executors import LocalExecutor
+from sots.site import executors
+from sots.site.executors import LocalExecutor
 
 pytestmark = pytest.mark.unit
 
@@ -125,12 +125,12 @@ def test_make_refuses_an_unreachable_dask_address_on_one_line(address, monkeypat
 
 
 def test_sigterm_while_the_kernels_module_is_still_importing_exits_without_a_traceback(monkeypatch):
-    """A worker stopped while it imports sots.kernels (in sys.modules, kill_all not yet defined) has no kernel to kill:
-    it exits with SIGTERM's status, and prints nothing."""
+    """A worker stopped while it imports sots.site.kernels (in sys.modules, kill_all not yet defined) has no kernel to
+    kill: it exits with SIGTERM's status, and prints nothing."""
     import types
 
-    half = types.ModuleType("sots.kernels")  # as a module is while its body runs
-    monkeypatch.setitem(sys.modules, "sots.kernels", half)
+    half = types.ModuleType("sots.site.kernels")  # as a module is while its body runs
+    monkeypatch.setitem(sys.modules, "sots.site.kernels", half)
     exits = []
     monkeypatch.setattr(executors.os, "_exit", exits.append)
     executors._exit_now(signal.SIGTERM, None)

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from sots import finance
+from sots.analysis import finance
 
 pytestmark = pytest.mark.unit
 

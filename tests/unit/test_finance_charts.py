@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 
 from helpers import DATA, ROOT, drawn_marks
-from sots import chapter, charts, editions
+from sots.chapters import charts
+from sots.chapters import context as chapter
+from sots.inputs import editions
 
 pytestmark = pytest.mark.unit
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from helpers import REGISTER
-from sots import folders, publish
 from sots.errors import InputError
+from sots.site import folders, publish
 
 pytestmark = pytest.mark.unit
 

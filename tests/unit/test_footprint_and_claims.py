@@ -1,8 +1,9 @@
 import pandas as pd
 import pytest
 
-from sots import claims, geography
+from sots.analysis import claims
 from sots.errors import InputError
+from sots.inputs import geography
 
 pytestmark = pytest.mark.unit
 
@@ -61,7 +62,7 @@ def test_every_claim_links_to_a_page_of_the_book():
     import yaml
 
     from helpers import ROOT
-    from sots.pipeline import notebooks_in_toc
+    from sots.toc import notebooks_in_toc
 
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     pages = set(notebooks_in_toc(toc)) | {toc["root"]}

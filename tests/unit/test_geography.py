@@ -1,8 +1,8 @@
 import pandas as pd
 import pytest
 
-from sots import geography
 from sots.errors import InputError
+from sots.inputs import geography
 
 pytestmark = pytest.mark.unit
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sots import golden
 from sots.errors import InputError
+from sots.site import golden
 
 pytestmark = pytest.mark.unit
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from helpers import DATA
-from sots import geography
+from sots.inputs import geography
 
 pytestmark = pytest.mark.unit
 

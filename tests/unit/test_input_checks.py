@@ -13,8 +13,11 @@ import pytest
 from typer.testing import CliRunner
 
 from helpers import ROOT
-from sots import claims, cli, data, geography, golden, pipeline, release, schema
+from sots import cli, toc
+from sots.analysis import claims
 from sots.errors import InputError, SotsError
+from sots.inputs import data, geography, schema
+from sots.site import golden, pipeline, release
 
 pytestmark = pytest.mark.unit
 
@@ -140,7 +143,7 @@ def test_the_report_icb_must_be_an_icb(tmp_path):
 
 def test_each_claim_chapter_must_be_a_page_of_the_book():
     loaded = claims.load(ROOT / claims.REGISTER)
-    pages = pipeline.pages_in_toc(pipeline.read_toc(ROOT))
+    pages = toc.pages_in_toc(pipeline.read_toc(ROOT))
     assert claims.unknown_chapters(loaded, pages, ROOT) == []
     loaded["F1"]["chapter"] = "notebooks/acute_spends"
     loaded["F2"]["chapter"] = "notebooks/zzzz"
@@ -189,7 +192,7 @@ def project_with_toc(tmp_path, toc: str):
 
 def test_the_table_of_contents_is_read_and_each_page_found(tmp_path):
     root = project_with_toc(tmp_path, "format: jb-book\nroot: book/intro\nchapters:\n  - file: notebooks/a\n")
-    assert pipeline.pages_in_toc(pipeline.read_toc(root)) == ["book/intro", "notebooks/a"]
+    assert toc.pages_in_toc(pipeline.read_toc(root)) == ["book/intro", "notebooks/a"]
 
 
 @pytest.mark.parametrize("toc, expected", [

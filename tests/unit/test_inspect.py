@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from helpers import ROOT, cli
-from sots import headers
+from sots.inputs import headers
 
 pytestmark = pytest.mark.unit
 

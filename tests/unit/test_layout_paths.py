@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from helpers import ROOT
-from sots import layouts
 from sots.errors import InputError
+from sots.inputs import layouts
 
 pytestmark = pytest.mark.unit
 

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from helpers import ROOT
-from sots import layouts, prepare
 from sots.errors import InputError
+from sots.inputs import layouts, prepare
 
 pytestmark = pytest.mark.unit
 

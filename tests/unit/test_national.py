@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from sots import national
 from sots.errors import BuildError
-from sots.national import HEADLINES, page, rows
+from sots.site import national
+from sots.site.national import HEADLINES, page, rows
 
 pytestmark = pytest.mark.unit
 

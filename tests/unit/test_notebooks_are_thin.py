@@ -12,15 +12,16 @@ import pytest
 import yaml
 
 from helpers import ROOT
-from sots import claims, pipeline
+from sots import toc
+from sots.analysis import claims
 
 pytestmark = pytest.mark.unit
 
 MAX_CODE_LINES = 60
-NOTEBOOKS = pipeline.notebooks_in_toc(yaml.safe_load((ROOT / "_toc.yml").read_text()))
+NOTEBOOKS = toc.notebooks_in_toc(yaml.safe_load((ROOT / "_toc.yml").read_text()))
 # What only the chapter context may do: resolve the ICB, load tables, make a Recorder, read the environment.
 HIDDEN_SETUP = re.compile(r"\b(Recorder\(|data\.load\(|resolve_icb\(|table_hashes\(|os\.environ|getenv\()")
-# A bare comparison with a stated value decides a status outside sots.claims.
+# A bare comparison with a stated value decides a status outside sots.analysis.claims.
 OWN_VERDICT = re.compile(
     r"round\([^)]*\)\s*==|<\s*0\.05\b|\bstated\w*\s*(==|!=|<=|>=|<|>)|(==|!=|<=|>=|<|>)\s*stated\w*")
 

@@ -6,7 +6,8 @@ import nbformat
 import pytest
 
 from helpers import ROOT
-from sots import editions, pipeline
+from sots.inputs import editions
+from sots.site import pipeline
 
 pytestmark = pytest.mark.unit
 

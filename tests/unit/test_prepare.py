@@ -12,8 +12,8 @@ import yaml
 from quality_raw import make_quality_raw, write_quality_layouts
 
 from helpers import ROOT
-from sots import data, geography, layouts, prepare
 from sots.errors import InputError
+from sots.inputs import data, geography, layouts, prepare
 
 pytestmark = pytest.mark.unit
 

@@ -11,8 +11,8 @@ import pytest
 from quality_raw import LSOAS, QOF_FILE, QOF_HEADERS, make_quality_raw, write_quality_layouts
 
 from helpers import ROOT
-from sots import data, geography, prepare
 from sots.errors import InputError
+from sots.inputs import data, geography, prepare
 
 pytestmark = pytest.mark.unit
 

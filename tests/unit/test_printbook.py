@@ -11,8 +11,9 @@ import time
 import pytest
 
 from helpers import ROOT, chart_pixels
-from sots import build, charts, printbook
+from sots.chapters import charts
 from sots.errors import BuildError
+from sots.site import build, printbook
 
 CHROMIUM = shutil.which("chromium")
 
@@ -122,7 +123,8 @@ def test_the_build_prints_the_front_page_then_every_page_listed_and_the_front_pa
     import yaml
 
     from helpers import REGISTER, chapter_pages
-    from sots import editions, release
+    from sots.inputs import editions
+    from sots.site import release
 
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     assert build.book_pages(toc) == ["book/intro.html", *chapter_pages(), "book/methods.html", "book/glossary.html"]

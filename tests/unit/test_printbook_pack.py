@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from sots import printbook
 from sots.errors import BuildError
+from sots.site import printbook
 
 pytestmark = pytest.mark.unit
 

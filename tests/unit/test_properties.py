@@ -5,9 +5,10 @@ points; these check three properties on many small generated inputs, the kind of
 
 - Population scaling: multiplying every population by k > 0 multiplies the counts (persons, bed days, activity-based
   cost) by k, divides amounts per head by k, and leaves growth, need indices and ranks unchanged
-  (:mod:`sots.demand`: ``footprint_population``, ``band_totals``, ``activity``, ``growth``, ``MonteCarlo.growth``;
-  :mod:`sots.benchmark`: ``rank_desc``, ``funding_measures``, ``england_values``, ``activity_cost`` (which prices
-  through :func:`sots.budget.cost_per_person_total`), ``acute_spend_measures``, ``acute_trust_measures``).
+  (:mod:`sots.analysis.demand`: ``footprint_population``, ``band_totals``, ``activity``, ``growth``,
+  ``MonteCarlo.growth``; :mod:`sots.analysis.benchmark`: ``rank_desc``, ``funding_measures``, ``england_values``,
+  ``activity_cost`` (which prices through :func:`sots.analysis.budget.cost_per_person_total`), ``acute_spend_measures``,
+  ``acute_trust_measures``).
 - Rank permutation: shuffling the rows of the ranking functions' inputs gives every ICB the same rank (and the same
   row), and the rank is the definition's: 1 + the number of ICBs with a higher value in the same year, ties sharing.
   (Both invariances hold as well for ranks counted the wrong way round, so the definition is checked too.)
@@ -33,8 +34,8 @@ import pytest
 from hypothesis import configuration, given, settings
 from hypothesis import strategies as st
 
-from sots import benchmark, demand
-from sots.geography import Component
+from sots.analysis import benchmark, demand
+from sots.inputs.geography import Component
 
 pytestmark = pytest.mark.unit
 

@@ -13,9 +13,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from helpers import DATA, REGISTER, ROOT
-from sots import build, claims, data, publish, release
+from sots.analysis import claims
 from sots.chapters import claims_page
+from sots.inputs import data
 from sots.render import render
+from sots.site import build, publish, release
 
 pytestmark = pytest.mark.unit
 

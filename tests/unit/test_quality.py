@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from sots import claims, quality
+from sots.analysis import claims, quality
 from sots.errors import InputError
 
 pytestmark = pytest.mark.unit

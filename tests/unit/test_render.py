@@ -8,8 +8,8 @@ import jinja2
 import pytest
 
 from helpers import ROOT
-from sots import publish
 from sots.render import TEMPLATES, render
+from sots.site import publish
 
 pytestmark = pytest.mark.unit
 

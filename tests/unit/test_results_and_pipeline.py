@@ -3,7 +3,9 @@ import json
 import nbformat
 import pytest
 
-from sots import pipeline, results
+from sots.analysis import results
+from sots.site import pipeline
+from sots.toc import notebooks_in_toc, pages_in_toc
 
 pytestmark = pytest.mark.unit
 
@@ -48,9 +50,9 @@ def test_notebooks_in_toc_in_order_from_chapters_parts_and_sections():
     toc = {"root": "book/intro", "parts": [{"chapters": [
         {"file": "notebooks/a", "sections": [{"file": "notebooks/b"}]}, {"file": "book/prose"}]}],
         "chapters": [{"file": "notebooks/c"}]}
-    assert pipeline.notebooks_in_toc(toc) == ["notebooks/c", "notebooks/a", "notebooks/b"]
+    assert notebooks_in_toc(toc) == ["notebooks/c", "notebooks/a", "notebooks/b"]
     # Every page, prose ones included, in reading order from the root: what the edition's PDF prints.
-    assert pipeline.pages_in_toc(toc) == ["book/intro", "notebooks/c", "notebooks/a", "notebooks/b", "book/prose"]
+    assert pages_in_toc(toc) == ["book/intro", "notebooks/c", "notebooks/a", "notebooks/b", "book/prose"]
 
 
 def test_prepare_notebook_folds_code_removes_the_parameters_cells_and_drops_vegalite_json():

@@ -10,8 +10,9 @@ import pytest
 import yaml
 
 from helpers import ARCHIVED, CURRENT, EDITIONS, REGISTER, REPORT_EDITION, ROOT, SWITCHER_NAMES
-from sots import build, editions, publish, release
 from sots.errors import InputError
+from sots.inputs import editions
+from sots.site import build, publish, release
 
 pytestmark = pytest.mark.unit
 

@@ -8,9 +8,11 @@ import pandas as pd
 import pytest
 
 from helpers import DATA, rehash
-from sots import benchmark, chapter, data
+from sots.analysis import benchmark
 from sots.chapters import acute_spend, funding_per_head
+from sots.chapters import context as chapter
 from sots.chapters import finance as page
+from sots.inputs import data
 
 pytestmark = pytest.mark.unit
 

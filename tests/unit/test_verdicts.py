@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sots import claims, verdicts
+from sots.analysis import claims, verdicts
 
 pytestmark = pytest.mark.unit
 

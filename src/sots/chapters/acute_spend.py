@@ -5,12 +5,13 @@ per head by age and sex × ONS population × national unit costs, per head and p
 operating expenditure of the acute trusts each ICB hosts, and shows the focal ICB's rank on those and on the funding
 measures of :mod:`sots.chapters.funding_per_head`.
 
-Figures: ``acute_cost_gbp_m`` (£ million a year), each measure of :data:`sots.benchmark.ACUTE_MEASURES` with its rank
-among all ICBs, and each of :data:`sots.benchmark.TRUST_MEASURES` with its rank among the ICBs the trust file names by
-their own code (not computed, with the reason, where the trust file does not allow it). Whether the report's rank is
-supported is the claims register's verdict on the claim keyed :data:`KEY`, never decided here: in every edition it is
-the verdict on the report's own year (:meth:`sots.chapter.Chapter.verdict`), so a later edition quotes that year's
-rank beside it and gives its own data "since the report". A book for another ICB than the report's grades nothing.
+Figures: ``acute_cost_gbp_m`` (£ million a year), each measure of :data:`sots.analysis.benchmark.ACUTE_MEASURES` with
+its rank among all ICBs, and each of :data:`sots.analysis.benchmark.TRUST_MEASURES` with its rank among the ICBs the
+trust file names by their own code (not computed, with the reason, where the trust file does not allow it). Whether the
+report's rank is supported is the claims register's verdict on the claim keyed :data:`KEY`, never decided here: in every
+edition it is the verdict on the report's own year (:meth:`sots.chapters.context.Chapter.verdict`), so a later edition
+quotes that year's rank beside it and gives its own data "since the report". A book for another ICB than the report's
+grades nothing.
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ from dataclasses import dataclass, replace
 import pandas as pd
 from IPython.display import Markdown
 
-from sots import benchmark, charts, claims, data, escape, finance, geography
-from sots.chapter import Chapter
+from sots import escape
+from sots.analysis import benchmark, claims, finance
+from sots.chapters import charts
+from sots.chapters.context import Chapter
+from sots.inputs import data, geography
 from sots.prose import ordinal
 
 KEY = "acute_spend_per_weighted_head_rank"  # the register's key of the claim this chapter checks
@@ -47,7 +51,7 @@ class AcuteSpend:
     focal_trusts: pd.DataFrame  # the acute trusts the focal ICB hosts, with operating expenditure (£ million)
     trust_comparable: bool  # whether the focal ICB is among ``trusts``
     trust_year_covered: bool  # whether the trust accounts have the year at all
-    ranks: pd.DataFrame  # the focal ICB's rank on every measure (:func:`sots.benchmark.focal_ranks` rows)
+    ranks: pd.DataFrame  # the focal ICB's rank on every measure (:func:`sots.analysis.benchmark.focal_ranks` rows)
     year: str  # the edition's allocation year, of the registered and weighted populations
     claimed: int | None  # the rank the report states, if the report is about the focal ICB; None otherwise
 
@@ -60,7 +64,7 @@ class Later:
     report_year: str  # the report's year, e.g. "2023/24", whose figures the verdict is computed on
     gbp: float | None  # the report year's estimate per G&A weighted head (£), None if its results lack it
     n_icbs: int | None  # how many ICBs the report year's estimate ranked, None if its results do not say
-    since: str  # what this edition's data give of the verdict's figure (:meth:`sots.chapter.Chapter.since`)
+    since: str  # what this edition's data give of the verdict's figure (:meth:`sots.chapters.context.Chapter.since`)
 
 
 def later_edition(ch: Chapter, verdict: claims.Verdict | None, year: str) -> Later | None:
@@ -164,7 +168,7 @@ def ga_unpublished(weighted: pd.DataFrame, icb: str, who: str, year: str) -> str
 def record_estimate(ch: Chapter, row: pd.Series, acute: pd.DataFrame, settings: dict, no_ga: str | None) -> None:
     """Record the focal ICB's activity-based estimate (£ million a year), each measure of it and its rank.
 
-    ``row`` is the focal ICB's row of ``acute`` (:func:`sots.benchmark.acute_spend_measures`); ``settings`` the
+    ``row`` is the focal ICB's row of ``acute`` (:func:`sots.analysis.benchmark.acute_spend_measures`); ``settings`` the
     figures' inputs (unit cost year, population year, weighted population year); ``no_ga`` why there is no measure
     per G&A weighted head (recorded as not computed), None if there is.
     """
@@ -194,8 +198,8 @@ def record_trusts(ch: Chapter, trow: pd.Series | None, n_icbs: int, year: str, y
                   no_ga: str | None = None) -> None:
     """Record the acute trusts' spend per head and its rank among ``n_icbs`` ICBs, or each as not computed, and why.
 
-    ``trow`` is the focal ICB's row of :func:`sots.benchmark.acute_trust_measures`, None if it is not there; ``no_ga``
-    why there is no measure per G&A weighted head, None if there is.
+    ``trow`` is the focal ICB's row of :func:`sots.analysis.benchmark.acute_trust_measures`, None if it is not there;
+    ``no_ga`` why there is no measure per G&A weighted head, None if there is.
     """
     for m in benchmark.TRUST_MEASURES.values():
         why = no_trust_measure(ch.who, year, year_covered) if trow is None else \
@@ -234,8 +238,9 @@ def glue_prose(ch: Chapter, row: pd.Series, england: pd.Series, year: str, unit_
 
 def ga_finding(row: pd.Series, england: pd.Series, no_ga: str | None) -> str:
     """The key finding per G&A weighted head (Markdown): the focal ICB's estimate (£), rank and England's, and its
-    G&A need index; or why there is none (``no_ga``). ``row`` is its :func:`sots.benchmark.acute_spend_measures`
-    row, ``england`` England's :func:`sots.benchmark.acute_spend_england` row."""
+    G&A need index; or why there is none (``no_ga``). ``row`` is its
+    :func:`sots.analysis.benchmark.acute_spend_measures` row, ``england`` England's
+    :func:`sots.analysis.benchmark.acute_spend_england` row."""
     if no_ga:  # a sentence of text, with the ICB's name: Markdown here
         return f"{escape.markdown(no_ga[:-1])}, so there is no estimate per general and acute (G&A) need-weighted head."
     m = NAMED
@@ -256,7 +261,7 @@ def glue_method(ch: Chapter, cost: pd.DataFrame, estimates: pd.DataFrame, rates:
                 unit_costs: pd.DataFrame, unit_cost_year: str) -> None:
     """Glue the method's values: Eden's residents in the L&SC series (persons, per cent), the ages rated, unit costs.
 
-    ``cost`` is :func:`sots.benchmark.activity_cost`'s; ``estimates`` the ``population_estimates`` table.
+    ``cost`` is :func:`sots.analysis.benchmark.activity_cost`'s; ``estimates`` the ``population_estimates`` table.
     """
     latest = estimates["year"].max()
     eden = estimates[(estimates["area_code"] == geography.EDEN) & (estimates["year"] == latest)]["persons"].sum()
@@ -388,8 +393,8 @@ def claim_label(claimed: int | None) -> str:
 
 
 def rank_dots(ranks: pd.DataFrame) -> pd.DataFrame:
-    """:func:`sots.benchmark.focal_ranks` rows with the chart's axis label (``row``) and ``rank_text`` ("2nd of 42");
-    a measure not published for its year has no rank, so no dot (the rank table says it was not published)."""
+    """:func:`sots.analysis.benchmark.focal_ranks` rows with the chart's axis label (``row``) and ``rank_text`` ("2nd of
+    42"); a measure not published for its year has no rank, so no dot (the rank table says it was not published)."""
     ranks = ranks[ranks["rank"].notna()]
     return ranks.assign(
         row=ranks["label"] + ", " + ranks["year"],

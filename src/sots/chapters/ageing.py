@@ -16,9 +16,11 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import Markdown
 
-from sots import claims, data, demand, escape, geography, verdicts
-from sots.chapter import Chapter
-from sots.geography import Component
+from sots import escape
+from sots.analysis import claims, demand, verdicts
+from sots.chapters.context import Chapter
+from sots.inputs import data, geography
+from sots.inputs.geography import Component
 from sots.prose import listed
 
 TARGETS = (2033, 2043)

@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 from IPython.display import Markdown
 
-from sots import claims, demand, escape, geography, verdicts
-from sots.chapter import Chapter
-from sots.geography import Component
+from sots import escape
+from sots.analysis import claims, demand, verdicts
+from sots.chapters.context import Chapter
+from sots.inputs import geography
+from sots.inputs.geography import Component
 from sots.prose import listed
 
 BANDS = {"65+": "65plus", "85+": "85plus"}  # the age bands the report quotes -> their part of a figure id
@@ -72,12 +74,13 @@ class Footprints:
         return self._made(("near", name), make)
 
     def variants(self, footprint: str) -> list[str]:
-        """The variants projected for every area of the footprint (:func:`sots.demand.variants_available`)."""
+        """The variants projected for every area of the footprint (:func:`sots.analysis.demand.variants_available`)."""
         return list(self._made(("variants", footprint),
                                lambda: demand.variants_available(self._near("projection"), self.parts[footprint])))
 
     def persons(self, footprint: str, variant: str) -> pd.DataFrame:
-        """Persons by place, area, sex and age, one column per year (:func:`sots.demand.footprint_population`)."""
+        """Persons by place, area, sex and age, one column per year
+        (:func:`sots.analysis.demand.footprint_population`)."""
         return self._persons(footprint, variant).copy()
 
     def _persons(self, footprint: str, variant: str) -> pd.DataFrame:
@@ -133,7 +136,8 @@ class BedDays:
 def project(ch: Chapter, base_year: int, runs: int, seed: int) -> BedDays:
     """Project bed days, record the four growth figures with their Monte Carlo interval, and glue the findings.
 
-    ``runs`` and ``seed`` set the Monte Carlo (:class:`sots.demand.MonteCarlo`): the same seed, the same figures.
+    ``runs`` and ``seed`` set the Monte Carlo (:class:`sots.analysis.demand.MonteCarlo`): the same seed, the same
+    figures.
     """
     focal = ch.focal["icb_gss_code"]
     footprints = Footprints(
@@ -183,8 +187,8 @@ def intro_claims(ch: Chapter) -> str:
 
 def fan_text(variants: list[str]) -> str:
     """The fan chart's projections and the Monte Carlo's draws, in words: the variant weights renormalised over the
-    ``variants`` available (as :class:`sots.demand.MonteCarlo` draws them), or the principal alone where it is the
-    only one."""
+    ``variants`` available (as :class:`sots.analysis.demand.MonteCarlo` draws them), or the principal alone where it is
+    the only one."""
     rates = (f"a multiplier on future bed-day rates whose 80% interval widens by "
              f"±{demand.RATE_80PCT_HALF_WIDTH_PER_YEAR * 100:.1f}% a year from the base year")
     weights = {v: w for v, w in demand.VARIANT_WEIGHTS.items() if v in variants}
@@ -227,7 +231,7 @@ def band_verdicts(ch: Chapter, judged: list[tuple[int, claims.Verdict]]) -> str:
 
 def since(ch: Chapter, judged: list[tuple[int, claims.Verdict]]) -> str:
     """What this edition's data give of the verdicts' figures: one sentence when they give the same for all, else
-    each verdict's :meth:`sots.chapter.Chapter.since`."""
+    each verdict's :meth:`sots.chapters.context.Chapter.since`."""
     later = [s for _, v in judged for s in verdicts.since(v, ch.figures)]
     if later and all(s.later is not None and not s.changed for s in later):
         return f"Since the report: {ch.year} data give the same figures."
@@ -335,9 +339,9 @@ def search(ch: Chapter, bd: BedDays) -> Search:
     """Try every method on each of the four claims and glue what the search finds. Call after :func:`project`.
 
     A method *reaches* a claim when its growth is within the claim's tolerance of the stated figure, as the claims
-    register compares (:func:`sots.claims.within`). The search is for the method behind the report's figures, which
-    are its own ICB's: for another ICB it is made all the same (an analyst may look), but the page shows none of it,
-    and its prose says once why (:func:`glue_no_search`).
+    register compares (:func:`sots.analysis.claims.within`). The search is for the method behind the report's figures,
+    which are its own ICB's: for another ICB it is made all the same (an analyst may look), but the page shows none of
+    it, and its prose says once why (:func:`glue_no_search`).
     """
     series = method_series(bd)
     four = {key: claims.by_key(ch.register, figure) for key, figure in FIGURES.items()}
@@ -466,8 +470,8 @@ def digit_lost(growth: pd.Series, printed: float) -> dict[int, int]:
 
 
 def consistency_sentence(best: pd.Series, reached: list[str]) -> str:
-    """How far the best single method (a row of :func:`sots.demand.consistent_methods`) is from the figures reached
-    (named as the prose names them); that none is reached, or which method reaches the only one."""
+    """How far the best single method (a row of :func:`sots.analysis.demand.consistent_methods`) is from the figures
+    reached (named as the prose names them); that none is reached, or which method reaches the only one."""
     method = f"{best['measure']}, variant {best['variant']}, {int(best['base_year'])} base"
     if not reached:
         return "No method tried reaches any of the report's four figures."

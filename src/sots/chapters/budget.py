@@ -18,8 +18,10 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import Markdown
 
-from sots import budget, claims, demand, escape, geography, verdicts
-from sots.chapter import Chapter
+from sots import escape
+from sots.analysis import budget, claims, demand, verdicts
+from sots.chapters.context import Chapter
+from sots.inputs import geography
 
 CLAIM = "hospital_budget_growth_2038_pct"  # the register's key of the claim this chapter checks
 
@@ -53,7 +55,7 @@ class Budget:
 def priced_rates(activity_rates: pd.DataFrame, unit_costs: pd.DataFrame, cost_year: str) -> pd.DataFrame:
     """Cost per person as a rate like any other: £ per person per year by area, sex, age and activity (``rate``).
 
-    So :func:`sots.demand.activity` projects cost exactly as it projects events.
+    So :func:`sots.analysis.demand.activity` projects cost exactly as it projects events.
     """
     return budget.cost_per_person(activity_rates, unit_costs, cost_year).rename(columns={"cost_gbp": "rate"})
 

@@ -1,15 +1,15 @@
 """The claims page and the front page's verdicts: every claim of the register with the report's verdict on it.
 
 The report's verdicts are computed on the figures of the report's own edition for its ICB, whichever edition this
-is (:meth:`sots.chapter.Chapter.judge`): in that edition, the figures the other chapters recorded (the results
+is (:meth:`sots.chapters.context.Chapter.judge`): in that edition, the figures the other chapters recorded (the results
 fragments in the build's ``results_dir``); in a later one, the report edition's results (``report_results``), with
 what this edition's own figures say "since the report". So every edition's claims page and front page give the same
 verdicts, and every chapter agrees with them.
 
-The statuses are :mod:`sots.claims`', the words :mod:`sots.verdicts`'; this module gathers the figures, says why a
-claim cannot be checked, and renders two pieces of HTML through the package's templates (autoescaped: every text
-from the register is escaped once, there): the front page's panel of headline claims, and the register itself. The
-page records no figures of its own.
+The statuses are :mod:`sots.analysis.claims`', the words :mod:`sots.analysis.verdicts`'; this module gathers the
+figures, says why a claim cannot be checked, and renders two pieces of HTML through the package's templates
+(autoescaped: every text from the register is escaped once, there): the front page's panel of headline claims, and the
+register itself. The page records no figures of its own.
 """
 
 from __future__ import annotations
@@ -20,18 +20,20 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, Markdown
 
-from sots import claims, escape, verdicts
-from sots.chapter import Chapter
-from sots.data import project_root
+from sots import escape
+from sots.analysis import claims, verdicts
+from sots.analysis.results import merge_fragments
+from sots.chapters import statuses
+from sots.chapters.context import Chapter
 from sots.errors import InputError
+from sots.project import project_root
 from sots.render import render
-from sots.results import merge_fragments
 
 NO_RESULTS = ("No chapter's figures were given to this page (its results_dir is empty, as when it is run by hand), "
               "so every claim is stated only.")
 PANEL_TEMPLATE = "verdict_panel.html"
 REGISTER_TEMPLATE = "claims_register.html"
-# The register as the build publishes it, at the book's root (sots.build.publish_registers), from this page in
+# The register as the build publishes it, at the book's root (sots.site.build.publish_registers), from this page in
 # notebooks/.
 REGISTER_HREF = f"../{claims.REGISTER}"
 
@@ -69,15 +71,15 @@ def note_for(ch: Chapter, results_dir: str) -> str:
     if ch.in_report_edition and not results_dir:
         return NO_RESULTS
     if ch.after_report and ch.report_figures is None:
-        from sots.chapter import NOT_GIVEN
+        from sots.chapters.context import NOT_GIVEN
 
         return NOT_GIVEN
     return ""
 
 
 def record(ch: Chapter, results_dir: str) -> Page:
-    """Every claim's verdict, from the report's edition (:meth:`sots.chapter.Chapter.judge`); glue the citation, the
-    counts, the note, the front page's panel and the register."""
+    """Every claim's verdict, from the report's edition (:meth:`sots.chapters.context.Chapter.judge`); glue the
+    citation, the counts, the note, the front page's panel and the register."""
     report = ch.report
     note = note_for(ch, results_dir)
     own = results_in(results_dir) if ch.about_report else {}
@@ -152,7 +154,7 @@ def later_note(ch: Chapter) -> str:
 
 
 def status_counts(page: Page) -> pd.DataFrame:
-    """Claims by status, for the chart: ``status``, ``claims``, in :data:`sots.claims.STATUSES` order."""
+    """Claims by status, for the chart: ``status``, ``claims``, in :data:`sots.analysis.claims.STATUSES` order."""
     return pd.DataFrame({"status": list(page.counts), "claims": list(page.counts.values())})
 
 
@@ -163,8 +165,8 @@ def slug(text: str) -> str:
 
 def badge(status: str) -> dict[str, str]:
     """What a template needs to draw a status's badge: its slug, mark, words and colour."""
-    return {"slug": slug(status), "mark": claims.BADGE_MARK[status], "text": claims.BADGE_TEXT[status],
-            "colour": claims.STATUS_COLOURS[status]}
+    return {"slug": slug(status), "mark": statuses.BADGE_MARK[status], "text": statuses.BADGE_TEXT[status],
+            "colour": statuses.STATUS_COLOURS[status]}
 
 
 def row(ch: Chapter, verdict: claims.Verdict, own: dict[str, dict], page_folder: str, root: Path | None) -> dict:
@@ -177,7 +179,7 @@ def row(ch: Chapter, verdict: claims.Verdict, own: dict[str, dict], page_folder:
         "reason": verdict.claim["reason"], "explanation": verdict.explanation,
         "since": ch.since(verdict, own) if later else "", "since_brief": ch.since_brief(verdict, own) if later else "",
         "technical": verdict.technical, "badge": badge(verdict.status),
-        "href": claims.chapter_href(chapter, page_folder), "chapter": slug(chapter),
+        "href": statuses.chapter_href(chapter, page_folder), "chapter": slug(chapter),
         "title": ch.chapter_title(chapter, root or project_root()),
     }
 

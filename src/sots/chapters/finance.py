@@ -8,11 +8,11 @@ operating expenditure and its share of the allocations. A figure the edition can
 published for Lancashire and South Cumbria only) is recorded as not computed, with why.
 
 Every status the prose gives (reproduced, consistent, not reproduced, stated only) is the claims register's verdict
-(:meth:`sots.chapter.Chapter.verdict`), so the page cannot contradict the claims page. The verdict is on the report's
-own year in every edition: in the report's edition the chapter's own figures, in a later one the report edition's
-results, which the prose quotes beside each status (the verdict's checks), with the later year's data "since the
-report" (:meth:`sots.chapter.Chapter.since`). A book for another ICB than the report's sets none of its figures
-against the report's and grades nothing.
+(:meth:`sots.chapters.context.Chapter.verdict`), so the page cannot contradict the claims page. The verdict is on the
+report's own year in every edition: in the report's edition the chapter's own figures, in a later one the report
+edition's results, which the prose quotes beside each status (the verdict's checks), with the later year's data "since
+the report" (:meth:`sots.chapters.context.Chapter.since`). A book for another ICB than the report's sets none of its
+figures against the report's and grades nothing.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ import altair as alt
 import pandas as pd
 from IPython.display import Markdown
 
-from sots import benchmark, charts, claims, escape, finance, verdicts
-from sots.chapter import Chapter
+from sots import escape
+from sots.analysis import benchmark, claims, finance, verdicts
+from sots.analysis.results import year_suffix
+from sots.chapters import charts
+from sots.chapters.context import Chapter
 from sots.prose import clause
-from sots.results import year_suffix
 
 HOLDS = (claims.REPRODUCED, claims.CONSISTENT)  # the statuses under which the prose says the report's figure holds
 SAVINGS_KEYS = ("savings_delivered", "savings_recurrent_pct")  # the savings claims, by key
@@ -95,8 +97,8 @@ def on_report_year(found: list[claims.Verdict], report_year: str) -> str:
 
 
 def since_report(ch: Chapter, found: list[claims.Verdict]) -> str:
-    """What this edition's data give of the verdicts' figures (:meth:`sots.chapter.Chapter.since`), each sentence
-    once; '' in the report's edition or for another ICB (Markdown)."""
+    """What this edition's data give of the verdicts' figures (:meth:`sots.chapters.context.Chapter.since`), each
+    sentence once; '' in the report's edition or for another ICB (Markdown)."""
     return " ".join(dict.fromkeys(filter(None, (escape.markdown(ch.since(v)) for v in found))))
 
 
@@ -233,7 +235,8 @@ def record_savings(ch: Chapter, figures: pd.DataFrame, report: finance.ReportFig
     """Record the savings figures; return the savings and the funding-base findings and the shares (None if none).
 
     ``total`` is the sum of the ICB's allocations in ``year`` (£ millions), None if it cannot be summed; ``unsummed``
-    each base NHS England's allocations do not give for the year, with why (:func:`sots.finance.unpublished_bases`).
+    each base NHS England's allocations do not give for the year, with why
+    (:func:`sots.analysis.finance.unpublished_bases`).
     """
     unsummed = unsummed or {}
     later = ch.after_report  # the verdicts are on the report's year, not this one
@@ -314,9 +317,9 @@ def base_findings(shares: pd.DataFrame, delivered_gbp_m: float, stated_pct: floa
                   graded: bool = True) -> str:
     """The funding base the report's share implies, set against each published base (£ millions, per cent).
 
-    ``shares`` is :func:`sots.finance.savings_shares`; ``verdict`` the register's on the share, whose check names the
-    base it compares (its figure ``savings_share_of_<base>_pct``) and the tolerance a share may differ by. A base in
-    ``unsummed`` (NHS England did not publish one of its allocations; the value is why) is NaN in ``shares`` and
+    ``shares`` is :func:`sots.analysis.finance.savings_shares`; ``verdict`` the register's on the share, whose check
+    names the base it compares (its figure ``savings_share_of_<base>_pct``) and the tolerance a share may differ by. A
+    base in ``unsummed`` (NHS England did not publish one of its allocations; the value is why) is NaN in ``shares`` and
     compared with nothing; ``total_gbp_m`` is None when the allocations cannot all be summed. With ``graded`` False
     (a later edition than the report's, whose verdict is on another year's figures) no status is given.
     """
@@ -373,7 +376,7 @@ def record_agency(ch: Chapter, report: finance.ReportFigures | None) -> str:
 def record_deficits(ch: Chapter, figures: pd.DataFrame, report: finance.ReportFigures | None, year: str,
                     missing: str, quoted: Quoted) -> tuple[str, pd.DataFrame]:
     """Record the system deficit above its control total, each year both are published (£ millions); return the
-    finding and the deficits (:func:`sots.finance.deficits`)."""
+    finding and the deficits (:func:`sots.analysis.finance.deficits`)."""
     deficits = finance.deficits(figures, ch.icb, report)
     gaps = {}
     for y, rows in deficits.groupby("year"):

@@ -1,10 +1,10 @@
 """Funding per head: every ICB's core allocation per registered and per weighted head, and its distance from target.
 
-Figures (all from NHS England's allocations and weighted populations): per measure of :data:`sots.benchmark.MEASURES`,
-the focal ICB's value and rank in every allocation year of the edition's window (ids with a year suffix; see
-:func:`sots.editions.window`) and, under ids without one, in the edition's allocation year. A measure NHS England did
-not publish for a year (distance from target may stop being published) is recorded as not computed, with that reason,
-and shown as "not published for <year>".
+Figures (all from NHS England's allocations and weighted populations): per measure of
+:data:`sots.analysis.benchmark.MEASURES`, the focal ICB's value and rank in every allocation year of the edition's
+window (ids with a year suffix; see :func:`sots.inputs.editions.window`) and, under ids without one, in the edition's
+allocation year. A measure NHS England did not publish for a year (distance from target may stop being published) is
+recorded as not computed, with that reason, and shown as "not published for <year>".
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import Markdown
 
-from sots import benchmark, charts, claims, data
-from sots.chapter import Chapter
+from sots.analysis import benchmark, claims
+from sots.analysis.results import year_suffix
+from sots.chapters import charts
+from sots.chapters.context import Chapter
 from sots.errors import InputError
+from sots.inputs import data
 from sots.prose import ordinal
-from sots.results import year_suffix
 
 RANK_UNIT = "rank of ICBs (1 = highest)"
 PROXY_FOR = "acute_spend_per_weighted_head_rank"  # the register's key of the claim these measures are proxies for
@@ -38,7 +40,7 @@ def other_year(years: list[str], year: str) -> str | None:
     """The year to compare ``year`` with, among the allocation ``years`` of the edition's window, however many it
     holds: the one before it, else (the first year of a settlement, with none before it) the next one, else None (a
     window of one year). An edition whose publication gives its year alone reads the year before it too
-    (:func:`sots.editions.year_before`)."""
+    (:func:`sots.inputs.editions.year_before`)."""
     later, earlier = [y for y in years if y > year], [y for y in years if y < year]
     return max(earlier) if earlier else min(later) if later else None
 
@@ -46,8 +48,8 @@ def other_year(years: list[str], year: str) -> str | None:
 def unpublished(measures: pd.DataFrame, m: benchmark.Measure, year: str, icb: str, who: str) -> str | None:
     """Why the ICB ``icb`` (named ``who``) has no value of measure ``m`` in ``year``, or None if it has one.
 
-    ``measures`` is every ICB's :func:`sots.benchmark.funding_measures` rows: a measure missing for every ICB was not
-    published for the year; one missing for this ICB alone was not published for it.
+    ``measures`` is every ICB's :func:`sots.analysis.benchmark.funding_measures` rows: a measure missing for every ICB
+    was not published for the year; one missing for this ICB alone was not published for it.
     """
     one = measures[measures["year"] == year]
     if one.loc[one["icb_code"] == icb, m.key].notna().all():
@@ -175,8 +177,8 @@ LEAGUE_FORMATS = {
 
 
 def league_table(funding: Funding) -> charts.Table:
-    """Every ICB's measures in the edition's year (:func:`sots.benchmark.league_table`); a measure not published
-    for the year shows as "not published for <year>"."""
+    """Every ICB's measures in the edition's year (:func:`sots.analysis.benchmark.league_table`); a measure not
+    published for the year shows as "not published for <year>"."""
     return charts.table(benchmark.league_table(funding.measures, funding.year), formats=LEAGUE_FORMATS,
                         missing=benchmark.not_published(funding.year))
 

@@ -21,10 +21,13 @@ from dataclasses import dataclass
 import pandas as pd
 from IPython.display import Markdown
 
-from sots import charts, claims, escape, finance, geography, quality, verdicts
-from sots.chapter import Chapter
+from sots import escape
+from sots.analysis import claims, finance, quality, verdicts
+from sots.analysis.results import year_suffix
+from sots.chapters import charts
+from sots.chapters.context import Chapter
+from sots.inputs import geography
 from sots.prose import ordinal
-from sots.results import year_suffix
 
 # The five Blackpool wards the report names among its priority wards (claim Q6): names, not numbers, so kept here.
 NAMED_WARDS = ["Bloomfield", "Claremont", "Talbot", "Tyldesley", "Park"]

@@ -3,7 +3,8 @@
 No figure is computed here: every sourced figure is glued from the prepared ``published_figures`` table under its
 ``figure_id`` (in that figure's own unit, e.g. GBP million), and the report's stated control total from the claims
 register, so none is typed into the prose. An edition reads only the published figures up to the latest year of its
-own data (:func:`sots.editions.window`), so an entry whose figure is for a later year says so instead of quoting it.
+own data (:func:`sots.inputs.editions.window`), so an entry whose figure is for a later year says so instead of quoting
+it.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 import pandas as pd
 from IPython.display import Markdown
 
-from sots import claims, escape, finance
-from sots.chapter import Chapter
+from sots import escape
+from sots.analysis import claims, finance
+from sots.chapters.context import Chapter
 
 CONTROL_TOTAL = "system_control_total_deficit"  # the register's key of the report's stated control total (GBP million)
 BUDGET = "lsc_2526_icb_annual_budget"  # the ICB's budget for 2025/26 (GBP billion), as published
@@ -32,7 +34,8 @@ def glue_sourced(ch: Chapter) -> None:
 
 def source_line(row: dict) -> str:
     """A published figure's page as an entry's source (Markdown): publisher, the page's title linked to its address
-    (:func:`sots.finance.linked_citation`), and the period the figure is for, every text from the table escaped."""
+    (:func:`sots.analysis.finance.linked_citation`), and the period the figure is for, every text from the table
+    escaped."""
     return f"{finance.linked_citation(row)} ({escape.markdown(row['period'])})"
 
 

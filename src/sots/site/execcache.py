@@ -1,0 +1,311 @@
+"""The execution cache: a chapter's outputs, kept under ``_build/cache`` and found again by what they were made from.
+
+A chapter's outputs (the executed notebook, its results fragment, its charts' data) are a function of:
+
+- its **base key** (:func:`base_key`): the notebook's bytes, the parameters it runs with, the code (the package's
+  source, the pinned requirements, the Python version: :func:`sots.site.buildkey.code_digest`) and any other input
+  the build knows before it runs (the claims register, the other chapters' results for a page that reads them);
+- its **reads**: what it actually read while it ran, which only the run itself can tell. The chapter context records
+  them (:meth:`sots.chapters.context.Chapter.table`) in a small JSON file: each table's rows (the sha256 of the rows of
+  the edition's window, :mod:`sots.inputs.slices`) and their sources, and each chapter title the claims page quotes.
+
+An entry lives at ``<cache>/<base key>/<digest of its reads>/``. To look a chapter up, the build takes each entry
+under its base key, recomputes the values its reads name on the current inputs (:func:`current_reads`) and uses the
+entry whose digest they reproduce. So a prose-only change finds every chapter, and a changed table misses only the
+chapters that read it. Entries are written whole into a scratch folder, then renamed into place, so a killed build
+leaves no half entry, and two builds writing the same entry both leave a good one. Deleting the cache is always safe.
+
+The cache is not trusted as it lies on disk: an entry holds the sha256 of each of its files (:data:`SUMS`, in the
+format of ``sha256sum``, written last, before the rename), and an entry is checked against it just before it is used
+(only that entry: a lookup reads no other entry's files). One changed, cut, missing or added file, or a missing or
+unreadable list, and the entry is removed with one warning line, and its work is done again, so a build publishes what
+it would have without the cache. The vega bundle, a single file, carries its sha256 in its name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
+
+from sots.atomic import write_atomic
+from sots.chapters import statuses
+from sots.chapters.context import table_read, title_read
+from sots.hashing import digest, file_sha256
+from sots.inputs import data, slices
+
+FOLDER = "_build/cache"  # under the project, beside the site
+READS_FILE = "reads.json"
+LABEL_FILE = "chapter.txt"  # which chapter of which book made the entry, for people (and tests) reading the cache
+OUTPUTS = ("notebook.ipynb", "fragment.json", "chart-data", "script.py")  # what a chapter writes, as an entry stores it
+SUMS = "SHA256SUMS"  # in each entry: ``<hex>  <path>`` for each of its other files, as ``sha256sum -c`` checks
+_SUM_LINE = re.compile(r"([0-9a-f]{64})  (.+)")
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def base_key(notebook: Path, parameters: Mapping[str, object], code: str, extra: Mapping[str, str]) -> str:
+    """The hex key of a chapter's run before it reads anything: its notebook's bytes, its ``parameters`` (as
+    injected), the ``code`` (:func:`sots.site.buildkey.code_digest`) and ``extra`` inputs the build knows beforehand
+    (name -> sha256)."""
+    made = {"notebook": file_sha256(notebook), "parameters": dict(parameters), "code": code,
+            "extra": dict(extra)}
+    return digest(made).removeprefix("sha256:")
+
+
+# --- What a chapter read --------------------------------------------------------------------------------------------
+
+def current_reads(reads: Mapping[str, Mapping], data_dir: Path, inputs: Mapping[str, str], stage: Path) -> dict:
+    """The values the ``reads`` of an entry name, recomputed on the current inputs: the tables in ``data_dir`` for an
+    edition with these ``inputs`` (field -> data year), the chapter titles in the staged book ``stage``."""
+    sources = data.table_sources(data_dir)
+    tables = {}
+    for name in reads.get("tables", {}):
+        if name not in sources:  # a table no longer prepared: the entry cannot match
+            return {}
+        tables[name] = table_read(_slice(name, data_dir, inputs, sources), sources[name])
+    titles = {chapter: title_read(statuses.chapter_title(stage, chapter)) for chapter in reads.get("titles", {})}
+    return {"tables": tables, "titles": titles}
+
+
+def _slice(name: str, data_dir: Path, inputs: Mapping[str, str], sources: dict) -> slices.Slice:
+    # One build looks up every chapter of every book: each (table, window) is read and hashed once.
+    return _slice_cached(name, Path(data_dir), tuple(sorted(inputs.items())), data.table_hashes(data_dir)[name],
+                         json.dumps(sources, sort_keys=True))
+
+
+@cache
+def _slice_cached(name: str, data_dir: Path, inputs: tuple, file_sha: str, sources_json: str) -> slices.Slice:
+    return slices.read(name, data_dir, dict(inputs), json.loads(sources_json))
+
+
+# --- Checking entries ----------------------------------------------------------------------------------------------
+
+def seal(folder: Path) -> None:
+    """Write ``folder``'s :data:`SUMS`: the sha256 of each file under it, as it is now."""
+    lines = [f"{file_sha256(folder / name)}  {name}\n" for name in _files(folder)]
+    (folder / SUMS).write_text("".join(lines), encoding="utf-8")
+
+
+def _files(folder: Path) -> list[str]:
+    """Each file under ``folder`` (a link too, even to nothing) but its :data:`SUMS`: relative POSIX paths, sorted."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if (p.is_file() or p.is_symlink()) and p != folder / SUMS)
+
+
+def damage(entry: Path) -> str | None:
+    """Why the folder ``entry`` is not as it was written: the first file, in path order, that is changed or cut,
+    missing, or not listed in its :data:`SUMS`, or that list missing or unreadable; None if every file is as listed."""
+    try:
+        text = (entry / SUMS).read_text(encoding="utf-8")
+    except FileNotFoundError:  # an entry of an earlier sots, too, which wrote none: never trusted
+        return f"{SUMS} is missing"
+    except (OSError, UnicodeDecodeError):
+        return f"{SUMS} is unreadable"
+    recorded = {}
+    for line in text.splitlines():
+        match = _SUM_LINE.fullmatch(line)
+        if match is None:
+            return f"{SUMS} is unreadable"
+        recorded[match.group(2)] = match.group(1)
+    found = set(_files(entry))
+    for name in sorted(found | recorded.keys()):
+        if name not in recorded:
+            return f"{name} is not in its {SUMS}"
+        if name not in found:
+            return f"{name} is missing"
+        try:
+            same = file_sha256(entry / name) == recorded[name]
+        except OSError:  # a link to nothing, a file this user cannot read
+            same = False
+        if not same:
+            return f"{name} differs from its recorded sha256"
+    return None
+
+
+def discard(cache_dir: Path, entry: Path, reason: str, redo: str, warn: Callable[[str], None]) -> None:
+    """Remove the damaged ``entry`` (a folder or a file of the cache folder ``cache_dir``) and say so in one line
+    through ``warn``: the ``reason`` (:func:`damage`) and what the build does instead (``redo``)."""
+    warn(f"warning: {entry}: cache entry damaged ({reason}); removed, {redo}")
+    _remove(cache_dir, entry)
+
+
+def _remove(cache_dir: Path, entry: Path) -> None:
+    if not entry.parent.resolve().is_relative_to(cache_dir.resolve()):
+        return  # not the cache's to remove: never delete what sots did not write
+    if entry.is_symlink() or not entry.is_dir():
+        entry.unlink(missing_ok=True)  # a link: the link, never what it points to
+        return
+    # Renamed out of the way in one step first, so no other build finds it half removed.
+    gone = Path(tempfile.mkdtemp(prefix=".gone-", dir=entry.parent))
+    try:
+        entry.rename(gone / "entry")
+    except FileNotFoundError:
+        pass  # another build removed it first
+    finally:
+        shutil.rmtree(gone, ignore_errors=True)
+
+
+# --- Entries -------------------------------------------------------------------------------------------------------
+
+def lookup(cache_dir: Path, key: str, current: Callable[[dict], dict],
+           warn: Callable[[str], None] = _stderr) -> Path | None:
+    """The entry under base ``key`` whose reads, recomputed by ``current`` (reads -> values now), are what it read;
+    None if there is none. That entry is checked (:func:`damage`) before it is given: a damaged one is removed, said
+    through ``warn``, and None is given, so the chapter runs again."""
+    folder = cache_dir / key
+    if not folder.is_dir():
+        return None
+    for entry in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        try:
+            reads = json.loads((entry / READS_FILE).read_text())
+        except (OSError, ValueError):
+            continue  # unreadable: never used, and replaced when its chapter is stored again
+        if digest(current(reads)).removeprefix("sha256:") == entry.name:
+            reason = damage(entry)
+            if reason is None:
+                return entry
+            discard(cache_dir, entry, reason, "the chapter runs again", warn)
+    return None
+
+
+def store(cache_dir: Path, key: str, reads: dict, outputs: Mapping[str, Path], label: str = "") -> Path:
+    """Keep a chapter's ``outputs`` (name in :data:`OUTPUTS` -> file or folder; missing ones are skipped) under base
+    ``key`` and the digest of its ``reads``; return the entry. An entry already there is left as it is (same key,
+    same content) unless it is damaged."""
+    entry = cache_dir / key / digest(reads).removeprefix("sha256:")
+
+    def fill(folder: Path) -> None:
+        folder.mkdir()
+        for name, path in outputs.items():
+            if path.is_dir():
+                shutil.copytree(path, folder / name)
+            elif path.is_file():
+                shutil.copy2(path, folder / name)
+        (folder / LABEL_FILE).write_text(label + "\n")
+        (folder / READS_FILE).write_text(json.dumps(reads, indent=1, sort_keys=True) + "\n")
+        seal(folder)
+
+    _write_whole(cache_dir, entry, fill)
+    return entry
+
+
+def _write_whole(cache_dir: Path, target: Path, fill: Callable[[Path], None]) -> None:
+    """Make the folder ``target`` with ``fill`` (given a path that does not exist yet) in a scratch folder beside it,
+    then rename it into place, so no reader ever sees part of it. A target already there is left as it is: the cache
+    is content-addressed, so another build wrote the same thing; unless it is damaged (its reads unreadable, so no
+    lookup found it), when it is replaced."""
+    if target.is_dir():
+        if damage(target) is None:
+            return
+        _remove(cache_dir, target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".new-", dir=target.parent))
+    try:
+        fill(scratch / "whole")
+        (scratch / "whole").rename(target)
+    except OSError:
+        if not target.is_dir():  # not lost to a build that wrote the same target first
+            raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def restore(entry: Path, outputs: Mapping[str, Path]) -> None:
+    """Copy an entry's outputs to where the chapter would have written them (name -> path)."""
+    for name, path in outputs.items():
+        kept = entry / name
+        if kept.is_dir():
+            shutil.copytree(kept, path, dirs_exist_ok=True)
+        elif kept.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(kept, path)
+
+
+# --- Whole books ---------------------------------------------------------------------------------------------------
+# A book whose staged sources (config, prose, executed chapters, their charts' data) are byte for byte those of a book
+# built before gives the same HTML, so the Jupyter Book build is skipped too: its HTML is kept by the digest of the
+# staged folder, in ``books/<key>/html/``, beside the entry's :data:`SUMS`.
+
+BOOKS = "books"
+BOOK_HTML = "html"
+
+
+def folder_digest(folder: Path, skip: str = "_build") -> str:
+    """The hex sha256 of every file under ``folder`` (paths and bytes), except those under the folder ``skip``."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and skip not in p.relative_to(folder).parts):
+        h.update(path.relative_to(folder).as_posix().encode() + b"\0" + file_sha256(path).encode() + b"\0")
+    return h.hexdigest()
+
+
+def fetch_book(cache_dir: Path, key: str, html: Path, warn: Callable[[str], None] = _stderr) -> bool:
+    """Copy the HTML kept under ``key`` to ``html``; False if there is none, or if it is damaged (:func:`damage`):
+    then it is removed, said through ``warn``, and the book is to be built again."""
+    kept = cache_dir / BOOKS / key
+    if not kept.is_dir():
+        return False
+    reason = damage(kept)
+    if reason is not None:
+        discard(cache_dir, kept, reason, "the book is built again", warn)
+        return False
+    shutil.copytree(kept / BOOK_HTML, html)
+    return True
+
+
+def keep_book(cache_dir: Path, key: str, html: Path) -> None:
+    """Keep a built book's HTML under ``key`` (written whole, then renamed into place)."""
+
+    def fill(folder: Path) -> None:
+        shutil.copytree(html, folder / BOOK_HTML)
+        seal(folder)
+
+    _write_whole(cache_dir, cache_dir / BOOKS / key, fill)
+
+
+# --- The vega bundle -----------------------------------------------------------------------------------------------
+
+def vega_bundle(cache_dir: Path | None, warn: Callable[[str], None] = _stderr) -> str:
+    """The book's offline vega script (:func:`sots.chapters.charts.offline_bundle`), kept in the cache by the versions
+    it is made from (vl-convert's and Altair's Vega-Lite): making it takes about 3 s, longer than a rebuild with nothing
+    changed takes otherwise.
+
+    It is kept as ``vega/<versions>.<sha256 of its bytes>.js``; a kept file whose bytes are not those its name records
+    (or whose name records none: an earlier sots's) is removed, said through ``warn``, and the bundle made again."""
+    import altair as alt
+    import vl_convert
+
+    from sots.chapters import charts
+
+    if cache_dir is None:
+        return charts.offline_bundle()
+    folder = cache_dir / "vega"
+    versions = f"vl-convert-{vl_convert.__version__}-vega-lite-{alt.VEGALITE_VERSION}"
+    named = re.compile(re.escape(versions) + r"(?:\.([0-9a-f]{64}))?\.js")
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        match = named.fullmatch(path.name)
+        if match is None:
+            continue  # another version's, or a file being written (its name starts with a dot)
+        if match.group(1) is None:
+            reason = "its name records no sha256"
+        else:
+            try:
+                kept = path.read_bytes()
+            except OSError:
+                kept = b""
+            if hashlib.sha256(kept).hexdigest() == match.group(1):
+                return kept.decode("utf-8")
+            reason = "it differs from the sha256 its name records"
+        discard(cache_dir, path, reason, "the bundle is made again", warn)
+    text = charts.offline_bundle()
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(folder / f"{versions}.{hashlib.sha256(text.encode()).hexdigest()}.js", text)
+    return text
