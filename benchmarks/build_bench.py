@@ -305,7 +305,8 @@ def open_bench(repo: Path, commit: str, scratch: Path, interface: str = "auto", 
 FACTS_SCRIPT = """
 import json
 from pathlib import Path
-from sots import claims, data, editions
+from sots.analysis import claims
+from sots.inputs import data, editions
 root = Path.cwd()
 register = editions.load(root / editions.EDITIONS_FILE)
 print(json.dumps({
@@ -390,7 +391,7 @@ def edit_table(bench: Bench) -> str:
     header = next(csv.reader([lines[0]]))
     year, value_column = header.index("year"), header.index("unit_cost_gbp")
     edition_years = set(json.loads(subprocess.run(
-        [str(bench.python), "-c", "import json,sys; from sots import editions; "
+        [str(bench.python), "-c", "import json,sys; from sots.inputs import editions; "
          f"e = editions.get(editions.load('editions.yml'), {bench.edition!r}); print(json.dumps(e.inputs))"],
         cwd=bench.root, env=bench.env, check=True, capture_output=True, text=True).stdout).values())
     for i, line in enumerate(lines[1:], 1):

@@ -20,7 +20,8 @@ pytestmark = pytest.mark.integration
 WORKER = """
 import json, sys, tempfile, time
 from pathlib import Path
-from sots import editions, publish
+from sots.inputs import editions
+from sots.site import publish
 out, tag, rounds = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 register = editions.load(sys.argv[4])
 start = out.parent / "start"

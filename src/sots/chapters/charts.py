@@ -287,8 +287,7 @@ def encoded_fields(spec: dict) -> dict[str, dict]:
     return found
 
 
-# A column's unit from its name's ending (the project's naming rule: sots.inputs.data's schemas), else its chart
-# title's.
+# A column's unit from its name's ending (the naming rule of sots.inputs.data's schemas), else its chart title's.
 UNIT_SUFFIXES = (("_gbp_m", "GBP million"), ("_gbp_k", "GBP thousand"), ("_gbp", "GBP"),
                  ("_pct_points", "percentage points"), ("_pct", "per cent"), ("_frac", "fraction"),
                  ("_share", "fraction"), ("_persons", "persons"), ("_years", "years"), ("_rank", "rank (1 = highest)"))

@@ -1,5 +1,5 @@
 """The book's colours, in one place: the charts (:mod:`sots.chapters.charts`) and the claims page's status badges
-(:func:`sots.analysis.claims.badge`) draw from them, so a status or the focal ICB looks the same in a chart and in the
+(:mod:`sots.chapters.statuses`) draw from them, so a status or the focal ICB looks the same in a chart and in the
 text."""
 
 # The highlight: the focal ICB, or the one series a chart's subtitle names, always in NHS blue; everything else it is

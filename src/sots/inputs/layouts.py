@@ -22,6 +22,7 @@ from typing import Any
 from sots.errors import InputError, parse_yaml
 from sots.inputs import data
 from sots.inputs import schema as schemas
+from sots.project import project_root
 
 SOURCES_DIR = "sources"  # under the project folder
 CATALOGUE = "sources.yml"
@@ -72,7 +73,7 @@ class Layout:
 
 def folder(project: Path | None = None) -> Path:
     """The project's ``sources/`` folder."""
-    return (project or project.project_root()) / SOURCES_DIR
+    return (project or project_root()) / SOURCES_DIR
 
 
 def _yaml(path: Path, what: str) -> Any:
