@@ -211,12 +211,13 @@ def build(
     if not no_cache and _nothing_to_build(out_dir, data_dir, options, started):
         return
     from sots.site.build import build as build_site  # heavy imports only when there is something to build
+    from sots.site.plan import Request
     from sots.site.progress import progress_report
 
+    request = Request(options, out=out_dir, data_dir=data_dir, cache=cache, use_cache=not no_cache, jobs=jobs,
+                      dask=dask)
     with progress_report(out) as report:
-        build_site(edition or (), all_editions=all_editions, icb=icb, out=out_dir, data_dir=data_dir,
-                   log=out.print, overrides=overrides, jobs=jobs, dask=dask, cache=cache, use_cache=not no_cache,
-                   all_icbs=all_icbs, also_icbs=also_icb or (), report=report, pdf=not no_pdf, skip_unchanged=False)
+        build_site(request, log=out.print, report=report, skip_unchanged=False)
 
 
 def _nothing_to_build(out_dir: Path, data_dir: Path | None, options: buildkey.Options, started: float) -> bool:

@@ -34,32 +34,30 @@ from pathlib import Path
 import yaml
 
 from sots import escape
-from sots.analysis import assumptions, claims
+from sots.analysis import claims
 from sots.analysis.results import RESULTS_FILE, merge_fragments
-from sots.atomic import check_writable, remove_stale, scratch
+from sots.atomic import scratch
 from sots.errors import BuildError, InputError, refuse
-from sots.inputs import data, editions, geography, prepare, slices
+from sots.inputs import data, editions, geography, slices
 from sots.inputs.editions import Edition
 from sots.project import project_root
 from sots.render import render
-from sots.site import buildkey, citation, execcache, execution, executors, folders, national, printbook, release
+from sots.site import buildkey, citation, execcache, execution, executors, folders, national, plan, printbook
 from sots.site.downloads import DOWNLOADS_FOLDER
-from sots.site.pipeline import Parameters, chapter_overrides, chapter_parameters, read_toc
-from sots.site.publish import ICON, MANIFEST_FILE, SITE, SWITCHER_FILE, manifest, publish, redirect_page, sha256_file
+from sots.site.pipeline import Parameters, chapter_parameters
+from sots.site.publish import ICON, MANIFEST_FILE, SWITCHER_FILE, manifest, publish, redirect_page, sha256_file
 from sots.site.release import Release
-from sots.toc import notebooks_in_toc, pages_in_toc
+from sots.toc import pages_in_toc
 
 # Notebooks read claims.yml, and editions.yml for their edition's data years, from the staged copy.
 BOOK_SOURCES = buildkey.BOOK_SOURCES
 VEGA_BUNDLE = "vega-offline.js"
-STAGING_PREFIX = buildkey.STAGING_PREFIX  # a build's scratch folder, beside the site
 CHART_DATA_FOLDER = "chart-data"  # under _static: each chart's rows as CSV, per notebook
 # The switcher's address as each page's script sees it: relative to the edition's folder (pydata-sphinx-theme resolves
 # a relative json_url against the page's documentation root), so the site can be served from any path.
 SWITCHER_URL = f"../{SWITCHER_FILE}"
 ICB_FOLDER = Path("icb")  # under an edition: every ICB's book, icb/<CODE>/, and the national page, icb/index.html
 # Tables whose years editions.missing_data_years checks before a build starts.
-YEAR_TABLES = sorted({name for names in editions.INPUT_TABLES.values() for name in names})
 
 
 def footer_html(edition: Edition, rel: Release) -> str:
@@ -301,133 +299,76 @@ def stage_report_book(every: list[Staged], register: tuple[Edition, ...], report
     return staged
 
 
-def choose(register: tuple[Edition, ...], edition_ids: Sequence[str], all_editions: bool) -> list[Edition]:
-    """The editions to build, oldest first: all of them, those named, or (by default) the current one."""
-    if all_editions and edition_ids:
-        raise InputError("give --edition or --all-editions, not both")
-    if all_editions:
-        return list(register)
-    if edition_ids:
-        chosen = {editions.get(register, i).id for i in edition_ids}
-        return [e for e in register if e.id in chosen]
-    return [editions.current(register)]
+def build(request: plan.Request, *, root: Path | None = None, log: Callable[[str], None] = print,
+          report: execution.Report | None = None, skip_unchanged: bool = True) -> list[Path]:
+    """Build what ``request`` asks for (:class:`sots.site.plan.Request`: the editions, default the current one, for
+    one ICB, and for other ICBs with a national page) and publish it under its site folder; return the published
+    edition folders. Nothing is published unless every chosen edition builds.
 
-
-def build(
-    edition_ids: Sequence[str] = (), *, all_editions: bool = False, icb: str = geography.DEFAULT_ICB,
-    out: Path = Path("_build/site"), data_dir: Path | None = None, root: Path | None = None,
-    log: Callable[[str], None] = print, overrides: Mapping[str, str] | None = None, jobs: int | None = None,
-    dask: str | None = None, cache: Path | None = None, use_cache: bool = True, all_icbs: bool = False,
-    also_icbs: Sequence[str] = (), report: execution.Report | None = None, pdf: bool = True,
-    skip_unchanged: bool = True,
-) -> list[Path]:
-    """Build the chosen editions (default: the current one) for one ICB and publish them under ``out``.
-
-    ``overrides`` (parameter name -> text) change chapter assumptions, e.g. ``{"base_year": "2022"}``; each goes to
-    the chapters that declare it. ``jobs`` parallel workers (default: the cores) or the Dask scheduler at ``dask``
-    execute the chapters and build the books; chapters are looked up in, and stored to, the execution cache
-    ``cache`` (default ``<root>/_build/cache``) unless ``use_cache`` is false. With ``all_icbs``, each edition is also
-    built for every ICB, under ``<edition>/icb/<CODE>/``, with a national page ``<edition>/icb/index.html``;
-    ``also_icbs`` (codes or names) does the same for those ICBs only (a national page of some of them).
-    Each edition's own book is printed to a PDF (:mod:`sots.site.printbook`) unless ``pdf`` is false.
-    Returns the published edition folders. Nothing is published unless every chosen edition builds.
-
-    With ``skip_unchanged`` (and the cache in use), a site that already holds what this build publishes (its stamp
-    and the build key match, :func:`sots.site.buildkey.unchanged`) is left as it is: one line says so, and nothing is
-    published (returns no folder). ``--no-cache`` always builds. Publishing stamps the site with the build's key.
+    The stages: check and plan (:func:`sots.site.plan.check_folders`, :func:`sots.site.plan.make`: every check that
+    can fail, before any notebook runs), then :func:`run` (execute, books, finish, publish). With ``skip_unchanged``
+    (and the cache in use), a site that already holds what this build publishes (its stamp and the build key match,
+    :func:`sots.site.buildkey.unchanged`) is left as it is: one line says so, and nothing is published (returns no
+    folder). Publishing stamps the site with the build's key.
     """
     started = time.perf_counter()
     root = (root or project_root()).resolve()
-    data_dir = (data_dir or root / "data").resolve()
-    out = out.resolve()
-    cache = (cache or root / execcache.FOLDER).resolve() if use_cache else None
-    # Every check that can fail does so here, in one line, before any notebook runs.
-    if out.exists() and not out.is_dir():
-        raise InputError(f"{out}: expected a folder for the site (--out), got a file")
-    # Publishing replaces what the site holds, and the cache is written into: neither may be a folder sots did not
-    # make (the project, tests/golden, data/...), nor the other.
-    folders.check_outputs(out, SITE, cache, root, data_dir)
-    for folder in (out.parent, *([out] if out.is_dir() else [])):  # staging is made beside the site, then moved in
-        check_writable(folder, "the site (--out)")
-    for line in prepare.recover(data_dir):  # a prepare killed while it renamed its tables: data/ as it was before
-        log(line)
-    for stale in remove_stale(out.parent, STAGING_PREFIX):  # left by builds that were killed
-        log(f"removed {stale}, left by a build that was stopped")
-    options = buildkey.Options.given(edition_ids, all_editions, icb, also_icbs, all_icbs, overrides, pdf)
-    key = buildkey.key_or_none(root, data_dir, options)  # of the inputs as the build starts: read from here on
+    out, data_dir, cache = plan.check_folders(request, root, log)
+    key = buildkey.key_or_none(root, data_dir, request.options)  # of the inputs as the build starts: read from here on
     if cache and skip_unchanged and buildkey.unchanged(out, key, log, started):
         return []
-    register = editions.load(root / editions.EDITIONS_FILE)
-    chosen = choose(register, edition_ids, all_editions)
-    # A table edited by hand, or half-copied, would otherwise be published as if `sots prepare` had made it.
-    refuse(data.verify(data_dir))
-    claims_path = root / claims.REGISTER
-    claims_register, report_about = claims.load(claims_path), claims.report(claims_path)
-    lookup = data.load("icb_lookup", data_dir)
-    focal = geography.resolve_icb(icb, lookup)
-    tables = {name: data.load(name, data_dir) for name in YEAR_TABLES}
-    refuse([line for e in chosen for line in editions.missing_data_years(e, tables)], f"{editions.EDITIONS_FILE}: ")
-    toc = read_toc(root)
-    refuse(claims.unknown_chapters(claims_register, pages_in_toc(toc), root, claims_path))
-    sources = [root / f"{name}.ipynb" for name in notebooks_in_toc(toc)]
-    if overrides:  # a wrong name or value stops the build before any work, like a wrong ICB code
-        allowed = assumptions.limits(tables["population_projection"], focal.icb_gss_code)
-        chapter_overrides(overrides, sources, Parameters(chosen[0], focal.icb_code, data_dir).reserved(), allowed)
-    rel = release.current(root)
-    wanted = list(lookup["icb_code"]) if all_icbs else [geography.resolve_icb(i, lookup).icb_code for i in also_icbs]
-    others = [geography.resolve_icb(code, lookup) for code in dict.fromkeys(wanted) if code != focal.icb_code]
-    all_icbs = bool(all_icbs or also_icbs)
-    executor = executors.make(jobs, dask)
-    log(f"release {rel.version}, commit {rel.short_commit}; editions {', '.join(e.id for e in chosen)}"
-        + (f" for {focal.icb_code} and every other ICB" if all_icbs else "")
-        + (f"; chapter parameters {', '.join(f'{k}={v}' for k, v in overrides.items())}" if overrides else "")
-        + f"; {executor.workers} workers" + ("" if cache else "; no cache"))
+    return run(plan.make(request, root, key, out, data_dir, cache), log, report, started)
 
-    if cache:
-        folders.mark(cache, folders.CACHE)  # before anything is written in it
+
+def run(p: plan.BuildPlan, log: Callable[[str], None] = print, report: execution.Report | None = None,
+        started: float | None = None) -> list[Path]:
+    """Carry out the plan ``p``: stage its books, execute their chapters (through the cache,
+    :mod:`sots.site.execution`), build the books and the PDF, finish each edition (results, manifests, the national
+    page) and publish them all at once (:func:`sots.site.publish.publish`)."""
+    started = time.perf_counter() if started is None else started
+    rel, focal = p.release, p.focal
+    executor = executors.make(p.jobs, p.dask)
+    log(f"release {rel.version}, commit {rel.short_commit}; editions {', '.join(e.id for e in p.editions)}"
+        + (f" for {focal.icb_code} and every other ICB" if p.national else "")
+        + (f"; chapter parameters {', '.join(f'{k}={v}' for k, v in p.overrides.items())}" if p.overrides else "")
+        + f"; {executor.workers} workers" + ("" if p.cache else "; no cache"))
+
+    if p.cache:
+        folders.mark(p.cache, folders.CACHE)  # before anything is written in it
     # Read (and, when kept in the cache, checked) once, before staging: every book staged gets this one text, and a
     # damaged bundle is named once, in the log.
-    bundle = execcache.vega_bundle(cache, log)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    bundle = execcache.vega_bundle(p.cache, log)
+    p.out.parent.mkdir(parents=True, exist_ok=True)
+    sources = list(p.notebooks)
     # Staging sits beside the output so the final moves are renames on one file system; its name is unique, so
     # builds running at once never share one.
-    with scratch(out.parent, STAGING_PREFIX) as tmp:
+    with scratch(p.out.parent, plan.STAGING_PREFIX) as tmp:
         # The build reads its own copy of the (small) tables: inputs cannot change mid-build.
-        inputs = Path(shutil.copytree(data_dir, tmp / "data", ignore=shutil.ignore_patterns(".*")))
+        inputs = Path(shutil.copytree(p.data_dir, tmp / "data", ignore=shutil.ignore_patterns(".*")))
         books: list[tuple[Staged, list[Staged]]] = []
-        for e in chosen:
-            main = stage_book(e, focal, inputs, root, tmp / e.id / focal.icb_code, rel, sources, overrides,
-                              claims_register if report_about["icb_code"] == focal.icb_code else None, bundle=bundle,
-                              pdf=pdf)
-            icb_books = [stage_book(e, other, inputs, root, tmp / e.id / other.icb_code, rel, sources, overrides,
-                                    claims_register if report_about["icb_code"] == other.icb_code else None,
-                                    depth=len(ICB_FOLDER.parts) + 1, bundle=bundle)
-                         for other in (others if all_icbs else [])]
+        for e in p.editions:
+            main = stage_book(e, focal, inputs, p.root, tmp / e.id / focal.icb_code, rel, sources, p.overrides,
+                              p.checked_claims(focal.icb_code), bundle=bundle, pdf=p.pdf)
+            icb_books = [stage_book(e, other, inputs, p.root, tmp / e.id / other.icb_code, rel, sources, p.overrides,
+                                    p.checked_claims(other.icb_code), depth=len(ICB_FOLDER.parts) + 1, bundle=bundle)
+                         for other in p.others]
             log(f"staged edition {e.id} ({e.title}) for {focal.icb_name} ({focal.icb_code})"
-                + (f" and {len(icb_books)} other ICBs" if all_icbs else ""))
+                + (f" and {len(icb_books)} other ICBs" if p.national else ""))
             books.append((main, icb_books))
         every = [b for main, icb_books in books for b in (main, *icb_books)]
-        deps = stage_report_book(every, register, report_about, claims_register, lookup, inputs, root, tmp, rel,
-                                 sources, overrides, bundle, log)
+        deps = stage_report_book(every, p.register, p.report_about, p.claims_register, p.lookup, inputs, p.root, tmp,
+                                 rel, sources, p.overrides, bundle, log)
         log(f"staged {len(every)} books in {time.perf_counter() - started:.1f} s")
         report = report or execution.LogReport(log)
         try:
-            stats = execution.run([b.book for b in [*deps, *every]], executor, cache, report, root)
+            stats = execution.run([b.book for b in [*deps, *every]], executor, p.cache, report, p.root)
             # The warm kernels (up to 700 MB each after a run of every ICB) are not needed for the books: they end now.
             executor.release()
             log(f"chapters done at {time.perf_counter() - started:.1f} s")
             for b in deps:  # not published, but its figures must hold every figure a claim names
                 finish_results(b, rel)
             results = {b: finish_results(b, rel) for b in every}
-            keys = {b: execcache.folder_digest(b.stage) for b in every} if cache else {}
-            todo = [b for b in every if not (cache and execcache.fetch_book(cache, keys[b], b.html, log))]
-            # One book needs no pool (its Jupyter Book build is a process of its own): it is built from here.
-            runner = executor.map if len(todo) > 1 else executors.in_process
-            for i, (seconds, printed) in runner(build_book, [b.stage for b in todo]):
-                log(f"book {todo[i].book.label} built in {seconds:.1f} s"
-                    + (f", its PDF printed in {printed:.1f} s" if printed is not None else ""))
-                if cache:
-                    execcache.keep_book(cache, keys[todo[i]], todo[i].html)
+            todo = build_books(every, executor, p.cache, log)
             log(f"books done at {time.perf_counter() - started:.1f} s")
         except KeyboardInterrupt:  # Ctrl-C, or SIGTERM as the command line turns it: stop the workers first, so
             executor.abort()       # that none is writing to the staging folder when it is removed
@@ -435,26 +376,41 @@ def build(
         finally:
             executor.close()
         staged = {}
-        sources_sha = source_hashes(root, sources)
+        sources_sha = source_hashes(p.root, sources)
         for (main, icb_books) in books:
             read = slices.edition_inputs(inputs, main.edition.inputs)  # the same for every ICB's book
-            html = finish_book(main, results[main], toc, published_registers(main, inputs))
-            if all_icbs:
+            html = finish_book(main, results[main], p.toc, published_registers(main, inputs))
+            if p.national:
                 (html / ICB_FOLDER).mkdir()
                 for b in icb_books:
-                    finish_book(b, results[b], toc, published_registers(b, inputs))
+                    finish_book(b, results[b], p.toc, published_registers(b, inputs))
                     write_manifest(b, read, sources_sha, rel)
                     b.html.rename(html / ICB_FOLDER / b.focal.icb_code)
                 write_national_page(html / ICB_FOLDER, main, {b.focal.icb_code: results[b] for b in (main, *icb_books)},
-                                    lookup)
+                                    p.lookup)
             write_manifest(main, read, sources_sha, rel)  # last: it lists every file the edition publishes
             staged[main.edition.id] = html
             log(f"edition {main.edition.id} ready: {len(results[main])} figures in {RESULTS_FILE}"
-                + (f", and {len(icb_books)} other ICBs' books" if all_icbs else ""))
+                + (f", and {len(icb_books)} other ICBs' books" if p.national else ""))
         # Stamped only if no input changed while the build read them: the site then holds what the key builds.
-        same = key is not None and buildkey.key_or_none(root, data_dir, options) == key
-        published = publish(staged, out, register, key if same else None)
+        same = p.key is not None and buildkey.key_or_none(p.root, p.data_dir, p.options) == p.key
+        published = publish(staged, p.out, p.register, p.key if same else None)
     for folder in published:
         log(f"published {folder}")
     log(stats.summary(len(todo), len(every) - len(todo), time.perf_counter() - started))
     return published
+
+
+def build_books(every: list[Staged], executor, cache: Path | None, log: Callable[[str], None]) -> list[Staged]:
+    """Build each staged book's HTML and PDF, or take it from the execution ``cache`` (None: none), keyed on its
+    staged sources; return the books built. One book needs no pool (its Jupyter Book build is a process of its own):
+    it is built from here."""
+    keys = {b: execcache.folder_digest(b.stage) for b in every} if cache else {}
+    todo = [b for b in every if not (cache and execcache.fetch_book(cache, keys[b], b.html, log))]
+    runner = executor.map if len(todo) > 1 else executors.in_process
+    for i, (seconds, printed) in runner(build_book, [b.stage for b in todo]):
+        log(f"book {todo[i].book.label} built in {seconds:.1f} s"
+            + (f", its PDF printed in {printed:.1f} s" if printed is not None else ""))
+        if cache:
+            execcache.keep_book(cache, keys[todo[i]], todo[i].html)
+    return todo

@@ -77,8 +77,6 @@ class Options:
         return fields
 
 
-
-
 @cache
 def code_digest(root: Path, package: Path = PACKAGE) -> str:
     """:func:`hash_code`, read once per process: every chapter and book of a run is keyed on the same code."""
