@@ -585,3 +585,15 @@ def test_the_data_package_cites_each_publication_with_the_years_it_gives_and_eac
     assert sources["population_projection"] == [("ons_snpp_2018", None)]  # not by financial year: read whole
     assert [r.get("layout") for r in package["unit_costs"]["raw_inputs"]] == [
         "sources/layouts/unit_costs/2023_24.yml", "sources/layouts/unit_costs/2024_25.yml"]
+
+
+def test_one_registry_reads_every_table_once_each_after_the_tables_it_needs():
+    """`prepare` walks one list of readers: every prepared table has exactly one, and a reader given other tables
+    comes after them."""
+    names = [reader.table for reader in prepare.READERS]
+    assert sorted(names) == sorted(data.TABLES)
+    for i, reader in enumerate(prepare.READERS):
+        assert set(reader.needs) <= set(names[:i]), reader.table
+    # Read by layout: the tables whose files arrive year by year; the others by file names in code.
+    assert {r.table for r in prepare.READERS if r.by_layout} == {
+        "icb_allocations", "icb_weighted_population", "unit_costs", "qof_hypertension"}

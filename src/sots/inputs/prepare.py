@@ -15,7 +15,7 @@ import io
 import itertools
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -1160,11 +1160,104 @@ def _by_source(used: list[layouts.Layout]) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in years.items()}
 
 
+class Read(NamedTuple):
+    """What reading one table gave: the table, what it was read from (its layouts, for a table read by layout; else
+    the raw files), and how to find the publications it cites where its kind of reader's rule does not
+    (:data:`READERS`): a function of the validated table giving them as :func:`_cited` takes them, or None."""
+
+    frame: pd.DataFrame
+    inputs: list
+    cites: Callable[[pd.DataFrame], dict[str, list[str]] | list[str]] | None = None
+
+
+class TableReader(NamedTuple):
+    """How ``sots prepare`` reads one table: an entry of :data:`READERS`."""
+
+    table: str  # the table's name in data.TABLES
+    # Called as read(raw, sources, *needs) when by_layout, else as read(raw, *needs); gives the fields of a Read.
+    read: Callable[..., tuple]
+    # True: read as the layouts in sources/ describe its files, and gives those layouts; it cites each layout's
+    # publication for the years the layout gives. False: read from raw files named in code (by name or glob), and
+    # gives the files; it cites its table's publications (data.TABLES), for the financial years of its rows if it has
+    # them.
+    by_layout: bool = False
+    needs: tuple[str, ...] = ()  # tables read before it, whose Read it is given after raw (and sources)
+    then: Callable[[dict[str, Read]], None] | None = None  # a check once it is read, given every table read so far
+
+
+def _read_icb_lookup(raw: Path, allocations: Read) -> Read:
+    """The ICB lookup (:func:`build_icb_lookup`), citing the layouts of the first allocation year, whose names and
+    regions it takes, and the area codes' publication."""
+    lookup, paths = build_icb_lookup(allocations.frame, raw)
+    first = min(allocations.frame["year"])
+    ids = list(dict.fromkeys([*_by_source([u for u in allocations.inputs if first in u.years]),
+                              *data.TABLES["icb_lookup"].sources]))
+    return Read(lookup, paths, lambda frame: ids)
+
+
+def _check_icb_populations(read: dict[str, Read]) -> None:
+    """:func:`check_registered_populations` of the allocations and the weighted populations, as read."""
+    tables = ("icb_allocations", "icb_weighted_population")
+    check_registered_populations(*(read[t].frame for t in tables), {t: read[t].inputs for t in tables})
+
+
+def _read_areas(raw: Path, projection: Read, rates: Read) -> tuple[pd.DataFrame, list[Path]]:
+    """The areas (:func:`read_areas`) of every area code the projections and the activity rates use."""
+    return read_areas(raw, set(projection.frame["area_code"]) | set(rates.frame["area_code"]))
+
+
+def _read_published(raw: Path) -> Read:
+    """The finance chapter's published figures and the published pages' in one table (:func:`join_published`). The
+    published figures' own publication gives the years of its rows; each published pages' folder its own."""
+    figures, figure_paths = read_published_figures(raw)
+    pages, page_paths, page_years = read_page_figures(raw)
+
+    def cites(frame: pd.DataFrame) -> dict[str, list[str]]:
+        finance_years = sorted(frame.loc[~frame["figure_id"].isin(pages["figure_id"]), "year"].dropna().unique())
+        return {"published_figures": finance_years, **page_years}
+
+    return Read(join_published(figures, pages, raw / PUBLISHED_GLOB), [*figure_paths, *page_paths], cites)
+
+
+# Every prepared table's reader, in the order prepare reads them. The sources of the deprivation, healthy life and
+# quality chapter first: the smallest files, read in a second. The activity rates and unit costs before the
+# projections, the slowest file to read, so that a bad rate or cost stops the run sooner.
+READERS: tuple[TableReader, ...] = (
+    TableReader("healthy_life_expectancy", read_healthy_life_expectancy),
+    TableReader("qof_hypertension", read_qof_hypertension, by_layout=True),
+    TableReader("lsoa_deprivation", read_lsoa_deprivation),
+    TableReader("icb_allocations", read_allocations, by_layout=True),
+    TableReader("icb_weighted_population", read_weighted_population, by_layout=True),
+    # The lookup checks the first year's ICB names against the area codes; then the allocations' and the practices'
+    # registered populations are checked against each other.
+    TableReader("icb_lookup", _read_icb_lookup, needs=("icb_allocations",), then=_check_icb_populations),
+    TableReader("activity_rates", read_activity_rates),
+    TableReader("unit_costs", read_unit_costs, by_layout=True),
+    TableReader("population_projection", read_population_projection),
+    TableReader("population_estimates", read_population_estimates),
+    TableReader("areas", _read_areas, needs=("population_projection", "activity_rates")),
+    TableReader("trust_operating_expenditure", read_trust_opex),
+    TableReader("published_figures", _read_published),
+)
+
+
+def _default_cites(reader: TableReader, read: Read, frame: pd.DataFrame) -> dict[str, list[str]] | list[str]:
+    """The publications a table cites by its kind of reader (:class:`TableReader`), as :func:`_cited` takes them."""
+    if reader.by_layout:
+        return _by_source(read.inputs)
+    ids = data.TABLES[reader.table].sources
+    # By financial year ("2023/24"), not by calendar mid-year (population estimates' 2020).
+    if "year" in frame.columns and not pd.api.types.is_integer_dtype(frame["year"]):
+        return {i: sorted(frame["year"].dropna().unique()) for i in ids}
+    return list(ids)
+
+
 def prepare(raw: Path, out: Path, sources: Path | None = None) -> dict[str, int]:
     """Read the upstream folder ``raw`` as the layouts in ``sources`` (default: the project's ``sources/``) describe
     it, validate, and write every tidy table and ``datapackage.json`` to ``out``.
 
-    Nothing is written unless every table validates. Returns the row count of each table written.
+    Each table is read by its entry of :data:`READERS`, in that order. Nothing is written unless every table
+    validates. Returns the row count of each table written.
     """
     raw, out = Path(raw), Path(out)
     if not raw.is_dir():
@@ -1172,65 +1265,24 @@ def prepare(raw: Path, out: Path, sources: Path | None = None) -> dict[str, int]
     atomic.check_writable(out, "the prepared tables (--data)")  # before reading the sources, not after
     sources = Path(sources) if sources is not None else layouts.folder()
     catalogue = layouts.catalogue(sources)
-    # The sources of the deprivation, healthy life and quality chapter first: the smallest files, read in a second.
-    hle, hle_paths = read_healthy_life_expectancy(raw)
-    qof, qof_layouts = read_qof_hypertension(raw, sources)
-    deprivation, deprivation_paths = read_lsoa_deprivation(raw)
-    allocations, alloc_layouts = read_allocations(raw, sources)
-    weighted, wp_layouts = read_weighted_population(raw, sources)
-    lookup, lookup_paths = build_icb_lookup(allocations, raw)
-    check_registered_populations(allocations, weighted,
-                                 {"icb_allocations": alloc_layouts, "icb_weighted_population": wp_layouts})
-    # Before the projections, the slowest file to read, so that a bad rate or cost stops the run sooner.
-    rates, rate_paths = read_activity_rates(raw)
-    costs, cost_layouts = read_unit_costs(raw, sources)
-    projection, projection_paths = read_population_projection(raw)
-    estimates, estimate_paths = read_population_estimates(raw)
-    areas, area_paths = read_areas(raw, set(projection["area_code"]) | set(rates["area_code"]))
-    opex, opex_paths = read_trust_opex(raw)
-    published, published_paths = read_published_figures(raw)
-    pages, page_paths, page_years = read_page_figures(raw)
-    published = join_published(published, pages, raw / PUBLISHED_GLOB)
-
-    frames = {
-        "icb_allocations": allocations, "icb_weighted_population": weighted, "icb_lookup": lookup, "areas": areas,
-        "population_projection": projection, "population_estimates": estimates, "activity_rates": rates,
-        "unit_costs": costs, "trust_operating_expenditure": opex, "published_figures": published,
-        "lsoa_deprivation": deprivation, "healthy_life_expectancy": hle, "qof_hypertension": qof,
-    }
-    read_by_layout = {"icb_allocations": alloc_layouts, "icb_weighted_population": wp_layouts,
-                      "unit_costs": cost_layouts, "qof_hypertension": qof_layouts}
-    raw_used = {
-        "icb_lookup": lookup_paths, "areas": area_paths, "population_projection": projection_paths,
-        "population_estimates": estimate_paths, "activity_rates": rate_paths,
-        "trust_operating_expenditure": opex_paths, "published_figures": [*published_paths, *page_paths],
-        "lsoa_deprivation": deprivation_paths, "healthy_life_expectancy": hle_paths,
-    }
-    for name, frame in frames.items():
-        frames[name] = data.validate(frame, data.TABLES[name], f"{name} (prepared from {raw})")
-    raw_files = {name: [data.RawInput(p.relative_to(raw).as_posix(), hashing.file_sha256(p)) for p in paths]
-                 for name, paths in raw_used.items()}
+    read: dict[str, Read] = {}
+    for reader in READERS:
+        given = (raw, sources) if reader.by_layout else (raw,)
+        read[reader.table] = Read(*reader.read(*given, *(read[name] for name in reader.needs)))
+        if reader.then is not None:
+            reader.then(read)
+    frames = {name: data.validate(read[name].frame, data.TABLES[name], f"{name} (prepared from {raw})")
+              for name in data.TABLES}
     project = sources.parent
-    for name, used in read_by_layout.items():
-        raw_files[name] = [data.RawInput(layout.file, hashing.file_sha256(raw / layout.file),
-                                         _relative(layout.path, project)) for layout in used]
-    first = min(allocations["year"])
-    cited = {name: _cited(catalogue, _by_source(used)) for name, used in read_by_layout.items()}
-    # The lookup takes ICB names and regions from the first year's allocations, and ONS codes from the area codes.
-    cited["icb_lookup"] = _cited(catalogue, list(dict.fromkeys(
-        [*_by_source([u for u in alloc_layouts if first in u.years]), *data.TABLES["icb_lookup"].sources])))
-    # The published figures' own publication gives the years of its rows; each published pages' folder its own.
-    finance_years = sorted(frames["published_figures"].loc[
-        ~frames["published_figures"]["figure_id"].isin(pages["figure_id"]), "year"].dropna().unique())
-    cited["published_figures"] = _cited(catalogue, {"published_figures": finance_years, **page_years})
-    for name in raw_used:
-        if name in cited:
-            continue
-        ids = data.TABLES[name].sources
-        # By financial year ("2023/24"), not by calendar mid-year (population estimates' 2020).
-        year_keyed = "year" in frames[name].columns and not pd.api.types.is_integer_dtype(frames[name]["year"])
-        cited[name] = _cited(catalogue, {i: sorted(frames[name]["year"].dropna().unique()) for i in ids}
-                             if year_keyed else list(ids))
+    raw_files, cited = {}, {}
+    for reader in READERS:
+        name, inputs = reader.table, read[reader.table].inputs
+        raw_files[name] = ([data.RawInput(layout.file, hashing.file_sha256(raw / layout.file),
+                                          _relative(layout.path, project)) for layout in inputs] if reader.by_layout
+                           else [data.RawInput(p.relative_to(raw).as_posix(), hashing.file_sha256(p)) for p in inputs])
+        cites = read[name].cites
+        cited[name] = _cited(catalogue, cites(frames[name]) if cites is not None
+                             else _default_cites(reader, read[name], frames[name]))
     write_tables(frames, raw_files, cited, out)
     return {name: len(frame) for name, frame in frames.items()}
 

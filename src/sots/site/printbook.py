@@ -27,7 +27,6 @@ address, and a link to another site is kept.
 
 from __future__ import annotations
 
-import html
 import json
 import posixpath
 import re
@@ -52,6 +51,7 @@ SUMMARY_PDF_NAME = "state-of-the-system-{edition}-summary.pdf"
 APPENDIX_PAGE = "notebooks/claims.html"
 APPENDIX_CLASS = "sots-print-landscape"  # sots-print.css prints it on the named page "landscape"
 KEY_FINDINGS = "sots-key-findings"  # a chapter's findings box, which the summary collects
+PAGE_TEMPLATE = "print_page.html"  # the print page itself
 FRONT_TEMPLATE = "print_front.html"
 SUMMARY_TEMPLATE = "print_summary.html"
 PLACEHOLDER_PAGE = 0  # a contents line's number on the first printing, before the pages are known
@@ -134,6 +134,9 @@ def assemble(pages: Sequence[tuple[str, str]], title: str, scripts: Sequence[str
     named in ``landscape`` get the class :data:`APPENDIX_CLASS`.
     """
     from bs4 import BeautifulSoup
+    from markupsafe import Markup
+
+    from sots.render import render
 
     if not pages:
         raise ValueError("no pages to print")
@@ -201,30 +204,15 @@ def assemble(pages: Sequence[tuple[str, str]], title: str, scripts: Sequence[str
     missing = sorted(set(scripts) - {posixpath.basename(urlsplit(src).path) for src in kept})
     if missing:
         raise ValueError(f"{front_path} loads no {', '.join(missing)}")
-    head = "\n".join([f'<link rel="stylesheet" type="text/css" href="{html.escape(s)}" />' for s in styles]
-                     + [f'<script src="{html.escape(src)}"></script>' for src in kept]
-                     + ([f"<style>{style}</style>"] if style else []))
     lang = (front.html.get("lang") if front.html else None) or "en"
-    body = "\n".join(str(article) for article in articles.values())
-    # The theme's classes around the articles, so its styles apply as on the site; data-theme="light": the PDF is
-    # printed in the light colours whatever a reader's system prefers.
-    return f"""<!DOCTYPE html>
-<html lang="{html.escape(lang)}" data-content_root="../" data-theme="light" data-mode="light">
-<head>
-<meta charset="utf-8" />
-<meta name="viewport" content="width=device-width, initial-scale=1" />
-<title>{html.escape(title)}</title>
-{head}
-</head>
-<body class="sots-print">
-<main id="main-content" class="bd-main">
-<div class="bd-content"><div class="bd-article-container">
-{preface}{body}
-</div></div>
-</main>
-</body>
-</html>
-"""
+    # Autoescaped, as every page the build writes. The articles and the preface are HTML already, so they go in as
+    # Markup: each article is a built page's element as BeautifulSoup writes it back, which escapes every text and
+    # attribute value (a script's code is the built page's own, written by Jupyter Book); the preface is the cover and
+    # contents, rendered from their own autoescaped template (:func:`front_matter`). The style is CSS, which escaping
+    # would break: the running header (:func:`running_style`), whose only text :func:`css_string` quotes, escaping any
+    # angle bracket, so it cannot end its element.
+    return render(PAGE_TEMPLATE, lang=lang, title=title, styles=styles, scripts=kept, style=Markup(style),
+                  preface=Markup(preface), articles=[Markup(str(article)) for article in articles.values()])
 
 
 def stylesheets(front, front_path: str) -> list[str]:
