@@ -250,3 +250,14 @@ def test_a_published_lower_bound_reads_as_the_page_put_it():
     assert chapter_quality.value_text(-13.6, "percent change") == "\u221213.6%"
     assert chapter_quality.value_text(12709583, "GBP") == "£12,709,583"
     assert chapter_quality.value_text(4, "NHS SOF segment") == "segment 4"
+
+
+def test_an_icb_whose_areas_the_hle_data_miss_gets_a_sentence_not_a_chart():
+    """Suffolk and North East Essex: the extracts give no healthy life expectancy for its areas. Its book says so in
+    place of the chart, whose description had no line to describe (an every-ICB build stopped here)."""
+    ch = chapter.open("quality", edition="2023-24", icb="QJG", data_dir=DATA)
+    q = chapter_quality.record(ch)
+    assert q.series.empty and ch.figures["hle_latest_highest_years"]["value"] is None
+    shown = chapter_quality.hle_chart(ch, q)
+    assert shown.data == "No chart: the data give healthy life expectancy for none of " + ch.who + "'s areas."
+    assert "none of" in text(ch, "areas_finding")

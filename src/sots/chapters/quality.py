@@ -397,8 +397,11 @@ def hle_table(q: Quality) -> charts.Table:
 
 def hle_chart(ch: Chapter, q: Quality):
     """HLE at birth over time, one panel per area, one line per sex, release and ONS series (none crossing), with the
-    pension age as a dashed line."""
+    pension age as a dashed line; for an ICB none of whose areas the data cover, a sentence saying so."""
     s = q.series
+    if s.empty:
+        return Markdown(escape.markdown(f"No chart: the data give healthy life expectancy for none of {ch.who}'s "
+                                        "areas."))
     df = pd.DataFrame({"place": s["area_name"], "line": s["sex"] + " · " + s["release"] + " · " + s["ons_series"],
                        "sex": s["sex"], "series": "ONS series " + s["ons_series"], "release": s["release"],
                        "year": s["period_end"].astype(int), "value": s["hle_years"]})
