@@ -45,12 +45,14 @@ def run_by_hand(name: str, tmp_path) -> dict[str, dict]:
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_defaults_are_the_report_editions_data_years(name):
-    edition = editions.get(editions.load(ROOT / "editions.yml"), DEFAULT_EDITION)
+def test_defaults_are_the_report_edition_and_the_project_folder(name):
+    """By hand a chapter is the report's edition, and reads that edition's data years from the project's editions.yml
+    (``root``): a notebook declares no data year of its own."""
     defaults = pipeline.chapter_parameters(ROOT / f"{name}.ipynb")
-    expected = {k: v for k, v in {**edition.parameters(), "icb": "QE1", "data_dir": "../data",
+    expected = {k: v for k, v in {"edition": DEFAULT_EDITION, "icb": "QE1", "data_dir": "../data", "root": "..",
                                   "results_fragment": "", "report_results": "", "build": ""}.items() if k in defaults}
-    assert {k: defaults[k] for k in expected} == expected
+    assert {k: defaults[k] for k in expected} == expected and "root" in expected
+    assert not set(editions.inputs()) & set(defaults)
 
 
 def test_every_chapter_by_hand_records_the_golden_figures(tmp_path):

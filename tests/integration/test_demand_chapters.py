@@ -15,7 +15,7 @@ import pytest
 from helpers import DATA, ROOT
 from sots.inputs import editions
 from sots.site.execution import execute
-from sots.site.pipeline import Parameters
+from sots.site.pipeline import Parameters, chapter_overrides
 
 pytestmark = pytest.mark.integration
 
@@ -144,8 +144,9 @@ def test_a_chapter_assumption_set_on_the_command_line_changes_the_figures(tmp_pa
     """`-p base_year=2022` reaches the bed days chapter typed, and its figures follow the new base."""
     edition = editions.get(editions.load(ROOT / "editions.yml"), "2023-24")
     params = Parameters(edition, "QE1", DATA, overrides={"base_year": "2022", "runs": "200"})
-    (fragment,) = execute([ROOT / "notebooks" / "beddays.ipynb"], tmp_path / "nb", tmp_path / "res", params,
-                          log=lambda _: None)
+    notebook = ROOT / "notebooks" / "beddays.ipynb"
+    typed = chapter_overrides(params.overrides, [notebook], params.reserved())  # as the build's plan types them
+    (fragment,) = execute([notebook], tmp_path / "nb", tmp_path / "res", params, log=lambda _: None, typed=typed)
     got = json.loads(fragment.read_text())["beddays_65plus_growth_2033_pct"]
     beds = with_rates(lsc_population(), ["emer_bds", "ordelec_bds"])
     assert got["inputs"]["base_year"] == 2022 and got["inputs"]["runs"] == 200

@@ -157,12 +157,14 @@ def test_another_icb_has_no_published_figures_but_its_allocations_and_trusts(cha
     assert "hospital_share_of_budget_pct" in figures and {e["icb"] for e in figures.values()} == {"QWE"}
 
 
-def test_the_unit_cost_year_is_a_parameter(tmp_path):
+def test_the_unit_cost_year_is_the_build_parameters(tmp_path):
+    """The chapter prices at the data year the build gives it (the one channel: its ``build`` parameter's inputs)."""
     fragment = tmp_path / "acute.json"
+    inputs = {**editions.get(editions.load(ROOT / "editions.yml"), "2023-24").inputs, "unit_cost_year": "2024/25"}
     pm.execute_notebook(
         str(NOTEBOOKS[0]), str(tmp_path / "out.ipynb"), cwd=str(ROOT / "notebooks"), kernel_name="python3",
         parameters={"edition": "2023-24", "icb": "QE1", "data_dir": str(DATA), "results_fragment": str(fragment),
-                    "unit_cost_year": "2024/25"},
+                    "build": json.dumps({"inputs": inputs})},
         progress_bar=False, extra_arguments=KERNEL_ARGS,
     )
     figures = json.loads(fragment.read_text())
@@ -193,7 +195,7 @@ def test_a_later_edition_gives_the_reports_verdicts_on_its_year_and_says_what_it
         executed = tmp_path / notebook.name
         pm.execute_notebook(
             str(notebook), str(executed), cwd=str(ROOT / "notebooks"), kernel_name="python3",
-            parameters={**LATER.parameters(), "icb": "QE1", "data_dir": str(DATA),
+            parameters={"edition": LATER.id, "icb": "QE1", "data_dir": str(DATA),
                         "results_fragment": str(tmp_path / f"{notebook.stem}.json"), "report_results": str(report)},
             progress_bar=False, extra_arguments=KERNEL_ARGS,
         )

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from helpers import DATA
+from helpers import DATA, ROOT
 from sots.analysis import benchmark
 from sots.chapters import acute_spend, ageing, beddays, budget, charts, finance, funding_per_head
 from sots.chapters import context as chapter
@@ -23,7 +23,7 @@ RAW_FLOAT = re.compile(r">\s*[-+]?\d[\d,]*\.\d{4,}\s*<")
 def book_tables(icb: str) -> dict[str, charts.Table]:
     """Each table the chapters' notebooks show for ``icb`` in the 2023-24 edition, built as they build it."""
     def open_(name: str) -> chapter.Chapter:
-        return chapter.open(name, edition="2023-24", icb=icb, data_dir=DATA)
+        return chapter.open(name, root=ROOT, edition="2023-24", icb=icb, data_dir=DATA)
 
     tables = {}
     ch = open_("acute_spend")

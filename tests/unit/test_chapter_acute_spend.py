@@ -46,7 +46,7 @@ def verdict(rank: int, rule: str | None = None) -> claims.Verdict:
 @pytest.fixture(scope="module")
 def report_results(tmp_path_factory):
     """The report edition's results for the report's ICB, as a build gives a later edition (``report_results``)."""
-    ch = chapter.open("acute_spend", edition=REPORT_EDITION, icb="QE1", data_dir=DATA)
+    ch = chapter.open("acute_spend", root=ROOT, edition=REPORT_EDITION, icb="QE1", data_dir=DATA)
     acute_spend.record(ch, "2023/24", "2023/24", 2022)
     return report_results_file(tmp_path_factory.mktemp("report"), ch.figures)
 
@@ -205,7 +205,7 @@ def test_the_league_is_highest_per_weighted_head_first_in_gbp_million():
 
 
 def test_the_chapter_on_the_prepared_tables_quotes_the_registers_verdict():
-    ch = chapter.open("acute_spend", edition="2023-24", icb="QE1", data_dir=DATA)
+    ch = chapter.open("acute_spend", root=ROOT, edition="2023-24", icb="QE1", data_dir=DATA)
     spend = acute_spend.record(ch, "2023/24", "2023/24", 2022)
     assert ch.figures[RANK]["value"] == 21 and spend.claimed == 2 and spend.trust_comparable
     status = ch.verdict(acute_spend.KEY).status
@@ -221,7 +221,8 @@ def test_the_chapter_on_the_prepared_tables_quotes_the_registers_verdict():
 
 
 def test_another_icb_in_a_year_without_trust_accounts(report_results):
-    ch = chapter.open("acute_spend", edition="2024-25", icb="QHM", data_dir=DATA, report_results=report_results)
+    ch = chapter.open("acute_spend", root=ROOT, edition="2024-25", icb="QHM", data_dir=DATA,
+                      report_results=report_results)
     spend = acute_spend.record(ch, "2024/25", "2024/25", 2022)
     assert spend.claimed is None and not spend.trust_comparable and not spend.trust_year_covered
     assert ch.figures["acute_trust_opex_per_head_gbp"] == {
@@ -242,7 +243,8 @@ def test_another_icb_in_a_year_without_trust_accounts(report_results):
 
 
 def test_a_later_edition_quotes_the_report_years_verdict_and_gives_its_own_data_since(report_results):
-    ch = chapter.open("acute_spend", edition="2024-25", icb="QE1", data_dir=DATA, report_results=report_results)
+    ch = chapter.open("acute_spend", root=ROOT, edition="2024-25", icb="QE1", data_dir=DATA,
+                      report_results=report_results)
     spend = acute_spend.record(ch, "2024/25", "2024/25", 2022)
     verdict = ch.verdict(acute_spend.KEY)
     assert verdict.status == claims.NOT_REPRODUCED and verdict.checks[0].computed == 21  # the report's year's rank
@@ -265,7 +267,7 @@ def test_a_later_edition_quotes_the_report_years_verdict_and_gives_its_own_data_
 
 
 def test_the_report_edition_has_nothing_later():
-    ch = chapter.open("acute_spend", edition=REPORT_EDITION, icb="QE1", data_dir=DATA)
+    ch = chapter.open("acute_spend", root=ROOT, edition=REPORT_EDITION, icb="QE1", data_dir=DATA)
     acute_spend.record(ch, "2023/24", "2023/24", 2022)
     assert acute_spend.later_edition(ch, ch.verdict(acute_spend.KEY), "2023/24") is None
     assert "the report's year" not in ch.glued["verdict"].data

@@ -24,7 +24,7 @@ GLUE_NAME = re.compile(r"\{glue(?::\w+)?\}`([A-Za-z0-9_]+)|```\{glue(?::\w+)?\}\
 
 def run(icb: str = "QE1", allocation_year: str = "2023/24", edition: str = "2023-24", report_results: str = ""):
     """The chapter as its notebook runs it, from the setup line to the verdicts' summary."""
-    ch = chapter.open("ageing", edition=edition, icb=icb, data_dir=DATA, report_results=report_results)
+    ch = chapter.open("ageing", root=ROOT, edition=edition, icb=icb, data_dir=DATA, report_results=report_results)
     people = ageing.project(ch, base_year=2023, variant="v1")
     ageing.localities(ch, people)
     ageing.residents_and_registered(ch, people, allocation_year)

@@ -23,7 +23,7 @@ GLUE_NAME = re.compile(r"\{glue(?::\w+)?\}`([A-Za-z0-9_]+)|```\{glue(?::\w+)?\}\
 
 def open_and_run(icb: str = "QE1", edition: str = "2023-24", runs: int = 1000, report_results: str = ""):
     """The chapter as its notebook runs it, from the setup line to the verdicts' summary."""
-    ch = chapter.open("beddays", edition=edition, icb=icb, data_dir=DATA, report_results=report_results)
+    ch = chapter.open("beddays", root=ROOT, edition=edition, icb=icb, data_dir=DATA, report_results=report_results)
     bd = beddays.project(ch, base_year=2023, runs=runs, seed=2024)
     table, _ = beddays.four_figures(ch, bd)
     found = beddays.search(ch, bd)
@@ -69,9 +69,9 @@ def test_the_four_figures_and_the_scenario_are_the_golden_values(run):
 
 def test_the_same_seed_gives_the_same_interval_and_another_seed_another(run):
     ch, *_ = run
-    again = chapter.open("beddays", edition="2023-24", icb="QE1", data_dir=DATA)
+    again = chapter.open("beddays", root=ROOT, edition="2023-24", icb="QE1", data_dir=DATA)
     beddays.project(again, base_year=2023, runs=1000, seed=2024)
-    other = chapter.open("beddays", edition="2023-24", icb="QE1", data_dir=DATA)
+    other = chapter.open("beddays", root=ROOT, edition="2023-24", icb="QE1", data_dir=DATA)
     beddays.project(other, base_year=2023, runs=1000, seed=7)
     figure = "beddays_85plus_growth_2043_pct"
     assert again.figures[figure]["p10"] == ch.figures[figure]["p10"]

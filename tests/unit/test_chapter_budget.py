@@ -30,7 +30,7 @@ def text(ch, name: str) -> str:
 @pytest.fixture(scope="module")
 def run():
     """The chapter for QE1 at 2023/24 prices, 2023 to 2038, as the report edition's build runs it."""
-    ch = chapter.open("budget", edition="2023-24", icb="QE1", data_dir=DATA)
+    ch = chapter.open("budget", root=ROOT, edition="2023-24", icb="QE1", data_dir=DATA)
     return ch, budget.record(ch, "2023/24", 2023, 2038)
 
 
@@ -49,7 +49,7 @@ def test_the_figures_are_the_golden_ones_and_reach_the_stated_rise(run):
 
 def test_the_notebook_reads_only_what_the_module_glues(run):
     ch, _ = run
-    other = chapter.open("budget", edition="2023-24", icb="QT6", data_dir=DATA)
+    other = chapter.open("budget", root=ROOT, edition="2023-24", icb="QT6", data_dir=DATA)
     budget.footprint_effect(other, budget.record(other, "2023/24", 2023, 2038))
     budget.footprint_effect(*run)
     nb = nbformat.read(ROOT / "notebooks" / "budget.ipynb", as_version=4)
@@ -84,7 +84,7 @@ def report_results(run, tmp_path_factory):
 
 
 def test_a_later_edition_gives_the_report_years_numbers_beside_the_verdict_and_its_own_since(report_results):
-    ch = chapter.open("budget", edition="2024-25", icb="QE1", data_dir=DATA, report_results=report_results)
+    ch = chapter.open("budget", root=ROOT, edition="2024-25", icb="QE1", data_dir=DATA, report_results=report_results)
     later = budget.record(ch, "2024/25", 2023, 2038)
     assert later.demographic_growth * 100 == pytest.approx(11.5, abs=0.05)  # 2024/25 prices: a different mix
     assert text(ch, "claim_finding") == (
@@ -99,7 +99,7 @@ def test_a_later_edition_gives_the_report_years_numbers_beside_the_verdict_and_i
 
 def test_a_later_editions_growth_beyond_demography_is_told_apart_from_the_report_years(run, tmp_path):
     path = report_results_file(tmp_path, run[0].figures, implied_non_demographic_growth_pa_pct=2.5)
-    ch = chapter.open("budget", edition="2024-25", icb="QE1", data_dir=DATA, report_results=path)
+    ch = chapter.open("budget", root=ROOT, edition="2024-25", icb="QE1", data_dir=DATA, report_results=path)
     budget.record(ch, "2024/25", 2023, 2038)
     assert "It holds only with 2.50% a year of growth" in text(ch, "claim_finding")  # the report year's
     assert ("At 2024/25 prices, the stated rise would need 2.44% a year of growth beyond demography, against 2.50% a "
@@ -107,7 +107,7 @@ def test_a_later_editions_growth_beyond_demography_is_told_apart_from_the_report
 
 
 def test_a_later_edition_run_by_hand_says_why_it_gives_no_verdict():
-    ch = chapter.open("budget", edition="2024-25", icb="QE1", data_dir=DATA)
+    ch = chapter.open("budget", root=ROOT, edition="2024-25", icb="QE1", data_dir=DATA)
     budget.record(ch, "2024/25", 2023, 2038)
     given = escape.markdown(chapter.NOT_GIVEN)  # as the finding's Markdown holds it
     assert given in text(ch, "claim_finding")
@@ -116,7 +116,7 @@ def test_a_later_edition_run_by_hand_says_why_it_gives_no_verdict():
 
 @pytest.mark.parametrize("edition, year", [("2023-24", "2023/24"), ("2024-25", "2024/25")])
 def test_another_icbs_book_shows_the_stated_rise_as_a_scenario_and_grades_nothing(edition, year):
-    ch = chapter.open("budget", edition=edition, icb="QT6", data_dir=DATA)
+    ch = chapter.open("budget", root=ROOT, edition=edition, icb="QT6", data_dir=DATA)
     b = budget.record(ch, year, 2023, 2038)
     assert text(ch, "claim_finding") == (
         "As a scenario, a rise of 60% by 2038 (the report's figure for Lancashire and South Cumbria) would need "
@@ -170,7 +170,7 @@ def test_the_published_series_includes_eden_and_differs_only_for_lancashire_and_
     assert ch.glued["eden_text"] == ("Removing Eden moves the demographic growth by 0.08 points and the other growth "
                                      "needed by less than 0.01 points a year.")
     assert budget.points(0.0812) == "0.08 points" and budget.points(0.0) == "0.00 points"
-    other = chapter.open("budget", edition="2023-24", icb="QHM", data_dir=DATA)
+    other = chapter.open("budget", root=ROOT, edition="2023-24", icb="QHM", data_dir=DATA)
     made = budget.record(other, "2023/24", 2023, 2038)
     assert (budget.footprint_effect(other, made)["Difference (points)"] == 0).all()  # one ONS series either way
     assert isinstance(effect, pd.DataFrame)

@@ -31,16 +31,16 @@ def rows_of(html: str) -> list[str]:
 
 
 def test_the_note_says_why_no_claim_is_checked(tmp_path):
-    ch = chapter.open("claims", edition="2023-24", icb="QE1", data_dir=DATA)
+    ch = chapter.open("claims", root=ROOT, edition="2023-24", icb="QE1", data_dir=DATA)
     assert claims_page.note_for(ch, "") == claims_page.NO_RESULTS
     assert "every claim is stated only" in claims_page.NO_RESULTS
     assert claims_page.note_for(ch, "results") == ""
-    other = chapter.open("claims", edition="2023-24", icb="QHM", data_dir=DATA)
+    other = chapter.open("claims", root=ROOT, edition="2023-24", icb="QHM", data_dir=DATA)
     assert claims_page.note_for(other, "results").startswith(
         "The report is about Lancashire and South Cumbria; this book is for ")
-    later = chapter.open("claims", edition="2024-25", icb="QE1", data_dir=DATA)
+    later = chapter.open("claims", root=ROOT, edition="2024-25", icb="QE1", data_dir=DATA)
     assert claims_page.note_for(later, "results") == chapter.NOT_GIVEN  # by hand: no report edition's figures
-    given = chapter.open("claims", edition="2024-25", icb="QE1", data_dir=DATA,
+    given = chapter.open("claims", root=ROOT, edition="2024-25", icb="QE1", data_dir=DATA,
                          report_results=report_results_file(tmp_path, **F9_FIGURES))
     assert claims_page.note_for(given, "results") == ""
 
@@ -54,7 +54,7 @@ def test_results_are_every_fragment_merged_and_a_wrong_folder_is_named(tmp_path)
 
 
 def test_by_hand_every_claim_is_stated_only_and_the_note_says_so():
-    ch = chapter.open("claims", edition="2023-24", icb="QE1", data_dir=DATA, results_fragment="")
+    ch = chapter.open("claims", root=ROOT, edition="2023-24", icb="QE1", data_dir=DATA, results_fragment="")
     page = claims_page.record(ch, "")
     n = len(claims.load())
     assert page.counts == {claims.REPRODUCED: 0, claims.CONSISTENT: 0, claims.NOT_REPRODUCED: 0, claims.STATED_ONLY: n}
@@ -65,7 +65,7 @@ def test_by_hand_every_claim_is_stated_only_and_the_note_says_so():
 
 def test_in_the_reports_edition_the_verdicts_are_on_the_chapters_figures(tmp_path):
     folder = fragments(tmp_path / "r", budget=F9_FIGURES)
-    ch = chapter.open("claims", edition="2023-24", icb="QE1", data_dir=DATA)
+    ch = chapter.open("claims", root=ROOT, edition="2023-24", icb="QE1", data_dir=DATA)
     page = claims_page.record(ch, folder)
     f9 = claims.by_key(ch.register, "hospital_budget_growth_2038_pct")["id"]
     (verdict,) = [v for v in page.verdicts if v.id == f9]
@@ -91,7 +91,7 @@ def test_a_later_edition_gives_the_reports_verdicts_and_adds_its_own_data(tmp_pa
     report = report_results_file(tmp_path, **F9_FIGURES)
     own = fragments(tmp_path / "r", edition="2024-25", budget={"hospital_cost_demographic_growth_2038_pct": 11.5,
                                                                "implied_non_demographic_growth_pa_pct": 2.4})
-    ch = chapter.open("claims", edition="2024-25", icb="QE1", data_dir=DATA, report_results=report)
+    ch = chapter.open("claims", root=ROOT, edition="2024-25", icb="QE1", data_dir=DATA, report_results=report)
     page = claims_page.record(ch, own)
     f9 = next(v for v in page.verdicts if v.claim.get("key") == "hospital_budget_growth_2038_pct")
     assert f9.status == claims.REPRODUCED and f9.checks[0].computed == 60.2  # the report's year, not 11.5
@@ -108,7 +108,7 @@ def test_a_later_edition_gives_the_reports_verdicts_and_adds_its_own_data(tmp_pa
 
 def test_the_panel_shows_the_headline_claims_and_links_each_to_its_evidence(tmp_path):
     folder = fragments(tmp_path / "r", budget=F9_FIGURES)
-    ch = chapter.open("claims", edition="2023-24", icb="QE1", data_dir=DATA)
+    ch = chapter.open("claims", root=ROOT, edition="2023-24", icb="QE1", data_dir=DATA)
     page = claims_page.record(ch, folder)
     html = claims_page.panel(ch, page, root=ROOT)
     headline = [c for c in ch.register.values() if c.get("headline")]
@@ -119,7 +119,7 @@ def test_the_panel_shows_the_headline_claims_and_links_each_to_its_evidence(tmp_
 
 
 def test_text_from_the_register_is_escaped_once(tmp_path):
-    ch = chapter.open("claims", edition="2023-24", icb="QE1", data_dir=DATA)
+    ch = chapter.open("claims", root=ROOT, edition="2023-24", icb="QE1", data_dir=DATA)
     (first, *_) = ch.register
     ch.register[first] = {**ch.register[first], "label": "A <script>x</script> & B", "headline": True,
                           "claim": "C <b>", "reason": "R \"q\""}
@@ -132,7 +132,7 @@ def test_text_from_the_register_is_escaped_once(tmp_path):
 
 def test_another_icbs_book_checks_no_claim_and_shows_no_panel(tmp_path):
     folder = fragments(tmp_path / "r", icb="QHM", budget={"hospital_cost_demographic_growth_2038_pct": 60.0})
-    ch = chapter.open("claims", edition="2023-24", icb="QHM", data_dir=DATA)
+    ch = chapter.open("claims", root=ROOT, edition="2023-24", icb="QHM", data_dir=DATA)
     page = claims_page.record(ch, folder)
     assert page.counts[claims.STATED_ONLY] == len(page.verdicts)
     assert ch.glued["claims_note"].startswith("The report is about Lancashire and South Cumbria; this book is for")

@@ -34,7 +34,7 @@ def verdict(key, **values):
 @pytest.fixture(scope="module")
 def report_results(tmp_path_factory):
     """The report edition's results for the report's ICB, as a build gives a later edition (``report_results``)."""
-    ch = chapter.open("finance", edition=REPORT_EDITION, icb="QE1", data_dir=DATA)
+    ch = chapter.open("finance", root=ROOT, edition=REPORT_EDITION, icb="QE1", data_dir=DATA)
     page.record(ch, "2023/24")
     return report_results_file(tmp_path_factory.mktemp("report"), ch.figures)
 
@@ -203,7 +203,7 @@ def test_a_later_edition_quotes_each_savings_verdict_with_the_report_years_figur
 
 
 def test_the_chapter_records_its_figures_and_its_prose_agrees_with_its_verdicts():
-    ch = chapter.open("finance", edition="2023-24", icb="QE1", data_dir=DATA)
+    ch = chapter.open("finance", root=ROOT, edition="2023-24", icb="QE1", data_dir=DATA)
     fin = page.record(ch, "2023/24")
     assert ch.figures["savings_delivered_gbp_m"]["value"] == 240.7
     assert set(ch.figures["savings_delivered_gbp_m"]["inputs"]) >= {"icb_lookup", "icb_allocations",
@@ -231,7 +231,7 @@ def test_the_chapter_records_its_figures_and_its_prose_agrees_with_its_verdicts(
 
 
 def test_another_icb_records_each_published_figure_as_not_computed_with_why(report_results):
-    ch = chapter.open("finance", edition="2024-25", icb="QHM", data_dir=DATA, report_results=report_results)
+    ch = chapter.open("finance", root=ROOT, edition="2024-25", icb="QHM", data_dir=DATA, report_results=report_results)
     fin = page.record(ch, "2024/25")
     reason = ("No published figure gives this for North East and North Cumbria: the figures in this book taken from "
               "published pages are for Lancashire and South Cumbria only.")
@@ -259,7 +259,7 @@ def test_another_icb_records_each_published_figure_as_not_computed_with_why(repo
 
 
 def test_a_later_edition_gives_the_report_years_verdicts_and_its_own_year_since(report_results):
-    ch = chapter.open("finance", edition="2024-25", icb="QE1", data_dir=DATA, report_results=report_results)
+    ch = chapter.open("finance", root=ROOT, edition="2024-25", icb="QE1", data_dir=DATA, report_results=report_results)
     fin = page.record(ch, "2024/25")
     report = json.loads(Path(report_results).read_text())
     assert fin.shares is None  # no savings are published for 2024/25
@@ -300,7 +300,7 @@ def test_a_later_edition_gives_the_report_years_verdicts_and_its_own_year_since(
 
 def test_a_year_whose_allocations_cannot_be_summed_is_never_left_out_of_a_largest(unsummable, report_results):
     # The report's edition reads 2023/24 and 2024/25; 2024/25 cannot be summed.
-    ch = chapter.open("finance", edition=REPORT_EDITION, icb="QE1", data_dir=unsummable)
+    ch = chapter.open("finance", root=ROOT, edition=REPORT_EDITION, icb="QE1", data_dir=unsummable)
     page.record(ch, "2023/24")
     budget = ch.glued["budget_findings"].data
     assert "largest" not in budget and "any other year" not in budget
@@ -308,7 +308,7 @@ def test_a_year_whose_allocations_cannot_be_summed_is_never_left_out_of_a_larges
             "2024/25), so the budget is not set against them.") in budget
     assert "are **not reproduced**" in budget  # 2023/24's own sum still decides the verdict
     # A later edition whose own year cannot be summed: the verdict on 2023/24 stands; no largest; said once.
-    later = chapter.open("finance", edition="2024-25", icb="QE1", data_dir=unsummable,
+    later = chapter.open("finance", root=ROOT, edition="2024-25", icb="QE1", data_dir=unsummable,
                          report_results=report_results)
     page.record(later, "2024/25")
     budget = later.glued["budget_findings"].data

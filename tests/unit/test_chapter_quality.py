@@ -86,7 +86,7 @@ def test_figure_year_reads_the_qof_year_of_a_figure_id():
 
 @pytest.fixture(scope="module")
 def run():
-    ch = chapter.open("quality", edition="2023-24", icb="QE1", data_dir=DATA)
+    ch = chapter.open("quality", root=ROOT, edition="2023-24", icb="QE1", data_dir=DATA)
     return ch, chapter_quality.record(ch)
 
 
@@ -143,7 +143,7 @@ def test_q6_is_tested_as_the_most_deprived_wards_and_its_reason_names_what_the_d
 
 def test_the_notebook_reads_only_what_the_module_glues(run):
     ch, _ = run
-    other = chapter.open("quality", edition="2023-24", icb="QT6", data_dir=DATA)
+    other = chapter.open("quality", root=ROOT, edition="2023-24", icb="QT6", data_dir=DATA)
     chapter_quality.record(other)
     nb = nbformat.read(ROOT / "notebooks" / "quality.ipynb", as_version=4)
     names = {a or b for cell in nb.cells if cell.cell_type == "markdown" for a, b in GLUE_NAME.findall(cell.source)}
@@ -156,7 +156,7 @@ def test_the_notebook_reads_only_what_the_module_glues(run):
 
 
 def test_another_icb_gets_its_own_figures_and_no_verdict():
-    ch = chapter.open("quality", edition="2023-24", icb="QT6", data_dir=DATA)
+    ch = chapter.open("quality", root=ROOT, edition="2023-24", icb="QT6", data_dir=DATA)
     q = chapter_quality.record(ch)
     assert ch.figures["icb_core20_rank"]["value"] == 22
     assert q.areas["area_name"].tolist() == ["Cornwall"]
@@ -170,7 +170,7 @@ def test_another_icb_gets_its_own_figures_and_no_verdict():
 
 def test_a_later_edition_gives_the_report_years_verdicts(run, tmp_path):
     path = report_results_file(tmp_path, run[0].figures)
-    ch = chapter.open("quality", edition="2024-25", icb="QE1", data_dir=DATA, report_results=path)
+    ch = chapter.open("quality", root=ROOT, edition="2024-25", icb="QE1", data_dir=DATA, report_results=path)
     chapter_quality.record(ch)
     assert ch.figures["qof_hyp_under80_treated_pct"]["inputs"]["year"] == "2024/25"
     assert "on the data of the report's own year, 2023/24" in text(ch, "qof_verdict")
@@ -234,7 +234,7 @@ def test_q5_and_q7_are_checked_against_the_pages_that_give_them(run):
 
 
 def test_another_icb_does_not_take_the_report_icbs_pages():
-    other = chapter.open("quality", edition="2023-24", icb="QT6", data_dir=DATA)
+    other = chapter.open("quality", root=ROOT, edition="2023-24", icb="QT6", data_dir=DATA)
     chapter_quality.record(other)
     assert "not Cornwall" in other.figures["cyp_mh_contracts"]["not_computed"]
     assert "Reproduced" not in plain(other, "published_evidence")
@@ -255,7 +255,7 @@ def test_a_published_lower_bound_reads_as_the_page_put_it():
 def test_an_icb_whose_areas_the_hle_data_miss_gets_a_sentence_not_a_chart():
     """Suffolk and North East Essex: the extracts give no healthy life expectancy for its areas. Its book says so in
     place of the chart, whose description had no line to describe (an every-ICB build stopped here)."""
-    ch = chapter.open("quality", edition="2023-24", icb="QJG", data_dir=DATA)
+    ch = chapter.open("quality", root=ROOT, edition="2023-24", icb="QJG", data_dir=DATA)
     q = chapter_quality.record(ch)
     assert q.series.empty and ch.figures["hle_latest_highest_years"]["value"] is None
     shown = chapter_quality.hle_chart(ch, q)

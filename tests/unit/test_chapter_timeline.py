@@ -12,7 +12,7 @@ pytestmark = pytest.mark.unit
 
 
 def test_every_published_figure_and_the_stated_control_total_are_glued():
-    ch = chapter.open("timeline", edition="2024-25", icb="QE1", data_dir=DATA)
+    ch = chapter.open("timeline", root=ROOT, edition="2024-25", icb="QE1", data_dir=DATA)
     timeline.glue_sourced(ch)
     seen = dict(ch.glued)
     published = pd.read_csv(DATA / "published_figures.csv").dropna(subset=["value"])

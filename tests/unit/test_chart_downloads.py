@@ -6,7 +6,7 @@ import re
 import pandas as pd
 import pytest
 
-from helpers import ROOT
+from helpers import REGISTER, ROOT
 from sots.chapters import charts
 from sots.chapters import context as chapter
 from sots.inputs import data
@@ -199,8 +199,9 @@ def test_the_data_line_gives_the_downloads_with_the_provenance_as_small_print(tm
 # --- A chapter's charts -----------------------------------------------------------------------------------------------
 
 def test_a_chapter_s_chart_lists_only_the_sources_of_the_tables_it_names(tmp_path):
-    build = json.dumps({"provenance": MADE, "chart_data": str(tmp_path / "cd")})
-    ch = chapter.open("funding_per_head", edition="2023-24", icb="QE1", data_dir=DATA, build=build)
+    inputs = next(e for e in REGISTER if e.id == "2023-24").inputs  # the build gives its edition's data years
+    build = json.dumps({"provenance": MADE, "chart_data": str(tmp_path / "cd"), "inputs": inputs})
+    ch = chapter.open("funding_per_head", root=ROOT, edition="2023-24", icb="QE1", data_dir=DATA, build=build)
     ch.table("population_projection")  # read by the page, not drawn by the chart
     chart = charts.status_bars(pd.DataFrame({"status": ["a"], "claims": [1]}), title="Core allocation per head")
     shown = ch.show(chart, tables=("icb_allocations",)).markup

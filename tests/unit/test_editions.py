@@ -47,12 +47,23 @@ def test_the_committed_register_has_golden_values_for_each_edition_and_its_newes
     assert (new["allocation_year"], new["unit_cost_year"], new["outturn_year"]) == ("2024/25",) * 3
 
 
-def test_parameters_are_plain_strings_named_as_notebooks_declare_them():
+def test_the_texts_the_pages_quote_are_plain_strings():
     (e,) = editions.parse(doc(ENTRY))
     params = e.parameters()
     assert params == {"edition": "2024-25", "edition_title": "2024/25: a rerun", "allocation_year": "2024/25",
                       "unit_cost_year": "2024/25", "outturn_year": "2024/25", "projection_vintage": "2018-based"}
     assert all(isinstance(v, str) for v in params.values())
+
+
+def test_data_years_given_to_a_chapter_are_checked_as_editions_yml_is():
+    given = dict(reversed(ENTRY["inputs"].items()))
+    checked = editions.check_inputs(given, "x.ipynb: parameter 'build'")
+    assert checked == ENTRY["inputs"] and list(checked) == editions.inputs() and checked is not given
+    with pytest.raises(InputError, match=r"^x: field 'inputs': expected a mapping with the fields allocation_year, "):
+        editions.check_inputs(["2024/25"], "x")
+    with pytest.raises(InputError, match=r"^x: field 'inputs.allocation_year': expected a financial year such as "
+                                         r"2024/25 \(quoted\), got '2024/26'$"):
+        editions.check_inputs({**ENTRY["inputs"], "allocation_year": "2024/26"}, "x")
 
 
 def test_editions_are_sorted_oldest_first_and_the_year_after_2099_is_00():

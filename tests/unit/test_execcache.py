@@ -248,6 +248,38 @@ def test_a_damaged_book_is_removed_with_one_warning_and_not_fetched(tmp_path):
     assert (tmp_path / "out" / "intro.html").read_text() == "<h1>A</h1>"
 
 
+def test_a_printed_pdf_is_fetched_as_kept_and_a_damaged_one_is_removed_with_one_warning(tmp_path):
+    cache, pdf = tmp_path / "cache", tmp_path / "printed.pdf"
+    pdf.write_bytes(b"%PDF-1.4 the printing")
+    assert execcache.fetch_print(cache, "key", pytest.fail) is None
+    execcache.keep_print(cache, "key", pdf)
+    assert execcache.fetch_print(cache, "key", pytest.fail) == b"%PDF-1.4 the printing"
+    kept = cache / execcache.PRINTS / "key"
+    (kept / execcache.PRINTED).write_bytes(b"%PDF-1.4 the printin")
+    warned = []
+    assert execcache.fetch_print(cache, "key", warned.append) is None
+    assert warned == [f"warning: {kept}: cache entry damaged ({execcache.PRINTED} differs from its recorded sha256); "
+                      "removed, the page is printed again"]
+    assert not kept.exists()
+
+
+def test_a_books_page_numbers_are_kept_replaced_and_refused_unless_one_for_each_of_its_pages(tmp_path):
+    cache, slugs = tmp_path / "cache", ["book-intro", "notebooks-a"]
+    assert execcache.fetch_numbers(cache, "key", slugs, pytest.fail) is None
+    execcache.keep_numbers(cache, "key", {"book-intro": 3, "notebooks-a": 5})
+    execcache.keep_numbers(cache, "key", {"book-intro": 3, "notebooks-a": 6})  # the last printing's, not the first's
+    assert execcache.fetch_numbers(cache, "key", slugs, pytest.fail) == {"book-intro": 3, "notebooks-a": 6}
+    kept = cache / execcache.NUMBERS / "key.json"
+    for bad in ('{"book-intro": 3}', '{"notebooks-a": 6, "book-intro": 3}', '{"book-intro": 3, "notebooks-a": 0}',
+                '{"book-intro": 3, "notebooks-a": true}', '[3, 6]', '{"book-intro": 3, "notebooks-a": 6'):
+        kept.write_text(bad)
+        warned = []
+        assert execcache.fetch_numbers(cache, "key", slugs, warned.append) is None, bad
+        assert warned == [f"warning: {kept}: cache entry damaged (not a page number for each of the book's 2 "
+                          "pages); removed, the book is printed twice"], bad
+        assert not kept.exists()
+
+
 def test_a_cut_vega_bundle_or_one_of_an_earlier_sots_is_removed_with_one_warning_and_made_again(tmp_path, monkeypatch):
     import hashlib
 

@@ -77,7 +77,7 @@ def test_amount_bars_name_the_kind_of_each_amount():
 
 def test_source_table_lists_each_source_once_with_its_address_as_text():
     edition = editions.current(editions.load(ROOT / editions.EDITIONS_FILE))
-    ch = chapter.open("finance", edition=edition.id, icb="QE1", data_dir=DATA)
+    ch = chapter.open("finance", root=ROOT, edition=edition.id, icb="QE1", data_dir=DATA)
     table = ch.source_table(["icb_allocations", "icb_lookup", "published_figures"])
     assert table.columns.tolist() == ["Publisher", "Title", "Address", "Period"]
     assert table["Publisher"].tolist()[0] == "NHS England" and len(table) == len(set(table["Title"]))

@@ -1,4 +1,5 @@
-"""What a notebook receives: the edition's fields, the ICB and paths, as strings, and only what it declares."""
+"""What a notebook receives: the edition's id, the ICB and paths, as strings, and only what it declares; the data
+years only in the build parameter."""
 
 import json
 
@@ -6,28 +7,52 @@ import nbformat
 import pytest
 
 from helpers import ROOT
+from sots.errors import InputError
 from sots.inputs import editions
 from sots.site import pipeline
 
 pytestmark = pytest.mark.unit
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 def test_every_parameter_is_a_string_and_paths_are_relative(tmp_path):
     edition = editions.get(editions.load(ROOT / "editions.yml"), "2024-25")
     params = pipeline.Parameters(edition=edition, icb="QE1", data_dir=tmp_path / "data")
     got = params.for_notebook(tmp_path / "nb", tmp_path / "results" / "x.json")
-    assert got == {"edition": "2024-25", "edition_title": edition.title, "allocation_year": "2024/25",
-                   "unit_cost_year": "2024/25", "outturn_year": "2024/25", "projection_vintage": "2018-based",
-                   "icb": "QE1", "data_dir": "../data", "results_fragment": "../results/x.json",
-                   "results_dir": "../results", "report_results": "", "build": ""}
+    assert got == {"edition": "2024-25", "icb": "QE1", "data_dir": "../data", "root": "..",
+                   "results_fragment": "../results/x.json", "results_dir": "../results", "report_results": "",
+                   "build": ""}
+
+
+def test_the_data_years_are_no_parameter_and_reserved_for_editions_yml(tmp_path):
+    """One channel: the years reach a chapter in ``build`` alone, and -p may not set one."""
+    edition = editions.get(editions.load(ROOT / "editions.yml"), "2024-25")
+    params = pipeline.Parameters(edition=edition, icb="QE1", data_dir=tmp_path / "data")
+    offered = params.for_notebook(tmp_path / "nb", tmp_path / "x.json")
+    assert not set(editions.inputs()) & set(offered)
+    assert set(editions.inputs()) <= params.reserved()
+    with pytest.raises(InputError) as err:
+        pipeline.chapter_overrides({"allocation_year": "2030/31"}, NOTEBOOKS, params.reserved())
+    assert str(err.value) == ("parameter 'allocation_year': an input of the edition, set in editions.yml (its data "
+                              "year), not by -p")
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_notebook_declares_a_data_year(notebook):
+    """The years cannot disagree with the chapter's: a notebook has none of its own, it asks ``ch.data_year``."""
+    assert not set(editions.inputs()) & set(pipeline.chapter_parameters(notebook))
+    assert pipeline.chapter_parameters(notebook).get("root") == ".."
 
 
 def test_the_build_parameter_carries_provenance_and_a_relative_chart_folder(tmp_path):
     made = {"edition": "2024-25", "code_sha256": "abc1234", "parameters_sha256": "0123456789ab"}
+    inputs = {"allocation_year": "2024/25", "unit_cost_year": "2024/25", "outturn_year": "2024/25",
+              "projection_vintage": "2018-based"}
     text = pipeline.build_parameter(made, tmp_path / "_static" / "chart-data" / "finance", tmp_path / "notebooks",
-                                    tmp_path / "reads" / "finance.json")
+                                    tmp_path / "reads" / "finance.json", inputs)
     assert json.loads(text) == {"provenance": made, "chart_data": "../_static/chart-data/finance",
-                                "reads": "../reads/finance.json"}
+                                "reads": "../reads/finance.json", "inputs": inputs}
     assert pipeline.build_parameter(None, None, tmp_path) == ""  # by hand: the notebook's default
 
 
@@ -45,8 +70,8 @@ def test_a_notebook_receives_only_the_parameters_it_declares_in_its_order(tmp_pa
 def test_the_funding_chapter_declares_the_parameters_it_uses():
     names = set(pipeline.declared({k: "" for k in (
         "edition", "edition_title", "allocation_year", "unit_cost_year", "outturn_year", "projection_vintage",
-        "icb", "data_dir", "results_fragment", "build")}, ROOT / "notebooks" / "funding_per_head.ipynb"))
-    assert names == {"edition", "allocation_year", "icb", "data_dir", "results_fragment", "build"}
+        "icb", "data_dir", "root", "results_fragment", "build")}, ROOT / "notebooks" / "funding_per_head.ipynb"))
+    assert names == {"edition", "icb", "data_dir", "root", "results_fragment", "build"}
 
 
 def test_provenance_names_edition_code_and_a_hash_of_the_parameters_not_the_commit():

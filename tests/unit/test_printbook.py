@@ -216,3 +216,66 @@ def test_printing_the_same_page_twice_in_two_folders_gives_the_same_bytes_with_t
                          capture_output=True, check=True).stdout
     assert chart_pixels(ppm)[0] > 100
 
+
+
+@pytest.mark.unit
+def test_a_book_is_printed_twice_first_then_once_with_the_numbers_guessed_and_again_when_they_moved(tmp_path,
+                                                                                                     monkeypatch):
+    """Chromium and pdfinfo faked: a "PDF" is the sha256 of the page printed, and the pages start where ``starts``
+    says. Through the cache, an unchanged book prints nothing, a prose edit prints the book once (its summary,
+    unchanged, is kept), and a page that moved prints the book twice, the second time with the new numbers."""
+    import hashlib
+    import json
+
+    stage, html = tmp_path / "stage", tmp_path / "html"
+    stage.mkdir()
+    (stage / printbook.SETTINGS_FILE).write_text(json.dumps(printbook.settings("2024-25", "T", "unknown")))
+    for path, text in PAGES:
+        (html / path).parent.mkdir(parents=True, exist_ok=True)
+        (html / path).write_text(text)
+    printings: list[str] = []
+    starts = {"book-intro": 3, "notebooks-a": 5, "notebooks-b": 8}
+
+    def fake_print(page, pdf, when, chromium=None):
+        printings.append(page.name)
+        pdf.write_bytes(b"%PDF-" + hashlib.sha256(page.read_bytes()).hexdigest().encode())
+        return 0.0
+
+    monkeypatch.setattr(printbook, "print_pdf", fake_print)
+    monkeypatch.setattr(printbook, "read_dests", lambda pdf: "".join(f'{n} [ XYZ 0 842 null ] "{s}"\n'
+                                                                     for s, n in starts.items()))
+    book = html / printbook.pdf_name("2024-25")
+
+    def print_book(cache):
+        printings.clear()
+        printbook.print_book(stage, html, [p for p, _ in PAGES], [build.VEGA_BUNDLE],
+                             chromium=str(tmp_path / "no-chromium"), cache=cache)
+        return sorted(printings)
+
+    assert print_book(None) == ["print-summary.html", "print.html", "print.html"]
+    cold = book.read_bytes()
+    cache = tmp_path / "cache"
+    assert print_book(cache) == ["print-summary.html", "print.html", "print.html"]
+    assert book.read_bytes() == cold
+    assert print_book(cache) == []  # every page printed before: the numbers guessed, the PDFs kept
+    assert book.read_bytes() == cold
+    (html / "notebooks/a.html").write_text(CHAPTER_A.replace("As in", "Just as in"))
+    assert print_book(cache) == ["print.html"]
+    edited = book.read_bytes()
+    assert print_book(None) == ["print-summary.html", "print.html", "print.html"] and book.read_bytes() == edited
+    (html / "notebooks/b.html").write_text(CHAPTER_B.replace("Back to", "Go back to"))  # an edit that moves the page
+    starts["notebooks-b"] = 9
+    assert print_book(cache) == ["print.html", "print.html"]
+    assert '<span class="sots-contents-page">9</span>' in (html / printbook.PRINT_PAGE).read_text()
+    moved = book.read_bytes()
+    assert print_book(None) == ["print-summary.html", "print.html", "print.html"] and book.read_bytes() == moved
+
+
+@pytest.mark.unit
+def test_a_printing_is_kept_by_the_page_what_it_loads_its_date_and_the_chromium_that_prints_it():
+    key = printbook.print_key("<p>page</p>", "assets", "2026-01-31", "Chromium 156")
+    assert len({key, printbook.print_key("<p>page.</p>", "assets", "2026-01-31", "Chromium 156"),
+                printbook.print_key("<p>page</p>", "assets2", "2026-01-31", "Chromium 156"),
+                printbook.print_key("<p>page</p>", "assets", "2026-02-01", "Chromium 156"),
+                printbook.print_key("<p>page</p>", "assets", "2026-01-31", "Chromium 157")}) == 5
+    assert key == printbook.print_key("<p>page</p>", "assets", "2026-01-31", "Chromium 156")

@@ -7,7 +7,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from helpers import DATA, rehash
+from helpers import DATA, ROOT, rehash
 from sots.analysis import benchmark
 from sots.chapters import acute_spend, funding_per_head
 from sots.chapters import context as chapter
@@ -51,7 +51,7 @@ def test_the_comparison_year_is_the_one_before_in_the_window_else_the_next():
 
 
 def test_funding_per_head_records_distance_from_target_as_not_published_in_that_year_only(unpublished):
-    ch = chapter.open("funding_per_head", edition="2023-24", icb="QE1", data_dir=unpublished)
+    ch = chapter.open("funding_per_head", root=ROOT, edition="2023-24", icb="QE1", data_dir=unpublished)
     funding = funding_per_head.record(ch, "2023/24")
     why = "NHS England did not publish distance from target for 2024/25."
     assert reason(ch.figures, "distance_from_target_pct_2024_25") == why
@@ -70,7 +70,7 @@ def test_funding_per_head_records_distance_from_target_as_not_published_in_that_
 
 
 def test_the_editions_own_year_unpublished_leaves_the_headline_not_computed(unpublished):
-    ch = chapter.open("funding_per_head", edition="2024-25", icb="QE1", data_dir=unpublished)
+    ch = chapter.open("funding_per_head", root=ROOT, edition="2024-25", icb="QE1", data_dir=unpublished)
     funding = funding_per_head.record(ch, GONE)
     for figure_id in ("distance_from_target_pct", "distance_from_target_rank"):
         assert reason(ch.figures, figure_id) == "NHS England did not publish distance from target for 2024/25."
@@ -95,7 +95,7 @@ def test_england_has_no_distance_from_target_for_a_year_it_was_not_published_for
 
 
 def test_acute_spend_records_the_measures_per_g_and_a_weighted_head_as_not_published(unpublished):
-    ch = chapter.open("acute_spend", edition="2024-25", icb="QE1", data_dir=unpublished)
+    ch = chapter.open("acute_spend", root=ROOT, edition="2024-25", icb="QE1", data_dir=unpublished)
     spend = acute_spend.record(ch, GONE, GONE, 2022)
     why = "NHS England did not publish the general and acute weighted population for 2024/25."
     assert reason(ch.figures, "acute_cost_per_ga_weighted_head_gbp") == why
@@ -112,7 +112,7 @@ def test_acute_spend_records_the_measures_per_g_and_a_weighted_head_as_not_publi
 
 
 def test_finance_records_the_allocations_sum_as_not_computed_when_a_line_is_unpublished(unpublished):
-    ch = chapter.open("finance", edition="2024-25", icb="QE1", data_dir=unpublished)
+    ch = chapter.open("finance", root=ROOT, edition="2024-25", icb="QE1", data_dir=unpublished)
     fin = page.record(ch, GONE)
     why = "NHS England did not publish the running cost allowance for 2024/25."
     assert reason(ch.figures, "icb_total_allocation_gbp_m") == why
@@ -123,7 +123,7 @@ def test_finance_records_the_allocations_sum_as_not_computed_when_a_line_is_unpu
     # The 2023/24 sum still stands, and the 2023-24 edition, whose year is published, is unchanged.
     assert [row["label"] for row in fin.budget_split.to_dict("records") if "allocations" in row["label"]] == [
         "Public data: sum of ICB allocations, 2023/24"]
-    earlier = chapter.open("finance", edition="2023-24", icb="QE1", data_dir=unpublished)
+    earlier = chapter.open("finance", root=ROOT, edition="2023-24", icb="QE1", data_dir=unpublished)
     page.record(earlier, "2023/24")
     assert earlier.figures["icb_total_allocation_gbp_m"]["value"] == pytest.approx(4087.707, abs=1e-3)
     assert earlier.figures["savings_share_of_total_allocation_pct"]["value"] == pytest.approx(5.888, abs=1e-3)

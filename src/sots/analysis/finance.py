@@ -8,6 +8,7 @@ source; the figures the report itself states come from the claims register, ``cl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -72,17 +73,18 @@ class ReportFigures:
 FIGURE_FIELDS = ("year", "months", "period")  # a stated figure's optional context, kept with it
 
 
-def edition_report(edition: str) -> ReportFigures:
+def edition_report(edition: str, register: Path | None = None) -> ReportFigures:
     """The figures of the report the book checks, as an edition checks them, whichever ICB the edition is for.
+    ``register`` is the claims register's path (default: the project's; a chapter passes its own root's).
 
     Every edition checks the same report: the edition that reproduces it against its own year, a later edition
     against that year's figures. Read from the claims register (``claims.yml``): each claim with a ``key`` is a
     figure under that key, with ``value``, ``unit``, ``claim`` (its id) and ``says`` (the paraphrase); a claim's
     ``also`` adds further figures.
     """
-    about = claims.report()
+    about = claims.report(register)
     figures = {}
-    for c in claims.load().values():
+    for c in claims.load(register).values():
         if "key" not in c:
             continue
         context = {k: c[k] for k in FIGURE_FIELDS if k in c}
@@ -96,9 +98,10 @@ def edition_report(edition: str) -> ReportFigures:
     return ReportFigures(edition=edition, **fields, figures=figures)
 
 
-def report_figures(edition: str, icb_code: str) -> ReportFigures | None:
-    """The report's figures for ``edition`` if that report is ``icb_code``'s; None otherwise (no report to check)."""
-    report = edition_report(edition)
+def report_figures(edition: str, icb_code: str, register: Path | None = None) -> ReportFigures | None:
+    """The report's figures for ``edition`` if that report is ``icb_code``'s; None otherwise (no report to check).
+    ``register`` as for :func:`edition_report`."""
+    report = edition_report(edition, register)
     return report if report.icb_code == icb_code else None
 
 

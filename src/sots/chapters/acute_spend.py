@@ -116,7 +116,7 @@ def record(ch: Chapter, year: str, unit_cost_year: str, population_year: int) ->
                               basis=f"Acute trusts' accounts, {year}; ranked among {len(trusts)} ICBs"),
     ], ignore_index=True)
 
-    report = finance.edition_report(ch.edition)
+    report = finance.edition_report(ch.edition, ch.root / claims.REGISTER)
     # The report states a rank for its own ICB only; for any other there is no claim to check.
     claimed = int(claims.by_key(ch.register, KEY)["stated"]) if ch.about_report else None
     verdict = ch.verdict(KEY) if claimed is not None else None

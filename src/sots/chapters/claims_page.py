@@ -26,7 +26,6 @@ from sots.analysis.results import merge_fragments
 from sots.chapters import statuses
 from sots.chapters.context import Chapter
 from sots.errors import InputError
-from sots.project import project_root
 from sots.render import render
 
 NO_RESULTS = ("No chapter's figures were given to this page (its results_dir is empty, as when it is run by hand), "
@@ -180,14 +179,14 @@ def row(ch: Chapter, verdict: claims.Verdict, own: dict[str, dict], page_folder:
         "since": ch.since(verdict, own) if later else "", "since_brief": ch.since_brief(verdict, own) if later else "",
         "technical": verdict.technical, "badge": badge(verdict.status),
         "href": statuses.chapter_href(chapter, page_folder), "chapter": slug(chapter),
-        "title": ch.chapter_title(chapter, root or project_root()),
+        "title": ch.chapter_title(chapter, root),
     }
 
 
 def panel(ch: Chapter, page: Page, root: Path | None = None) -> str:
     """The front page's verdicts at a glance: each headline claim, what the report said, what public data say, the
     verdict and its reason, linked to its evidence (links relative to the front page, in ``book/``). ``root`` is the
-    book whose chapters' titles it quotes (default: the project, or the staged book in a build)."""
+    book whose chapters' titles it quotes (default: the chapter's own root, the staged book in a build)."""
     if not ch.about_report:  # the front page's first sentence says why there are no verdicts: nothing to add
         return render(PANEL_TEMPLATE, rows=[], caption="", note="")
     rows = [row(ch, v, page.own, "book", root) for v in page.verdicts if v.headline]

@@ -1,11 +1,14 @@
 """The context every chapter notebook runs in: one call from its parameters cell's values.
 
-A chapter's setup line is ``ch = chapter.open("finance", edition=edition, icb=icb, data_dir=data_dir,
+A chapter's setup line is ``ch = chapter.open("finance", edition=edition, icb=icb, data_dir=data_dir, root=root,
 results_fragment=results_fragment, build=build)``. The :class:`Chapter` it returns gives:
 
 - the focal ICB, resolved once (``ch.focal``, with ``ch.icb`` its ODS code and ``ch.who`` its short name);
+- the edition's data years (``ch.data_year("allocation_year")``), by one channel: in a build, the ``build``
+  parameter's ``inputs`` (the build's edition's, checked as they are read); run by hand, ``editions.yml`` in the
+  project folder ``root`` by the edition's id. No notebook declares a data year, so none can disagree with them;
 - the prepared tables, loaded on first use (``ch.table(name)``), each only for the edition's own data years
-  (:func:`sots.inputs.editions.window`: the edition's inputs come from ``editions.yml`` by its id), recording each table
+  (:func:`sots.inputs.editions.window`), recording each table
   read with the sha256 of the rows read (``ch.tables_read``): the figures' inputs, the page's sources, and what a
   build cache must key a chapter on. Adding another year's rows to ``data/`` changes none of them;
 - the :class:`~sots.analysis.results.Recorder` (``ch.figure``, ``ch.not_computed``, ``ch.glue``);
@@ -17,9 +20,11 @@ results_fragment=results_fragment, build=build)``. The :class:`Chapter` it retur
 - charts drawn with the sources of the tables each draws on and, in a build, its data as a named CSV with its
   metadata (``ch.show(chart, tables=("icb_allocations", "icb_lookup"))``).
 
-Everything arrives as papermill parameters. ``build`` is JSON that ``sots build`` writes (the provenance and the
-folder for each chart's data, see :func:`sots.site.pipeline.build_parameter`); empty, as a notebook's default, the
-chapter runs as an analyst opens it in Jupyter: the same figures, with no fragment, provenance or CSV files.
+Everything arrives as papermill parameters. ``build`` is JSON that ``sots build`` writes (the edition's data years,
+the provenance and the folder for each chart's data, see :func:`sots.site.pipeline.build_parameter`); empty, as a
+notebook's default, the chapter runs as an analyst opens it in Jupyter: the same figures, with no fragment,
+provenance or CSV files. ``root`` is the project folder (the staged book, in a build), relative to the notebook's
+folder: where ``editions.yml`` and ``claims.yml`` are read. Nothing is found by walking up from the working folder.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from typing import Any
 
 import pandas as pd
 
-from sots import escape, project
+from sots import escape
 from sots.analysis import claims, verdicts
 from sots.analysis.results import Recorder, read_results
 from sots.chapters import charts, statuses
@@ -50,7 +55,10 @@ class Chapter:
     name: str
     edition: str
     data_dir: Path
-    inputs: dict[str, str] = field(default_factory=dict)  # the edition's data years (field -> year), from editions.yml
+    # The project folder (in a build, the staged book): where editions.yml, claims.yml and the pages are read.
+    root: Path = Path("..")
+    # The edition's data years (field -> year): the build's (its ``build`` parameter), or editions.yml's by hand.
+    inputs: dict[str, str] = field(default_factory=dict)
     focal: pd.Series | None = None  # the ICB's lookup row: set by open(), which reads the lookup through table()
     recorder: Recorder | None = None  # made by open() once the ICB is known
     provenance: dict | None = None  # edition, commit, parameters_sha256: set by a build
@@ -81,6 +89,13 @@ class Chapter:
 
     # --- Tables ----------------------------------------------------------------------------------------------------
 
+    def data_year(self, name: str) -> str:
+        """The edition's data year of input ``name`` (e.g. ``allocation_year`` -> "2023/24"; see ``editions.yml``);
+        ValueError naming the inputs there are for a name that is none of them."""
+        if name not in self.inputs:
+            raise ValueError(f"{self.name}: no edition input named {name!r} (the inputs: {', '.join(self.inputs)})")
+        return self.inputs[name]
+
     def table(self, name: str) -> pd.DataFrame:
         """A prepared table's rows for this edition, validated, loaded once per chapter and recorded as read.
 
@@ -109,14 +124,14 @@ class Chapter:
         :func:`sots.inputs.slices.digest`)."""
         return {name: piece.sha256 for name, piece in self._slices.items()}
 
-    def chapter_title(self, chapter: str, root: Path = Path("..")) -> str:
-        """The title of ``chapter`` (e.g. ``notebooks/ageing``) in the book at ``root`` (the notebooks' parent),
+    def chapter_title(self, chapter: str, root: Path | None = None) -> str:
+        """The title of ``chapter`` (e.g. ``notebooks/ageing``) in the book at ``root`` (default: :attr:`root`),
         recorded as read: a page that quotes another's title depends on the title, not on the rest of that page.
 
         Read once per chapter: a page runs in one book, and the claims page quotes a chapter's title for each of its
         claims."""
         if chapter not in self._titles:
-            self._titles[chapter] = statuses.chapter_title(root, chapter)
+            self._titles[chapter] = statuses.chapter_title(self.root if root is None else root, chapter)
             self._record_reads()
         return self._titles[chapter]
 
@@ -179,16 +194,16 @@ class Chapter:
 
     @property
     def register(self) -> dict[str, dict]:
-        """The claims register (``claims.yml``), read once."""
+        """The claims register (``claims.yml`` in :attr:`root`), read once."""
         if self._register is None:
-            self._register = claims.load()
+            self._register = claims.load(self.root / claims.REGISTER)
         return self._register
 
     @property
     def report(self) -> dict:
         """The report the claims are from (the register's ``report``: edition, icb_code, title, publisher, period)."""
         if self._report is None:
-            self._report = claims.report()
+            self._report = claims.report(self.root / claims.REGISTER)
         return self._report
 
     @property
@@ -326,24 +341,30 @@ class Chapter:
 
 
 def open(
-    name: str, *, edition: str, icb: str, data_dir: str | Path, results_fragment: str = "", build: str = "",
-    report_results: str = "",
+    name: str, *, edition: str, icb: str, data_dir: str | Path, root: str | Path, results_fragment: str = "",
+    build: str = "", report_results: str = "",
 ) -> Chapter:
     """The context of chapter ``name`` (its notebook's stem) from its parameters; InputError for an unknown ICB or
-    edition.
+    edition, or data years the build gave that are not an edition's.
 
-    The edition's data years come from ``editions.yml`` in the project folder (:func:`sots.project.project_root`; a
-    build stages it beside the notebooks), so a chapter opened by hand reads the same rows as the build.
-
-    ``build`` is the JSON text :func:`sots.site.pipeline.build_parameter` writes, or "" outside a build.
+    ``root`` is the project folder (a build's is the staged book), as the notebook's ``root`` parameter gives it
+    (relative to the notebook's folder): where ``claims.yml`` is read and, outside a build, ``editions.yml``.
+    ``build`` is the JSON text :func:`sots.site.pipeline.build_parameter` writes, or "" outside a build. The edition's
+    data years come from one place: the build's ``inputs`` in a build, checked
+    (:func:`sots.inputs.editions.check_inputs`); by hand, ``root/editions.yml``'s entry for ``edition``, so a chapter
+    opened by hand reads the same rows as the build.
     ``report_results`` is the results.json of the report's edition for its ICB (a build writes it; an analyst may
     name a published edition's), on which a later edition's chapters compute the report's verdicts; "" for none. It
     is checked as it is read: figures of another edition or ICB are an InputError.
     """
     made = json.loads(build) if build else {}
-    register = editions.load(project.project_root() / editions.EDITIONS_FILE)
-    chapter = Chapter(name=name, edition=edition, data_dir=Path(data_dir),
-                      inputs=editions.get(register, edition).inputs, provenance=made.get("provenance"),
+    root = Path(root)
+    if build:
+        inputs = editions.check_inputs(made.get("inputs"), f"{name}.ipynb: parameter 'build'")
+    else:
+        inputs = editions.get(editions.load(root / editions.EDITIONS_FILE), edition).inputs
+    chapter = Chapter(name=name, edition=edition, data_dir=Path(data_dir), root=root, inputs=inputs,
+                      provenance=made.get("provenance"),
                       chart_data=Path(made["chart_data"]) if made.get("chart_data") else None,
                       reads_file=Path(made["reads"]) if made.get("reads") else None)
     chapter.focal = geography.resolve_icb(icb, chapter.table("icb_lookup"))
@@ -353,6 +374,12 @@ def open(
     chapter.recorder = Recorder(results_fragment, edition=edition, icb=chapter.icb,
                                 inputs=lambda: chapter.tables_read, provenance=chapter._provenance_entry)
     return chapter
+
+
+def reported_icb(root: str | Path) -> str:
+    """The ODS code of the ICB the report is about (``claims.yml`` in the project folder ``root``): the focal ICB of
+    a page about the report's system whichever ICB a book is for."""
+    return claims.report(Path(root) / claims.REGISTER)["icb_code"]
 
 
 # --- What a chapter read, as the execution cache records it ----------------------------------------------------------

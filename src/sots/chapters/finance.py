@@ -180,7 +180,7 @@ def record(ch: Chapter, year: str) -> Finance:
     # Every table the page draws on is read first, so each figure names them all as its inputs.
     allocations, figures, opex = (ch.table(name) for name in
                                   ("icb_allocations", "published_figures", "trust_operating_expenditure"))
-    stated = finance.edition_report(ch.edition)
+    stated = finance.edition_report(ch.edition, ch.root / claims.REGISTER)
     report = stated if ch.about_report else None  # as finance.report_figures, from the one read
     later = ch.after_report  # the verdicts are on the report's year, not this one
     quoted, missing = Quoted(figures, ch.icb), unpublished(figures, ch.icb, ch.who, year, ch.reported_about)

@@ -701,13 +701,21 @@ def load(name: str, data_dir: Path | str) -> pd.DataFrame:
         raise InputError(f"{path}: file not found (expected the prepared table '{name}'; run `sots prepare`)")
     # The same bytes give the same validated table, wherever they lie: read and check them once per process (the
     # projection takes about a second; a build reads data/ and then its own copy of it), and hand each caller its
-    # own copy to change as it likes.
+    # own copy to change as it likes. A shallow one: pandas copies on write (always, since pandas 3), so a caller's
+    # change copies what it changes and never reaches the kept table, while an unchanged table is held once, not
+    # twice (the projection's half a million rows are over 100 MB, in each kernel).
     content = file_sha256(path)
     if (name, content) not in _LOADED:
         if len(_LOADED) >= LOADED_TABLES:
             _LOADED.pop(next(iter(_LOADED)))  # the oldest: a long-lived process never holds more than a few
         _LOADED[name, content] = _load(name, path)
-    return _LOADED[name, content].copy()
+    return _LOADED[name, content].copy(deep=False)
+
+
+def forget() -> None:
+    """Let go of every table :func:`load` keeps. A build's own process calls it once it has read what it needs of
+    the tables, before the chapters run (they read them in their kernels): hundreds of MB it would hold idle."""
+    _LOADED.clear()
 
 
 def _load(name: str, path: Path) -> pd.DataFrame:

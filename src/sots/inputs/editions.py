@@ -2,9 +2,11 @@
 
 An edition reruns every chapter on one year's data. Its entry gives an id (the financial year it reports on,
 ``2024-25``), a title, a status (``current`` or ``archived``; exactly one edition is current) and the data year of
-each input. The data years reach the notebooks as papermill parameters of the same names, all plain strings, so
-a chapter takes the ones it needs by declaring them in its ``parameters`` cell. A new year is one more entry here
-and its prepared tables: no code changes.
+each input. A chapter has the data years by one channel only: ``sots build`` passes its edition's inputs in the
+notebook's ``build`` parameter, checked by :func:`check_inputs` as the chapter opens; a chapter run by hand reads
+them from ``editions.yml`` (:func:`sots.chapters.context.open`). A chapter asks its context for the year it needs
+(``ch.year("allocation_year")``); no notebook declares a data year. A new year is one more entry here and its
+prepared tables: no code changes.
 
 A malformed file fails with one line naming the file, the edition and the field, and what was expected.
 """
@@ -123,7 +125,11 @@ class Edition:
         return self.id.replace("-", "/")
 
     def parameters(self) -> dict[str, str]:
-        """The edition's papermill parameters, all strings: ``edition``, ``edition_title`` and each data year."""
+        """The edition's texts that the book's prose pages quote (its MyST substitutions), all strings: ``edition``,
+        ``edition_title`` and each data year.
+
+        Not a notebook's parameters: a chapter receives only ``edition`` as one, and the data years in its ``build``
+        parameter (:func:`sots.site.pipeline.Parameters.for_notebook`)."""
         return {"edition": self.id, "edition_title": self.title, **self.inputs}
 
 
@@ -139,6 +145,28 @@ def _entry_schema() -> dict:
 def inputs() -> list[str]:
     """The inputs each edition gives a data year for, in the schema's order."""
     return list(_entry_schema()["properties"]["inputs"]["properties"])
+
+
+def check_inputs(given: Any, source: str) -> dict[str, str]:
+    """An edition's data years as a chapter receives them (``given``: field -> year), checked as ``editions.yml``'s
+    are: every input of :func:`inputs` and no other, each in the form the schema states (a financial year's two parts
+    consecutive). Returns them as a new dict; InputError naming ``source`` (e.g. the notebook's ``build`` parameter),
+    the field and what was expected otherwise."""
+    spec = _entry_schema()["properties"]["inputs"]
+    names = inputs()
+    if not isinstance(given, dict):
+        raise InputError(f"{source}: field 'inputs': expected {spec['description']}, got {schemas.got(given)}")
+    for name in given:
+        if name not in names:
+            raise InputError(f"{source}: field 'inputs.{name}': expected only the inputs {names}, got {name!r}")
+    for name in names:
+        value, described = given.get(name), spec["properties"][name]
+        ok = isinstance(value, str) and re.fullmatch(described["pattern"], value)
+        match = YEAR_PATTERN.match(value) if ok else None
+        if not ok or (match and not _financial_year_ok(match)):
+            raise InputError(f"{source}: field 'inputs.{name}': expected {described['description']}, "
+                             f"got {schemas.got(value)}")
+    return {name: given[name] for name in names}
 
 
 def _place(doc: Any, n: int) -> str:

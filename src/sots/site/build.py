@@ -22,6 +22,7 @@ concurrent builds never share one.
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
@@ -140,9 +141,10 @@ def book_pages(toc: dict) -> list[str]:
     return [f"{name}.html" for name in pages_in_toc(toc)]
 
 
-def build_book(stage: Path) -> tuple[float, float | None]:
+def build_book(stage: Path, cache: Path | None = None) -> tuple[float, float | None]:
     """Build the staged book's HTML (:func:`run_jupyter_book`), then print it to one PDF at its root
-    (:func:`sots.site.printbook.print_book`); return the seconds each took (None: the book is not printed).
+    (:func:`sots.site.printbook.print_book`, through the execution ``cache``: None, none); return the seconds each
+    took (None: the book is not printed).
 
     One task for the executor, so the PDF is made beside the book's HTML, in parallel with other books, and kept in
     the execution cache with it.
@@ -150,7 +152,7 @@ def build_book(stage: Path) -> tuple[float, float | None]:
     built = run_jupyter_book(stage)
     toc = yaml.safe_load((stage / "_toc.yml").read_text())
     # The print page keeps the vega bundle of the front page's scripts: the charts draw with it.
-    return built, printbook.print_book(stage, stage / "_build" / "html", book_pages(toc), (VEGA_BUNDLE,))
+    return built, printbook.print_book(stage, stage / "_build" / "html", book_pages(toc), (VEGA_BUNDLE,), cache=cache)
 
 
 @dataclass(eq=False)  # compared and hashed by identity (it holds the ICB's lookup row), so it can key a dict
@@ -361,7 +363,8 @@ def run(p: plan.BuildPlan, log: Callable[[str], None] = print, report: execution
         log(f"staged {len(every)} books in {time.perf_counter() - started:.1f} s")
         report = report or execution.LogReport(log)
         try:
-            stats = execution.run([b.book for b in [*deps, *every]], executor, p.cache, report, p.root)
+            stats = execution.run([b.book for b in [*deps, *every]], executor, p.cache, report, p.root,
+                                  typed=p.typed_overrides)
             # The warm kernels (up to 700 MB each after a run of every ICB) are not needed for the books: they end now.
             executor.release()
             log(f"chapters done at {time.perf_counter() - started:.1f} s")
@@ -408,7 +411,7 @@ def build_books(every: list[Staged], executor, cache: Path | None, log: Callable
     keys = {b: execcache.folder_digest(b.stage) for b in every} if cache else {}
     todo = [b for b in every if not (cache and execcache.fetch_book(cache, keys[b], b.html, log))]
     runner = executor.map if len(todo) > 1 else executors.in_process
-    for i, (seconds, printed) in runner(build_book, [b.stage for b in todo]):
+    for i, (seconds, printed) in runner(functools.partial(build_book, cache=cache), [b.stage for b in todo]):
         log(f"book {todo[i].book.label} built in {seconds:.1f} s"
             + (f", its PDF printed in {printed:.1f} s" if printed is not None else ""))
         if cache:

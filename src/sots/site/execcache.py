@@ -20,6 +20,9 @@ format of ``sha256sum``, written last, before the rename), and an entry is check
 (only that entry: a lookup reads no other entry's files). One changed, cut, missing or added file, or a missing or
 unreadable list, and the entry is removed with one warning line, and its work is done again, so a build publishes what
 it would have without the cache. The vega bundle, a single file, carries its sha256 in its name.
+
+The cache keeps whole books too (their HTML, by their staged sources), printed PDFs (by the page and what it loads)
+and each book's last contents page numbers, a guess that is checked before it is used: see their sections below.
 """
 
 from __future__ import annotations
@@ -71,20 +74,22 @@ def current_reads(reads: Mapping[str, Mapping], data_dir: Path, inputs: Mapping[
     for name in reads.get("tables", {}):
         if name not in sources:  # a table no longer prepared: the entry cannot match
             return {}
-        tables[name] = table_read(_slice(name, data_dir, inputs, sources), sources[name])
+        tables[name] = _table_read(name, data_dir, inputs, sources)
     titles = {chapter: title_read(statuses.chapter_title(stage, chapter)) for chapter in reads.get("titles", {})}
     return {"tables": tables, "titles": titles}
 
 
-def _slice(name: str, data_dir: Path, inputs: Mapping[str, str], sources: dict) -> slices.Slice:
-    # One build looks up every chapter of every book: each (table, window) is read and hashed once.
-    return _slice_cached(name, Path(data_dir), tuple(sorted(inputs.items())), data.table_hashes(data_dir)[name],
-                         json.dumps(sources, sort_keys=True))
+def _table_read(name: str, data_dir: Path, inputs: Mapping[str, str], sources: dict) -> dict[str, str]:
+    # One build looks up every chapter of every book: each (table, window) is read and hashed once, and only its
+    # digests are kept, not its rows (a whole projection is over 100 MB).
+    return _table_read_cached(name, Path(data_dir), tuple(sorted(inputs.items())), data.table_hashes(data_dir)[name],
+                              json.dumps(sources, sort_keys=True))
 
 
 @cache
-def _slice_cached(name: str, data_dir: Path, inputs: tuple, file_sha: str, sources_json: str) -> slices.Slice:
-    return slices.read(name, data_dir, dict(inputs), json.loads(sources_json))
+def _table_read_cached(name: str, data_dir: Path, inputs: tuple, file_sha: str, sources_json: str) -> dict[str, str]:
+    sources = json.loads(sources_json)
+    return table_read(slices.read(name, data_dir, dict(inputs), sources), sources[name])
 
 
 # --- Checking entries ----------------------------------------------------------------------------------------------
@@ -269,6 +274,72 @@ def keep_book(cache_dir: Path, key: str, html: Path) -> None:
         seal(folder)
 
     _write_whole(cache_dir, cache_dir / BOOKS / key, fill)
+
+
+# --- Printed PDFs ---------------------------------------------------------------------------------------------------
+# Chromium's PDF of a page is a function of the page's HTML, the stylesheets and scripts beside it, the date it is
+# given, Chromium's version and sots's printing code, which the caller digests into the key
+# (:func:`sots.site.printbook.print_key`). A prose edit changes the book's print page but rarely its summary's, which is
+# then not printed again. Kept as ``prints/<key>/printed.pdf`` beside the entry's :data:`SUMS`.
+#
+# A book's contents page numbers are kept too, as ``numbers/<key>.json`` by the book and its pages (not by their
+# content): the next printing of the book guesses them, so a book whose pages start where they did is printed once, not
+# twice. A guess is checked against the PDF it gives before that PDF is used, so a wrong one costs a printing, never
+# a wrong number.
+
+PRINTS = "prints"
+PRINTED = "printed.pdf"
+NUMBERS = "numbers"
+
+
+def fetch_print(cache_dir: Path, key: str, warn: Callable[[str], None] = _stderr) -> bytes | None:
+    """The PDF kept under ``key``; None if there is none, or if it is damaged (:func:`damage`): then it is removed,
+    said through ``warn``, and the page is to be printed again."""
+    kept = cache_dir / PRINTS / key
+    if not kept.is_dir():
+        return None
+    reason = damage(kept)
+    if reason is not None:
+        discard(cache_dir, kept, reason, "the page is printed again", warn)
+        return None
+    return (kept / PRINTED).read_bytes()
+
+
+def keep_print(cache_dir: Path, key: str, pdf: Path) -> None:
+    """Keep the printed ``pdf`` under ``key`` (written whole, then renamed into place)."""
+
+    def fill(folder: Path) -> None:
+        folder.mkdir()
+        shutil.copy2(pdf, folder / PRINTED)
+        seal(folder)
+
+    _write_whole(cache_dir, cache_dir / PRINTS / key, fill)
+
+
+def fetch_numbers(cache_dir: Path, key: str, slugs: list[str],
+                  warn: Callable[[str], None] = _stderr) -> dict[str, int] | None:
+    """The contents page numbers last kept under ``key`` (slug -> page, 1 for the cover); None if there are none. A
+    file that does not give a page number of at least 1 for exactly ``slugs``, in order, is removed, said through
+    ``warn``, and None is given: the book is then printed twice, to learn its numbers."""
+    path = cache_dir / NUMBERS / f"{key}.json"
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        found = None
+    if (isinstance(found, dict) and list(found) == slugs
+            and all(type(n) is int and n >= 1 for n in found.values())):
+        return found
+    discard(cache_dir, path, f"not a page number for each of the book's {len(slugs)} pages",
+            "the book is printed twice", warn)
+    return None
+
+
+def keep_numbers(cache_dir: Path, key: str, numbers: Mapping[str, int]) -> None:
+    """Keep a book's contents page ``numbers`` under ``key``, replacing what was kept: the next printing's guess."""
+    (cache_dir / NUMBERS).mkdir(parents=True, exist_ok=True)
+    write_atomic(cache_dir / NUMBERS / f"{key}.json", json.dumps(dict(numbers), indent=1) + "\n")
 
 
 # --- The vega bundle -----------------------------------------------------------------------------------------------

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 from sots import hashing
 from sots.analysis.results import merge_fragments
+from sots.errors import BuildError
 from sots.site import buildkey, execcache, executors, pipeline
 from sots.site.downloads import script_name
 from sots.site.pipeline import ChapterDone, ChapterRun, Parameters
@@ -49,7 +50,9 @@ class Book:
     chart_data: Path | None = None
     scripts: Path | None = None  # where each executed chapter is written as a script, for readers to download
     code: str | None = None
-    typed: dict[Path, dict] = field(default_factory=dict)  # each notebook's typed overrides
+    # Each notebook's overrides, typed once by the plan (:attr:`sots.site.plan.BuildPlan.typed_overrides`): set by
+    # :func:`run` from what it is given, never typed again here.
+    typed: Mapping[Path, dict] = field(default_factory=dict)
     read: dict[str, dict] = field(default_factory=dict)  # each chapter's reads (:mod:`sots.site.execcache`), once run
     # The report's edition for the report's ICB, when this book is a later edition of that ICB: the book whose
     # figures the report's verdicts are computed on. None for the report's own book and for any other ICB's.
@@ -80,10 +83,12 @@ class Book:
             params["report_results"] = os.path.relpath(self.report_file, self.notebooks)
         if "build" in params:  # its provenance hashes the other parameters, so it is made last
             del params["build"]
-            made = (pipeline.provenance(self.params.edition.id, pipeline.chapter_code(source, self.code), params)
+            inputs = dict(self.params.edition.inputs)  # the data years: in ``build`` alone, so hashed with the rest
+            made = (pipeline.provenance(self.params.edition.id, pipeline.chapter_code(source, self.code),
+                                        {**params, "inputs": inputs})
                     if self.code is not None else None)
             chart_data = self.chart_data / source.stem if self.chart_data else None
-            params["build"] = pipeline.build_parameter(made, chart_data, self.notebooks, self.reads(source))
+            params["build"] = pipeline.build_parameter(made, chart_data, self.notebooks, self.reads(source), inputs)
         return params
 
     def outputs(self, source: Path) -> dict[str, Path]:
@@ -179,10 +184,13 @@ def _extra(book: Book, source: Path, params: dict) -> dict[str, str]:
     return extra
 
 
-def run(books: list[Book], executor, cache: Path | None, report: Report, root: Path | None = None) -> Stats:
+def run(books: list[Book], executor, cache: Path | None, report: Report, root: Path | None = None,
+        typed: Mapping[Path, dict] | None = None) -> Stats:
     """Execute every chapter of ``books`` with ``executor``, through the cache folder ``cache`` (None: no cache).
 
     ``root`` is the project (its requirements.txt is part of the code's key; default: the package's project).
+    ``typed`` is each notebook's overrides as the plan typed them (:attr:`sots.site.plan.BuildPlan.typed_overrides`,
+    by the notebook as written); a book with overrides and none typed is a BuildError, not a build that drops them.
     Raises the first chapter's BuildError; chapters already stored in the cache stay there.
     """
     from sots.project import project_root
@@ -191,7 +199,11 @@ def run(books: list[Book], executor, cache: Path | None, report: Report, root: P
     stats = Stats()
     for book in books:
         book.notebooks.mkdir(parents=True, exist_ok=True)
-        book.typed = pipeline.chapter_overrides(book.params.overrides, book.sources, book.params.reserved())
+        if typed is not None:
+            book.typed = {source: dict(typed.get(source, {})) for source in book.sources}
+        elif book.params.overrides and not book.typed:
+            raise BuildError(f"{book.label}: the chapter parameters {', '.join(book.params.overrides)} were not typed "
+                             "(sots.site.plan.make types them; pass its typed_overrides)")
     report.start(sum(len(b.sources) for b in books))
     planned = [(b, s, b.parameters(s)) for b in books for s in b.sources]
     waves = [[c for c in planned if _wave(c[0], c[2]) == n] for n in range(3)]
@@ -242,22 +254,29 @@ def _finish(book: Book, source: Path, key: str, done: ChapterDone, cache: Path |
 def execute(
     sources: list[Path], out_dir: Path, fragments_dir: Path, params: Parameters,
     log: Callable[[str], None] = print, chart_data: Path | None = None, code: str | None = None,
+    typed: Mapping[Path, dict] | None = None,
 ) -> list[Path]:
     """Run each notebook in ``sources`` into ``out_dir``, in this process, without the cache; return the results
-    fragments written (one book; :func:`run` runs many, in parallel and through the cache).
+    fragments written (one book; :func:`run` runs many, in parallel and through the cache). ``out_dir`` is no staged
+    book, so the chapters read editions.yml and claims.yml from ``params.root``, by default the project's.
 
     With ``chart_data``, each notebook's charts write the rows they draw as CSV to ``chart_data/<notebook>/`` and
     link them under the chart. With ``code`` (:func:`sots.site.buildkey.code_digest`), each notebook's charts and
-    results.json entries carry its provenance (:func:`provenance`).
+    results.json entries carry its provenance (:func:`provenance`). ``typed`` is each notebook's ``params.overrides``
+    as :func:`sots.site.pipeline.chapter_overrides` types them (as :func:`sots.site.plan.make` does for a build).
 
-    Raises BuildError naming the notebook and showing the failing cell if any cell errors, and InputError for an
-    override no notebook takes.
+    Raises BuildError naming the notebook and showing the failing cell if any cell errors, or if ``params`` has
+    overrides and ``typed`` is not given.
     """
+    if params.root is None:
+        from sots.project import project_root
+
+        params = replace(params, root=project_root())
     book = Book(label=params.edition.id, params=params, sources=list(sources), notebooks=out_dir,
                           results=fragments_dir, chart_data=chart_data, code=code)
     executor = executors.make(1, None)
     try:
-        run([book], executor, cache=None, report=LogReport(log))
+        run([book], executor, cache=None, report=LogReport(log), typed=typed)
     finally:
         executor.close()
     return book.fragments()

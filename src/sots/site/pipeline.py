@@ -5,14 +5,15 @@ Each notebook runs in the build's own copy of ``notebooks/``, with its parameter
 turns into results.json. :mod:`sots.site.execution` runs every chapter of a build this way. A failing cell stops the
 build with that cell shown; nothing is published (see :mod:`sots.site.build` and :mod:`sots.site.publish`).
 
-A notebook receives the parameters its ``parameters`` cell declares, from: ``edition``, ``edition_title``, each data
-year of the edition (``allocation_year``, ``unit_cost_year``, ``outturn_year``, ``projection_vintage``; see
-:mod:`sots.inputs.editions`), ``icb``, ``data_dir``, ``results_fragment``, ``results_dir`` (the folder of every
-notebook's fragment: a chapter listed after the others, such as the claims page, reads their figures there),
+A notebook receives the parameters its ``parameters`` cell declares, from: ``edition``, ``icb``, ``data_dir``,
+``root`` (the staged book, where the chapter reads ``claims.yml``), ``results_fragment``, ``results_dir`` (the folder
+of every notebook's fragment: a chapter listed after the others, such as the claims page, reads their figures there),
 ``report_results`` (in a later edition of the report's ICB, the report edition's results.json, on which the report's
 verdicts are computed; "" otherwise) and
-``build`` (JSON: the notebook's provenance, the folder for its charts' data and the file where it records what it
-reads; see :func:`build_parameter`). All are
+``build`` (JSON: the edition's data years, the notebook's provenance, the folder for its charts' data and the file
+where it records what it reads; see :func:`build_parameter`). The data years (``allocation_year`` and the others of
+:mod:`sots.inputs.editions`) reach a chapter only in ``build``: no notebook declares one, and ``-p`` may not set
+one. All are
 plain strings, passed through papermill's Python interface, so no type is guessed from the text. Nothing reaches a
 notebook through the environment: a chapter opened by hand runs as the build runs it, with its defaults.
 """
@@ -37,6 +38,7 @@ from sots.analysis import assumptions
 from sots.analysis.assumptions import Assumption
 from sots.analysis.claims import page_file
 from sots.errors import BuildError, InputError, parse_yaml
+from sots.inputs import editions
 from sots.inputs.editions import Edition
 from sots.site import kernels
 from sots.site.downloads import write_script
@@ -56,28 +58,40 @@ PARAMETER_TAGS = {"parameters", "injected-parameters"}
 
 @dataclass(frozen=True)
 class Parameters:
-    """What the notebooks are parameterised by: the edition (with its data years), the focal ICB, the tables."""
+    """What the notebooks are parameterised by: the edition (with its data years), the focal ICB, the tables.
+
+    ``overrides`` are the texts given on the command line (for the build's log and provenance); their values as each
+    chapter takes them are typed once, by :func:`sots.site.plan.make` (:func:`chapter_overrides`)."""
 
     edition: Edition
     icb: str
     data_dir: Path
-    # Chapter assumptions set from the command line (name -> text), typed per notebook by chapter_overrides.
+    # Chapter assumptions set from the command line (name -> text), typed per notebook once, by the plan.
     overrides: Mapping[str, str] = field(default_factory=dict)
+    # The folder holding the editions.yml and claims.yml the chapters read (their ``root``); None: the notebooks'
+    # folder's parent, where a build stages them beside its copy of the notebooks.
+    root: Path | None = None
 
     def reserved(self) -> set[str]:
-        """The parameter names the edition and the build set, which overrides may not change."""
-        return set(self.for_notebook(Path("."), Path("fragment.json")))
+        """The parameter names the edition and the build set, which overrides may not change: every parameter
+        :meth:`for_notebook` gives, and the edition's inputs (:func:`sots.inputs.editions.inputs`), which reach a
+        chapter in ``build`` and are set in editions.yml alone."""
+        return set(self.for_notebook(Path("notebooks"), Path("fragment.json"))) | set(editions.inputs())
 
     def for_notebook(self, cwd: Path, fragment: Path) -> dict[str, str]:
         """Every parameter a notebook may declare, as strings; paths relative to the notebook's folder ``cwd``.
 
         Relative paths keep build-machine folders out of the published page (readers can unfold the injected cell),
-        so the same inputs give the same HTML wherever the book is built.
+        so the same inputs give the same HTML wherever the book is built. ``root`` is :attr:`root`, by default the
+        book (``cwd``'s parent), where the build stages editions.yml and claims.yml. The edition's data years are no
+        parameter of their own:
+        they go in ``build`` (:func:`build_parameter`), the one way a chapter in a build has them.
         """
         return {
-            **self.edition.parameters(),
+            "edition": self.edition.id,
             "icb": self.icb,
             "data_dir": os.path.relpath(self.data_dir, cwd),
+            "root": os.path.relpath(cwd.parent if self.root is None else self.root, cwd),
             "results_fragment": os.path.relpath(fragment, cwd),
             "results_dir": os.path.relpath(fragment.parent, cwd),
             "report_results": "",  # per book: the report edition's results, in a later edition (sots.site.execution)
@@ -103,11 +117,14 @@ def chapter_code(notebook: Path, code: str) -> str:
 
 
 def build_parameter(provenance: dict[str, str] | None, chart_data: Path | None, cwd: Path,
-                    reads: Path | None = None) -> str:
-    """The ``build`` parameter of one notebook: JSON of its ``provenance``, its charts' data folder and the file that
-    records what it reads (both relative to the notebook's folder ``cwd``), read by :func:`sots.chapters.context.open`;
-    "" when there is none of them."""
-    made = {}
+                    reads: Path | None = None, inputs: Mapping[str, str] | None = None) -> str:
+    """The ``build`` parameter of one notebook: JSON of the edition's data years (``inputs``: field -> year, the
+    edition's :attr:`~sots.inputs.editions.Edition.inputs`), its ``provenance``, its charts' data folder and the file
+    that records what it reads (both relative to the notebook's folder ``cwd``), read by
+    :func:`sots.chapters.context.open`; "" when there is none of them."""
+    made: dict = {}
+    if inputs is not None:
+        made["inputs"] = dict(inputs)
     if provenance:
         made["provenance"] = provenance
     if chart_data is not None:
@@ -173,6 +190,9 @@ def chapter_overrides(
     reserved = set(reserved)
     declared_by = {nb: chapter_parameters(nb) for nb in notebooks}
     for name in overrides:
+        if name in editions.inputs():
+            raise InputError(f"parameter '{name}': an input of the edition, set in editions.yml (its data year), not "
+                             "by -p")
         if name in reserved:
             raise InputError(
                 f"parameter '{name}': set by the edition or the build, not by -p (see editions.yml and --icb)"

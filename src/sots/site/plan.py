@@ -49,7 +49,9 @@ class BuildPlan:
 
     ``editions`` are the editions to publish (of the register ``register``), each built for ``focal`` (the ICB's
     lookup row) and, for a national page, for each of ``others`` (none: no national page). ``overrides`` (parameter
-    name -> text) are checked against the chapters that declare them. ``cache`` is None when the cache is not used.
+    name -> text) are checked against the chapters that declare them, and typed once: ``typed_overrides`` gives each
+    notebook of ``notebooks`` the values it runs with (:func:`sots.site.pipeline.chapter_overrides`; empty for a
+    notebook that declares none), which execution injects as they are. ``cache`` is None when the cache is not used.
     ``key`` is the build key of the inputs as the build started (None: it could not be made; the site is then never
     stamped).
     """
@@ -64,6 +66,7 @@ class BuildPlan:
     others: tuple[object, ...]
     lookup: object  # the ICBs' lookup table (pandas), for the national page
     overrides: Mapping[str, str]
+    typed_overrides: Mapping[Path, dict]  # notebook (as in ``notebooks``) -> parameter name -> typed value
     claims_register: dict[str, dict]
     report_about: dict
     toc: dict
@@ -140,15 +143,17 @@ def make(request: Request, root: Path | None, key: str | None, out: Path, data_d
     refuse(claims.unknown_chapters(claims_register, pages_in_toc(toc), root, claims_path))
     notebooks = tuple(root / f"{name}.ipynb" for name in notebooks_in_toc(toc))
     overrides = dict(options.overrides)
+    typed: dict[Path, dict] = {notebook: {} for notebook in notebooks}
     if overrides:  # a wrong name or value stops the build before any work, like a wrong ICB code
         allowed = assumptions.limits(tables["population_projection"], focal.icb_gss_code)
-        chapter_overrides(overrides, list(notebooks), Parameters(chosen[0], focal.icb_code, data_dir).reserved(),
-                          allowed)
+        typed = chapter_overrides(overrides, list(notebooks),
+                                  Parameters(chosen[0], focal.icb_code, data_dir).reserved(), allowed)
     # Every ICB (--all-icbs) or those named (--also-icb), each once, the focal one apart.
     wanted = (list(lookup["icb_code"]) if options.all_icbs
               else [geography.resolve_icb(i, lookup).icb_code for i in options.also_icbs])
     others = tuple(geography.resolve_icb(code, lookup) for code in dict.fromkeys(wanted) if code != focal.icb_code)
     return BuildPlan(root=root, data_dir=data_dir, out=out, cache=cache, register=register, editions=tuple(chosen),
-                     focal=focal, others=others, lookup=lookup, overrides=overrides, claims_register=claims_register,
-                     report_about=report_about, toc=toc, notebooks=notebooks, release=release.current(root),
-                     pdf=options.pdf, options=options, key=key, jobs=request.jobs, dask=request.dask)
+                     focal=focal, others=others, lookup=lookup, overrides=overrides, typed_overrides=typed,
+                     claims_register=claims_register, report_about=report_about, toc=toc, notebooks=notebooks,
+                     release=release.current(root), pdf=options.pdf, options=options, key=key, jobs=request.jobs,
+                     dask=request.dask)

@@ -11,10 +11,12 @@ HTML.
 The PDF is a board pack: a cover (the edition, the ICB, the date and the verdicts the front page gives), a contents
 page with page numbers, the book's pages, and the claims register last, as a landscape appendix; every page but the
 cover has a running header and a footer "Page N of M" (CSS margin boxes), and the PDF has bookmarks (Chromium's
-outline of the headings). Chromium cannot number a contents page itself (no ``target-counter()``), so the book is
-printed twice: once to learn the page each article starts on (from the PDF's named destinations, read by poppler's
-``pdfinfo``), then with those numbers (:func:`print_book`). Beside it, a two-page summary (:func:`summary_page`):
-the verdicts and each chapter's key findings.
+outline of the headings). Chromium cannot number a contents page itself (no ``target-counter()``), so a printing
+tells where each article starts (the PDF's named destinations, read by poppler's ``pdfinfo``), and the book is
+printed again if its contents did not already give those numbers (:func:`print_book`): a first build prints it
+twice, a later one, which guesses the numbers its last printing found, once. Beside it, a two-page summary
+(:func:`summary_page`): the verdicts and each chapter's key findings. Through the execution cache, a page printed
+before with the same files beside it (the summary, after a prose edit) is not printed again (:class:`Printer`).
 
 The PDFs sit at the edition's root (:func:`pdf_name`, :func:`summary_pdf_name`), beside results.json, and are listed
 in the manifest like every published file.
@@ -27,6 +29,8 @@ address, and a link to another site is kept.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import posixpath
 import re
@@ -36,12 +40,14 @@ import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from sots.chapters.marks import PRINT_OPEN, WEB_ONLY
 from sots.errors import BuildError
+from sots.hashing import file_sha256
 
 PRINT_PAGE = "book/print.html"  # one folder below the edition, as every page it joins is, so `../_static/` holds
 SUMMARY_PAGE = "book/print-summary.html"  # the summary's page, beside it while it is printed
@@ -55,6 +61,7 @@ PAGE_TEMPLATE = "print_page.html"  # the print page itself
 FRONT_TEMPLATE = "print_front.html"
 SUMMARY_TEMPLATE = "print_summary.html"
 PLACEHOLDER_PAGE = 0  # a contents line's number on the first printing, before the pages are known
+PREFACE_MARK = "<!-- sots: the cover and contents -->"  # where they go in the joined pages, once numbered
 # poppler-utils reads the first printing's page numbers; `make chromium` installs it beside Chromium.
 PDFINFO = "pdfinfo"
 SETTINGS_FILE = "print.json"  # in a staged book: what to print (see :func:`settings`); absent, the book is not printed
@@ -261,6 +268,7 @@ def _text(tag) -> str:
     return " ".join(tag.get_text(" ").split()).replace(" ,", ",").replace(" .", ".")
 
 
+@functools.lru_cache(maxsize=64)  # the contents and the summary both ask, of the same few pages: parsed once each
 def page_title(text: str) -> str:
     """A built page's title: its article's first heading (``""`` if it has none)."""
     from bs4 import BeautifulSoup
@@ -597,34 +605,110 @@ def print_pdf(page: Path, pdf: Path, when: str, chromium: str | None = None) -> 
     return time.perf_counter() - started
 
 
-def print_summary(texts: Sequence[tuple[str, str]], html_dir: Path, wanted: dict[str, str],
-                  chromium: str | None = None) -> None:
-    """Print the summary of a book's pages ``texts`` (in print order, :func:`summary_page`) to ``html_dir``'s root,
-    as ``wanted`` (the book's :data:`SETTINGS_FILE`) names it. Its page is written beside the print page, so its
-    stylesheets' addresses hold, and removed once printed: it is the summary PDF's source, not a page of the site
+def chromium_version(executable: str) -> str:
+    """What ``executable --version`` prints (e.g. ``Chromium 156.0.8078.129 built on Debian ...``), or "" if it says
+    nothing: part of a printing's cache key (:func:`print_key`), as a newer Chromium may lay a page out otherwise."""
+    return _chromium_version(executable)
+
+
+@functools.cache  # once per process: about 60 ms each, and a build prints up to three pages a book
+def _chromium_version(executable: str) -> str:
+    try:
+        done = subprocess.run([executable, "--version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return done.stdout.strip()
+
+
+def print_key(html: str, assets: str, when: str, chromium: str) -> str:
+    """The key a printed PDF is kept under in the execution cache: the sha256 of what the PDF's bytes depend on, the
+    page's ``html``, the digest of the files beside it that it loads (``assets``: :func:`assets_digest`), the date it
+    is given (``when``), the ``chromium`` that prints it (:func:`chromium_version`), how it is called and this module's
+    code, which rewrites its dates and bookmarks."""
+    h = hashlib.sha256()
+    for part in (html, assets, when, chromium, " ".join(CHROMIUM_ARGS), str(VIRTUAL_TIME_MS),
+                 file_sha256(Path(__file__))):
+        h.update(part.encode() + b"\0")
+    return h.hexdigest()
+
+
+def assets_digest(html_dir: Path) -> str:
+    """The digest of what a print page of ``html_dir`` loads from beside it: every file of its ``_static`` (the
+    theme's and sots's stylesheets, the vega bundle, fonts) and ``_images`` folders."""
+    from sots.site.execcache import folder_digest
+
+    return " ".join(folder_digest(html_dir / name) if (html_dir / name).is_dir() else "-"
+                    for name in ("_static", "_images"))
+
+
+@dataclass
+class Printer:
+    """Prints the pages of one built book (its HTML folder ``html_dir``) with the date ``when``, through the execution
+    ``cache`` when there is one: a page printed before, with the same files beside it, is not printed again."""
+
+    html_dir: Path
+    when: str
+    chromium: str | None = None
+    cache: Path | None = None
+    _assets: str | None = field(default=None, init=False, repr=False)
+
+    def print(self, page: Path, pdf: Path) -> None:
+        """Print the HTML file ``page`` to ``pdf`` (:func:`print_pdf`), or copy the PDF of an earlier printing of it."""
+        if self.cache is None:
+            print_pdf(page, pdf, self.when, self.chromium)
+            return
+        from sots.site import execcache
+
+        if self._assets is None:
+            self._assets = assets_digest(self.html_dir)
+        executable = self.chromium or shutil.which(CHROMIUM) or ""
+        key = print_key(page.read_text(), self._assets, self.when, chromium_version(executable) if executable else "")
+        kept = execcache.fetch_print(self.cache, key)
+        if kept is not None:
+            pdf.write_bytes(kept)
+            return
+        print_pdf(page, pdf, self.when, self.chromium)
+        execcache.keep_print(self.cache, key, pdf)
+
+
+def print_summary(texts: Sequence[tuple[str, str]], wanted: dict[str, str], printer: Printer) -> None:
+    """Print the summary of a book's pages ``texts`` (in print order, :func:`summary_page`) to the root of the book's
+    HTML folder, as ``wanted`` (the book's :data:`SETTINGS_FILE`) names it. Its page is written beside the print page,
+    so its stylesheets' addresses hold, and removed once printed: it is the summary PDF's source, not a page of the site
     (which would have no menu or switcher)."""
+    html_dir = printer.html_dir
     summary = html_dir / SUMMARY_PAGE
     try:
         summary.write_text(summary_page(texts, wanted["title"], wanted["edition"], wanted["date"], wanted["pdf"]))
     except ValueError as err:
         raise BuildError(f"the summary page of {html_dir}: {err}") from None
     try:
-        print_pdf(summary, html_dir / wanted["summary"], wanted["date"], chromium)
+        printer.print(summary, html_dir / wanted["summary"])
     finally:
         summary.unlink()
 
 
+def numbers_key(wanted: dict[str, str], slugs: Sequence[str]) -> str:
+    """The key a book's contents page numbers are kept under (:func:`sots.site.execcache.keep_numbers`): its print
+    settings (``wanted``: the edition, its title) and its pages (``slugs``, in print order), not their content, so
+    that the next build of the book, its prose edited, finds the numbers to guess."""
+    return hashlib.sha256(json.dumps([wanted, list(slugs)], sort_keys=True).encode()).hexdigest()
+
+
 def print_book(stage: Path, html_dir: Path, pages: Sequence[str], scripts: Sequence[str],
-               chromium: str | None = None) -> float | None:
+               chromium: str | None = None, cache: Path | None = None) -> float | None:
     """Print a built book: write its print page (:func:`assemble` of ``pages``, paths relative to ``html_dir``, the
     front page first, keeping its ``scripts``; the claims register moved to the end, :func:`print_order`) with its
     cover and contents, and its PDF at ``html_dir``'s root, as the staged book's :data:`SETTINGS_FILE` says; and its
     summary (:func:`print_summary`). Return the seconds the printing took, or None if the book has no settings (it
-    is not printed).
+    is not printed). ``cache`` is the execution cache (None: none), through which each page is printed
+    (:class:`Printer`).
 
-    The book is printed twice: first with every contents line's number a placeholder, to learn where each page
-    starts (:func:`read_dests`), then with the numbers. The contents is one page either way, so the numbers move
-    nothing. The summary is printed meanwhile, by a Chromium of its own: it needs no page numbers.
+    The contents needs the page each article starts on, which only a printing tells (:func:`read_dests`). So the book
+    is printed with the numbers its last printing found (kept in the ``cache``), or with every number a placeholder
+    when there are none; if the numbers it then starts on are not those it was printed with, it is printed again with
+    them. The contents is one page either way, so the numbers move nothing: the PDF is the same whichever way it was
+    reached. The summary is printed meanwhile, by a Chromium of its own: it needs no page numbers.
     """
     path = stage / SETTINGS_FILE
     if not path.is_file():
@@ -633,31 +717,46 @@ def print_book(stage: Path, html_dir: Path, pages: Sequence[str], scripts: Seque
     pdfinfo()  # missing, it fails the build before anything is printed
     page = html_dir / PRINT_PAGE
     order = print_order(pages)
+    slugs = [slug(p) for p in order]
     texts = [(p, (html_dir / p).read_text()) for p in order]
+    printer = Printer(html_dir, wanted["date"], chromium, cache)
     started = time.perf_counter()
     try:
         facts = front_facts(texts[0][1])
-        style = running_style(wanted["title"])
+        # Joined once: only the contents' numbers differ between printings, and joining parses every page.
+        body = assemble(texts, wanted["title"], scripts, preface=PREFACE_MARK, style=running_style(wanted["title"]),
+                        landscape=(APPENDIX_PAGE,))
+        if body.count(PREFACE_MARK) != 1:
+            raise ValueError(f"the joined pages hold {PREFACE_MARK} {body.count(PREFACE_MARK)} times, not once")
 
         def write(numbers: dict[str, int] | None) -> None:
             preface = front_matter(facts, wanted["edition"], wanted["date"], contents(texts, numbers))
-            page.write_text(assemble(texts, wanted["title"], scripts, preface=preface, style=style,
-                                     landscape=(APPENDIX_PAGE,)))
+            page.write_text(body.replace(PREFACE_MARK, preface))
 
-        write(None)
+        from sots.site import execcache
+
+        key = numbers_key(wanted, slugs)
+        guess = execcache.fetch_numbers(cache, key, slugs) if cache else None
+        write(guess)
     except ValueError as err:
         raise BuildError(f"the print page of {html_dir}: {err}") from None
+    final = html_dir / wanted["pdf"]
     with ThreadPoolExecutor(max_workers=1) as pool:
-        summary = pool.submit(print_summary, texts, html_dir, wanted, chromium) if wanted.get("summary") else None
+        summary = pool.submit(print_summary, texts, wanted, printer) if wanted.get("summary") else None
         with tempfile.TemporaryDirectory(prefix="sots-print-") as scratch:
             first = Path(scratch) / "first.pdf"
-            print_pdf(page, first, wanted["date"], chromium)
+            printer.print(page, first)
             try:
-                numbers = page_numbers(read_dests(first), [slug(p) for p in order])
+                numbers = page_numbers(read_dests(first), slugs)
             except ValueError as err:
                 raise BuildError(f"the first printing of {page}: {err}") from None
-        write(numbers)
-        print_pdf(page, html_dir / wanted["pdf"], wanted["date"], chromium)
+            if numbers == guess:
+                shutil.move(first, final)  # printed with the numbers it starts on: the PDF a second printing gives
+            else:
+                write(numbers)
+                printer.print(page, final)
+        if cache:
+            execcache.keep_numbers(cache, key, numbers)
         if summary is not None:
             summary.result()  # its BuildError, if it failed
     return time.perf_counter() - started
