@@ -5,7 +5,7 @@ An edition reruns every chapter on one year's data. Its entry gives an id (the f
 each input. A chapter has the data years by one channel only: ``sots build`` passes its edition's inputs in the
 notebook's ``build`` parameter, checked by :func:`check_inputs` as the chapter opens; a chapter run by hand reads
 them from ``editions.yml`` (:func:`sots.chapters.context.open`). A chapter asks its context for the year it needs
-(``ch.year("allocation_year")``); no notebook declares a data year. A new year is one more entry here and its
+(``ch.data_year("allocation_year")``); no notebook declares a data year. A new year is one more entry here and its
 prepared tables: no code changes.
 
 A malformed file fails with one line naming the file, the edition and the field, and what was expected.
@@ -16,12 +16,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from sots.errors import InputError, parse_yaml
 from sots.inputs import schema as schemas
+
+if TYPE_CHECKING:  # an edition is read where no table is (a build's worker process): pandas only when needed
+    import pandas as pd
 
 EDITIONS_FILE = "editions.yml"
 SCHEMA = "inputs/editions.schema.json"  # what each field must be; shipped with the package

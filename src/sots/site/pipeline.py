@@ -29,13 +29,12 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 import papermill as pm
 
 from sots import hashing
-from sots.analysis import assumptions
-from sots.analysis.assumptions import Assumption
 from sots.analysis.claims import page_file
 from sots.errors import BuildError, InputError, parse_yaml
 from sots.inputs import editions
@@ -43,6 +42,9 @@ from sots.inputs.editions import Edition
 from sots.site import kernels
 from sots.site.downloads import write_script
 from sots.toc import TOC_FILE, pages_in_toc
+
+if TYPE_CHECKING:  # the workers that run chapters never type overrides: they need not import pandas and pandera
+    from sots.analysis.assumptions import Assumption
 
 CELL_TIMEOUT_S = 600  # per cell, as in the QuantEcon books' CI
 REMOVE_INPUT = "remove-input"  # readers (board members, the public) see a cell's output, never its code
@@ -208,6 +210,8 @@ def chapter_overrides(
         for nb, values in typed.items():
             if values:
                 own = {k: v for k, v in declared_by[nb].items() if k not in reserved}
+                from sots.analysis import assumptions
+
                 assumptions.check({**own, **values}, dict(allowed), nb.name)
     return typed
 
