@@ -513,15 +513,32 @@ def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def table_readers(cache: Path, table: str, edition: str) -> list[str]:
-    """The chapters of ``edition`` whose entries in the execution cache record reading ``table``: what each chapter
-    recorded as it ran (``reads.json``, and ``chapter.txt``: "<edition> <ICB> <chapter>")."""
+def table_readers(cache: Path, table: str) -> list[str]:
+    """The chapters, of every book the build runs, whose entries in the execution cache record reading ``table``, as
+    "<edition> <ICB> <chapter>": what each chapter recorded as it ran (``reads.json``, and ``chapter.txt``). A build
+    of the current edition runs the report edition's chapters too (their figures are the report's verdicts), and a
+    publication giving two years puts a row of one in both editions' windows."""
     readers = set()
     for reads in cache.glob("*/*/reads.json"):
-        label = (reads.parent / "chapter.txt").read_text().split()
-        if label and label[0] == edition and table in json.loads(reads.read_text()).get("tables", {}):
-            readers.add(label[-1])
+        label = (reads.parent / "chapter.txt").read_text().strip()
+        if label and table in json.loads(reads.read_text()).get("tables", {}):
+            readers.add(label)
     return sorted(readers)
+
+
+PROGRESS_RAN = re.compile(r"^\[\d+/\d+\] (?P<label>.+) [\d.]+ s$")  # a chapter executed, not "from the cache"
+
+
+def executed_labels(stdout: str) -> list[str]:
+    """The chapters a build executed ("<edition> <ICB> <chapter>"), from its progress lines (``[8/17] 2023-24 QE1
+    budget 2.9 s``; a chapter taken from the cache ends "from the cache")."""
+    return [m["label"] for line in stdout.splitlines() if (m := PROGRESS_RAN.match(line.strip()))]
+
+
+def only_dependent(executed: Sequence[str], readers: Sequence[str]) -> bool:
+    """Whether every chapter ``executed`` read the changed table (``readers``) or is a claims page, which reads the
+    figures of the chapters that did."""
+    return all(label in readers or label.split()[-1] == CLAIMS_NOTEBOOK for label in executed)
 
 
 # --- Scenarios ------------------------------------------------------------------------------------------------------
@@ -589,7 +606,7 @@ def run_scenario(name: str, bench: Bench, scratch: Path, repeat: int = 3, baseli
             bench.undo_edits()
             bench.warm_up(pdf)
         if what == "D" and not result.dependent:  # read from the cache the warm-up filled
-            result.dependent = table_readers(bench.cache, CHANGED_TABLE, bench.edition)
+            result.dependent = table_readers(bench.cache, CHANGED_TABLE)
             result.notes.append(f"chapters that read {CHANGED_TABLE} (as recorded in the cache): "
                                 f"{', '.join(result.dependent)} (+ {CLAIMS_NOTEBOOK}, which reads their figures)")
         edit = {"C": edit_prose, "D": edit_table}.get(what)
@@ -655,13 +672,14 @@ def targets(results: dict[str, Result], cores: int | None = None) -> list[tuple[
     def verdict(ok: bool | None) -> str:
         return "n/a" if ok is None else ("yes" if ok else "no")
 
+    # The naive build prints no PDF, so the target is on the build that prints none either; A is shown beside it.
     if a := results.get("A"):
         ratio = a.median_seconds() / a.baseline_median_seconds()
-        rows.append(("A", f"<= {TARGET_A_RATIO} x naive", f"{ratio:.2f} x naive", verdict(ratio <= TARGET_A_RATIO)))
+        rows.append(("A", "time beside naive (A prints the PDF, naive does not)", f"{ratio:.2f} x naive", "info"))
     if a0 := results.get("A-nopdf"):
         ratio = a0.median_seconds() / a0.baseline_median_seconds()
-        rows.append(("A-nopdf", "time beside naive, like for like (neither prints a PDF)", f"{ratio:.2f} x naive",
-                     "info"))
+        rows.append(("A-nopdf", f"<= {TARGET_A_RATIO} x naive, like for like (neither prints a PDF)",
+                     f"{ratio:.2f} x naive", verdict(ratio <= TARGET_A_RATIO)))
         peak = a0.median_peak_mb()
         rows.append(("A-nopdf", f"peak RSS <= {TARGET_PEAK_MB} MB (MB = 10^6 bytes)", f"{peak:.0f} MB",
                      verdict(peak <= TARGET_PEAK_MB)))
@@ -679,11 +697,10 @@ def targets(results: dict[str, Result], cores: int | None = None) -> list[tuple[
             rows.append((name, target, reached, met))
     if d := results.get("D"):
         executed = _counts(d.candidate, "executed")
-        expected = d.dependent or []
-        allowed = {len(expected), len(expected) + 1}
-        ok = None if executed == "n/a" else all(r.executed in allowed for r in d.candidate)
-        rows.append(("D", f"only the dependent chapters ({len(expected)}, or {len(expected) + 1} with claims)",
-                     f"{executed} chapters executed", verdict(ok)))
+        ran = [executed_labels(r.stdout) for r in d.candidate]
+        ok = None if not d.candidate else all(only_dependent(labels, d.dependent or []) for labels in ran)
+        rows.append(("D", f"only the chapters that read the table ({len(d.dependent or [])}), and claims pages",
+                     f"{executed} chapters executed: {', '.join(ran[0]) if ran else '-'}", verdict(ok)))
     if e := results.get("E"):
         seconds = e.median_seconds()
         rows.append(("E", f"<= {TARGET_E_SECONDS} s on {TARGET_E_CORES} cores", f"{seconds:.0f} s on {cores} cores",
