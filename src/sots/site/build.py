@@ -25,8 +25,6 @@ from __future__ import annotations
 import functools
 import json
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,12 +36,12 @@ from sots import escape
 from sots.analysis import claims
 from sots.analysis.results import RESULTS_FILE, merge_fragments
 from sots.atomic import scratch
-from sots.errors import BuildError, InputError, refuse
+from sots.errors import InputError, refuse
 from sots.inputs import data, editions, geography, slices
 from sots.inputs.editions import Edition
 from sots.project import project_root
 from sots.render import render
-from sots.site import buildkey, citation, execcache, execution, executors, folders, national, plan, printbook
+from sots.site import bookhtml, buildkey, citation, execcache, execution, executors, folders, national, plan, printbook
 from sots.site.downloads import DOWNLOADS_FOLDER
 from sots.site.pipeline import Parameters, chapter_parameters
 from sots.site.publish import ICON, MANIFEST_FILE, SWITCHER_FILE, manifest, publish, redirect_page, sha256_file
@@ -117,24 +115,6 @@ def stage_sources(root: Path, stage: Path, config: dict, bundle: str | None = No
     (stage / "_static" / VEGA_BUNDLE).write_text(bundle if bundle is not None else execcache.vega_bundle(None))
 
 
-def run_jupyter_book(stage: Path) -> float:
-    """Build the staged book to HTML (in ``stage/_build/html``) with warnings as errors; return the seconds it took.
-
-    A module-level function of a path, so the executor can run several books' builds at once
-    (:mod:`sots.site.executors`).
-    """
-    command = [
-        str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage), "--builder", "html",
-        "-W", "-n", "--keep-going", "--all", "-q",
-    ]
-    started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        detail = "\n".join(line for line in (done.stdout + done.stderr).splitlines() if line.strip())[-4000:]
-        raise BuildError(f"the Jupyter Book build failed (warnings are errors):\n{detail}")
-    return time.perf_counter() - started
-
-
 def book_pages(toc: dict) -> list[str]:
     """The book's built pages in reading order, relative to its HTML folder: the front page, then every page the
     table of contents lists (the chapters, the methods and the glossary)."""
@@ -142,14 +122,14 @@ def book_pages(toc: dict) -> list[str]:
 
 
 def build_book(stage: Path, cache: Path | None = None) -> tuple[float, float | None]:
-    """Build the staged book's HTML (:func:`run_jupyter_book`), then print it to one PDF at its root
+    """Build the staged book's HTML (:func:`sots.site.bookhtml.build_html`), then print it to one PDF at its root
     (:func:`sots.site.printbook.print_book`, through the execution ``cache``: None, none); return the seconds each
     took (None: the book is not printed).
 
     One task for the executor, so the PDF is made beside the book's HTML, in parallel with other books, and kept in
     the execution cache with it.
     """
-    built = run_jupyter_book(stage)
+    built = bookhtml.build_html(stage)
     toc = yaml.safe_load((stage / "_toc.yml").read_text())
     # The print page keeps the vega bundle of the front page's scripts: the charts draw with it.
     return built, printbook.print_book(stage, stage / "_build" / "html", book_pages(toc), (VEGA_BUNDLE,), cache=cache)
@@ -406,8 +386,9 @@ def run(p: plan.BuildPlan, log: Callable[[str], None] = print, report: execution
 
 def build_books(every: list[Staged], executor, cache: Path | None, log: Callable[[str], None]) -> list[Staged]:
     """Build each staged book's HTML and PDF, or take it from the execution ``cache`` (None: none), keyed on its
-    staged sources; return the books built. One book needs no pool (its Jupyter Book build is a process of its own):
-    it is built from here."""
+    staged sources; return the books built. One book needs no pool (starting one would cost more than its build): it
+    is built here, in this process. Several are built side by side by the executor's workers, each worker building
+    its books one after another in a Sphinx it has imported once (:mod:`sots.site.bookhtml`)."""
     keys = {b: execcache.folder_digest(b.stage) for b in every} if cache else {}
     todo = [b for b in every if not (cache and execcache.fetch_book(cache, keys[b], b.html, log))]
     runner = executor.map if len(todo) > 1 else executors.in_process
