@@ -252,15 +252,23 @@ def folder_digest(folder: Path, skip: str = "_build") -> str:
     return h.hexdigest()
 
 
-def fetch_book(cache_dir: Path, key: str, html: Path, warn: Callable[[str], None] = _stderr) -> bool:
-    """Copy the HTML kept under ``key`` to ``html``; False if there is none, or if it is damaged (:func:`damage`):
-    then it is removed, said through ``warn``, and the book is to be built again."""
-    kept = cache_dir / BOOKS / key
+def _sound(cache_dir: Path, kept: Path, redo: str, warn: Callable[[str], None]) -> bool:
+    """Whether the folder entry ``kept`` is there and as it was written (:func:`damage`); a damaged one is removed,
+    and said through ``warn`` with what the build does instead (``redo``)."""
     if not kept.is_dir():
         return False
     reason = damage(kept)
     if reason is not None:
-        discard(cache_dir, kept, reason, "the book is built again", warn)
+        discard(cache_dir, kept, reason, redo, warn)
+        return False
+    return True
+
+
+def fetch_book(cache_dir: Path, key: str, html: Path, warn: Callable[[str], None] = _stderr) -> bool:
+    """Copy the HTML kept under ``key`` to ``html``; False if there is none, or if it is damaged (:func:`damage`):
+    then it is removed, said through ``warn``, and the book is to be built again."""
+    kept = cache_dir / BOOKS / key
+    if not _sound(cache_dir, kept, "the book is built again", warn):
         return False
     shutil.copytree(kept / BOOK_HTML, html)
     return True
@@ -296,13 +304,7 @@ def fetch_print(cache_dir: Path, key: str, warn: Callable[[str], None] = _stderr
     """The PDF kept under ``key``; None if there is none, or if it is damaged (:func:`damage`): then it is removed,
     said through ``warn``, and the page is to be printed again."""
     kept = cache_dir / PRINTS / key
-    if not kept.is_dir():
-        return None
-    reason = damage(kept)
-    if reason is not None:
-        discard(cache_dir, kept, reason, "the page is printed again", warn)
-        return None
-    return (kept / PRINTED).read_bytes()
+    return (kept / PRINTED).read_bytes() if _sound(cache_dir, kept, "the page is printed again", warn) else None
 
 
 def keep_print(cache_dir: Path, key: str, pdf: Path) -> None:
