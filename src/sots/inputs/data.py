@@ -712,12 +712,6 @@ def load(name: str, data_dir: Path | str) -> pd.DataFrame:
     return _LOADED[name, content].copy(deep=False)
 
 
-def forget() -> None:
-    """Let go of every table :func:`load` keeps. A build's own process calls it once it has read what it needs of
-    the tables, before the chapters run (they read them in their kernels): hundreds of MB it would hold idle."""
-    _LOADED.clear()
-
-
 def _load(name: str, path: Path) -> pd.DataFrame:
     """Read and validate a prepared table (InputError naming ``path`` if it fails its schema)."""
     table = TABLES[name]
