@@ -267,7 +267,7 @@ class DaskExecutor:
 
 def in_process(fn: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
     """Run fn on each item here, in order, yielding (index, result) as :meth:`Executor.map` does: for work that needs
-    no pool, such as a single book (its build is a process of its own)."""
+    no pool, such as a single book (a pool would cost more to start than the book takes)."""
     for i, item in enumerate(items):
         yield i, fn(item)
 
