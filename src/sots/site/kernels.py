@@ -25,6 +25,7 @@ import json
 import multiprocessing.util
 import os
 import shutil
+import signal
 import tempfile
 import threading
 
@@ -81,9 +82,17 @@ def kill_all() -> None:
 def start(cwd: str) -> tuple[KernelManager, object]:
     """A new kernel, ready, on Unix sockets in a new folder; shut down (and the folder removed) if it is not ready in
     :data:`START_TIMEOUT_S`."""
-    sockets = tempfile.mkdtemp(prefix="sots-kernel-")
-    km = KernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=os.path.join(sockets, "kernel"))
-    _mine.append(km)  # before it is launched: a worker stopped while it starts kills it too
+    # The folder is made and the kernel recorded as one step: a worker told to stop (SIGTERM, :func:`kill_all`) in
+    # between would leave the folder behind. The signals wait until both are done (in the thread Python handles them
+    # in; elsewhere there is nothing to hold).
+    held = {signal.SIGTERM, signal.SIGINT} if threading.current_thread() is threading.main_thread() else set()
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        sockets = tempfile.mkdtemp(prefix="sots-kernel-")
+        km = KernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=os.path.join(sockets, "kernel"))
+        _mine.append(km)  # before it is launched: a worker stopped while it starts kills it too
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
     kc = None
     try:
         km.start_kernel(cwd=cwd, extra_arguments=KERNEL_ARGS)
