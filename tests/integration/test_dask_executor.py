@@ -1,15 +1,19 @@
 """The Dask executor, against a two-worker cluster of real processes started here: every result with its index, a
 task's error re-raised, a task that starts a subprocess and a Jupyter kernel, as the build's tasks do, and a whole
-`sots build --dask` on it."""
+`sots build --dask --no-cache` on it, which publishes the bytes a local build through a warm cache does."""
 
+import os
 import re
 import subprocess
 import sys
+import uuid
+from pathlib import Path
 
 import distributed
 import pytest
 
-from helpers import CURRENT, snapshot, sots
+from helpers import CACHE, CURRENT, ROOT, copy_project, snapshot, sots_exe
+from sots.site import execcache
 from sots.site.executors import DaskExecutor
 
 pytestmark = pytest.mark.integration
@@ -72,12 +76,53 @@ def test_a_task_can_start_a_subprocess_and_a_kernel(executor):
     assert sorted(executor.map(run_in_kernel, [1, 2])) == [(0, "2"), (1, "4")]
 
 
-def test_sots_build_on_the_cluster_publishes_what_a_local_build_does(executor, built_site, tmp_path):
-    """`sots build --dask ADDRESS --no-cache`: every chapter and the book run on the cluster's workers, and the
-    edition is byte-identical to the session's local build (which used the cache and local processes)."""
-    site = tmp_path / "site"
-    done = sots("build", "--edition", CURRENT, "--out", str(site), "--no-cache", "--dask", executor.address)
+RUN = re.compile(r"run: (\d+) chapters executed, (\d+) from the cache, (\d+) kernels started, (\d+) books built, "
+                 r"(\d+) from the cache, in [\d.]+ s")
+
+
+def build(root: Path, *args: str) -> tuple[str, tuple[int, ...]]:
+    """`sots build ARGS` of the current edition from the project copy at ``root``, dated as the session's builds of
+    the project (a copy is no checkout, so would be dated "unknown"): its output and the counts of its run: line."""
+    when = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%ct"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    done = subprocess.run([sots_exe(), "build", "--edition", CURRENT, *args], cwd=root, capture_output=True,
+                          text=True, env={**os.environ, "SOURCE_DATE_EPOCH": when})
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "; 2 workers; no cache" in done.stdout
-    assert re.search(r"run: (\d+) chapters executed, 0 from the cache, (\d+) kernels started", done.stdout)
-    assert snapshot(site / CURRENT) == snapshot(built_site / CURRENT)
+    return done.stdout, tuple(map(int, RUN.search(done.stdout).groups()))
+
+
+def printed(cache: Path) -> set[str]:
+    """The printings the cache holds."""
+    folder = cache / execcache.PRINTS
+    return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+
+
+def test_a_cold_build_on_the_cluster_publishes_what_a_warm_local_build_does_after_a_prose_edit(executor, built_site,
+                                                                                               tmp_path):
+    """In a copy of the project with a sentence added to the front page, so that no cache holds the book:
+
+    - a local build through the project's warm cache takes every chapter from it, builds the book and prints its PDF
+      once (the contents' page numbers guessed from the session's printing of the same book, which ``built_site``
+      made: sots.site.printbook.print_book), taking the unchanged summary PDF from the cache;
+    - `sots build --dask ADDRESS --no-cache` runs every chapter and the book on the cluster's workers and prints the
+      book twice.
+
+    Every file they publish, the PDFs included, is byte for byte the same.
+    """
+    project = copy_project(tmp_path / "project")
+    with open(project / "book" / "intro.md", "a") as prose:
+        prose.write(f"\nA sentence added to the front page, {uuid.uuid4().hex}.\n")
+    warm, cold = tmp_path / "warm", tmp_path / "cold"
+    before = printed(CACHE)
+    _, (executed, _, kernels, built, _) = build(project, "--out", str(warm), "--cache", str(CACHE))
+    assert (executed, kernels, built) == (0, 0, 1)
+    assert len(printed(CACHE) - before) == 1  # the book's one printing; the summary came from the cache
+
+    said, (executed, from_cache, _, built, _) = build(project, "--out", str(cold), "--no-cache", "--dask",
+                                                      executor.address)
+    assert "; 2 workers; no cache" in said and executed > 0 and from_cache == 0 and built == 1
+
+    warm_files, cold_files = snapshot(warm / CURRENT), snapshot(cold / CURRENT)
+    assert sorted(warm_files) == sorted(cold_files)
+    assert [path for path in warm_files if warm_files[path] != cold_files[path]] == []
+    assert any(path.endswith(".pdf") for path in warm_files)

@@ -38,7 +38,7 @@ def test_the_sessions_site_rebuilt_with_nothing_changed_publishes_nothing(built_
 def test_a_published_page_changed_since_builds_again(tmp_path):
     """In a copy of the project: a second build publishes nothing; a page of the site edited by hand is published
     again as the build makes it. (A prose page edited is built and published by a build that executes nothing:
-    tests/integration/test_warm_build_is_cold_build.py.)"""
+    tests/integration/test_dask_executor.py.)"""
     project = copy_project(tmp_path / "project")
     site = tmp_path / "site"
     args = ("--edition", CURRENT, "--out", str(site), "--cache", str(CACHE), "--no-pdf")
