@@ -179,6 +179,7 @@ AXE_JS = """runOnly => axe.run(document, {runOnly, resultTypes: ['violations']})
 # addTabStopsToScrollableElements, debounced after each change to the page).
 TAB_STOPS_JS = """() => [...document.querySelectorAll('.cell_output > .output')].every(
   el => !(el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight) || el.tabIndex === 0)"""
+NEXT_FRAMES_JS = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 # Audited at phone width as well as at desktop width: whether a box that scrolls can be reached from the keyboard,
 # which depends on the width, since a chart or table scrolls only when the screen is narrower than it.
 AXE_PHONE_RULES = ["scrollable-region-focusable"]
@@ -318,6 +319,13 @@ def crawl_pages(built_site: Path, base: str, paths: list[str], shots: dict[str, 
                     lambda: tab.page.evaluate(AXE_JS, {"type": "rule", "values": AXE_PHONE_RULES})) or []]
                 photograph(path, PHONE)
                 tab.page.set_viewport_size(DESKTOP)
+                # The charts redraw at the new width, and a box that scrolls while they do has no tab stop yet: the
+                # audit waits, as for the phone, until the page has settled at this width (two frames, so the resize
+                # has reached the charts, then every box that scrolls has its tab stop).
+                attempt(record, "resize reached the page", lambda: tab.page.evaluate(NEXT_FRAMES_JS))
+                attempt(record, "charts drawn at desktop width", tab.wait_for_charts)
+                attempt(record, "scrolling boxes given tab stops at desktop width", lambda: (
+                    tab.page.wait_for_function(TAB_STOPS_JS, timeout=10_000)))
                 record.charts = attempt(record, "charts read", lambda: tab.page.eval_on_selector_all(
                     ".sots-chart", CHARTS_JS)) or []
                 record.switcher = attempt(record, "switcher read", lambda: tab.page.evaluate(SWITCHER_JS)) or []
