@@ -40,7 +40,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -605,14 +605,10 @@ def print_pdf(page: Path, pdf: Path, when: str, chromium: str | None = None) -> 
     return time.perf_counter() - started
 
 
+@functools.cache  # once per process: about 60 ms each, and a build prints up to three pages a book
 def chromium_version(executable: str) -> str:
     """What ``executable --version`` prints (e.g. ``Chromium 156.0.8078.129 built on Debian ...``), or "" if it says
     nothing: part of a printing's cache key (:func:`print_key`), as a newer Chromium may lay a page out otherwise."""
-    return _chromium_version(executable)
-
-
-@functools.cache  # once per process: about 60 ms each, and a build prints up to three pages a book
-def _chromium_version(executable: str) -> str:
     try:
         done = subprocess.run([executable, "--version"], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
@@ -650,7 +646,11 @@ class Printer:
     when: str
     chromium: str | None = None
     cache: Path | None = None
-    _assets: str | None = field(default=None, init=False, repr=False)
+
+    @functools.cached_property
+    def assets(self) -> str:
+        """What the book's pages load from beside them (:func:`assets_digest`): the same for each page printed."""
+        return assets_digest(self.html_dir)
 
     def print(self, page: Path, pdf: Path) -> None:
         """Print the HTML file ``page`` to ``pdf`` (:func:`print_pdf`), or copy the PDF of an earlier printing of it."""
@@ -659,10 +659,8 @@ class Printer:
             return
         from sots.site import execcache
 
-        if self._assets is None:
-            self._assets = assets_digest(self.html_dir)
         executable = self.chromium or shutil.which(CHROMIUM) or ""
-        key = print_key(page.read_text(), self._assets, self.when, chromium_version(executable) if executable else "")
+        key = print_key(page.read_text(), self.assets, self.when, chromium_version(executable) if executable else "")
         kept = execcache.fetch_print(self.cache, key)
         if kept is not None:
             pdf.write_bytes(kept)
