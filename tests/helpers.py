@@ -90,6 +90,16 @@ def sots(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([sots_exe(), *args], cwd=cwd, capture_output=True, text=True)
 
 
+RUN_LINE = re.compile(r"run: (\d+) chapters executed, (\d+) from the cache, (\d+) kernels started, (\d+) books built, "
+                      r"(\d+) from the cache, in [\d.]+ s")
+
+
+def run_counts(stdout: str) -> tuple[int, int, int, int, int]:
+    """The counts of a build's ``run:`` line: chapters executed, chapters from the cache, kernels started, books
+    built, books from the cache."""
+    return tuple(map(int, RUN_LINE.search(stdout).groups()))
+
+
 def snapshot(folder: Path) -> dict[str, str]:
     """Every file under ``folder`` (relative POSIX path) -> sha256 of its bytes."""
     import hashlib

@@ -3,7 +3,6 @@ task's error re-raised, a task that starts a subprocess and a Jupyter kernel, as
 `sots build --dask --no-cache` on it, which publishes the bytes a local build through a warm cache does."""
 
 import os
-import re
 import subprocess
 import sys
 import uuid
@@ -12,7 +11,7 @@ from pathlib import Path
 import distributed
 import pytest
 
-from helpers import CACHE, CURRENT, ROOT, copy_project, snapshot, sots_exe
+from helpers import CACHE, CURRENT, ROOT, copy_project, run_counts, snapshot, sots_exe
 from sots.site import execcache
 from sots.site.executors import DaskExecutor
 
@@ -76,10 +75,6 @@ def test_a_task_can_start_a_subprocess_and_a_kernel(executor):
     assert sorted(executor.map(run_in_kernel, [1, 2])) == [(0, "2"), (1, "4")]
 
 
-RUN = re.compile(r"run: (\d+) chapters executed, (\d+) from the cache, (\d+) kernels started, (\d+) books built, "
-                 r"(\d+) from the cache, in [\d.]+ s")
-
-
 def build(root: Path, *args: str) -> tuple[str, tuple[int, ...]]:
     """`sots build ARGS` of the current edition from the project copy at ``root``, dated as the session's builds of
     the project (a copy is no checkout, so would be dated "unknown"): its output and the counts of its run: line."""
@@ -88,7 +83,7 @@ def build(root: Path, *args: str) -> tuple[str, tuple[int, ...]]:
     done = subprocess.run([sots_exe(), "build", "--edition", CURRENT, *args], cwd=root, capture_output=True,
                           text=True, env={**os.environ, "SOURCE_DATE_EPOCH": when})
     assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout, tuple(map(int, RUN.search(done.stdout).groups()))
+    return done.stdout, run_counts(done.stdout)
 
 
 def printed(cache: Path) -> set[str]:

@@ -12,13 +12,22 @@ from pathlib import Path
 
 import pytest
 
-from helpers import CACHE, CURRENT, DATA, REPORT_EDITION, chapter_pages, edition_entry, rehash, snapshot, sots
+from helpers import (
+    CACHE,
+    CURRENT,
+    DATA,
+    REPORT_EDITION,
+    chapter_pages,
+    edition_entry,
+    rehash,
+    run_counts,
+    snapshot,
+    sots,
+)
 from sots.inputs import data, editions
 
 pytestmark = pytest.mark.integration
 
-RUN = re.compile(r"run: (\d+) chapters executed, (\d+) from the cache, (\d+) kernels started, (\d+) books built, "
-                 r"(\d+) from the cache")
 EXECUTED = re.compile(r"\[\d+/\d+\] (\S+) (\S+) (\S+) \d+\.\d s")  # edition, ICB, chapter, seconds
 
 
@@ -27,7 +36,7 @@ def build(out: Path, cache: Path, data_dir: Path = DATA, *more: str) -> tuple[di
     (edition, chapter): a later edition's build runs the report edition's chapters too."""
     done = sots("build", "--edition", CURRENT, "--out", str(out), "--cache", str(cache), "--data", str(data_dir), *more)
     assert done.returncode == 0, done.stdout + done.stderr
-    executed, cached, kernels, books, books_cached = map(int, RUN.search(done.stdout).groups())
+    executed, cached, kernels, books, books_cached = run_counts(done.stdout)
     counts = {"executed": executed, "cached": cached, "kernels": kernels, "books": books, "books_cached": books_cached}
     return counts, {(m.group(1), m.group(3)) for m in EXECUTED.finditer(done.stdout)}
 

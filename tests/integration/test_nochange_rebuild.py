@@ -3,18 +3,15 @@ leaves the site byte-identical and says so; a changed input, or a published file
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from helpers import CACHE, CURRENT, EDITIONS, ROOT, copy_project, snapshot, sots
+from helpers import CACHE, CURRENT, EDITIONS, ROOT, copy_project, run_counts, snapshot, sots
 from sots.site import buildkey, publish
 
 pytestmark = pytest.mark.integration
 
-RUN = re.compile(r"run: (\d+) chapters executed, (\d+) from the cache, (\d+) kernels started, (\d+) books built, "
-                 r"(\d+) from the cache, in [\d.]+ s")
 NOTHING = "nothing to publish: "
 
 
@@ -22,7 +19,7 @@ def build(root: Path, *args: str) -> tuple[str, tuple[int, ...]]:
     """`sots build ARGS` run from the project at ``root``: its output and the counts of its run: line."""
     done = sots("build", *args, cwd=root)
     assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout, tuple(map(int, RUN.search(done.stdout).groups()))
+    return done.stdout, run_counts(done.stdout)
 
 
 def test_the_sessions_site_rebuilt_with_nothing_changed_publishes_nothing(built_site):
