@@ -8,7 +8,8 @@ import shutil
 import pytest
 
 from helpers import DATA, EDITIONS, ROOT, edition_entry, rehash
-from sots.chapters import context
+from sots.chapters import reads as chapter_reads
+from sots.errors import BuildError
 from sots.inputs import data, slices
 from sots.site import buildkey, execcache
 
@@ -87,7 +88,7 @@ def test_a_tables_read_is_its_rows_in_the_editions_window_so_rows_of_other_years
     # An edition whose window of this table misses some of its years, and one whose window meets the year changed.
     blind = next(e for e in EDITIONS if slices.read(name, DATA, edition_entry(e).inputs, sources).years == ())
     seeing = next(e for e in EDITIONS if slices.read(name, DATA, edition_entry(e).inputs, sources).years)
-    reads = {e: {"tables": {name: context.table_read(
+    reads = {e: {"tables": {name: chapter_reads.table_read(
         slices.read(name, DATA, edition_entry(e).inputs, sources), sources[name])}, "titles": {}}
         for e in (blind, seeing)}
     copy = tmp_path / "data"
@@ -107,7 +108,7 @@ def test_a_title_read_changes_with_the_title_not_with_the_rest_of_the_page(tmp_p
     (tmp_path / "book").mkdir()
     page = tmp_path / "book" / "intro.md"
     page.write_text("# The title\n\nSome prose.\n")
-    reads = {"tables": {}, "titles": {"book/intro": context.title_read("The title")}}
+    reads = {"tables": {}, "titles": {"book/intro": chapter_reads.title_read("The title")}}
     assert execcache.current_reads(reads, DATA, {}, tmp_path) == reads
     page.write_text("# The title\n\nOther prose, longer.\n")
     assert execcache.current_reads(reads, DATA, {}, tmp_path) == reads
@@ -131,14 +132,12 @@ def test_a_books_html_is_kept_by_the_digest_of_its_staged_sources_not_of_its_own
 
 
 def test_the_vega_bundle_is_kept_by_the_versions_it_is_made_from(tmp_path, monkeypatch):
-    from sots.chapters import charts
-
     made = []
-    monkeypatch.setattr(charts, "offline_bundle", lambda: made.append(1) or "/* vega */")
+    monkeypatch.setattr(execcache, "make_bundle", lambda: made.append(1) or "/* vega */")
     assert execcache.vega_bundle(tmp_path) == "/* vega */" and made == [1]
     assert execcache.vega_bundle(tmp_path) == "/* vega */" and made == [1]  # read back, not made again
     (kept,) = (tmp_path / "vega").iterdir()
-    assert kept.name.startswith("vl-convert-") and "vega-lite-" in kept.name
+    assert kept.name.startswith("vl-convert-") and "-altair-" in kept.name
     assert execcache.vega_bundle(None) == "/* vega */" and made == [1, 1]  # no cache: made
 
 
@@ -283,10 +282,8 @@ def test_a_books_page_numbers_are_kept_replaced_and_refused_unless_one_for_each_
 def test_a_cut_vega_bundle_or_one_of_an_earlier_sots_is_removed_with_one_warning_and_made_again(tmp_path, monkeypatch):
     import hashlib
 
-    from sots.chapters import charts
-
     made = []
-    monkeypatch.setattr(charts, "offline_bundle", lambda: made.append(1) or "/* vega */")
+    monkeypatch.setattr(execcache, "make_bundle", lambda: made.append(1) or "/* vega */")
     execcache.vega_bundle(tmp_path)
     (kept,) = (tmp_path / "vega").iterdir()
     versions, recorded, _ = kept.name.rsplit(".", 2)
@@ -294,7 +291,7 @@ def test_a_cut_vega_bundle_or_one_of_an_earlier_sots_is_removed_with_one_warning
     kept.write_text("/* ve")
     earlier = tmp_path / "vega" / f"{versions}.js"  # an earlier sots's name, with no digest in it
     earlier.write_text("/* vega */")
-    another = tmp_path / "vega" / "vl-convert-0.1-vega-lite-v1.js"  # another version's: not this build's to judge
+    another = tmp_path / "vega" / "vl-convert-0.1-altair-1.0.js"  # another version's: not this build's to judge
     another.write_text("x")
     warned = []
     assert execcache.vega_bundle(tmp_path, warned.append) == "/* vega */" and made == [1, 1]
@@ -316,3 +313,15 @@ def test_a_damaged_entry_that_is_a_link_loses_the_link_never_what_it_points_to(t
     warned = []
     assert execcache.lookup(cache, "k", lambda r: r, warned.append) is None and len(warned) == 1
     assert not link.exists() and not link.is_symlink() and (elsewhere / "fragment.json").read_text() == "{}\n"
+
+
+def test_the_vega_bundle_made_in_a_process_of_its_own_is_the_one_made_here():
+    from sots.chapters import charts
+
+    assert execcache.make_bundle() == charts.offline_bundle()
+
+
+def test_a_vega_bundle_that_cannot_be_made_is_one_line_naming_the_failure(monkeypatch):
+    monkeypatch.setattr(execcache, "_MAKE_BUNDLE", "raise SystemExit('vl-convert is not installed')")
+    with pytest.raises(BuildError, match=r"^making the offline vega bundle failed: vl-convert is not installed$"):
+        execcache.make_bundle()

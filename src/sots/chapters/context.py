@@ -40,7 +40,7 @@ from sots import escape
 from sots.analysis import claims, verdicts
 from sots.analysis.results import Recorder, read_results
 from sots.chapters import charts, statuses
-from sots.hashing import digest
+from sots.chapters.reads import table_read, title_read
 from sots.inputs import data, editions, geography, slices
 
 # Why a later edition's chapter run by hand gives no verdict: the report's are computed on another edition's figures.
@@ -380,17 +380,3 @@ def reported_icb(root: str | Path) -> str:
     """The ODS code of the ICB the report is about (``claims.yml`` in the project folder ``root``): the focal ICB of
     a page about the report's system whichever ICB a book is for."""
     return claims.report(Path(root) / claims.REGISTER)["icb_code"]
-
-
-# --- What a chapter read, as the execution cache records it ----------------------------------------------------------
-
-def table_read(piece: slices.Slice, sources: list[dict]) -> dict[str, str]:
-    """What reading one table gave a chapter: the sha256 of its rows and of the source entries cited for them (of the
-    table's ``sources``, those whose years meet the rows read: a publication added for another year changes
-    nothing)."""
-    return {"rows": piece.sha256, "sources": digest(slices.cited(sources, piece.rows))}
-
-
-def title_read(title: str) -> str:
-    """What reading a chapter's title gave (the claims page quotes titles, not pages): the title's sha256."""
-    return digest(title)

@@ -19,6 +19,7 @@ from typing import NamedTuple
 import pandas as pd
 import pandera.pandas as pa
 
+from sots import malloc
 from sots.errors import InputError, read_json
 from sots.hashing import file_sha256
 
@@ -709,7 +710,14 @@ def load(name: str, data_dir: Path | str) -> pd.DataFrame:
         if len(_LOADED) >= LOADED_TABLES:
             _LOADED.pop(next(iter(_LOADED)))  # the oldest: a long-lived process never holds more than a few
         _LOADED[name, content] = _load(name, path)
+        malloc.trim()  # validating the projection frees some 40 MB of copies, which glibc would otherwise keep
     return _LOADED[name, content].copy(deep=False)
+
+
+def forget() -> None:
+    """Drop every table :func:`load` keeps, for a process done with them that lives on (the build's own, once its
+    books are staged: the chapters read the tables in their kernels)."""
+    _LOADED.clear()
 
 
 def _load(name: str, path: Path) -> pd.DataFrame:

@@ -27,12 +27,13 @@ import json
 import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from sots import escape
+from sots import escape, malloc
 from sots.analysis import claims
 from sots.analysis.results import RESULTS_FILE, merge_fragments
 from sots.atomic import scratch
@@ -299,14 +300,22 @@ def build(request: plan.Request, *, root: Path | None = None, log: Callable[[str
     key = buildkey.key_or_none(root, data_dir, request.options)  # of the inputs as the build starts: read from here on
     if cache and skip_unchanged and buildkey.unchanged(out, key, log, started):
         return []
-    return run(plan.make(request, root, key, out, data_dir, cache), log, report, started)
+    if cache:
+        folders.mark(cache, folders.CACHE)  # before anything is written in it
+    # The offline vega script is read from the cache, or made (about 2 s, in a process of its own) while the plan reads
+    # and checks the inputs. A plan that fails waits for it, then says why.
+    with ThreadPoolExecutor(1) as background:
+        bundle = background.submit(execcache.vega_bundle, cache, log)
+        planned = plan.make(request, root, key, out, data_dir, cache)
+        return run(planned, log, report, started, bundle=bundle.result())
 
 
 def run(p: plan.BuildPlan, log: Callable[[str], None] = print, report: execution.Report | None = None,
-        started: float | None = None) -> list[Path]:
+        started: float | None = None, bundle: str | None = None) -> list[Path]:
     """Carry out the plan ``p``: stage its books, execute their chapters (through the cache,
     :mod:`sots.site.execution`), build the books and the PDF, finish each edition (results, manifests, the national
-    page) and publish them all at once (:func:`sots.site.publish.publish`)."""
+    page) and publish them all at once (:func:`sots.site.publish.publish`). ``bundle`` is the offline vega script
+    (:func:`sots.site.execcache.vega_bundle`; None: read or made here)."""
     started = time.perf_counter() if started is None else started
     rel, focal = p.release, p.focal
     executor = executors.make(p.jobs, p.dask)
@@ -319,7 +328,7 @@ def run(p: plan.BuildPlan, log: Callable[[str], None] = print, report: execution
         folders.mark(p.cache, folders.CACHE)  # before anything is written in it
     # Read (and, when kept in the cache, checked) once, before staging: every book staged gets this one text, and a
     # damaged bundle is named once, in the log.
-    bundle = execcache.vega_bundle(p.cache, log)
+    bundle = execcache.vega_bundle(p.cache, log) if bundle is None else bundle
     p.out.parent.mkdir(parents=True, exist_ok=True)
     sources = list(p.notebooks)
     # Staging sits beside the output so the final moves are renames on one file system; its name is unique, so
@@ -341,6 +350,12 @@ def run(p: plan.BuildPlan, log: Callable[[str], None] = print, report: execution
         deps = stage_report_book(every, p.register, p.report_about, p.claims_register, p.lookup, inputs, p.root, tmp,
                                  rel, sources, p.overrides, bundle, log)
         log(f"staged {len(every)} books in {time.perf_counter() - started:.1f} s")
+        # What each edition reads of the tables, for its manifest. The tables are read here for the plan, the staging
+        # and this; the chapters read them in their kernels. Kept, they would hold about 60 MB of this process through
+        # the whole build.
+        reads = {main.edition.id: slices.edition_inputs(inputs, main.edition.inputs) for main, _ in books}
+        data.forget()
+        malloc.trim()
         report = report or execution.LogReport(log)
         try:
             stats = execution.run([b.book for b in [*deps, *every]], executor, p.cache, report, p.root,
@@ -361,7 +376,7 @@ def run(p: plan.BuildPlan, log: Callable[[str], None] = print, report: execution
         staged = {}
         sources_sha = source_hashes(p.root, sources)
         for (main, icb_books) in books:
-            read = slices.edition_inputs(inputs, main.edition.inputs)  # the same for every ICB's book
+            read = reads[main.edition.id]  # the same for every ICB's book
             html = finish_book(main, results[main], p.toc, published_registers(main, inputs))
             if p.national:
                 (html / ICB_FOLDER).mkdir()

@@ -29,17 +29,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 
 from sots.atomic import write_atomic
 from sots.chapters import statuses
-from sots.chapters.context import table_read, title_read
+from sots.chapters.reads import table_read, title_read
+from sots.errors import BuildError
 from sots.hashing import digest, file_sha256
 from sots.inputs import data, slices
 
@@ -346,22 +350,35 @@ def keep_numbers(cache_dir: Path, key: str, numbers: Mapping[str, int]) -> None:
 
 # --- The vega bundle -----------------------------------------------------------------------------------------------
 
+def make_bundle() -> str:
+    """:func:`sots.chapters.charts.offline_bundle`, made in a Python process of its own: the JavaScript runtime that
+    vl-convert starts to make it holds about 125 MB of the process it runs in for the rest of that process's life, which
+    for the build's own process is the whole build. A failure is a BuildError with the child's last line."""
+    package = str(Path(__file__).resolve().parents[2])  # the folder this sots is imported from, for the child too
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package, os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", _MAKE_BUNDLE], capture_output=True, env=env, check=False)
+    if done.returncode != 0:
+        lines = done.stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit status {done.returncode}"]
+        raise BuildError(f"making the offline vega bundle failed: {lines[-1]}")
+    return done.stdout.decode("utf-8")
+
+
+_MAKE_BUNDLE = "import sys; from sots.chapters import charts; sys.stdout.buffer.write(charts.offline_bundle().encode())"
+
+
 def vega_bundle(cache_dir: Path | None, warn: Callable[[str], None] = _stderr) -> str:
     """The book's offline vega script (:func:`sots.chapters.charts.offline_bundle`), kept in the cache by the versions
-    it is made from (vl-convert's and Altair's Vega-Lite): making it takes about 3 s, longer than a rebuild with nothing
-    changed takes otherwise.
+    it is made from (vl-convert's, and Altair's, which sets the Vega-Lite version): making it takes about 3 s, longer
+    than a rebuild with nothing changed takes otherwise.
 
     It is kept as ``vega/<versions>.<sha256 of its bytes>.js``; a kept file whose bytes are not those its name records
-    (or whose name records none: an earlier sots's) is removed, said through ``warn``, and the bundle made again."""
-    import altair as alt
-    import vl_convert
-
-    from sots.chapters import charts
-
+    (or whose name records none: an earlier sots's) is removed, said through ``warn``, and the bundle made again.
+    The versions are the installed distributions' (their metadata): importing Altair to read its Vega-Lite version
+    would take 30 MB and a fifth of a second of the build's own process, which charts nothing."""
     if cache_dir is None:
-        return charts.offline_bundle()
+        return make_bundle()
     folder = cache_dir / "vega"
-    versions = f"vl-convert-{vl_convert.__version__}-vega-lite-{alt.VEGALITE_VERSION}"
+    versions = f"vl-convert-{metadata.version('vl-convert-python')}-altair-{metadata.version('altair')}"
     named = re.compile(re.escape(versions) + r"(?:\.([0-9a-f]{64}))?\.js")
     for path in sorted(folder.iterdir()) if folder.is_dir() else []:
         match = named.fullmatch(path.name)
@@ -378,7 +395,7 @@ def vega_bundle(cache_dir: Path | None, warn: Callable[[str], None] = _stderr) -
                 return kept.decode("utf-8")
             reason = "it differs from the sha256 its name records"
         discard(cache_dir, path, reason, "the bundle is made again", warn)
-    text = charts.offline_bundle()
+    text = make_bundle()
     folder.mkdir(parents=True, exist_ok=True)
     write_atomic(folder / f"{versions}.{hashlib.sha256(text.encode()).hexdigest()}.js", text)
     return text

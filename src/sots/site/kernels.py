@@ -34,6 +34,8 @@ from jupyter_client.manager import KernelManager
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
+from sots import malloc
+
 ENGINE = "sots-warm"
 _count = threading.Lock()
 # Silence the kernel's own log (not the notebook's output): the build reports every failure itself, so the first line
@@ -95,7 +97,7 @@ def start(cwd: str) -> tuple[KernelManager, object]:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
     kc = None
     try:
-        km.start_kernel(cwd=cwd, extra_arguments=KERNEL_ARGS)
+        km.start_kernel(cwd=cwd, extra_arguments=KERNEL_ARGS, env=malloc.child_environment())
         kc = km.client()
         kc.start_channels()
         kc.wait_for_ready(timeout=START_TIMEOUT_S)
@@ -146,6 +148,7 @@ def clear(shell, cwd: str) -> None:
     shell.user_ns["_oh"].clear()
     for name in [n for n in shell.user_ns if n not in shell.user_ns_hidden]:
         del shell.user_ns[name]
+    malloc.trim()  # what the last notebook's frames and charts held, freed just now, goes back to the system
     os.chdir(cwd)
 
 
