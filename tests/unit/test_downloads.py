@@ -43,6 +43,26 @@ def test_each_notebook_becomes_a_script_that_compiles_with_its_prose_as_comments
     assert again.read_bytes() == written[0].read_bytes()
 
 
+def test_the_script_is_nbconverts_own_though_made_from_the_sources_alone_and_the_notebook_is_left_whole(tmp_path):
+    from nbconvert import ScriptExporter
+    from nbformat.v4 import new_output, new_raw_cell
+
+    chart = {"application/vnd.vegalite.v5+json": {"mark": "bar"}, "text/plain": ["<VegaLite 5 object>"]}
+    path = notebook(tmp_path / "chapter.ipynb", new_markdown_cell("# A chapter\n\nWith *prose*."),
+                    new_code_cell("import os\n!ls\nos.getcwd()", execution_count=1, outputs=[
+                        new_output("stream", name="stdout", text="a\n"),
+                        new_output("execute_result", data={"text/plain": "'/tmp'"}, execution_count=1),
+                        new_output("display_data", data=chart)]),
+                    new_raw_cell("raw text"),
+                    new_code_cell("1 / 0", execution_count=2, outputs=[
+                        new_output("error", ename="ZeroDivisionError", evalue="division by zero", traceback=[])]))
+    nb = nbformat.read(path, as_version=4)
+    before = nbformat.writes(nb)
+    downloads.write_script(nb, tmp_path / "chapter.py")
+    assert (tmp_path / "chapter.py").read_text() == ScriptExporter().from_notebook_node(nbformat.read(path, 4))[0]
+    assert nbformat.writes(nb) == before  # its outputs are still there, to be published
+
+
 def test_a_notebook_whose_kernel_is_not_python_is_refused_rather_than_mislabelled(tmp_path):
     r = notebook(tmp_path / "chapter.ipynb", new_code_cell("x <- 1"), language={"name": "R", "file_extension": ".r"})
     with pytest.raises(BuildError, match=r"chapter.ipynb: nbconvert made a '.r' file, expected a Python script"):

@@ -1,4 +1,4 @@
-"""Freed memory handed back to the system: the settings a kernel starts with, and what the build's own process imports."""
+"""Freed memory handed back to the system: what a kernel starts with, and what the build's own process imports."""
 
 from __future__ import annotations
 
