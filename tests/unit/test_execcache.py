@@ -324,4 +324,4 @@ def test_the_vega_bundle_made_in_a_process_of_its_own_is_the_one_made_here():
 def test_a_vega_bundle_that_cannot_be_made_is_one_line_naming_the_failure(monkeypatch):
     monkeypatch.setattr(execcache, "_MAKE_BUNDLE", "raise SystemExit('vl-convert is not installed')")
     with pytest.raises(BuildError, match=r"^making the offline vega bundle failed: vl-convert is not installed$"):
-        execcache.make_bundle()
+        execcache.make_bundle.__wrapped__()  # not the bundle this process may have made already

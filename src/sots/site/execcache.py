@@ -350,10 +350,13 @@ def keep_numbers(cache_dir: Path, key: str, numbers: Mapping[str, int]) -> None:
 
 # --- The vega bundle -----------------------------------------------------------------------------------------------
 
+@cache
 def make_bundle() -> str:
-    """:func:`sots.chapters.charts.offline_bundle`, made in a Python process of its own: the JavaScript runtime that
-    vl-convert starts to make it holds about 125 MB of the process it runs in for the rest of that process's life, which
-    for the build's own process is the whole build. A failure is a BuildError with the child's last line."""
+    """:func:`sots.chapters.charts.offline_bundle`, made in a Python process of its own, once per process (a process
+    that builds many times, such as the test suite's, would otherwise wait 2 s for it each time): the JavaScript
+    runtime that vl-convert starts to make it holds about 125 MB of the process it runs in for the rest of that
+    process's life, which for the build's own process is the whole build. A failure is a BuildError with the child's
+    last line."""
     package = str(Path(__file__).resolve().parents[2])  # the folder this sots is imported from, for the child too
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package, os.environ.get("PYTHONPATH")]))}
     done = subprocess.run([sys.executable, "-c", _MAKE_BUNDLE], capture_output=True, env=env, check=False)
