@@ -307,15 +307,16 @@ def build(request: plan.Request, *, root: Path | None = None, log: Callable[[str
     with ThreadPoolExecutor(1) as background:
         bundle = background.submit(execcache.vega_bundle, cache, log)
         planned = plan.make(request, root, key, out, data_dir, cache)
-        return run(planned, log, report, started, bundle=bundle.result())
+        return run(planned, bundle.result(), log, report, started)
 
 
-def run(p: plan.BuildPlan, log: Callable[[str], None] = print, report: execution.Report | None = None,
-        started: float | None = None, bundle: str | None = None) -> list[Path]:
+def run(p: plan.BuildPlan, bundle: str, log: Callable[[str], None] = print, report: execution.Report | None = None,
+        started: float | None = None) -> list[Path]:
     """Carry out the plan ``p``: stage its books, execute their chapters (through the cache,
     :mod:`sots.site.execution`), build the books and the PDF, finish each edition (results, manifests, the national
     page) and publish them all at once (:func:`sots.site.publish.publish`). ``bundle`` is the offline vega script
-    (:func:`sots.site.execcache.vega_bundle`; None: read or made here)."""
+    (:func:`sots.site.execcache.vega_bundle`), read or made once, before staging: every book staged gets this one text,
+    and a damaged bundle is named once, in the log."""
     started = time.perf_counter() if started is None else started
     rel, focal = p.release, p.focal
     executor = executors.make(p.jobs, p.dask)
@@ -324,11 +325,6 @@ def run(p: plan.BuildPlan, log: Callable[[str], None] = print, report: execution
         + (f"; chapter parameters {', '.join(f'{k}={v}' for k, v in p.overrides.items())}" if p.overrides else "")
         + f"; {executor.workers} workers" + ("" if p.cache else "; no cache"))
 
-    if p.cache:
-        folders.mark(p.cache, folders.CACHE)  # before anything is written in it
-    # Read (and, when kept in the cache, checked) once, before staging: every book staged gets this one text, and a
-    # damaged bundle is named once, in the log.
-    bundle = execcache.vega_bundle(p.cache, log) if bundle is None else bundle
     p.out.parent.mkdir(parents=True, exist_ok=True)
     sources = list(p.notebooks)
     # Staging sits beside the output so the final moves are renames on one file system; its name is unique, so
