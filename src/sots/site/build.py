@@ -27,7 +27,6 @@ import json
 import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -300,23 +299,14 @@ def build(request: plan.Request, *, root: Path | None = None, log: Callable[[str
     key = buildkey.key_or_none(root, data_dir, request.options)  # of the inputs as the build starts: read from here on
     if cache and skip_unchanged and buildkey.unchanged(out, key, log, started):
         return []
-    if cache:
-        folders.mark(cache, folders.CACHE)  # before anything is written in it
-    # The offline vega script is read from the cache, or made (about 2 s, in a process of its own) while the plan reads
-    # and checks the inputs. A plan that fails waits for it, then says why.
-    with ThreadPoolExecutor(1) as background:
-        bundle = background.submit(execcache.vega_bundle, cache, log)
-        planned = plan.make(request, root, key, out, data_dir, cache)
-        return run(planned, bundle.result(), log, report, started)
+    return run(plan.make(request, root, key, out, data_dir, cache), log, report, started)
 
 
-def run(p: plan.BuildPlan, bundle: str, log: Callable[[str], None] = print, report: execution.Report | None = None,
+def run(p: plan.BuildPlan, log: Callable[[str], None] = print, report: execution.Report | None = None,
         started: float | None = None) -> list[Path]:
     """Carry out the plan ``p``: stage its books, execute their chapters (through the cache,
     :mod:`sots.site.execution`), build the books and the PDF, finish each edition (results, manifests, the national
-    page) and publish them all at once (:func:`sots.site.publish.publish`). ``bundle`` is the offline vega script
-    (:func:`sots.site.execcache.vega_bundle`), read or made once, before staging: every book staged gets this one text,
-    and a damaged bundle is named once, in the log."""
+    page) and publish them all at once (:func:`sots.site.publish.publish`)."""
     started = time.perf_counter() if started is None else started
     rel, focal = p.release, p.focal
     executor = executors.make(p.jobs, p.dask)
@@ -325,6 +315,12 @@ def run(p: plan.BuildPlan, bundle: str, log: Callable[[str], None] = print, repo
         + (f"; chapter parameters {', '.join(f'{k}={v}' for k, v in p.overrides.items())}" if p.overrides else "")
         + f"; {executor.workers} workers" + ("" if p.cache else "; no cache"))
 
+    if p.cache:
+        folders.mark(p.cache, folders.CACHE)  # before anything is written in it
+    # Read (and, when kept in the cache, checked) once, before staging: every book staged gets this one text, and a
+    # damaged bundle is named once, in the log. Made, it is made in a process of its own, which ends before the
+    # chapters start their kernels.
+    bundle = execcache.vega_bundle(p.cache, log)
     p.out.parent.mkdir(parents=True, exist_ok=True)
     sources = list(p.notebooks)
     # Staging sits beside the output so the final moves are renames on one file system; its name is unique, so
