@@ -710,7 +710,7 @@ def load(name: str, data_dir: Path | str) -> pd.DataFrame:
         if len(_LOADED) >= LOADED_TABLES:
             _LOADED.pop(next(iter(_LOADED)))  # the oldest: a long-lived process never holds more than a few
         _LOADED[name, content] = _load(name, path)
-        malloc.trim()  # validating the projection frees some 40 MB of copies, which glibc would otherwise keep
+        malloc.trim()  # validating the projection frees about 35 MB of copies, which glibc would otherwise keep
     return _LOADED[name, content].copy(deep=False)
 
 
