@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from sots import malloc, project
+from sots import project
 from sots.errors import SotsError
 from sots.inputs.geography import DEFAULT_ICB
 from sots.project import DEFAULT_RAW
@@ -210,7 +210,6 @@ def build(
     options = buildkey.Options.given(edition or (), all_editions, icb, also_icb or (), all_icbs, overrides, not no_pdf)
     if not no_cache and _nothing_to_build(out_dir, data_dir, options, started):
         return
-    malloc.tune()  # a build's process reads the tables and then lives on: what it frees goes back to the system
     from sots.site.build import build as build_site  # heavy imports only when there is something to build
     from sots.site.plan import Request
     from sots.site.progress import progress_report

@@ -7,7 +7,9 @@ resident for the rest of its life: in each warm kernel and in the build's own pr
 every block over 128 KiB is mapped on its own and unmapped when it is freed (a fixed threshold, which glibc then leaves
 alone), and the top of the heap goes back to the system once 128 KiB of it is free.
 
-Only glibc reads these (``mallopt(3)``); on another C library they do nothing.
+They are given to the kernels a build starts, not set in the build's own process: a test suite that runs builds
+in its own process would run every later test under them. That process trims instead (:func:`trim`), once it has
+dropped the tables. Only glibc reads these; on another C library they, and :func:`trim`, do nothing.
 """
 
 from __future__ import annotations
@@ -17,11 +19,9 @@ import functools
 import os
 from collections.abc import Mapping
 
-# mallopt's parameter numbers (malloc.h), and the environment variables glibc reads them from when a process starts.
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+# The environment variables glibc reads its allocator's settings from when a process starts (mallopt(3)).
 THRESHOLD_BYTES = 128 * 1024
-SETTINGS = {"MALLOC_TRIM_THRESHOLD_": (M_TRIM_THRESHOLD, THRESHOLD_BYTES),
-            "MALLOC_MMAP_THRESHOLD_": (M_MMAP_THRESHOLD, THRESHOLD_BYTES)}
+SETTINGS = {"MALLOC_TRIM_THRESHOLD_": THRESHOLD_BYTES, "MALLOC_MMAP_THRESHOLD_": THRESHOLD_BYTES}
 
 
 @functools.cache
@@ -31,26 +31,16 @@ def _libc():
         libc = ctypes.CDLL(None)
     except OSError:
         return None
-    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+    return libc if hasattr(libc, "malloc_trim") else None
 
 
 def child_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
     """``base`` (default: this process's environment) with :data:`SETTINGS` for a child process, such as a kernel;
     a value already set there is kept, so a user's own setting wins."""
     env = dict(os.environ if base is None else base)
-    for name, (_, value) in SETTINGS.items():
+    for name, value in SETTINGS.items():
         env.setdefault(name, str(value))
     return env
-
-
-def tune() -> None:
-    """Apply :data:`SETTINGS` to this process, from now on, except one its environment sets (glibc read it at start)."""
-    libc = _libc()
-    if libc is None:
-        return
-    for name, (parameter, value) in SETTINGS.items():
-        if name not in os.environ:
-            libc.mallopt(parameter, value)
 
 
 def trim() -> None:

@@ -19,9 +19,8 @@ def test_a_kernel_starts_with_the_settings_unless_the_user_set_them():
                    "MALLOC_MMAP_THRESHOLD_": str(128 * 1024)}
 
 
-def test_tuning_and_trimming_this_process_are_safe_to_repeat():
+def test_trimming_this_process_is_safe_to_repeat():
     for _ in range(2):
-        malloc.tune()
         malloc.trim()
 
 
