@@ -950,6 +950,33 @@ def _year_selector(years: list[str], default: str) -> alt.Parameter:
     )
 
 
+def channels(**encodings) -> dict[str, alt.SchemaBase | list]:
+    """The keyword arguments of a chart's ``encode``, each a channel object of Altair's: a shorthand string
+    (``"year:O"``) as its field channel (``alt.X("year:O")``), a dict with a ``value`` (:func:`altair.value`, or
+    :func:`altair.condition` with one) as its value channel (``alt.XValue``), any other dict as its field channel, a
+    list item by item; a channel object is kept as it is.
+
+    Why: ``encode`` makes the same objects from a string or a dict through Altair's ``from_dict``, which hashes the
+    schema of every channel class to find the one to make, about 10 ms a channel: a quarter of a chapter's run when
+    it draws a dozen charts. The spec is the same either way (tests/unit/test_charts.py compares).
+    """
+    return {name: _channel(name, value) for name, value in encodings.items()}
+
+
+def _channel(name: str, value):
+    """One ``encode`` argument as :func:`channels` makes it (``name``: the channel, e.g. ``x``, ``strokeDash``)."""
+    if isinstance(value, alt.SchemaBase):
+        return value
+    if isinstance(value, list | tuple):
+        return [_channel(name, item) for item in value]
+    if isinstance(value, str):
+        value = {"shorthand": value}
+    if not isinstance(value, dict):
+        raise TypeError(f"channel {name!r}: expected a shorthand, a dict or a channel object, got {type(value)}")
+    kind = name[:1].upper() + name[1:] + ("Value" if "value" in value else "")
+    return getattr(alt, kind)(**value)
+
+
 def _focal_color(focal_code: str) -> alt.Color:
     return alt.condition(
         alt.datum.icb_code == focal_code, alt.value(FOCAL), alt.value(OTHERS)
@@ -1023,7 +1050,7 @@ def ranked_bar(
     y = alt.Y("short_name:N", sort=order, title=None, axis=alt.Axis(labelLimit=label_limit(260)))
     focal = alt.datum.icb_code == focal_code
     mark = base.mark_point(filled=True, opacity=1) if dots else base.mark_bar()
-    bars = mark.encode(
+    bars = mark.encode(**channels(
         # The axis title ends at the plot's right edge: centred under a phone's narrow plot, it ran off the chart.
         x=alt.X(f"{value}:Q", title=title_lines(label), axis=alt.Axis(format=fmt, titleAnchor="end"),
                 scale=alt.Scale(zero=not dots)),
@@ -1035,19 +1062,19 @@ def ranked_bar(
             alt.Tooltip(f"{value}:Q", title=label, format=fmt),
             alt.Tooltip(f"{rank}:Q", title="Rank (1 = highest)"),
         ],
-    )
+    ))
     # The label layer uses the same rows as the bars (blank text for all but the focal ICB), so both layers share
     # one sorted domain; a filtered label layer would make vega-lite fall back to alphabetical order.
-    text = base.mark_text(align="left", dx=8 if dots else 4, fontWeight="bold", color=FOCAL).encode(
+    text = base.mark_text(align="left", dx=8 if dots else 4, fontWeight="bold", color=FOCAL).encode(**channels(
         x=f"{value}:Q", y=y,
         text=alt.condition(alt.datum.icb_code == focal_code, alt.Text(f"{value}:Q", format=fmt), alt.value("")),
-    )
+    ))
     layers = [bars, text]
     if reference is not None:
         layers.append(
             alt.Chart(reference).transform_filter(alt.datum.year == year).mark_rule(
                 strokeDash=[4, 3], color=REFERENCE
-            ).encode(x=f"{value}:Q", tooltip=[alt.Tooltip(f"{value}:Q", title="England", format=fmt)])
+            ).encode(**channels(x=f"{value}:Q", tooltip=[alt.Tooltip(f"{value}:Q", title="England", format=fmt)]))
         )
     return alt.layer(*layers).add_params(year).properties(
         **fitted(BAR_STEP * int(df.loc[df["year"] == default_year, "icb_code"].nunique())),
@@ -1109,27 +1136,28 @@ def ranked_phone(
     marks = base.transform_filter(alt.datum.kind != "gap")
     # Each row's mark sits in the lower part of its band, its name in the upper part, so names get the whole width.
     mark = marks.mark_point(filled=True, opacity=1, yOffset=7) if dots else marks.mark_bar(size=9, yOffset=7)
-    drawn = mark.encode(
+    drawn = mark.encode(**channels(
         x=x, y=y, color=alt.condition(focal, alt.value(FOCAL), alt.value(OTHERS)),
         **({"size": alt.condition(focal, alt.value(110), alt.value(50))} if dots else {}),
         tooltip=[alt.Tooltip("row:N", title="ICB"), alt.Tooltip(f"{value}:Q", title=label, format=fmt)],
-    )
+    ))
     # A layer per kind of row (weight and style are mark properties, not channels); one sort on "order" with op
     # "min" for every layer, which vega-lite can union across layers that hold different rows.
     names = [base.transform_filter(alt.datum.kind == kind).mark_text(
         align="left", baseline="bottom", dy=1, fontSize=12, color=FOCAL if kind == "focal" else REFERENCE,
         limit=alt.ExprRef("width"),  # a long name ends in "…" at the chart's edge
         fontWeight="bold" if kind == "focal" else "normal", fontStyle="italic" if kind == "gap" else "normal",
-    ).encode(x=alt.value(0), y=y, text="row:N") for kind in ("icb", "focal", "gap")]
-    values = marks.mark_text(align="left", baseline="middle", dx=8 if dots else 4, yOffset=7, fontSize=11).encode(
+    ).encode(**channels(x=alt.value(0), y=y, text="row:N")) for kind in ("icb", "focal", "gap")]
+    values = marks.mark_text(align="left", baseline="middle", dx=8 if dots else 4, yOffset=7,
+                             fontSize=11).encode(**channels(
         x=f"{value}:Q", y=y, text=alt.Text(f"{value}:Q", format=fmt),
         color=alt.condition(focal, alt.value(FOCAL), alt.value(REFERENCE)),
-    )
+    ))
     layers = [drawn, *names, values]
     if reference is not None:
         layers.append(alt.Chart(reference).transform_filter(alt.datum.year == year).mark_rule(
-            strokeDash=[4, 3], color=REFERENCE).encode(
-                x=f"{value}:Q", tooltip=[alt.Tooltip(f"{value}:Q", title="England", format=fmt)]))
+            strokeDash=[4, 3], color=REFERENCE).encode(**channels(
+                x=f"{value}:Q", tooltip=[alt.Tooltip(f"{value}:Q", title="England", format=fmt)])))
     shown = rows[rows["year"] == default_year]
     count = int(df.loc[(df["year"] == default_year) & df[value].notna(), "icb_code"].nunique())
     focal_name = df.loc[df["icb_code"] == focal_code, "short_name"].iloc[0]
@@ -1167,7 +1195,7 @@ def need_scatter(df: pd.DataFrame, *, focal_code: str, default_year: str) -> alt
         "core_allocation_per_head_gbp:Q", title="Core allocation per registered head (£)", scale=alt.Scale(zero=False),
         axis=alt.Axis(format=",.0f"),
     )
-    points = base.mark_point().encode(
+    points = base.mark_point().encode(**channels(
         x=x,
         y=y,
         color=_focal_color(focal_code),
@@ -1177,10 +1205,10 @@ def need_scatter(df: pd.DataFrame, *, focal_code: str, default_year: str) -> alt
             alt.Tooltip("need_index:Q", title="Need index", format=".3f"),
             alt.Tooltip("core_allocation_per_head_gbp:Q", title="£ per head", format=",.0f"),
         ],
-    )
+    ))
     label = base.transform_filter(alt.datum.icb_code == focal_code).mark_text(
         align="center", dy=-14, fontWeight="bold", color=FOCAL
-    ).encode(x=x, y=y, text="short_name:N")
+    ).encode(**channels(x=x, y=y, text="short_name:N"))
     return alt.layer(points, label).add_params(year).properties(
         **fitted(340),
         title=alt.Title("Need against funding", subtitle="Each point is an ICB; funding follows need"),
@@ -1198,19 +1226,19 @@ def band_lines(
     are population years, so the axis says "Mid-year" unless ``x_title`` says otherwise.
     """
     places = list(dict.fromkeys(df["place"]))
-    lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=18)).encode(
+    lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=18)).encode(**channels(
         x=alt.X("year:O", title=x_title, axis=alt.Axis(values=list(range(2018, 2044, 5)), labelAngle=0)),
         y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=fmt)),
         color=alt.Color("band:N", title="Age band", scale=alt.Scale(range=list(CATEGORICAL)), legend=legend_below()),
         strokeDash=alt.StrokeDash("band:N", title="Age band", legend=legend_below()),
         tooltip=[alt.Tooltip("place:N", title="Place"), alt.Tooltip("band:N", title="Band"),
                  alt.Tooltip("year:O", title="Year"), alt.Tooltip("value:Q", title=y_title, format=fmt)],
-    )
+    ))
     layers = [lines]
     if base_year is not None:
         # The rule takes the facet's rows too (a layer in a facet cannot bring its own), filtered to one year.
         layers.append(alt.Chart(df).transform_filter(alt.datum.year == base_year).transform_aggregate(
-            groupby=["year"]).mark_rule(strokeDash=[4, 3], color=REFERENCE).encode(x="year:O"))
+            groupby=["year"]).mark_rule(strokeDash=[4, 3], color=REFERENCE).encode(**channels(x="year:O")))
     # One panel a row: two side by side ran off a phone's screen. A single panel takes its box's width.
     chart = alt.layer(*layers, data=df).properties(
         **({"width": NARROW, "height": 160} if len(places) > 1 else fitted(220)))
@@ -1238,10 +1266,11 @@ def pyramid(df: pd.DataFrame, *, years: tuple[int, int], title: str) -> alt.Laye
     y = alt.Y("age:O", title="Age (years; 90 = 90+)", sort="descending", axis=alt.Axis(values=list(range(0, 91, 10))))
     tooltip = [alt.Tooltip("Sex:N"), alt.Tooltip("age:O", title="Age"), alt.Tooltip("year:O", title="Year"),
                alt.Tooltip("persons:Q", title="Persons", format=",.0f")]
-    bars = alt.Chart(d[d["year"] == first]).mark_bar(color=OTHERS).encode(x=x, y=y, tooltip=tooltip)
-    line = alt.Chart(d[d["year"] == second]).mark_line(color=FOCAL, strokeWidth=2, interpolate="step").encode(
+    bars = alt.Chart(d[d["year"] == first]).mark_bar(color=OTHERS).encode(**channels(x=x, y=y, tooltip=tooltip))
+    line = alt.Chart(d[d["year"] == second]).mark_line(color=FOCAL, strokeWidth=2,
+                                                        interpolate="step").encode(**channels(
         x=x, y=y, detail="Sex:N", order="age:O", tooltip=tooltip
-    )
+    ))
     return alt.layer(bars, line).properties(
         **fitted(4 * d["age"].nunique()),
         title=alt.Title(title, subtitle=f"Grey bars: {first}; blue line: {second}"),
@@ -1261,19 +1290,19 @@ def growth_fan(
     y = alt.Y("growth_pct:Q", title="Growth since base year (%)")
     layers = []
     if band is not None:
-        layers.append(alt.Chart(band).mark_area(opacity=0.25, color=FOCAL).encode(
+        layers.append(alt.Chart(band).mark_area(opacity=0.25, color=FOCAL).encode(**channels(
             x=x, y=alt.Y("low:Q", title="Growth since base year (%)"), y2="high:Q",
             tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("low:Q", title="p10 %", format=".1f"),
-                     alt.Tooltip("high:Q", title="p90 %", format=".1f")]))
-    layers.append(alt.Chart(df).mark_line(strokeWidth=1.5).encode(
+                     alt.Tooltip("high:Q", title="p90 %", format=".1f")])))
+    layers.append(alt.Chart(df).mark_line(strokeWidth=1.5).encode(**channels(
         x=x, y=y, detail="series:N",
         color=alt.condition(alt.datum.series == highlight, alt.value(FOCAL), alt.value(OTHERS)),
         size=alt.condition(alt.datum.series == highlight, alt.value(3), alt.value(1.2)),
         tooltip=[alt.Tooltip("series:N", title="Series"), alt.Tooltip("year:Q", format="d"),
-                 alt.Tooltip("growth_pct:Q", title="Growth %", format=".1f")]))
+                 alt.Tooltip("growth_pct:Q", title="Growth %", format=".1f")])))
     last = df[df["series"] == highlight].sort_values("year").tail(1)
-    layers.append(alt.Chart(last).mark_text(align="left", dx=5, fontWeight="bold", color=FOCAL).encode(
-        x=x, y=y, text="series:N"))
+    layers.append(alt.Chart(last).mark_text(align="left", dx=5, fontWeight="bold", color=FOCAL).encode(**channels(
+        x=x, y=y, text="series:N")))
     return alt.layer(*layers).properties(
         **fitted(280),
         title=alt.Title(
@@ -1301,13 +1330,13 @@ def waterfall(df: pd.DataFrame, *, title: str, fmt: str = ",.1f", y_title: str =
     x = alt.X("step:N", sort=list(d["step"]), title=None, axis=alt.Axis(
         labelAngle=alt.ExprRef(f"{narrow} ? -40 : 0"), labelAlign=alt.ExprRef(f"{narrow} ? 'right' : 'center'"),
         labelLimit=130))
-    bars = alt.Chart(d).mark_bar(size=alt.ExprRef(f"{narrow} ? 28 : 48")).encode(
+    bars = alt.Chart(d).mark_bar(size=alt.ExprRef(f"{narrow} ? 28 : 48")).encode(**channels(
         x=x, y=alt.Y("start:Q", title=y_title), y2="end:Q",
         color=alt.condition(alt.datum.kind == "total", alt.value(OTHERS), alt.value(FOCAL)),
         tooltip=[alt.Tooltip("step:N", title="Step"), alt.Tooltip("change:Q", title="Change", format=fmt),
                  alt.Tooltip("end:Q", title="Running total", format=fmt)],
-    )
-    labels = alt.Chart(d).mark_text(dy=-8, color=REFERENCE).encode(x=x, y="end:Q", text="label:N")
+    ))
+    labels = alt.Chart(d).mark_text(dy=-8, color=REFERENCE).encode(**channels(x=x, y="end:Q", text="label:N"))
     return alt.layer(bars, labels).properties(
         **fitted(280), title=alt.Title(title, subtitle="Grey: totals; blue: changes"),
         description=describe_waterfall(df, title=title, y_title=y_title, fmt=fmt),
@@ -1320,20 +1349,20 @@ def stacked_years(
     """Stacked areas by year: ``year`` (int), ``part`` and ``value`` (e.g. unplanned and elective bed days).
 
     Opaque: stacked areas do not overlap, and see-through ones would be paler than the palette's 3:1."""
-    return alt.Chart(df).mark_area().encode(
+    return alt.Chart(df).mark_area().encode(**channels(
         x=alt.X("year:Q", title=x_title, axis=alt.Axis(format="d")),
         y=alt.Y("value:Q", title=y_title, stack=True, axis=alt.Axis(format=fmt)),
         color=alt.Color("part:N", title=None, scale=alt.Scale(range=list(CATEGORICAL)), legend=legend_below()),
         tooltip=[alt.Tooltip("part:N"), alt.Tooltip("year:Q", format="d"),
                  alt.Tooltip("value:Q", title=y_title, format=fmt)],
-    ).properties(**fitted(260), title=title,
+    )).properties(**fitted(260), title=title,
                  description=describe_stacked_years(df, title=title, y_title=y_title, fmt=fmt))
 
 
 def age_profile(df: pd.DataFrame, *, title: str, y_title: str, fmt: str = ",.0f") -> alt.Chart:
     """A value by single year of age, one line for women and one for men: ``sex`` (f/m), ``age``, ``value``."""
     d = df.assign(Sex=df["sex"].map({"f": "Women", "m": "Men"}))
-    return alt.Chart(d).mark_line(strokeWidth=2).encode(
+    return alt.Chart(d).mark_line(strokeWidth=2).encode(**channels(
         x=alt.X("age:Q", title="Age (years; 90 = 90+)"),
         y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=fmt)),
         # One legend: colour and dash share the field, title and domain, so vega-lite merges them.
@@ -1343,7 +1372,7 @@ def age_profile(df: pd.DataFrame, *, title: str, y_title: str, fmt: str = ",.0f"
                                   scale=alt.Scale(domain=["Women", "Men"], range=[[1, 0], [4, 3]])),
         tooltip=[alt.Tooltip("Sex:N"), alt.Tooltip("age:Q", title="Age"),
                  alt.Tooltip("value:Q", title=y_title, format=fmt)],
-    ).properties(**fitted(260), title=title,
+    )).properties(**fitted(260), title=title,
                  description=describe_age_profile(df, title=title, y_title=y_title, fmt=fmt))
 
 
@@ -1368,16 +1397,17 @@ def rank_dots(
     x = alt.X("rank:Q", title="Rank among ICBs (1 = highest)", scale=alt.Scale(domain=[n_max, 1], nice=False),
               axis=alt.Axis(values=ticks, format="d", titleAnchor="end"))
     base = alt.Chart(ranks)
-    dots = base.mark_point(filled=True, size=120, color=FOCAL, opacity=1).encode(
-        x=x, y=y, tooltip=[alt.Tooltip("row:N", title="Measure"), alt.Tooltip("rank_text:N", title="Rank")])
-    text = base.mark_text(align="right", dx=-10, fontWeight="bold", color=FOCAL).encode(x=x, y=y, text="rank_text:N")
+    dots = base.mark_point(filled=True, size=120, color=FOCAL, opacity=1).encode(**channels(
+        x=x, y=y, tooltip=[alt.Tooltip("row:N", title="Measure"), alt.Tooltip("rank_text:N", title="Rank")]))
+    text = base.mark_text(align="right", dx=-10, fontWeight="bold", color=FOCAL).encode(
+        **channels(x=x, y=y, text="rank_text:N"))
     layers = [dots, text]
     if claimed_rank:
         claimed = pd.DataFrame({"rank": [claimed_rank], "label": [claim]})
-        rule = alt.Chart(claimed).mark_rule(strokeDash=[4, 3], color=REFERENCE).encode(x=x)
+        rule = alt.Chart(claimed).mark_rule(strokeDash=[4, 3], color=REFERENCE).encode(**channels(x=x))
         rule_text = alt.Chart(claimed).mark_text(
             align="right", dx=-4, dy=-4, baseline="bottom", color=REFERENCE,
-        ).encode(x=x, y=alt.value(0), text="label:N")
+        ).encode(**channels(x=x, y=alt.value(0), text="label:N"))
         layers = [rule, rule_text, *layers]
     subtitle = "Further right is higher" + ("; dashed line: the report's claim" if claimed_rank else "")
     return alt.layer(*layers).properties(
@@ -1400,15 +1430,16 @@ def share_bars(shares: pd.DataFrame, *, stated_pct: float, focal_name: str, high
     x = alt.X("share_pct:Q", title="Savings as a share of the base (%)", axis=alt.Axis(format=".0f"),
               scale=alt.Scale(domain=[0, top], nice=False))
     colour = alt.condition(alt.datum.base == highlight, alt.value(FOCAL), alt.value(OTHERS))
-    bars = alt.Chart(df).mark_bar().encode(
+    bars = alt.Chart(df).mark_bar().encode(**channels(
         x=x, y=y, color=colour,
         tooltip=[alt.Tooltip("label:N", title="Base"), alt.Tooltip("share_pct:Q", title="Share (%)", format=".2f"),
-                 alt.Tooltip("amount_gbp_m:Q", title="Base (£m)", format=",.1f")])
-    text = alt.Chart(df).mark_text(align="left", dx=4, color=REFERENCE).encode(x=x, y=y, text="shown:N")
+                 alt.Tooltip("amount_gbp_m:Q", title="Base (£m)", format=",.1f")]))
+    text = alt.Chart(df).mark_text(align="left", dx=4, color=REFERENCE).encode(**channels(x=x, y=y, text="shown:N"))
     stated = pd.DataFrame({"share_pct": [stated_pct], "label": [f"report: {stated_pct:g}%"]})
-    rule = alt.Chart(stated).mark_rule(strokeDash=[4, 3], color=REFERENCE, strokeWidth=2).encode(x=x)
-    rule_text = alt.Chart(stated).mark_text(align="right", dx=-4, dy=-4, baseline="bottom", color=REFERENCE).encode(
-        x=x, y=alt.value(0), text="label:N")
+    rule = alt.Chart(stated).mark_rule(strokeDash=[4, 3], color=REFERENCE, strokeWidth=2).encode(**channels(x=x))
+    rule_text = alt.Chart(stated).mark_text(align="right", dx=-4, dy=-4, baseline="bottom",
+                                            color=REFERENCE).encode(**channels(
+        x=x, y=alt.value(0), text="label:N"))
     return alt.layer(bars, text, rule, rule_text).properties(
         **fitted(34 * len(df)),
         title=alt.Title("Savings as a share of each funding base",
@@ -1434,8 +1465,9 @@ def deficit_bars(deficits: pd.DataFrame, *, focal_name: str) -> alt.VConcatChart
     for year, one in df.groupby("year", sort=True):
         # The names in full (they say before or after support, outturn or plan); the bars take what is left.
         y = alt.Y("category:N", sort=list(one["category"]), title=None, axis=alt.Axis(labelLimit=180))
-        bars = alt.Chart(one).mark_bar().encode(x=x, y=y, color=colour, tooltip=tooltip)
-        text = alt.Chart(one).mark_text(align="left", dx=4, color=REFERENCE).encode(x=x, y=y, text="shown:N")
+        bars = alt.Chart(one).mark_bar().encode(**channels(x=x, y=y, color=colour, tooltip=tooltip))
+        text = alt.Chart(one).mark_text(align="left", dx=4, color=REFERENCE).encode(
+            **channels(x=x, y=y, text="shown:N"))
         panels.append(alt.layer(bars, text).properties(width=NARROW - 150, height=alt.Step(24), title=str(year)))
     return alt.vconcat(*panels, spacing=18).properties(
         title=alt.Title(["Deficits, before and after support,", "against plans"],
@@ -1456,11 +1488,11 @@ def amount_bars(df: pd.DataFrame, *, title: str, subtitle: str, focal_name: str)
               scale=alt.Scale(domain=[0, top], nice=False))
     colour = alt.condition(alt.datum.kind == "public data", alt.value(FOCAL), alt.value(OTHERS))
     shown = df.assign(shown=[f"£{v:,.0f}m" for v in df["value_gbp_m"]])
-    bars = alt.Chart(shown).mark_bar().encode(
+    bars = alt.Chart(shown).mark_bar().encode(**channels(
         x=x, y=y, color=colour,
         tooltip=[alt.Tooltip("label:N", title="What"), alt.Tooltip("value_gbp_m:Q", title="£m", format=",.1f"),
-                 alt.Tooltip("kind:N", title="From")])
-    text = alt.Chart(shown).mark_text(align="left", dx=4, color=REFERENCE).encode(x=x, y=y, text="shown:N")
+                 alt.Tooltip("kind:N", title="From")]))
+    text = alt.Chart(shown).mark_text(align="left", dx=4, color=REFERENCE).encode(**channels(x=x, y=y, text="shown:N"))
     return alt.layer(bars, text).properties(
         **fitted(28 * len(df)), title=alt.Title(title, subtitle=subtitle),
         description=describe_amount_bars(df, title=title, focal_name=focal_name))
@@ -1476,10 +1508,10 @@ def status_bars(df: pd.DataFrame, *, title: str) -> alt.LayerChart:
     x = alt.X("claims:Q", title="Claims", axis=alt.Axis(format="d", tickMinStep=1),
               scale=alt.Scale(domain=[0, max(int(df["claims"].max()), 1) * 1.15], nice=False))
     colour = alt.Color("status:N", scale=alt.Scale(domain=list(colours), range=list(colours.values())), legend=None)
-    bars = alt.Chart(df).mark_bar().encode(
+    bars = alt.Chart(df).mark_bar().encode(**channels(
         x=x, y=y, color=colour,
-        tooltip=[alt.Tooltip("status:N", title="Status"), alt.Tooltip("claims:Q", title="Claims")])
-    text = alt.Chart(df).mark_text(align="left", dx=4, color=REFERENCE).encode(x=x, y=y, text="claims:Q")
+        tooltip=[alt.Tooltip("status:N", title="Status"), alt.Tooltip("claims:Q", title="Claims")]))
+    text = alt.Chart(df).mark_text(align="left", dx=4, color=REFERENCE).encode(**channels(x=x, y=y, text="claims:Q"))
     return alt.layer(bars, text).properties(
         **fitted(28 * len(df)), title=title, description=describe_status_bars(df, title=title))
 
@@ -1520,27 +1552,27 @@ def period_lines(
     x = alt.X("year:O", title=x_title, axis=alt.Axis(values=years[::2] if len(years) > 8 else years, labelAngle=0))
     y = alt.Y("value:Q", title=y_title, axis=alt.Axis(format=fmt), scale=alt.Scale(zero=False))
     color = alt.Color(f"{colour}:N", title=legend, scale=alt.Scale(range=list(CATEGORICAL)), legend=below)
-    lines = alt.Chart(df).mark_line().encode(
+    lines = alt.Chart(df).mark_line().encode(**channels(
         x=x, y=y, color=color, detail="line:N",
         # Dashed by the colour's own field, the colour's legend says it all: a second would repeat it beside it.
         strokeDash=alt.StrokeDash(f"{dash}:N", title=legend if dash == colour else dash_legend,
                                   legend=None if dash == colour else alt.Legend(
                                       orient="bottom", columns=1, symbolType="stroke", symbolStrokeWidth=2,
                                       symbolStrokeColor="#425563", symbolSize=300)),
-    )
+    ))
     # The points are a layer of their own, without the dash: a point overlay on the lines would blank the dash
     # legend's symbols (vega-lite draws them as filled points with no stroke).
-    points = alt.Chart(df).mark_point(filled=True, size=24).encode(
+    points = alt.Chart(df).mark_point(filled=True, size=24).encode(**channels(
         x=x, y=y, color=color, detail="line:N",
         tooltip=[alt.Tooltip("place:N", title="Place"), alt.Tooltip("line:N", title="Line"), *extra,
                  alt.Tooltip("year:O", title=x_title), alt.Tooltip("value:Q", title=y_title, format=fmt)],
-    )
+    ))
     layers = [lines, points]
     if reference is not None:
         # The rule takes the facet's rows too (a layer in a facet cannot bring its own).
         layers.append(alt.Chart(df).transform_aggregate(groupby=["place"]).transform_calculate(
-            reference=f"{float(reference)}").mark_rule(strokeDash=[4, 3], color=REFERENCE).encode(
-            y="reference:Q", tooltip=[alt.Tooltip("reference:Q", title=reference_label, format=fmt)]))
+            reference=f"{float(reference)}").mark_rule(strokeDash=[4, 3], color=REFERENCE).encode(**channels(
+            y="reference:Q", tooltip=[alt.Tooltip("reference:Q", title=reference_label, format=fmt)])))
     # One panel per row, each narrow enough for a phone: a facet cannot take its box's width as a single chart can,
     # and two columns side by side ran off a 390 px screen.
     chart = alt.layer(*layers, data=df).properties(
