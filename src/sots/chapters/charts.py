@@ -19,7 +19,7 @@ import os
 import re
 import textwrap
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import altair as alt
@@ -625,10 +625,26 @@ def whole_chart(spec: dict) -> str:
     return f"Show all {len(icbs)} ICBs" if icbs else "Show the whole chart"
 
 
+DATA_ONCE = "sots-data-once"  # the name of :func:`_as_dict`'s data transformer in Altair's registry
+
+
 def _as_dict(chart: alt.TopLevelMixin | dict) -> dict:
     if isinstance(chart, dict):
         return chart
-    with alt.theme.enable("none"):  # for this call only: Altair's default theme would add its own sizes
+    # Altair turns each layer's frame into rows (checking and copying every column) though the layers of a chart
+    # share one or two frames: about 60% of the time to_dict took. Done once a frame here, by Altair's own default
+    # transformer, so the rows and the spec are the same (tests/unit/test_charts.py compares).
+    made: dict[int, tuple[pd.DataFrame, dict]] = {}
+
+    def data_once(frame):
+        kept = made.get(id(frame))
+        if kept is None or kept[0] is not frame:  # every frame is held by the chart until the call ends
+            kept = made[id(frame)] = (frame, alt.default_data_transformer(frame))
+        return kept[1]
+
+    alt.data_transformers.register(DATA_ONCE, data_once)
+    # For this call only: Altair's default theme would add its own sizes.
+    with alt.theme.enable("none"), alt.data_transformers.enable(DATA_ONCE):
         # Not validated against the Vega-Lite schema here: validation gives the same dict or an error, and it cost
         # more than building the chart, on every chart of every chapter. The unit tests validate each chart
         # function's spec (tests/unit/test_charts.py), which data cannot make invalid.
@@ -977,6 +993,15 @@ def _channel(name: str, value):
     return getattr(alt, kind)(**value)
 
 
+def layered(*layers: alt.Chart, params: Sequence[alt.Parameter] = (), **properties) -> alt.LayerChart:
+    """``alt.layer(*layers).add_params(*params).properties(**properties)``, the same spec, without the copies: a layer
+    chart's ``add_params`` copies the whole chart twice to put the params on its first layer, and ``properties``
+    once more (a ranked chart took 28 ms to put together that way, 5 ms this way). ``properties`` are not checked
+    here, as ``properties`` would: the unit tests validate every chart function's spec."""
+    first, *rest = layers
+    return alt.LayerChart(layer=[first.add_params(*params) if params else first, *rest], **properties)
+
+
 def _focal_color(focal_code: str) -> alt.Color:
     return alt.condition(
         alt.datum.icb_code == focal_code, alt.value(FOCAL), alt.value(OTHERS)
@@ -1076,7 +1101,7 @@ def ranked_bar(
                 strokeDash=[4, 3], color=REFERENCE
             ).encode(**channels(x=f"{value}:Q", tooltip=[alt.Tooltip(f"{value}:Q", title="England", format=fmt)]))
         )
-    return alt.layer(*layers).add_params(year).properties(
+    return layered(*layers, params=[year],
         **fitted(BAR_STEP * int(df.loc[df["year"] == default_year, "icb_code"].nunique())),
         # The subtitle's parts a line each, so a phone's width does not cut them off.
         title=alt.Title(title_lines(label),
@@ -1161,7 +1186,7 @@ def ranked_phone(
     shown = rows[rows["year"] == default_year]
     count = int(df.loc[(df["year"] == default_year) & df[value].notna(), "icb_code"].nunique())
     focal_name = df.loc[df["icb_code"] == focal_code, "short_name"].iloc[0]
-    return alt.layer(*layers).add_params(year).properties(
+    return layered(*layers, params=[year],
         **fitted(PHONE_STEP * len(shown)),
         title=alt.Title(title_lines(label),
                         subtitle=[f"The {PHONE_ENDS} highest and {PHONE_ENDS} lowest of {count} ICBs",
@@ -1209,7 +1234,7 @@ def need_scatter(df: pd.DataFrame, *, focal_code: str, default_year: str) -> alt
     label = base.transform_filter(alt.datum.icb_code == focal_code).mark_text(
         align="center", dy=-14, fontWeight="bold", color=FOCAL
     ).encode(**channels(x=x, y=y, text="short_name:N"))
-    return alt.layer(points, label).add_params(year).properties(
+    return layered(points, label, params=[year],
         **fitted(340),
         title=alt.Title("Need against funding", subtitle="Each point is an ICB; funding follows need"),
         description=describe_need_scatter(df, focal_code=focal_code, year=default_year),
@@ -1240,7 +1265,7 @@ def band_lines(
         layers.append(alt.Chart(df).transform_filter(alt.datum.year == base_year).transform_aggregate(
             groupby=["year"]).mark_rule(strokeDash=[4, 3], color=REFERENCE).encode(**channels(x="year:O")))
     # One panel a row: two side by side ran off a phone's screen. A single panel takes its box's width.
-    chart = alt.layer(*layers, data=df).properties(
+    chart = layered(*layers, data=df,
         **({"width": NARROW, "height": 160} if len(places) > 1 else fitted(220)))
     if len(places) > 1:
         chart = chart.facet(
@@ -1271,7 +1296,7 @@ def pyramid(df: pd.DataFrame, *, years: tuple[int, int], title: str) -> alt.Laye
                                                         interpolate="step").encode(**channels(
         x=x, y=y, detail="Sex:N", order="age:O", tooltip=tooltip
     ))
-    return alt.layer(bars, line).properties(
+    return layered(bars, line,
         **fitted(4 * d["age"].nunique()),
         title=alt.Title(title, subtitle=f"Grey bars: {first}; blue line: {second}"),
         description=describe_pyramid(df, years=years, title=title),
@@ -1303,7 +1328,7 @@ def growth_fan(
     last = df[df["series"] == highlight].sort_values("year").tail(1)
     layers.append(alt.Chart(last).mark_text(align="left", dx=5, fontWeight="bold", color=FOCAL).encode(**channels(
         x=x, y=y, text="series:N")))
-    return alt.layer(*layers).properties(
+    return layered(*layers,
         **fitted(280),
         title=alt.Title(
             title, subtitle=f"{highlight} in blue" + ("; shaded: 80% interval" if band is not None else ""),
@@ -1337,7 +1362,7 @@ def waterfall(df: pd.DataFrame, *, title: str, fmt: str = ",.1f", y_title: str =
                  alt.Tooltip("end:Q", title="Running total", format=fmt)],
     ))
     labels = alt.Chart(d).mark_text(dy=-8, color=REFERENCE).encode(**channels(x=x, y="end:Q", text="label:N"))
-    return alt.layer(bars, labels).properties(
+    return layered(bars, labels,
         **fitted(280), title=alt.Title(title, subtitle="Grey: totals; blue: changes"),
         description=describe_waterfall(df, title=title, y_title=y_title, fmt=fmt),
     )
@@ -1410,7 +1435,7 @@ def rank_dots(
         ).encode(**channels(x=x, y=alt.value(0), text="label:N"))
         layers = [rule, rule_text, *layers]
     subtitle = "Further right is higher" + ("; dashed line: the report's claim" if claimed_rank else "")
-    return alt.layer(*layers).properties(
+    return layered(*layers,
         **fitted(38 * len(ranks) + 10),
         title=alt.Title([f"{focal_name}:", "rank on each measure"], subtitle=subtitle),
         description=describe_rank_dots(ranks, focal_name=focal_name, claimed_rank=claimed_rank),
@@ -1440,7 +1465,7 @@ def share_bars(shares: pd.DataFrame, *, stated_pct: float, focal_name: str, high
     rule_text = alt.Chart(stated).mark_text(align="right", dx=-4, dy=-4, baseline="bottom",
                                             color=REFERENCE).encode(**channels(
         x=x, y=alt.value(0), text="label:N"))
-    return alt.layer(bars, text, rule, rule_text).properties(
+    return layered(bars, text, rule, rule_text,
         **fitted(34 * len(df)),
         title=alt.Title("Savings as a share of each funding base",
                         subtitle=f"{focal_name}; dashed line: the report's share; closest base in blue"),
@@ -1468,7 +1493,7 @@ def deficit_bars(deficits: pd.DataFrame, *, focal_name: str) -> alt.VConcatChart
         bars = alt.Chart(one).mark_bar().encode(**channels(x=x, y=y, color=colour, tooltip=tooltip))
         text = alt.Chart(one).mark_text(align="left", dx=4, color=REFERENCE).encode(
             **channels(x=x, y=y, text="shown:N"))
-        panels.append(alt.layer(bars, text).properties(width=NARROW - 150, height=alt.Step(24), title=str(year)))
+        panels.append(layered(bars, text, width=NARROW - 150, height=alt.Step(24), title=str(year)))
     return alt.vconcat(*panels, spacing=18).properties(
         title=alt.Title(["Deficits, before and after support,", "against plans"],
                         subtitle=[f"{focal_name}: outturns in blue;", "control totals and limits (plans) in black"]),
@@ -1493,7 +1518,7 @@ def amount_bars(df: pd.DataFrame, *, title: str, subtitle: str, focal_name: str)
         tooltip=[alt.Tooltip("label:N", title="What"), alt.Tooltip("value_gbp_m:Q", title="£m", format=",.1f"),
                  alt.Tooltip("kind:N", title="From")]))
     text = alt.Chart(shown).mark_text(align="left", dx=4, color=REFERENCE).encode(**channels(x=x, y=y, text="shown:N"))
-    return alt.layer(bars, text).properties(
+    return layered(bars, text,
         **fitted(28 * len(df)), title=alt.Title(title, subtitle=subtitle),
         description=describe_amount_bars(df, title=title, focal_name=focal_name))
 
@@ -1512,7 +1537,7 @@ def status_bars(df: pd.DataFrame, *, title: str) -> alt.LayerChart:
         x=x, y=y, color=colour,
         tooltip=[alt.Tooltip("status:N", title="Status"), alt.Tooltip("claims:Q", title="Claims")]))
     text = alt.Chart(df).mark_text(align="left", dx=4, color=REFERENCE).encode(**channels(x=x, y=y, text="claims:Q"))
-    return alt.layer(bars, text).properties(
+    return layered(bars, text,
         **fitted(28 * len(df)), title=title, description=describe_status_bars(df, title=title))
 
 
@@ -1575,7 +1600,7 @@ def period_lines(
             y="reference:Q", tooltip=[alt.Tooltip("reference:Q", title=reference_label, format=fmt)])))
     # One panel per row, each narrow enough for a phone: a facet cannot take its box's width as a single chart can,
     # and two columns side by side ran off a 390 px screen.
-    chart = alt.layer(*layers, data=df).properties(
+    chart = layered(*layers, data=df,
         **({"width": NARROW, "height": 150} if len(places) > 1 else fitted(220)))
     if len(places) > 1:
         chart = chart.facet(facet=alt.Facet("place:N", title=None, sort=places), columns=1)
