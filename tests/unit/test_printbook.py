@@ -72,6 +72,23 @@ def test_the_print_page_is_each_pages_article_in_order_each_starting_a_sheet():
     assert chart.find_next("script").string.startswith('var el = document.getElementById("sots-chart-1-abc")')
 
 
+
+@pytest.mark.unit
+@pytest.mark.parametrize("text, title", [
+    (FRONT, "The front"), (CHAPTER_B, "Chapter B"),
+    # Read from the article's start: a heading in the menu before it is not the page's title.
+    (page("N", "<section><h2>Only <em>a</em> part</h2></section>", head="<h1>Not this</h1>"), "Only a part"),
+    # A heading's end before the article's first heading (here in a script's text): the whole page is read.
+    (page("S", '<script>var s = "</h2>";</script><section><h1>After the script</h1></section>'), "After the script"),
+    (page("E", "<p>No heading</p>"), ""), ("<html><body><h1>No article</h1></body></html>", ""),
+])
+def test_a_pages_title_is_its_articles_first_heading_as_a_whole_parse_finds_it(text, title):
+    from bs4 import BeautifulSoup
+
+    article = BeautifulSoup(text, "html.parser").find("article")
+    heading = article.find(["h1", "h2"]) if article else None
+    assert printbook.page_title(text) == title == (printbook._text(heading) if heading else "")
+
 @pytest.mark.unit
 def test_the_sheet_breaks_and_the_print_sheet_come_from_sots_print_css():
     css = (ROOT / "book" / "_static" / printbook.PRINT_CSS).read_text()
