@@ -104,6 +104,8 @@ def test_importing_charts_leaves_altair_alone_and_render_applies_the_theme():
     assert alt.renderers.active == "default" and alt.theme.active == "default"
     spec = charts.render(charts.status_bars(pd.DataFrame({"status": ["a"], "claims": [1]}), title="T"), order=1).spec
     assert spec["config"]["font"] == charts.FONT and spec["config"]["bar"]["color"] == charts.OTHERS
+    # The data transformer that turns each frame into rows once is Altair's active one for that call only.
+    assert alt.data_transformers.active == "default" and alt.theme.active == "default"
 
 
 # Two series of one place that must never be joined (before and after a revision), and a second place.

@@ -644,11 +644,14 @@ def _as_dict(chart: alt.TopLevelMixin | dict) -> dict:
 
     alt.data_transformers.register(DATA_ONCE, data_once)
     # For this call only: Altair's default theme would add its own sizes.
-    with alt.theme.enable("none"), alt.data_transformers.enable(DATA_ONCE):
-        # Not validated against the Vega-Lite schema here: validation gives the same dict or an error, and it cost
-        # more than building the chart, on every chart of every chapter. The unit tests validate each chart
-        # function's spec (tests/unit/test_charts.py), which data cannot make invalid.
-        return chart.to_dict(validate=False)
+    try:
+        with alt.theme.enable("none"), alt.data_transformers.enable(DATA_ONCE):
+            # Not validated against the Vega-Lite schema here: validation gives the same dict or an error, and it
+            # cost more than building the chart, on every chart of every chapter. The unit tests validate each chart
+            # function's spec (tests/unit/test_charts.py), which data cannot make invalid.
+            return chart.to_dict(validate=False)
+    finally:
+        made.clear()  # the registry keeps the transformer until the next chart: it holds no frame meanwhile
 
 
 def embed_script(chart_id: str, text: str, *, fit: bool, svg: bool) -> str:
