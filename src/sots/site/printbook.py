@@ -278,8 +278,8 @@ def page_title(text: str) -> str:
 
     Only the article's start is parsed, up to the end of its first heading: a whole page took 75 ms, and the contents
     asks for every page's title before the first printing can start. The whole page is parsed if that part holds no
-    heading (a heading's end tag quoted before it, in a script say). On every page of every ICB's book the two gave the
-    same title, and the tests compare them on the cases above."""
+    heading (a heading's end tag quoted before it, in a script say). On 402 pages drawn from every ICB's books the
+    two gave the same title, and the tests compare them on the cases above."""
     from bs4 import BeautifulSoup
 
     start = ARTICLE_START.search(text)
