@@ -284,14 +284,12 @@ def page_title(text: str) -> str:
 
     start = ARTICLE_START.search(text)
     end = HEADING_END.search(text, start.end()) if start else None
-    if start and end:
-        article = BeautifulSoup(text[start.start():end.end()], "html.parser").find("article")
+    for part in ([text[start.start():end.end()]] if end else []) + [text]:
+        article = BeautifulSoup(part, "html.parser").find("article")
         heading = article.find(["h1", "h2"]) if article else None
         if heading:
             return _text(heading)
-    article = BeautifulSoup(text, "html.parser").find("article")
-    heading = article.find(["h1", "h2"]) if article else None
-    return _text(heading) if heading else ""
+    return ""
 
 
 def front_facts(text: str) -> dict[str, str]:
