@@ -99,12 +99,10 @@ def test_a_rendered_chart_shows_as_the_same_text_on_every_run():
 
 
 def test_importing_charts_leaves_altair_alone_and_render_applies_the_theme():
-    import altair as alt
-
     assert alt.renderers.active == "default" and alt.theme.active == "default"
     spec = charts.render(charts.status_bars(pd.DataFrame({"status": ["a"], "claims": [1]}), title="T"), order=1).spec
     assert spec["config"]["font"] == charts.FONT and spec["config"]["bar"]["color"] == charts.OTHERS
-    # The data transformer that turns each frame into rows once is Altair's active one for that call only.
+    # Render changes Altair's theme and data transformer (the one that makes each frame's rows once) for its call only.
     assert alt.data_transformers.active == "default" and alt.theme.active == "default"
 
 
@@ -180,7 +178,6 @@ def test_every_chart_function_makes_a_valid_vega_lite_spec():
             assert charts.render(chart, order=1).spec["description"]
 
 
-
 def test_channels_make_the_spec_encode_makes_from_shorthands_and_conditions(monkeypatch):
     # charts.channels builds each channel object itself, rather than leaving Altair's encode to find its class by
     # hashing every schema: every chart, on each of its branches, is the same spec as encode alone makes.
@@ -199,6 +196,7 @@ def test_channels_keep_a_channel_object_and_name_a_value_channel_for_a_value():
     assert [type(t).__name__ for t in made["tooltip"]] == ["Tooltip", "Tooltip"]
     with pytest.raises(TypeError, match="channel 'x'"):
         charts.channels(x=3)
+
 
 # A quantitative axis names its unit with one of these words (matched in lower case).
 UNIT_WORDS = ("£", "%", "persons", "bed days", "claims", "rank", "index", "years")

@@ -72,7 +72,6 @@ def test_the_print_page_is_each_pages_article_in_order_each_starting_a_sheet():
     assert chart.find_next("script").string.startswith('var el = document.getElementById("sots-chart-1-abc")')
 
 
-
 @pytest.mark.unit
 @pytest.mark.parametrize("text, title", [
     (FRONT, "The front"), (CHAPTER_B, "Chapter B"),
@@ -88,6 +87,7 @@ def test_a_pages_title_is_its_articles_first_heading_as_a_whole_parse_finds_it(t
     article = BeautifulSoup(text, "html.parser").find("article")
     heading = article.find(["h1", "h2"]) if article else None
     assert printbook.page_title(text) == title == (printbook._text(heading) if heading else "")
+
 
 @pytest.mark.unit
 def test_the_sheet_breaks_and_the_print_sheet_come_from_sots_print_css():
