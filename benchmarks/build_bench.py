@@ -88,6 +88,12 @@ RUN_LINE = re.compile(
     r"(?P<kernels>\d+) kernels? started, (?P<books>\d+) books? built, (?P<books_cached>\d+) from the cache, "
     r"in (?P<seconds>[\d.]+) s"
 )
+# Where the workers' time went, as the build prints it after each phase (:meth:`sots.site.execution.Stats.time_line`
+# and :func:`sots.site.build.build_books`), e.g. "chapters' time: 434.1 s in the workers, 390.2 s of it in the kernels
+# running their cells" and "books' time: 148.0 s in the workers". A commit before these lines prints neither.
+CHAPTERS_TIME_LINE = re.compile(r"^chapters' time: (?P<chapters>[\d.]+) s in the workers, (?P<kernels>[\d.]+) s of it "
+                                r"in the kernels running their cells$")
+BOOKS_TIME_LINE = re.compile(r"^books' time: (?P<books>[\d.]+) s in the workers$")
 # Which `sots build` the commit under test has: "new" (cache, -j, --all-icbs, the run: line) or "current" (none of
 # those; scenarios B-E then measure full rebuilds and E cannot run). "auto" reads `sots build --help`.
 INTERFACES = ("auto", "new", "current")
@@ -109,6 +115,22 @@ class Run:
     cached: int | None = None
     kernels: int | None = None
     books: int | None = None
+    # Summed over the workers (parse_worker_times): the chapters, the part of that in their cells, the books.
+    chapter_seconds: float | None = None
+    cell_seconds: float | None = None
+    book_seconds: float | None = None
+
+
+def parse_worker_times(stdout: str) -> dict[str, float]:
+    """The workers' summed seconds a build printed: "chapters", "cells" (the kernels running the chapters' cells) and
+    "books"; only those it printed (none for a build that executed and built nothing, or a commit before the lines)."""
+    found = {}
+    for line in stdout.splitlines():
+        if m := CHAPTERS_TIME_LINE.match(line):
+            found |= {"chapters": float(m["chapters"]), "cells": float(m["kernels"])}
+        elif m := BOOKS_TIME_LINE.match(line):
+            found["books"] = float(m["books"])
+    return found
 
 
 def parse_run_line(stdout: str) -> dict[str, int] | None:
@@ -221,6 +243,8 @@ def measure(command: Sequence[str], cwd: Path, env: dict[str, str], log: Callabl
     if counts := parse_run_line(stdout):
         run.executed, run.cached, run.kernels, run.books = (counts[k] for k in ("executed", "cached", "kernels",
                                                                                   "books"))
+    times = parse_worker_times(stdout)
+    run.chapter_seconds, run.cell_seconds, run.book_seconds = (times.get(k) for k in ("chapters", "cells", "books"))
     log(f"    {seconds:7.1f} s  {run.peak_rss_mb:7.0f} MB"
         + (f"  executed {run.executed}, cached {run.cached}, kernels {run.kernels}" if counts else "")
         + "  by stage " + ", ".join(f"{s} {mb:.0f}" for s, mb in by_stage.items()) + " MB")
@@ -705,7 +729,37 @@ def targets(results: dict[str, Result], cores: int | None = None) -> list[tuple[
         seconds = e.median_seconds()
         rows.append(("E", f"<= {TARGET_E_SECONDS} s on {TARGET_E_CORES} cores", f"{seconds:.0f} s on {cores} cores",
                      verdict(seconds <= TARGET_E_SECONDS) if cores == TARGET_E_CORES else "n/a (other cores)"))
+        if floor := e_floor(e, cores):
+            rows.append(("E", "its floor: the chapters' own code, and the books, shared by the cores", floor, "info"))
     return rows
+
+
+def worker_times(r: Result) -> str | None:
+    """The workers' summed seconds, medians over the runs that printed them, as a line of the report (None if none
+    did): where a build's time went, the chapters' own code apart from the build's work around it."""
+    def median(name: str) -> float | None:
+        values = [v for run in r.candidate if (v := getattr(run, name)) is not None]
+        return statistics.median(values) if values else None
+
+    chapters, cells, books = median("chapter_seconds"), median("cell_seconds"), median("book_seconds")
+    parts = []
+    if chapters is not None:
+        parts.append(f"chapters {chapters:.1f} s, {cells:.1f} s of it in the kernels running their cells")
+    if books is not None:
+        parts.append(f"books {books:.1f} s")
+    return "workers' time, summed (medians): " + "; ".join(parts) if parts else None
+
+
+def e_floor(e: Result, cores: int) -> str | None:
+    """What E could take at the least, in words, from its median run's worker times: the seconds the kernels spent
+    running the chapters' cells, spread evenly over ``cores`` with nothing else to do, then with the books' builds
+    as well. None if the build printed no worker times."""
+    run = sorted(e.candidate, key=lambda r: r.seconds)[(len(e.candidate) - 1) // 2]
+    if run.cell_seconds is None or run.book_seconds is None:
+        return None
+    return (f"{run.cell_seconds / cores:.0f} s for the chapters' cells alone ({run.cell_seconds:.0f} s of the kernels' "
+            f"time / {cores}); {(run.cell_seconds + run.book_seconds) / cores:.0f} s with the books "
+            f"({run.book_seconds:.0f} s); the chapters took {run.chapter_seconds:.0f} s of the workers' time")
 
 
 def _stage_cells(medians: dict[str, float]) -> str:
@@ -769,6 +823,8 @@ def report(results: dict[str, Result], bench: Bench, repeat: int) -> str:
         if ref := REFERENCE.get(name):
             lines.append(f"- candidate / {ref} (medians): {r.median_seconds() / results[ref].median_seconds():.1%}"
                          if ref in results else f"- candidate / {ref}: n/a ({ref} not run in this invocation)")
+        if times := worker_times(r):
+            lines.append(f"- {times}")
         lines += [f"- {note}" for note in r.notes] + [""]
     lines += ["## Targets", "", "| scenario | target | reached | met |", "| --- | --- | --- | --- |"]
     lines += [f"| {s} | {t} | {reached} | {ok} |" for s, t, reached, ok in targets(results)] + [""]

@@ -28,16 +28,30 @@ from sots.inputs import data, editions
 
 pytestmark = pytest.mark.integration
 
-EXECUTED = re.compile(r"\[\d+/\d+\] (\S+) (\S+) (\S+) \d+\.\d s")  # edition, ICB, chapter, seconds
+EXECUTED = re.compile(r"\[\d+/\d+\] (\S+) (\S+) (\S+) (\d+\.\d) s")  # edition, ICB, chapter, seconds
+# The executed chapters' summed seconds in the workers, and of those in the kernels (sots.site.execution.Stats).
+TIMES = re.compile(r"^chapters' time: ([\d.]+) s in the workers, ([\d.]+) s of it in the kernels running their cells$",
+                   re.MULTILINE)
 
 
 def build(out: Path, cache: Path, data_dir: Path = DATA, *more: str) -> tuple[dict[str, int], set[tuple[str, str]]]:
     """Build the current edition; return the run's counts and the chapters it executed (not taken from the cache), as
-    (edition, chapter): a later edition's build runs the report edition's chapters too."""
+    (edition, chapter): a later edition's build runs the report edition's chapters too.
+
+    When it executed any, the time it says they took in the workers is the sum of their own lines' times, and more than
+    it says they took in the kernels, which is more than nothing."""
     done = sots("build", "--edition", CURRENT, "--out", str(out), "--cache", str(cache), "--data", str(data_dir), *more)
     assert done.returncode == 0, done.stdout + done.stderr
     executed, cached, kernels, books, books_cached = run_counts(done.stdout)
     counts = {"executed": executed, "cached": cached, "kernels": kernels, "books": books, "books_cached": books_cached}
+    times = TIMES.findall(done.stdout)
+    if executed:
+        (workers, in_kernels), = times
+        each = sum(float(m.group(4)) for m in EXECUTED.finditer(done.stdout))
+        assert float(workers) == pytest.approx(each, abs=0.05 * executed + 0.1), done.stdout  # each line is rounded
+        assert float(workers) > float(in_kernels) > 0, done.stdout
+    else:
+        assert times == [], done.stdout
     return counts, {(m.group(1), m.group(3)) for m in EXECUTED.finditer(done.stdout)}
 
 

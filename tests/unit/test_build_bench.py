@@ -44,6 +44,32 @@ def test_every_stage_end_the_benchmark_waits_for_is_a_line_the_build_prints(benc
         assert any(pattern.search(line) for line in printed), pattern.pattern
 
 
+def test_the_benchmark_reads_the_workers_times_the_build_prints(bench):
+    chapters = Stats(executed=3, seconds=12.25, kernel_seconds=10.5).time_line()
+    # The books' line as written in build.py, its sum standing for 7.5.
+    source = (ROOT / "src" / "sots" / "site" / "build.py").read_text()
+    books = re.sub(r"\{[^}]*\}", "7.5", re.search(r'log\(f"(books\' time: [^"]*)"', source)[1])
+    assert bench.parse_worker_times(f"chapters done at 9.9 s\n{chapters}\n{books}\nrun: ...\n") == {
+        "chapters": 12.2, "cells": 10.5, "books": 7.5}  # as printed: to a tenth, half to even
+    assert bench.parse_worker_times("run: 0 chapters executed\n") == {}
+
+
+def test_es_floor_is_the_cells_then_the_books_shared_by_the_cores_of_its_median_run(bench):
+    def timed(seconds, cells):
+        return bench.Run(seconds=seconds, peak_rss_mb=1.0, stdout="", chapter_seconds=cells + 40.0,
+                         cell_seconds=cells, book_seconds=100.0)
+
+    e = bench.Result("E", [timed(300.0, 400.0), timed(250.0, 360.0), timed(320.0, 500.0)], [], baseline_books=84)
+    assert bench.e_floor(e, cores=2) == ("200 s for the chapters' cells alone (400 s of the kernels' time / 2); "
+                                         "250 s with the books (100 s); the chapters took 440 s of the workers' time")
+    assert bench.worker_times(e) == ("workers' time, summed (medians): chapters 440.0 s, 400.0 s of it in the kernels "
+                                     "running their cells; books 100.0 s")
+    assert bench.e_floor(bench.Result("E", [bench.Run(300.0, 1.0, "")], []), cores=2) is None
+    rows = bench.targets({"E": e}, cores=2)
+    assert rows[1] == ("E", "its floor: the chapters' own code, and the books, shared by the cores",
+                       bench.e_floor(e, 2), "info")
+
+
 # A clean build's output, each line at the second the benchmark read it.
 BUILD_LOG = [
     (0.4, "release 2026.1, commit abc; editions 2024-25; 2 workers"),

@@ -72,3 +72,20 @@ def test_prepare_notebook_folds_code_removes_the_parameters_cells_and_drops_vega
         ["remove-cell"]]
     assert [c.source for c in cells[1:3]] == ["edition = '2024-25'", "edition = '2023-24'"]
     assert list(cells[3].outputs[0].data) == ["text/html"]
+
+
+def test_kernel_seconds_sums_each_code_cells_time_from_busy_to_reply_by_the_kernels_clock():
+    def cell(busy=None, reply=None):
+        made = nbformat.v4.new_code_cell("x")
+        if busy:
+            made.metadata["execution"] = {"iopub.status.busy": busy, "iopub.execute_input": busy,
+                                          "shell.execute_reply": reply, "iopub.status.idle": reply}
+        return made
+
+    nb = nbformat.v4.new_notebook(cells=[
+        cell("2026-12-07T21:00:00.250000Z", "2026-12-07T21:00:01.000000Z"),
+        cell(),  # not run: no timings
+        cell("2026-12-07T21:00:59.900000Z", "2026-12-07T21:01:00.150000Z"),  # over a minute's turn
+    ])
+    assert pipeline.kernel_seconds(nb) == pytest.approx(1.0)
+    assert pipeline.kernel_seconds(nbformat.v4.new_notebook()) == 0.0

@@ -355,6 +355,8 @@ def run(p: plan.BuildPlan, log: Callable[[str], None] = print, report: execution
             # The warm kernels (up to 700 MB each after a run of every ICB) are not needed for the books: they end now.
             executor.release()
             log(f"chapters done at {time.perf_counter() - started:.1f} s")
+            if stats.executed:
+                log(stats.time_line())
             for b in deps:  # not published, but its figures must hold every figure a claim names
                 finish_results(b, rel)
             results = {b: finish_results(b, rel) for b in every}
@@ -399,9 +401,13 @@ def build_books(every: list[Staged], executor, cache: Path | None, log: Callable
     keys = {b: execcache.folder_digest(b.stage) for b in every} if cache else {}
     todo = [b for b in every if not (cache and execcache.fetch_book(cache, keys[b], b.html, log))]
     runner = executor.map if len(todo) > 1 else executors.in_process
+    total = 0.0
     for i, (seconds, printed) in runner(functools.partial(build_book, cache=cache), [b.stage for b in todo]):
         log(f"book {todo[i].book.label} built in {seconds:.1f} s"
             + (f", its PDF printed in {printed:.1f} s" if printed is not None else ""))
+        total += seconds + (printed or 0.0)
         if cache:
             execcache.keep_book(cache, keys[todo[i]], todo[i].html)
+    if todo:
+        log(f"books' time: {total:.1f} s in the workers")
     return todo

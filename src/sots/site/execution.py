@@ -103,11 +103,20 @@ class Book:
 
 @dataclass
 class Stats:
-    """What a run did: chapters executed and taken from the cache, and kernels started."""
+    """What a run did: chapters executed and taken from the cache, kernels started, and the executed chapters' summed
+    seconds in the workers (``seconds``) and, of those, in the kernels running their cells (``kernel_seconds``)."""
 
     executed: int = 0
     cached: int = 0
     kernels_started: int = 0
+    seconds: float = 0.0
+    kernel_seconds: float = 0.0
+
+    def time_line(self) -> str:
+        """Where the executed chapters' time went, summed over the workers (a line for the log and the benchmark):
+        the rest of ``seconds`` beside ``kernel_seconds`` is the build's own work around each chapter."""
+        return (f"chapters' time: {self.seconds:.1f} s in the workers, {self.kernel_seconds:.1f} s of it in the "
+                "kernels running their cells")
 
     def summary(self, books_built: int, books_cached: int, seconds: float) -> str:
         """The build's last line (:func:`sots.site.buildkey.summary`, which a build with nothing to do prints too)."""
@@ -240,6 +249,8 @@ def _finish(book: Book, source: Path, key: str, done: ChapterDone, cache: Path |
             report: Report) -> None:
     stats.executed += 1
     stats.kernels_started += done.kernels_started
+    stats.seconds += done.seconds
+    stats.kernel_seconds += done.kernel_seconds
     for text in done.stderr:
         report.warn(f"    warning from {book.label} {source.name}: "
                     f"{text.strip().splitlines()[-1] if text.strip() else text}")

@@ -28,6 +28,7 @@ import os
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -303,11 +304,29 @@ class ChapterRun:
 
 @dataclass(frozen=True)
 class ChapterDone:
-    """What executing a chapter gave: its time, the kernels started for it (0 in a warm kernel), its stderr lines."""
+    """What executing a chapter gave: its time, the kernels started for it (0 in a warm kernel), its stderr lines,
+    and the part of its time the kernel spent running its cells (:func:`kernel_seconds`)."""
 
     seconds: float
     kernels_started: int
     stderr: tuple[str, ...]
+    kernel_seconds: float = 0.0
+
+
+def kernel_seconds(nb) -> float:
+    """Seconds the kernel spent running the executed notebook ``nb``'s code cells, by the kernel's own clock: for each
+    cell, from the kernel saying it is busy to its reply (nbclient's timings, which :func:`prepare_notebook` drops).
+
+    This is the chapter's own code, its charts' display included; the rest of a chapter's time is the build's
+    (papermill, the messages, writing the notebook). A cell with no timings (none ran) counts 0.
+    """
+    total = 0.0
+    for cell in nb.cells:
+        timing = cell.metadata.get("execution", {})
+        busy, reply = timing.get("iopub.status.busy"), timing.get("shell.execute_reply")
+        if cell.cell_type == "code" and busy and reply:
+            total += (datetime.fromisoformat(reply) - datetime.fromisoformat(busy)).total_seconds()
+    return total
 
 
 def run_chapter(run: ChapterRun) -> ChapterDone:
@@ -328,8 +347,9 @@ def run_chapter(run: ChapterRun) -> ChapterDone:
         raise _failure(run.label, err) from None
     except Exception as err:  # a dead kernel, a timeout: name the chapter; the next chapter gets a new kernel
         raise BuildError(f"{run.label}: the notebook could not be run: {type(err).__name__}: {err}") from None
+    in_kernel = kernel_seconds(nb)  # before prepare_notebook drops the timings
     stderr = prepare_notebook(nb)
     nbformat.write(nb, run.target)
     if run.script is not None:
         write_script(nb, run.script)
-    return ChapterDone(time.perf_counter() - started, kernels.started - before, tuple(stderr))
+    return ChapterDone(time.perf_counter() - started, kernels.started - before, tuple(stderr), in_kernel)
