@@ -89,8 +89,8 @@ RUN_LINE = re.compile(
     r"in (?P<seconds>[\d.]+) s"
 )
 # Where the workers' time went, as the build prints it after each phase (:meth:`sots.site.execution.Stats.time_line`
-# and :func:`sots.site.build.build_books`), e.g. "chapters' time: 434.1 s in the workers, 390.2 s of it in the kernels
-# running their cells" and "books' time: 148.0 s in the workers". A commit before these lines prints neither.
+# and :func:`sots.site.build.build_books`), e.g. "chapters' time: 429.6 s in the workers, 350.8 s of it in the kernels
+# running their cells" and "books' time: 188.0 s in the workers". A commit before these lines prints neither.
 CHAPTERS_TIME_LINE = re.compile(r"^chapters' time: (?P<chapters>[\d.]+) s in the workers, (?P<kernels>[\d.]+) s of it "
                                 r"in the kernels running their cells$")
 BOOKS_TIME_LINE = re.compile(r"^books' time: (?P<books>[\d.]+) s in the workers$")
