@@ -13,10 +13,14 @@ STAMP := $(VENV)/.installed-$(shell sha256sum requirements.txt pyproject.toml | 
 book: $(STAMP) chromium
 	$(BIN)/sots build --all-editions
 
-# ruff first: a lint failure costs seconds, not the suite's minutes.
+# ruff first: a lint failure costs seconds, not the suite's minutes. The tests run on two workers, one per core of
+# CI's two (pytest-xdist): each module whole on one worker, in the order they are collected, so the slow end-to-end
+# modules start first and the small unit modules fill in at the end (tests/conftest.py says what they share).
+# `make test TEST_WORKERS=0` runs them in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP) chromium
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 prepare: $(STAMP)
 	$(BIN)/sots prepare

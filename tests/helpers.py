@@ -276,7 +276,10 @@ def chart_pixels(ppm: bytes) -> list[int]:
         header = re.compile(rb"P6\s+(\d+)\s+(\d+)\s+255\s").match(ppm, at)
         assert header, f"not a binary PPM at byte {at}"
         size = int(header[1]) * int(header[2]) * 3
-        rgb = np.frombuffer(ppm, dtype=np.uint8, count=size, offset=header.end()).reshape(-1, 3) - white
+        rgb = np.frombuffer(ppm, dtype=np.uint8, count=size, offset=header.end()).reshape(-1, 3)
+        # A white pixel lies at opacity 0 towards every colour, so is never painted: only the others are measured (a
+        # page is mostly white paper, so this is a fraction of its pixels).
+        rgb = rgb[(rgb != 255).any(axis=1)] - white
         painted = np.zeros(len(rgb), dtype=bool)
         for colour in colours:
             towards = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)]) - white  # from white to the colour

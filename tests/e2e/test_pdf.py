@@ -7,6 +7,7 @@ pdftoppm), as `make chromium` installs them."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import subprocess
@@ -47,6 +48,7 @@ def soup(path: Path):
     return BeautifulSoup(path.read_text(), "html.parser")
 
 
+@functools.cache  # asked of each page many times, and parsing a page takes a tenth of a second
 def title(path: Path) -> str:
     """A built page's title: its article's first heading, without the heading's "#" link."""
     heading = soup(path).find("article").h1

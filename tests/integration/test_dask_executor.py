@@ -3,6 +3,7 @@ task's error re-raised, a task that starts a subprocess and a Jupyter kernel, as
 `sots build --dask --no-cache` on it, which publishes the bytes a local build through a warm cache does."""
 
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -12,7 +13,7 @@ import distributed
 import pytest
 
 from helpers import CACHE, CURRENT, ROOT, copy_project, run_counts, snapshot, sots_exe
-from sots.site import execcache
+from sots.site import execcache, folders
 from sots.site.executors import DaskExecutor
 
 pytestmark = pytest.mark.integration
@@ -86,6 +87,25 @@ def build(root: Path, *args: str) -> tuple[str, tuple[int, ...]]:
     return done.stdout, run_counts(done.stdout)
 
 
+def linked_copy(cache: Path, to: Path) -> Path:
+    """A copy of ``cache`` at ``to`` whose files are hard links to the cache's (copies across file systems), for one
+    build's own: the cache is shared with the other test worker's builds, and this test counts what its build adds. A
+    build never changes a cache file in place (it writes each whole and renames it into place), so the cache is left
+    as it was. What another build is writing meanwhile (its scratch files and folders, named with a dot) is left out."""
+
+    def link(source: str, target: str) -> None:
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
+
+    def writing(folder: str, names: list[str]) -> list[str]:
+        return [name for name in names if name.startswith(".") and name != folders.CACHE.marker]
+
+    shutil.copytree(cache, to, copy_function=link, ignore=writing)
+    return to
+
+
 def printed(cache: Path) -> set[str]:
     """The printings the cache holds."""
     folder = cache / execcache.PRINTS
@@ -96,9 +116,9 @@ def test_a_cold_build_on_the_cluster_publishes_what_a_warm_local_build_does_afte
                                                                                                tmp_path):
     """In a copy of the project with a sentence added to the front page, so that no cache holds the book:
 
-    - a local build through the project's warm cache takes every chapter from it, builds the book and prints its PDF
-      once (the contents' page numbers guessed from the session's printing of the same book, which ``built_site``
-      made: sots.site.printbook.print_book), taking the unchanged summary PDF from the cache;
+    - a local build through (a copy of) the project's warm cache takes every chapter from it, builds the book and
+      prints its PDF once (the contents' page numbers guessed from the session's printing of the same book, which
+      ``built_site`` made: sots.site.printbook.print_book), taking the unchanged summary PDF from the cache;
     - `sots build --dask ADDRESS --no-cache` runs every chapter and the book on the cluster's workers and prints the
       book twice.
 
@@ -108,10 +128,11 @@ def test_a_cold_build_on_the_cluster_publishes_what_a_warm_local_build_does_afte
     with open(project / "book" / "intro.md", "a") as prose:
         prose.write(f"\nA sentence added to the front page, {uuid.uuid4().hex}.\n")
     warm, cold = tmp_path / "warm", tmp_path / "cold"
-    before = printed(CACHE)
-    _, (executed, _, kernels, built, _) = build(project, "--out", str(warm), "--cache", str(CACHE))
+    cache = linked_copy(CACHE, tmp_path / "cache")  # its own, so that the printings it gains are this build's
+    before = printed(cache)
+    _, (executed, _, kernels, built, _) = build(project, "--out", str(warm), "--cache", str(cache))
     assert (executed, kernels, built) == (0, 0, 1)
-    assert len(printed(CACHE) - before) == 1  # the book's one printing; the summary came from the cache
+    assert len(printed(cache) - before) == 1  # the book's one printing; the summary came from the cache
 
     said, (executed, from_cache, _, built, _) = build(project, "--out", str(cold), "--no-cache", "--dask",
                                                       executor.address)

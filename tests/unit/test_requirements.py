@@ -21,6 +21,7 @@ pytestmark = pytest.mark.unit
 # Needs that are not pyproject dependencies, each with its reason (keep requirements.txt's header in step).
 OTHER_NEEDS = {
     "pytest": "runs the tests",
+    "pytest-xdist": "runs them on two workers (`make test`; tests/conftest.py groups them)",
     "playwright": "drives Chromium in tests/e2e",
     "hypothesis": "generates the inputs of the property-based tests (tests/unit/test_properties.py)",
     "packaging": "parses requirements in this test",
