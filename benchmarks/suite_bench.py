@@ -31,6 +31,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 DEFAULT_OUT = HERE / "suite_results.md"
 WAYS = {"one process": ["TEST_WORKERS=0"], "workers (make test)": []}
+# The tests read the upstream raw data beside the project (tests/helpers.py), which a clone in a temporary folder does
+# not have beside it: they are told where this repository's is, unless SOTS_RAW already says.
+ENV = {**os.environ, "SOTS_RAW": os.environ.get("SOTS_RAW", str(HERE.parent.parent / "shared" / "data" / "raw"))}
 SUMMARY = re.compile(r"=+ (.*(?:passed|failed).*) in [\d.]+s")
 
 
@@ -49,7 +52,7 @@ def run_once(clone: Path, way: str) -> Run:
     shutil.rmtree(clone / "_build", ignore_errors=True)  # the clone is this benchmark's own
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
-    done = subprocess.run(["make", "-s", "test", *WAYS[way]], cwd=clone, capture_output=True, text=True)
+    done = subprocess.run(["make", "-s", "test", *WAYS[way]], cwd=clone, capture_output=True, text=True, env=ENV)
     seconds = time.monotonic() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
