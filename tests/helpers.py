@@ -60,6 +60,18 @@ AXE = AXE_VENDOR / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
+def benchmark(name: str):
+    """The script ``benchmarks/<name>.py`` imported as a module (its functions are tested; the scripts are run by
+    hand), registered in sys.modules, where its dataclasses look their module up."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def report_results_file(folder: Path, figures: dict[str, dict] | None = None, **values: float | None) -> str:
     """A results.json of the report's edition for its ICB, as a build writes it for a later edition's chapters (their
     ``report_results``): ``figures`` (figure id -> entry, e.g. a chapter's recorded figures), with each of ``values``

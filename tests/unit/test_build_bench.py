@@ -3,14 +3,13 @@ parts: memory samples cut into the build's stages by its timed output, the targe
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import ROOT
+from helpers import ROOT, benchmark
 from sots.site.execution import Stats
 
 pytestmark = pytest.mark.unit
@@ -18,17 +17,9 @@ pytestmark = pytest.mark.unit
 MB = 10**6  # the benchmark's MB (its BYTES_PER_MB)
 
 
-def load_bench():
-    spec = importlib.util.spec_from_file_location("build_bench", ROOT / "benchmarks" / "build_bench.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def bench():
-    return load_bench()
+    return benchmark("build_bench")
 
 
 def test_the_benchmark_reads_the_counts_of_the_builds_last_line(bench):

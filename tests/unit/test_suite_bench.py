@@ -3,23 +3,16 @@ benchmarks/suite_bench.py)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import pytest
 
-from helpers import ROOT
+from helpers import benchmark
 
 pytestmark = pytest.mark.unit
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("suite_bench", ROOT / "benchmarks" / "suite_bench.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return benchmark("suite_bench")
 
 
 def test_the_way_that_goes_first_alternates(bench):
