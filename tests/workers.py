@@ -32,12 +32,12 @@ def once_per_run(factory: pytest.TempPathFactory, name: str, make: Callable[[Pat
         make(folder)
         return folder
     shared = factory.getbasetemp().parent  # each worker's temporary folder is one of the run's
-    folder, failed = shared / name, shared / f"{name}.failed"
+    folder, done, failed = shared / name, shared / f"{name}.done", shared / f"{name}.failed"
     with open(shared / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the worker dies
         if failed.is_file():
             pytest.fail(f"made by another worker, and failed: {failed.read_text()}")
-        if not (shared / f"{name}.done").is_file():
+        if not done.is_file():
             shutil.rmtree(folder, ignore_errors=True)  # half made by a worker that died making it
             folder.mkdir()
             try:
@@ -45,5 +45,5 @@ def once_per_run(factory: pytest.TempPathFactory, name: str, make: Callable[[Pat
             except Exception as err:
                 failed.write_text(str(err))
                 raise
-            (shared / f"{name}.done").touch()
+            done.touch()
     return folder
