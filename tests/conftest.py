@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from helpers import ANOTHER_ICB, CURRENT, OTHER_ICBS, RAW, sots
-from workers import once_per_run, work_unit
+from workers import once_per_run, start_order, work_unit
 
 KINDS = ("unit", "integration", "e2e")
 
@@ -23,6 +23,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     unmarked = [item.nodeid for item in items if not any(item.get_closest_marker(k) for k in KINDS)]
     if unmarked:
         raise pytest.UsageError(f"tests must be marked one of {KINDS}; unmarked: {', '.join(unmarked)}")
+    items.sort(key=lambda item: start_order(item.nodeid))  # stable: the rest keep the order they were collected in
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist's, which a plain pytest does not load

@@ -1,19 +1,14 @@
 """The Dask executor, against a two-worker cluster of real processes started here: every result with its index, a
 task's error re-raised, a task that starts a subprocess and a Jupyter kernel, as the build's tasks do, and a whole
-`sots build --dask --no-cache` on it, which publishes the bytes a local build through a warm cache does."""
+`sots build --dask --no-cache` on it, which publishes the bytes the session's local build did."""
 
-import os
-import shutil
 import subprocess
 import sys
-import uuid
-from pathlib import Path
 
 import distributed
 import pytest
 
-from helpers import CACHE, CURRENT, ROOT, copy_project, run_counts, snapshot, sots_exe
-from sots.site import execcache, folders
+from helpers import CURRENT, run_counts, snapshot, sots
 from sots.site.executors import DaskExecutor
 
 pytestmark = pytest.mark.integration
@@ -76,69 +71,19 @@ def test_a_task_can_start_a_subprocess_and_a_kernel(executor):
     assert sorted(executor.map(run_in_kernel, [1, 2])) == [(0, "2"), (1, "4")]
 
 
-def build(root: Path, *args: str) -> tuple[str, tuple[int, ...]]:
-    """`sots build ARGS` of the current edition from the project copy at ``root``, dated as the session's builds of
-    the project (a copy is no checkout, so would be dated "unknown"): its output and the counts of its run: line."""
-    when = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%ct"], capture_output=True, text=True,
-                          check=True).stdout.strip()
-    done = subprocess.run([sots_exe(), "build", "--edition", CURRENT, *args], cwd=root, capture_output=True,
-                          text=True, env={**os.environ, "SOURCE_DATE_EPOCH": when})
+def test_a_cold_build_on_the_cluster_publishes_what_the_sessions_local_build_did(executor, built_site, tmp_path):
+    """`sots build --dask ADDRESS --no-cache` of the current edition runs every chapter and the book on the cluster's
+    workers and prints the book twice (no page numbers to guess from). Every file it publishes, the PDFs included, is
+    byte for byte what the session's build of the same checkout published locally (``built_site``: the same commit
+    and build time, through the project's cache, so perhaps printed once with its page numbers guessed; a book
+    printed either way is the same PDF, tests/unit/test_printbook.py)."""
+    done = sots("build", "--edition", CURRENT, "--out", str(tmp_path / "cold"), "--no-cache", "--dask",
+                executor.address)
     assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout, run_counts(done.stdout)
+    executed, from_cache, _, built, _ = run_counts(done.stdout)
+    assert "; 2 workers; no cache" in done.stdout and executed > 0 and from_cache == 0 and built == 1
 
-
-def linked_copy(cache: Path, to: Path) -> Path:
-    """A copy of ``cache`` at ``to`` whose files are hard links to the cache's (copies across file systems), for one
-    build's own: the cache is shared with the other test worker's builds, and this test counts what its build adds. A
-    build never changes a cache file in place (it writes each whole and renames it into place), so the cache is left
-    as it was. What another build is writing meanwhile (its scratch files and folders, named with a dot) is left out."""
-
-    def link(source: str, target: str) -> None:
-        try:
-            os.link(source, target)
-        except OSError:
-            shutil.copy2(source, target)
-
-    def writing(folder: str, names: list[str]) -> list[str]:
-        return [name for name in names if name.startswith(".") and name != folders.CACHE.marker]
-
-    shutil.copytree(cache, to, copy_function=link, ignore=writing)
-    return to
-
-
-def printed(cache: Path) -> set[str]:
-    """The printings the cache holds."""
-    folder = cache / execcache.PRINTS
-    return {p.name for p in folder.iterdir()} if folder.is_dir() else set()
-
-
-def test_a_cold_build_on_the_cluster_publishes_what_a_warm_local_build_does_after_a_prose_edit(executor, built_site,
-                                                                                               tmp_path):
-    """In a copy of the project with a sentence added to the front page, so that no cache holds the book:
-
-    - a local build through (a copy of) the project's warm cache takes every chapter from it, builds the book and
-      prints its PDF once (the contents' page numbers guessed from the session's printing of the same book, which
-      ``built_site`` made: sots.site.printbook.print_book), taking the unchanged summary PDF from the cache;
-    - `sots build --dask ADDRESS --no-cache` runs every chapter and the book on the cluster's workers and prints the
-      book twice.
-
-    Every file they publish, the PDFs included, is byte for byte the same.
-    """
-    project = copy_project(tmp_path / "project")
-    with open(project / "book" / "intro.md", "a") as prose:
-        prose.write(f"\nA sentence added to the front page, {uuid.uuid4().hex}.\n")
-    warm, cold = tmp_path / "warm", tmp_path / "cold"
-    cache = linked_copy(CACHE, tmp_path / "cache")  # its own, so that the printings it gains are this build's
-    before = printed(cache)
-    _, (executed, _, kernels, built, _) = build(project, "--out", str(warm), "--cache", str(cache))
-    assert (executed, kernels, built) == (0, 0, 1)
-    assert len(printed(cache) - before) == 1  # the book's one printing; the summary came from the cache
-
-    said, (executed, from_cache, _, built, _) = build(project, "--out", str(cold), "--no-cache", "--dask",
-                                                      executor.address)
-    assert "; 2 workers; no cache" in said and executed > 0 and from_cache == 0 and built == 1
-
-    warm_files, cold_files = snapshot(warm / CURRENT), snapshot(cold / CURRENT)
-    assert sorted(warm_files) == sorted(cold_files)
-    assert [path for path in warm_files if warm_files[path] != cold_files[path]] == []
-    assert any(path.endswith(".pdf") for path in warm_files)
+    local, cold = snapshot(built_site / CURRENT), snapshot(tmp_path / "cold" / CURRENT)
+    assert sorted(local) == sorted(cold)
+    assert [path for path in local if local[path] != cold[path]] == []
+    assert any(path.endswith(".pdf") for path in local)

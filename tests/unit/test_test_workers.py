@@ -1,5 +1,5 @@
-"""How the suite shares two workers (tests/workers.py): which modules go together, and a folder made once per run
-however many workers ask for it, or failed once for all of them."""
+"""How the suite shares two workers (tests/workers.py): which modules go together and which start, and a folder made
+once per run however many workers ask for it, or failed once for all of them."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import workers
+from helpers import ROOT
 
 pytestmark = pytest.mark.unit
 
@@ -28,6 +29,16 @@ def test_each_module_is_its_own_unit_but_the_crawls_readers_share_one():
     assert workers.work_unit("tests/unit/test_atomic.py::test_x[1]") == "tests/unit/test_atomic.py"
     assert {workers.work_unit(f"{module}::test_x") for module in workers.TOGETHER} == {"crawl"}
     assert workers.work_unit("tests/e2e/test_pdf.py::test_x[2023-24]") == "tests/e2e/test_pdf.py"
+
+
+def test_the_first_two_modules_each_make_one_of_the_sessions_sites_and_the_crawl_comes_next():
+    ids = ["tests/unit/test_atomic.py::a", "tests/e2e/test_browser.py::b", "tests/e2e/test_chart_data.py::c",
+           "tests/e2e/test_national_build.py::d", "tests/e2e/test_pdf.py::e"]
+    assert sorted(ids, key=workers.start_order) == [ids[3], ids[2], ids[1], ids[0], ids[4]]
+    other_icbs, default = ((ROOT / module).read_text() for module in workers.FIRST[:2])
+    assert "another_icb_site" in other_icbs and "built_site" not in other_icbs
+    assert "built_site" in default and "another_icb_site" not in default
+    assert workers.work_unit(f"{workers.FIRST[2]}::test_x") == "crawl"
 
 
 def test_two_workers_asking_at_once_get_one_folder_made_once(tmp_path, monkeypatch):
