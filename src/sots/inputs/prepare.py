@@ -1219,17 +1219,18 @@ def _read_published(raw: Path) -> Read:
     return Read(join_published(figures, pages, raw / PUBLISHED_GLOB), [*figure_paths, *page_paths], cites)
 
 
-# Every prepared table's reader, in the order prepare reads them: from the quickest file to read to the slowest
-# (seconds measured on one core, warm), so that a mistake in a small file is named in a second, not after the large
-# ones are read. The published figures and pages, the trusts' accounts and the indicators first (each under 0.2 s);
-# then the allocations and the practices' populations (0.8 and 0.4 s), whose registered populations the lookup checks
-# against each other; then the costs, the estimates, the deprivation (0.8 s), the activity rates (0.6 s) and the
+# Every prepared table's reader, in the order prepare reads them: the quicker a file is to read, the sooner, so that a
+# mistake in a small file is named in a second, not after the large ones are read (seconds on one core, warm). The
+# published figures and pages, the trusts' accounts and the indicators first (each under 0.2 s); then the deprivation
+# and its lookups (0.8 s), the allocations and the practices' populations (0.8 and 0.4 s), whose registered
+# populations the lookup checks against each other; then the costs, the estimates, the activity rates (0.6 s) and the
 # projection (2 s); last the areas, which need the projection's and the rates' area codes.
 READERS: tuple[TableReader, ...] = (
     TableReader("published_figures", _read_published),
     TableReader("trust_operating_expenditure", read_trust_opex),
     TableReader("healthy_life_expectancy", read_healthy_life_expectancy),
     TableReader("qof_hypertension", read_qof_hypertension, by_layout=True),
+    TableReader("lsoa_deprivation", read_lsoa_deprivation),
     TableReader("icb_allocations", read_allocations, by_layout=True),
     TableReader("icb_weighted_population", read_weighted_population, by_layout=True),
     # The lookup checks the first year's ICB names against the area codes; then the allocations' and the practices'
@@ -1237,7 +1238,6 @@ READERS: tuple[TableReader, ...] = (
     TableReader("icb_lookup", _read_icb_lookup, needs=("icb_allocations",), then=_check_icb_populations),
     TableReader("unit_costs", read_unit_costs, by_layout=True),
     TableReader("population_estimates", read_population_estimates),
-    TableReader("lsoa_deprivation", read_lsoa_deprivation),
     TableReader("activity_rates", read_activity_rates),
     TableReader("population_projection", read_population_projection),
     TableReader("areas", _read_areas, needs=("population_projection", "activity_rates")),
