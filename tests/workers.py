@@ -19,8 +19,9 @@ TOGETHER = {f"tests/e2e/{name}.py": "crawl" for name in ("test_browser", "test_f
 
 # The modules run first, in this order, each first to ask for one of the session's sites (tests/conftest.py) on a worker
 # of its own: each worker starts by building one site, the two at once, rather than one waiting idle for the other's
-# build (a minute on CI's two cores). Then the crawl, which needs the default site. Every other module follows, in the
-# order it is collected: the slow end-to-end ones first, the many small unit ones last, to fill the end.
+# build (the crawl waited 45 s for the default site in a run from an empty cache). Then the crawl, which needs the
+# default site. Every other module follows, in the order it is collected: the slow end-to-end ones first, the many
+# small unit ones last, to fill the end.
 FIRST = ("tests/e2e/test_national_build.py",  # the other ICBs' site
          "tests/e2e/test_chart_data.py",  # the default ICB's site
          "tests/e2e/test_browser.py")  # the crawl's unit (TOGETHER)
