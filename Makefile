@@ -14,8 +14,9 @@ book: $(STAMP) chromium
 	$(BIN)/sots build --all-editions
 
 # ruff first: a lint failure costs seconds, not the suite's minutes. The tests run on two workers, one per core of
-# CI's two (pytest-xdist): each module whole on one worker, in the order they are collected, so the slow end-to-end
-# modules start first and the small unit modules fill in at the end (tests/conftest.py says what they share).
+# CI's two (pytest-xdist): each module whole on one worker, the two that build the session's sites first, one each,
+# then in the order they are collected, so the slow end-to-end modules start first and the small unit modules fill in
+# at the end (tests/conftest.py says what they share).
 # `make test TEST_WORKERS=0` runs them in one process.
 TEST_WORKERS ?= 2
 test: $(STAMP) chromium

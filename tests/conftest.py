@@ -3,8 +3,9 @@
 `make test` runs the suite on two workers (pytest-xdist, ``-n 2 --dist loadfile``). Each test module runs whole on one
 worker, so its module fixtures (a build, a cluster) are made once; the modules of :data:`workers.TOGETHER` run on one
 worker together (:func:`pytest_xdist_make_scheduler`). The session's sites (``built_site``, ``another_icb_site``) are
-built once per run, by the first worker to need one, and shared (:func:`workers.once_per_run`). A plain ``pytest``
-runs everything in one process, as before.
+built once per run, by the first worker to need one, and shared (:func:`workers.once_per_run`); the modules of
+:data:`workers.FIRST` start the run, so that each worker builds one of them at once. A plain ``pytest`` runs
+everything in one process, as before.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""How the tests share two workers (pytest-xdist's ``-n 2``, as `make test` runs them): which tests go to a worker
-together (:func:`work_unit`), and folders made once per run for every worker (:func:`once_per_run`). The hooks that
-use them are in tests/conftest.py."""
+"""How the tests share two workers (pytest-xdist's ``-n 2``, as `make test` runs them): which modules start the run
+(:func:`start_order`), which tests go to a worker together (:func:`work_unit`), and folders made once per run for
+every worker (:func:`once_per_run`). The hooks that use them are in tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -27,15 +27,20 @@ FIRST = ("tests/e2e/test_national_build.py",  # the other ICBs' site
          "tests/e2e/test_browser.py")  # the crawl's unit (TOGETHER)
 
 
+def module_of(nodeid: str) -> str:
+    """A test's module, as its id names it (``tests/e2e/test_pdf.py`` of ``tests/e2e/test_pdf.py::test_x[a]``)."""
+    return nodeid.split("::")[0]
+
+
 def start_order(nodeid: str) -> int:
     """Where a test's module comes in the run: its place in :data:`FIRST`, else after them."""
-    module = nodeid.split("::")[0]
+    module = module_of(nodeid)
     return FIRST.index(module) if module in FIRST else len(FIRST)
 
 
 def work_unit(nodeid: str) -> str:
     """What a test is sent to a worker with: its module, or its module's name in :data:`TOGETHER`."""
-    module = nodeid.split("::")[0]
+    module = module_of(nodeid)
     return TOGETHER.get(module, module)
 
 
